@@ -1,0 +1,123 @@
+/**
+ * LogClient: the only way the worker, the DSL and the connectors touch a log. Two
+ * implementations: EmbeddedClient (in-process, core/client/embedded) and KafkaClient (kafkajs,
+ * core/client/kafka). The consumer is pull-based like Java's KafkaConsumer (poll → process →
+ * commit), which is what Kafka Streams' own task loop is built on; rebalance listeners run inside
+ * poll(), so a worker always finishes and commits a batch before its partitions move.
+ */
+import type { AppendRecord, LogRecord, OffsetSpec, TopicConfig, TopicDescription } from '../log/types.js';
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface TopicPartitionOffset extends TopicPartition {
+  /** The next offset to read (Kafka's committed-offset convention). */
+  offset: number;
+}
+
+export interface ProducerRecord extends AppendRecord {
+  /** Explicit partition; otherwise the default partitioner (murmur2 of the key; sticky for null keys). */
+  partition?: number;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  baseOffset: number;
+  lastOffset: number;
+}
+
+export interface LogAdmin {
+  /** Resolves false when the topic already existed (and was left as it is). */
+  createTopic(name: string, opts: { partitions: number; config?: Record<string, string | number> }): Promise<boolean>;
+  listTopics(): Promise<string[]>;
+  describeTopic(name: string): Promise<TopicDescription>;
+  deleteTopic(name: string): Promise<void>;
+  listOffsets(topic: string, spec: OffsetSpec): Promise<Array<{ partition: number; offset: number; timestamp: number }>>;
+  listGroups(): Promise<string[]>;
+  describeGroup(groupId: string): Promise<GroupDescription>;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
+  protocol: string;
+  members: Array<{ memberId: string; clientId: string; host: string; assignment: TopicPartition[] }>;
+  offsets: Array<TopicPartition & { committed: number; endOffset: number; lag: number }>;
+}
+
+export interface LogProducer {
+  /**
+   * Appends the records; resolves when they are durable per `acks` (-1, the default: durable under
+   * the log's flush policy / all in-sync replicas on Kafka).
+   */
+  send(topic: string, records: ProducerRecord[], opts?: { acks?: -1 | 0 | 1; compression?: 'none' | 'gzip' }): Promise<RecordMetadata[]>;
+  close(): Promise<void>;
+}
+
+export interface RebalanceListener {
+  /** Called inside poll() before partitions are taken away: commit what is done for them. */
+  onRevoked?(partitions: TopicPartition[]): Promise<void> | void;
+  /** Called inside poll() after new partitions are assigned, before their first records are returned. */
+  onAssigned?(partitions: TopicPartition[]): Promise<void> | void;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /** Where to start a partition with no committed offset. Default 'earliest'. */
+  autoOffsetReset?: 'earliest' | 'latest';
+  /**
+   * 'copartitioned' gives partition p of every subscribed topic to the same member (what tasks of
+   * joins need); 'roundrobin' is kafkajs's RoundRobinAssigner and interoperates with kafkajs members.
+   */
+  assignor?: 'copartitioned' | 'roundrobin';
+  sessionTimeoutMs?: number;
+  rebalanceTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  clientId?: string;
+  listener?: RebalanceListener;
+}
+
+export interface FetchedBatch extends TopicPartition {
+  records: LogRecord[];
+  highWatermark: number;
+}
+
+export interface PollOptions {
+  /** How long to wait for data when none is ready. Default 500 ms. */
+  maxWaitMs?: number;
+  /** Soft cap per partition per poll. Default 1 MiB. */
+  maxBytesPerPartition?: number;
+  /** Soft cap over all partitions. */
+  maxRecords?: number;
+}
+
+export interface LogConsumer {
+  /** Joins the group; the first assignment arrives through poll(). */
+  start(): Promise<void>;
+  /** Returns the next records of assigned, unpaused partitions and advances their positions. */
+  poll(opts?: PollOptions): Promise<FetchedBatch[]>;
+  /** Commits next-offsets to the group. Rejects if the partition is no longer assigned to this member. */
+  commit(offsets: TopicPartitionOffset[]): Promise<void>;
+  committed(partitions: TopicPartition[]): Promise<TopicPartitionOffset[]>;
+  seek(tp: TopicPartitionOffset): void;
+  pause(partitions: TopicPartition[]): void;
+  resume(partitions: TopicPartition[]): void;
+  assignment(): TopicPartition[];
+  /** Leaves the group (its partitions move to the remaining members). */
+  close(): Promise<void>;
+}
+
+export interface LogClient {
+  readonly kind: 'embedded' | 'kafka';
+  connect(): Promise<void>;
+  admin(): LogAdmin;
+  producer(): LogProducer;
+  consumer(opts: ConsumerOptions): LogConsumer;
+  close(): Promise<void>;
+}
+
+export type { AppendRecord, LogRecord, OffsetSpec, TopicConfig, TopicDescription };
