@@ -1,0 +1,47 @@
+/**
+ * `npm run bench [-- ID...]`: runs each workload of ../shared/benchmarks.md in its own Node
+ * process (so peak RSS is per workload), echoes its `id figure value unit` lines, and ends with a
+ * summary table. A workload is a file bench/<ID>.ts (ID as in benchmarks.md, e.g. L1, P2).
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const order = ['L1', 'L2', 'L3', 'B1', 'B2', 'P1', 'P2', 'P3', 'E1', 'C1', 'C2', 'H1'];
+const available = readdirSync(here)
+  .filter((f) => /^[A-Z][0-9]+\.ts$/.test(f))
+  .map((f) => f.replace(/\.ts$/, ''))
+  .sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const ids = wanted.length ? wanted : available;
+
+console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
+const rows: string[] = [];
+let failed = 0;
+for (const id of ids) {
+  if (!available.includes(id)) {
+    console.error(`bench: no workload ${id} (have ${available.join(', ')})`);
+    failed++;
+    continue;
+  }
+  const res = spawnSync(process.execPath, ['--import', 'tsx', join(here, `${id}.ts`)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  process.stdout.write(res.stdout ?? '');
+  if (res.status !== 0) {
+    console.error(`bench: ${id} exited with ${res.status ?? res.signal}`);
+    failed++;
+  }
+  for (const line of (res.stdout ?? '').split('\n')) if (line.startsWith(`${id} `)) rows.push(line);
+}
+console.log('\n| id | figure | value | unit |\n| --- | --- | --- | --- |');
+for (const r of rows) {
+  const [id, figure, value, ...unit] = r.split(' ');
+  console.log(`| ${id} | ${figure} | ${value} | ${unit.join(' ')} |`);
+}
+process.exitCode = failed ? 1 : 0;
