@@ -1,0 +1,297 @@
+/**
+ * The embedded log: topics of partitions in a data directory (or in memory), implementing the
+ * LogEngine contract of ./types.ts.
+ *
+ * Layout: <dataDir>/<topic>/topic.json (partition count + config) and <dataDir>/<topic>/<p>/
+ * with the partition's segments. A lock file keeps a second process (or a second engine in this
+ * one) from writing the same directory.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ClosedError, InvalidConfigError, TopicExistsError, UnknownPartitionError, UnknownTopicError } from '../errors.js';
+import { DataDirLockedError } from './errors.js';
+import { Partition, syncDir, writeFileAtomic } from './partition.js';
+import { parseTopicConfig, validatePartitionCount, validateTopicName } from './topic-config.js';
+import { batchEndOffset, decodeRecordBatch } from './record-batch.js';
+import {
+  systemClock,
+  type AppendRecord,
+  type AppendResult,
+  type Clock,
+  type Compression,
+  type FlushPolicy,
+  type LogEngine,
+  type LogRecord,
+  type Logger,
+  type OffsetSpec,
+  type OpenLogOptions,
+  type ReadResult,
+  type TopicConfig,
+  type TopicDescription,
+} from './types.js';
+
+const TOPIC_FILE = 'topic.json';
+const LOCK_FILE = '.lock';
+const TRASH = '~trash';
+
+/** Data directories open in this process (a second engine on one would corrupt it). */
+const openDirs = new Set<string>();
+
+interface Topic {
+  name: string;
+  config: TopicConfig;
+  partitions: Partition[];
+}
+
+export const stderrLogger: Logger = {
+  debug: () => {},
+  info: (msg, fields) => process.stderr.write(JSON.stringify({ level: 'info', msg, ...fields }) + '\n'),
+  warn: (msg, fields) => process.stderr.write(JSON.stringify({ level: 'warn', msg, ...fields }) + '\n'),
+  error: (msg, fields) => process.stderr.write(JSON.stringify({ level: 'error', msg, ...fields }) + '\n'),
+};
+
+export async function openLog(opts: OpenLogOptions = {}): Promise<LogEngine> {
+  const engine = new EmbeddedLog(opts);
+  engine.load();
+  return engine;
+}
+
+export class EmbeddedLog implements LogEngine {
+  readonly dataDir: string | null;
+  readonly clock: Clock;
+  private readonly flushPolicy: FlushPolicy;
+  private readonly logger: Logger;
+  private readonly defaults: Partial<TopicConfig>;
+  private readonly topics = new Map<string, Topic>();
+  private timers: NodeJS.Timeout[] = [];
+  private closed = false;
+
+  constructor(opts: OpenLogOptions) {
+    this.dataDir = opts.memory || !opts.dataDir ? null : path.resolve(opts.dataDir);
+    this.clock = opts.clock ?? systemClock;
+    this.flushPolicy = opts.flush ?? 'always';
+    this.logger = opts.logger ?? stderrLogger;
+    this.defaults = opts.topicDefaults ?? {};
+    if (typeof this.flushPolicy === 'object' && !(this.flushPolicy.intervalMs > 0)) {
+      throw new InvalidConfigError(`flush.intervalMs must be a positive number, got ${this.flushPolicy.intervalMs}`);
+    }
+    const maintenance = opts.maintenanceIntervalMs ?? 30_000;
+    if (maintenance > 0) this.timers.push(setInterval(() => void this.runMaintenance().catch((e) => this.logger.error('log maintenance failed', { error: String(e) })), maintenance).unref());
+    if (typeof this.flushPolicy === 'object') {
+      this.timers.push(setInterval(() => void this.flushDirty(), this.flushPolicy.intervalMs).unref());
+    }
+  }
+
+  /** Takes the lock and loads the topics of the data directory. */
+  load(): void {
+    const dir = this.dataDir;
+    if (!dir) return;
+    fs.mkdirSync(dir, { recursive: true });
+    this.lock(dir);
+    fs.rmSync(path.join(dir, TRASH), { recursive: true, force: true });
+    for (const name of fs.readdirSync(dir)) {
+      const meta = path.join(dir, name, TOPIC_FILE);
+      if (!fs.existsSync(meta)) continue;
+      const { partitions, config } = JSON.parse(fs.readFileSync(meta, 'utf8')) as { partitions: number; config: TopicConfig };
+      const cfg = parseTopicConfig(config);
+      const topic: Topic = { name, config: cfg, partitions: [] };
+      for (let p = 0; p < partitions; p++) topic.partitions.push(this.newPartition(name, p, cfg).open());
+      this.topics.set(name, topic);
+    }
+  }
+
+  private lock(dir: string): void {
+    if (openDirs.has(dir)) throw new DataDirLockedError(dir, process.pid);
+    const lockPath = path.join(dir, LOCK_FILE);
+    try {
+      const holder = Number(fs.readFileSync(lockPath, 'utf8'));
+      if (holder && holder !== process.pid && isAlive(holder)) throw new DataDirLockedError(dir, holder);
+    } catch (err) {
+      if (err instanceof DataDirLockedError) throw err;
+    }
+    fs.writeFileSync(lockPath, String(process.pid));
+    openDirs.add(dir);
+  }
+
+  private newPartition(topic: string, p: number, config: TopicConfig): Partition {
+    const dir = this.dataDir ? path.join(this.dataDir, topic, String(p)) : null;
+    return new Partition(topic, p, dir, config, this.flushPolicy, this.clock, this.logger);
+  }
+
+  private check(): void {
+    if (this.closed) throw new ClosedError('the log');
+  }
+
+  private topic(name: string): Topic {
+    const t = this.topics.get(name);
+    if (!t) throw new UnknownTopicError(name);
+    return t;
+  }
+
+  private partition(topic: string, partition: number): Partition {
+    const t = this.topic(topic);
+    const p = t.partitions[partition];
+    if (!p) throw new UnknownPartitionError(topic, partition);
+    return p;
+  }
+
+  async createTopic(name: string, opts: { partitions: number; config?: Record<string, string | number> }): Promise<TopicDescription> {
+    this.check();
+    validateTopicName(name);
+    const count = validatePartitionCount(opts.partitions);
+    const config = parseTopicConfig(opts.config ?? {}, this.defaults);
+    if (this.topics.has(name)) throw new TopicExistsError(name);
+    if (this.dataDir) {
+      const dir = path.join(this.dataDir, name);
+      fs.mkdirSync(dir, { recursive: true });
+      writeFileAtomic(path.join(dir, TOPIC_FILE), JSON.stringify({ partitions: count, config }, null, 2));
+      syncDir(this.dataDir);
+    }
+    const topic: Topic = { name, config, partitions: [] };
+    for (let p = 0; p < count; p++) topic.partitions.push(this.newPartition(name, p, config).open());
+    this.topics.set(name, topic);
+    return this.describeTopic(name);
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    this.check();
+    const t = this.topic(name);
+    this.topics.delete(name);
+    if (this.dataDir) {
+      for (const p of t.partitions) p.close();
+      // Rename first (atomic), then remove: a crash leaves trash, never half a topic.
+      const trash = path.join(this.dataDir, TRASH);
+      fs.mkdirSync(trash, { recursive: true });
+      const target = path.join(trash, `${name}-${Date.now()}`);
+      fs.renameSync(path.join(this.dataDir, name), target);
+      syncDir(this.dataDir);
+      fs.rmSync(target, { recursive: true, force: true });
+    } else {
+      for (const p of t.partitions) p.destroy();
+    }
+  }
+
+  listTopics(): string[] {
+    return [...this.topics.keys()].sort();
+  }
+
+  hasTopic(name: string): boolean {
+    return this.topics.has(name);
+  }
+
+  describeTopic(name: string): TopicDescription {
+    const t = this.topic(name);
+    return {
+      name,
+      config: { ...t.config },
+      internal: name.startsWith('__'),
+      partitions: t.partitions.map((p) => ({
+        partition: p.partition,
+        logStartOffset: p.logStartOffset,
+        highWatermark: p.highWatermark,
+        sizeBytes: p.sizeBytes,
+      })),
+    };
+  }
+
+  partitionCount(name: string): number {
+    return this.topic(name).partitions.length;
+  }
+
+  append(topic: string, partition: number, records: AppendRecord[], opts: { compression?: Compression } = {}): Promise<AppendResult> {
+    this.check();
+    const p = this.partition(topic, partition);
+    if (records.length === 0) return Promise.resolve({ baseOffset: p.highWatermark, lastOffset: p.highWatermark - 1, appendTime: this.clock.now() });
+    const configured = p.config['compression.type'];
+    const compression = configured === 'producer' ? (opts.compression ?? 'none') : configured;
+    return p.append(records, compression);
+  }
+
+  appendRaw(topic: string, partition: number, batches: Buffer): Promise<AppendResult> {
+    this.check();
+    return this.partition(topic, partition).appendRaw(batches);
+  }
+
+  async read(topic: string, partition: number, offset: number, maxBytes: number): Promise<ReadResult> {
+    this.check();
+    const p = this.partition(topic, partition);
+    return { batches: p.read(offset, maxBytes), highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
+  }
+
+  async readRecords(topic: string, partition: number, offset: number, maxBytes: number): Promise<{ records: LogRecord[]; highWatermark: number; logStartOffset: number }> {
+    this.check();
+    const p = this.partition(topic, partition);
+    return { records: p.readRecords(offset, maxBytes), highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
+  }
+
+  async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<{ offset: number; timestamp: number }> {
+    this.check();
+    const p = this.partition(topic, partition);
+    if (spec === 'earliest') return { offset: p.logStartOffset, timestamp: -1 };
+    if (spec === 'latest') return { offset: p.highWatermark, timestamp: -1 };
+    return p.offsetForTimestamp(spec.timestamp);
+  }
+
+  waitFor(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    return this.partition(topic, partition).waitFor(offset, timeoutMs, signal);
+  }
+
+  async flush(): Promise<void> {
+    const all: Promise<void>[] = [];
+    for (const t of this.topics.values()) for (const p of t.partitions) all.push(p.sync());
+    await Promise.all(all);
+  }
+
+  private async flushDirty(): Promise<void> {
+    const all: Promise<void>[] = [];
+    for (const t of this.topics.values()) for (const p of t.partitions) if (p.dirty) all.push(p.sync());
+    await Promise.all(all).catch((e) => this.logger.error('periodic flush failed', { error: String(e) }));
+  }
+
+  async runMaintenance(): Promise<void> {
+    if (this.closed) return;
+    for (const t of this.topics.values()) {
+      for (const p of t.partitions) {
+        const deleted = p.applyRetention();
+        const compacted = p.compact();
+        if (deleted || compacted) this.logger.debug('maintenance', { topic: t.name, partition: p.partition, deletedSegments: deleted, compactedRecords: compacted });
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const t of this.topics.values()) for (const p of t.partitions) p.close();
+    this.topics.clear();
+    if (this.dataDir) {
+      fs.rmSync(path.join(this.dataDir, LOCK_FILE), { force: true });
+      openDirs.delete(this.dataDir);
+    }
+  }
+
+  /** Decodes one partition's records from `offset` (tests and tools). */
+  async readAll(topic: string, partition: number, offset = 0): Promise<LogRecord[]> {
+    const out: LogRecord[] = [];
+    const p = this.partition(topic, partition);
+    let next = Math.max(offset, p.logStartOffset);
+    while (next < p.highWatermark) {
+      const batches = p.read(next, 1 << 20);
+      if (batches.length === 0) break;
+      for (const b of batches) decodeRecordBatch(b, 0, { verifyCrc: false, fromOffset: next }, out);
+      next = batchEndOffset(batches[batches.length - 1]!, 0);
+    }
+    return out;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,483 @@
+/**
+ * Kafka RecordBatch v2 — the one format of Sluice's segments and of the wire.
+ *
+ *   offset  field                  type
+ *   0       baseOffset             int64
+ *   8       batchLength            int32   bytes after this field
+ *   12      partitionLeaderEpoch   int32
+ *   16      magic                  int8    = 2
+ *   17      crc                    uint32  CRC-32C of bytes [21, end)
+ *   21      attributes             int16   bits 0-2 compression (0 none, 1 gzip), 3 timestamp type,
+ *                                          4 transactional, 5 control
+ *   23      lastOffsetDelta        int32
+ *   27      firstTimestamp         int64
+ *   35      maxTimestamp           int64
+ *   43      producerId             int64
+ *   51      producerEpoch          int16
+ *   53      baseSequence           int32
+ *   57      recordCount            int32
+ *   61      records (gzip-compressed as a whole when compression = 1)
+ *
+ *   record: length varint, attributes int8, timestampDelta varlong, offsetDelta varint,
+ *           keyLength varint (-1 = null), key, valueLength varint (-1 = null), value,
+ *           headerCount varint, [keyLength varint, key, valueLength varint, value]
+ *
+ * Exports: encodeRecordBatch, decodeRecordBatch, decodeRecordBatches, readBatchHeader,
+ * validateBatch, validateBatches, setBaseOffset, batchEndOffset, BATCH_HEADER_SIZE.
+ *
+ * Speed (recordbatch-notes.md): one pass into a reused scratch buffer with each record's length
+ * computed arithmetically before it is written (no back-patching, no per-record buffers), a JS
+ * loop for ASCII keys, Uint8Array.set for values, hardware CRC-32C, and on decode cheap Buffer
+ * views instead of Buffer#subarray.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { CorruptRecordBatchError } from '../errors.js';
+import { crc32c } from './crc32c.js';
+import type { AppendRecord, Compression, LogRecord } from './types.js';
+
+export const BATCH_HEADER_SIZE = 61;
+/** Offset of the batchLength field + its size: the batch is batchLength + 12 bytes long. */
+export const LOG_OVERHEAD = 12;
+const MAGIC = 2;
+const CRC_START = 21;
+const COMPRESSION_MASK = 0x07;
+const GZIP = 1;
+
+// ---------------------------------------------------------------------------------------------
+// Varints (zigzag, as Kafka's ByteUtils). Numbers, never BigInt: values stay within 2^53.
+
+function zigzag(n: number): number {
+  // For 32-bit ints the bit trick; for wider values (timestamp deltas) float arithmetic.
+  return n >= -0x40000000 && n < 0x40000000 ? ((n << 1) ^ (n >> 31)) >>> 0 : n >= 0 ? n * 2 : -n * 2 - 1;
+}
+
+function uvarSize(u: number): number {
+  return u < 0x80 ? 1 : u < 0x4000 ? 2 : u < 0x200000 ? 3 : u < 0x10000000 ? 4 : u < 0x800000000 ? 5 : uvarSizeSlow(u);
+}
+
+function uvarSizeSlow(u: number): number {
+  let n = 1;
+  while (u >= 0x80) {
+    u = Math.floor(u / 128);
+    n++;
+  }
+  return n;
+}
+
+function writeUvar(buf: Uint8Array, pos: number, u: number): number {
+  while (u >= 0x80) {
+    buf[pos++] = (u & 0x7f) | 0x80;
+    u = u < 0x100000000 ? u >>> 7 : Math.floor(u / 128);
+  }
+  buf[pos++] = u;
+  return pos;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+let scratch = Buffer.allocUnsafe(1 << 20);
+
+function ensureScratch(size: number): void {
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
+}
+
+/** UTF-8 byte length of a string, with the ASCII case found by a cheap scan. */
+function strBytes(s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
+  return n;
+}
+
+function writeStr(buf: Buffer, pos: number, s: string, byteLen: number): number {
+  if (byteLen === s.length) {
+    for (let i = 0; i < byteLen; i++) buf[pos + i] = s.charCodeAt(i);
+  } else {
+    buf.write(s, pos, byteLen, 'utf8');
+  }
+  return pos + byteLen;
+}
+
+function fieldLen(v: Buffer | string | null | undefined): number {
+  if (v === null || v === undefined) return -1;
+  return typeof v === 'string' ? strBytes(v) : v.length;
+}
+
+function writeField(buf: Buffer, pos: number, v: Buffer | string | null | undefined, len: number): number {
+  if (len < 0) return pos;
+  if (typeof v === 'string') return writeStr(buf, pos, v, len);
+  buf.set(v as Buffer, pos);
+  return pos + len;
+}
+
+export interface EncodeOptions {
+  baseOffset?: number;
+  /** Timestamp for records that carry none. */
+  now: number;
+  compression?: Compression;
+  /** Kafka's timestamp type bit: false = CreateTime (the default), true = LogAppendTime. */
+  logAppendTime?: boolean;
+  /** Explicit, increasing offsets (compaction keeps records' offsets, leaving gaps). */
+  offsets?: readonly number[];
+}
+
+/**
+ * Encodes records as one RecordBatch v2 and returns an owned Buffer. The offsets are
+ * baseOffset..baseOffset+n-1 (the log rewrites baseOffset on append).
+ */
+export function encodeRecordBatch(records: readonly AppendRecord[], opts: EncodeOptions): Buffer {
+  const n = records.length;
+  if (n === 0) throw new RangeError('a record batch needs at least one record');
+  let firstTs = Infinity;
+  let maxTs = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = records[i]!.timestamp ?? opts.now;
+    if (t < firstTs) firstTs = t;
+    if (t > maxTs) maxTs = t;
+  }
+  // Kafka takes the first record's timestamp as the base; deltas may be negative.
+  const baseTs = records[0]!.timestamp ?? opts.now;
+  const offsets = opts.offsets;
+
+  // Upper bound of the size: header + per record the fixed maximum plus key/value/header bytes
+  // counted at 3 bytes per UTF-16 unit for strings (never under-allocates).
+  let bound = BATCH_HEADER_SIZE;
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!;
+    bound += 40 + roughLen(r.key) + roughLen(r.value);
+    if (r.headers) for (const k in r.headers) bound += 20 + k.length * 3 + roughLen(r.headers[k]);
+  }
+  ensureScratch(bound);
+  const buf = scratch;
+  let pos = BATCH_HEADER_SIZE;
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!;
+    const keyLen = fieldLen(r.key);
+    const valueLen = fieldLen(r.value);
+    const tsDelta = zigzag((r.timestamp ?? opts.now) - baseTs);
+    const keyLenZ = zigzag(keyLen);
+    const valueLenZ = zigzag(valueLen);
+    const offDeltaZ = zigzag(offsets ? offsets[i]! - offsets[0]! : i);
+    let headerCount = 0;
+    let headersLen = 0;
+    const headers = r.headers;
+    if (headers) {
+      for (const hk in headers) {
+        const hkLen = strBytes(hk);
+        const hvLen = fieldLen(headers[hk]);
+        headersLen += uvarSize(zigzag(hkLen)) + hkLen + uvarSize(zigzag(hvLen)) + (hvLen > 0 ? hvLen : 0);
+        headerCount++;
+      }
+    }
+    const headerCountZ = zigzag(headerCount);
+    const bodyLen =
+      1 +
+      uvarSize(tsDelta) +
+      uvarSize(offDeltaZ) +
+      uvarSize(keyLenZ) +
+      (keyLen > 0 ? keyLen : 0) +
+      uvarSize(valueLenZ) +
+      (valueLen > 0 ? valueLen : 0) +
+      uvarSize(headerCountZ) +
+      headersLen;
+    pos = writeUvar(buf, pos, zigzag(bodyLen));
+    buf[pos++] = 0; // record attributes: unused
+    pos = writeUvar(buf, pos, tsDelta);
+    pos = writeUvar(buf, pos, offDeltaZ);
+    pos = writeUvar(buf, pos, keyLenZ);
+    pos = writeField(buf, pos, r.key, keyLen);
+    pos = writeUvar(buf, pos, valueLenZ);
+    pos = writeField(buf, pos, r.value, valueLen);
+    pos = writeUvar(buf, pos, headerCountZ);
+    if (headers && headerCount > 0) {
+      for (const hk in headers) {
+        const hkLen = strBytes(hk);
+        const hv = headers[hk];
+        const hvLen = fieldLen(hv);
+        pos = writeUvar(buf, pos, zigzag(hkLen));
+        pos = writeStr(buf, pos, hk, hkLen);
+        pos = writeUvar(buf, pos, zigzag(hvLen));
+        pos = writeField(buf, pos, hv, hvLen);
+      }
+    }
+  }
+
+  let out: Buffer;
+  let attributes = opts.logAppendTime ? 0x08 : 0;
+  if (opts.compression === 'gzip') {
+    // Level 1: on JSON values 3x faster than the default for a ratio of 4.35 against 5.11.
+    const compressed = gzipSync(buf.subarray(BATCH_HEADER_SIZE, pos), { level: 1 });
+    out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + compressed.length);
+    compressed.copy(out, BATCH_HEADER_SIZE);
+    attributes |= GZIP;
+  } else {
+    out = Buffer.allocUnsafe(pos);
+    buf.copy(out, BATCH_HEADER_SIZE, BATCH_HEADER_SIZE, pos);
+  }
+  writeInt64(out, 0, offsets ? offsets[0]! : (opts.baseOffset ?? 0));
+  out.writeInt32BE(out.length - LOG_OVERHEAD, 8);
+  out.writeInt32BE(-1, 12); // partition leader epoch: none (single node)
+  out[16] = MAGIC;
+  out.writeInt16BE(attributes, 21);
+  out.writeInt32BE(offsets ? offsets[n - 1]! - offsets[0]! : n - 1, 23);
+  writeInt64(out, 27, baseTs);
+  writeInt64(out, 35, maxTs);
+  writeInt64(out, 43, -1); // producerId: not idempotent
+  out.writeInt16BE(-1, 51);
+  out.writeInt32BE(-1, 53);
+  out.writeInt32BE(n, 57);
+  out.writeUInt32BE(crc32c(out.subarray(CRC_START)), 17);
+  return out;
+}
+
+function roughLen(v: Buffer | string | null | undefined): number {
+  if (v === null || v === undefined) return 0;
+  return typeof v === 'string' ? v.length * 3 : v.length;
+}
+
+function writeInt64(buf: Buffer, pos: number, v: number): void {
+  const hi = Math.floor(v / 0x100000000);
+  buf.writeInt32BE(hi, pos);
+  buf.writeUInt32BE(v - hi * 0x100000000, pos + 4);
+}
+
+function readInt64(buf: Uint8Array, pos: number): number {
+  const hi = (buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!;
+  const lo = ((buf[pos + 4]! << 24) | (buf[pos + 5]! << 16) | (buf[pos + 6]! << 8) | buf[pos + 7]!) >>> 0;
+  return hi * 0x100000000 + lo;
+}
+
+function readInt32(buf: Uint8Array, pos: number): number {
+  return (buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Header access and validation
+
+export interface BatchHeader {
+  baseOffset: number;
+  /** Total size of the batch in bytes (batchLength + 12). */
+  size: number;
+  magic: number;
+  crc: number;
+  attributes: number;
+  compression: number;
+  lastOffsetDelta: number;
+  firstTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  recordCount: number;
+  isControl: boolean;
+}
+
+/** Reads the header of the batch at `pos`. The caller checks that 61 bytes are there. */
+export function readBatchHeader(buf: Uint8Array, pos = 0): BatchHeader {
+  const attributes = (buf[pos + 21]! << 8) | buf[pos + 22]!;
+  return {
+    baseOffset: readInt64(buf, pos),
+    size: readInt32(buf, pos + 8) + LOG_OVERHEAD,
+    magic: buf[pos + 16]! << 24 >> 24,
+    crc: readInt32(buf, pos + 17) >>> 0,
+    attributes,
+    compression: attributes & COMPRESSION_MASK,
+    lastOffsetDelta: readInt32(buf, pos + 23),
+    firstTimestamp: readInt64(buf, pos + 27),
+    maxTimestamp: readInt64(buf, pos + 35),
+    producerId: readInt64(buf, pos + 43),
+    recordCount: readInt32(buf, pos + 57),
+    isControl: (attributes & 0x20) !== 0,
+  };
+}
+
+/** Base offset of the batch at pos. */
+export function batchBaseOffset(buf: Uint8Array, pos = 0): number {
+  return readInt64(buf, pos);
+}
+
+/** The offset after the last record of the batch at pos. */
+export function batchEndOffset(buf: Uint8Array, pos = 0): number {
+  return readInt64(buf, pos) + readInt32(buf, pos + 23) + 1;
+}
+
+export function batchMaxTimestamp(buf: Uint8Array, pos = 0): number {
+  return readInt64(buf, pos + 35);
+}
+
+/** Size of the batch at pos, or -1 when fewer than 12 bytes remain. */
+export function batchSizeAt(buf: Uint8Array, pos: number, end: number): number {
+  if (end - pos < LOG_OVERHEAD) return -1;
+  return readInt32(buf, pos + 8) + LOG_OVERHEAD;
+}
+
+export function setBaseOffset(buf: Buffer, pos: number, baseOffset: number): void {
+  writeInt64(buf, pos, baseOffset);
+}
+
+/**
+ * Checks one batch at pos: enough bytes, a sane length, magic 2, CRC-32C. Returns its size;
+ * throws CorruptRecordBatchError saying what is wrong.
+ */
+export function validateBatch(buf: Buffer, pos: number, end = buf.length): number {
+  if (end - pos < BATCH_HEADER_SIZE) throw new CorruptRecordBatchError(`record batch at byte ${pos} is truncated: ${end - pos} bytes, a header needs ${BATCH_HEADER_SIZE}`);
+  const size = readInt32(buf, pos + 8) + LOG_OVERHEAD;
+  if (size < BATCH_HEADER_SIZE) throw new CorruptRecordBatchError(`record batch at byte ${pos} has an impossible length ${size - LOG_OVERHEAD}`);
+  if (pos + size > end) throw new CorruptRecordBatchError(`record batch at byte ${pos} claims ${size} bytes but only ${end - pos} remain`);
+  const magic = buf[pos + 16];
+  if (magic !== MAGIC) throw new CorruptRecordBatchError(`record batch at byte ${pos} has magic ${magic}; only RecordBatch v2 (magic 2) is supported`);
+  const stored = readInt32(buf, pos + 17) >>> 0;
+  const actual = crc32c(buf.subarray(pos + CRC_START, pos + size));
+  if (stored !== actual) throw new CorruptRecordBatchError(`record batch at byte ${pos} fails its CRC-32C check (stored ${stored}, computed ${actual})`);
+  const count = readInt32(buf, pos + 57);
+  const lastDelta = readInt32(buf, pos + 23);
+  if (count < 0 || lastDelta < 0) throw new CorruptRecordBatchError(`record batch at byte ${pos} has a negative record count or offset delta`);
+  return size;
+}
+
+/** Validates every batch of a buffer of concatenated batches; returns the batch positions. */
+export function validateBatches(buf: Buffer): number[] {
+  const positions: number[] = [];
+  let pos = 0;
+  if (buf.length === 0) throw new CorruptRecordBatchError('no record batch given');
+  while (pos < buf.length) {
+    positions.push(pos);
+    pos += validateBatch(buf, pos);
+  }
+  return positions;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+/**
+ * A Buffer-compatible view built without Buffer#subarray's JS overhead (about 18 ns against 46 ns):
+ * a Uint8Array subclass whose prototype chain includes Buffer.prototype, so Buffer.isBuffer,
+ * toString, equals and the read* methods all work.
+ */
+class View extends Uint8Array {}
+Object.setPrototypeOf(View.prototype, Buffer.prototype);
+
+function view(buf: Uint8Array, start: number, len: number): Buffer {
+  return new View(buf.buffer as ArrayBuffer, buf.byteOffset + start, len) as unknown as Buffer;
+}
+
+// Module-level read position keeps the varint readers small and inlinable.
+let rp = 0;
+
+function readUvar(buf: Uint8Array): number {
+  let b = buf[rp++]!;
+  if (b < 0x80) return b;
+  let result = b & 0x7f;
+  let shift = 7;
+  do {
+    b = buf[rp++]!;
+    if (shift < 28) result |= (b & 0x7f) << shift;
+    else result += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b >= 0x80 && shift < 70);
+  if (b >= 0x80) throw new CorruptRecordBatchError('varint longer than 10 bytes');
+  return result;
+}
+
+function readVar(buf: Uint8Array): number {
+  const u = readUvar(buf);
+  if (u < 0x80000000) return (u >>> 1) ^ -(u & 1);
+  // Wide values (long timestamp deltas): float zigzag decode.
+  return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+}
+
+class DecodedRecord implements LogRecord {
+  constructor(
+    public key: Buffer | null,
+    public value: Buffer | null,
+    public headers: Record<string, Buffer>,
+    public timestamp: number,
+    public offset: number,
+  ) {}
+}
+
+const NO_HEADERS: Record<string, Buffer> = Object.freeze({}) as Record<string, Buffer>;
+
+export interface DecodeOptions {
+  /** Check the CRC-32C (default true). */
+  verifyCrc?: boolean;
+  /** Skip records below this offset. */
+  fromOffset?: number;
+}
+
+/** Decodes the batch at pos (default 0) into records, appending to `out`. Control batches yield nothing. */
+export function decodeRecordBatch(buf: Buffer, pos = 0, opts: DecodeOptions = {}, out: LogRecord[] = []): LogRecord[] {
+  const size = opts.verifyCrc === false ? readInt32(buf, pos + 8) + LOG_OVERHEAD : validateBatch(buf, pos);
+  const attributes = (buf[pos + 21]! << 8) | buf[pos + 22]!;
+  if (attributes & 0x20) return out; // control batch (transaction markers): no user records
+  const baseOffset = readInt64(buf, pos);
+  const firstTs = readInt64(buf, pos + 27);
+  const maxTs = readInt64(buf, pos + 35);
+  const logAppendTime = (attributes & 0x08) !== 0;
+  const count = readInt32(buf, pos + 57);
+  const from = opts.fromOffset ?? -1;
+  let body: Uint8Array = buf;
+  let end = pos + size;
+  rp = pos + BATCH_HEADER_SIZE;
+  const compression = attributes & COMPRESSION_MASK;
+  if (compression === GZIP) {
+    body = gunzipSync(buf.subarray(rp, end));
+    rp = 0;
+    end = body.length;
+  } else if (compression !== 0) {
+    throw new CorruptRecordBatchError(`record batch uses compression codec ${compression}; Sluice reads none and gzip only`);
+  }
+  for (let i = 0; i < count; i++) {
+    if (rp >= end) throw new CorruptRecordBatchError(`record batch at offset ${baseOffset} ends after ${i} of ${count} records`);
+    const len = readVar(body);
+    const recEnd = rp + len;
+    rp++; // attributes
+    const tsDelta = readVar(body);
+    const offDelta = readVar(body);
+    const offset = baseOffset + offDelta;
+    if (offset < from) {
+      rp = recEnd;
+      continue;
+    }
+    const keyLen = readVar(body);
+    let key: Buffer | null = null;
+    if (keyLen >= 0) {
+      key = view(body, rp, keyLen);
+      rp += keyLen;
+    }
+    const valueLen = readVar(body);
+    let value: Buffer | null = null;
+    if (valueLen >= 0) {
+      value = view(body, rp, valueLen);
+      rp += valueLen;
+    }
+    const hc = readVar(body);
+    let headers = NO_HEADERS;
+    if (hc > 0) {
+      headers = {};
+      for (let h = 0; h < hc; h++) {
+        const hkLen = readVar(body);
+        const hk = Buffer.prototype.toString.call(body, 'utf8', rp, rp + hkLen);
+        rp += hkLen;
+        const hvLen = readVar(body);
+        headers[hk] = hvLen >= 0 ? view(body, rp, hvLen) : Buffer.alloc(0);
+        if (hvLen > 0) rp += hvLen;
+      }
+    }
+    if (rp !== recEnd) throw new CorruptRecordBatchError(`record at offset ${offset} has length ${len} but its fields take ${len + rp - recEnd}`);
+    out.push(new DecodedRecord(key, value, headers, logAppendTime ? maxTs : firstTs + tsDelta, offset));
+  }
+  return out;
+}
+
+/** Decodes every whole batch of a buffer of concatenated batches. */
+export function decodeRecordBatches(buf: Buffer, opts: DecodeOptions = {}): LogRecord[] {
+  const out: LogRecord[] = [];
+  let pos = 0;
+  while (pos + BATCH_HEADER_SIZE <= buf.length) {
+    const size = readInt32(buf, pos + 8) + LOG_OVERHEAD;
+    if (pos + size > buf.length) break;
+    decodeRecordBatch(buf, pos, opts, out);
+    pos += size;
+  }
+  return out;
+}
