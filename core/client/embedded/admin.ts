@@ -1,0 +1,70 @@
+/** Admin over the embedded log and its group coordinator. */
+import { TopicExistsError } from '../../errors.js';
+import { decodeMemberAssignment } from '../../groups/consumer-protocol.js';
+import type { EmbeddedGroupCoordinator } from '../../groups/coordinator.js';
+import type { LogEngine, OffsetSpec, TopicDescription } from '../../log/types.js';
+import type { GroupDescription, LogAdmin } from '../types.js';
+
+export class EmbeddedAdmin implements LogAdmin {
+  constructor(private readonly deps: () => Promise<{ engine: LogEngine; coordinator: EmbeddedGroupCoordinator }>) {}
+
+  async createTopic(name: string, opts: { partitions: number; config?: Record<string, string | number> }): Promise<boolean> {
+    const { engine } = await this.deps();
+    try {
+      await engine.createTopic(name, opts);
+      return true;
+    } catch (err) {
+      if (err instanceof TopicExistsError) return false;
+      throw err;
+    }
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await this.deps()).engine.listTopics();
+  }
+
+  async describeTopic(name: string): Promise<TopicDescription> {
+    return (await this.deps()).engine.describeTopic(name);
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    await (await this.deps()).engine.deleteTopic(name);
+  }
+
+  async listOffsets(topic: string, spec: OffsetSpec): Promise<Array<{ partition: number; offset: number; timestamp: number }>> {
+    const { engine } = await this.deps();
+    const n = engine.partitionCount(topic);
+    return Promise.all(Array.from({ length: n }, async (_, partition) => ({ partition, ...(await engine.listOffset(topic, partition, spec)) })));
+  }
+
+  async listGroups(): Promise<string[]> {
+    const { coordinator } = await this.deps();
+    return (await coordinator.listGroups()).map((g) => g.groupId).sort();
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    const { engine, coordinator } = await this.deps();
+    const raw = await coordinator.describeGroup(groupId);
+    const committed = await coordinator.fetchOffsets({ groupId });
+    const members = raw.members.map((m) => {
+      let assignment: Array<{ topic: string; partition: number }> = [];
+      if (raw.protocolType === 'consumer' || raw.protocolType === '') {
+        try {
+          const a = decodeMemberAssignment(m.assignment).assignment;
+          assignment = Object.entries(a).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
+        } catch {
+          // not ConsumerProtocol bytes (another protocol type): show no partitions
+        }
+      }
+      return { memberId: m.memberId, clientId: m.clientId, host: m.clientHost, assignment };
+    });
+    const offsets = committed
+      .filter((c) => engine.hasTopic(c.topic) && c.partition < engine.partitionCount(c.topic))
+      .map((c) => {
+        const end = engine.describeTopic(c.topic).partitions[c.partition]!.highWatermark;
+        return { topic: c.topic, partition: c.partition, committed: c.offset, endOffset: end, lag: Math.max(0, end - c.offset) };
+      })
+      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    return { groupId, state: raw.state, protocol: raw.protocol, members, offsets };
+  }
+}

@@ -1,0 +1,349 @@
+/**
+ * The group coordinator: Kafka's classic group protocol over the embedded log. One instance per
+ * LogEngine (see `coordinatorFor`), shared by EmbeddedClient consumers and the broker, so
+ * in-process and remote members of a group are members of the same group.
+ *
+ * States (as Kafka's GroupCoordinator): Empty → PreparingRebalance (a join or a leave started a
+ * rebalance; members must rejoin) → CompletingRebalance (generation bumped, waiting for the
+ * leader's SyncGroup) → Stable. Session timers expire members that stop heartbeating; a pending
+ * join waits at most the rebalance timeout for the other members.
+ */
+import { randomUUID } from 'node:crypto';
+import { KafkaErrorCode } from '../kafka-errors.js';
+import type { LogEngine } from '../log/types.js';
+import { OffsetStore } from './offset-store.js';
+import type {
+  CommittedOffset,
+  GroupCoordinator,
+  GroupDescriptionRaw,
+  JoinGroupRequest,
+  JoinGroupResult,
+  OffsetCommitRequest,
+  SyncGroupRequest,
+  SyncGroupResult,
+} from './types.js';
+
+type State = GroupDescriptionRaw['state'];
+
+interface Member {
+  memberId: string;
+  clientId: string;
+  clientHost: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: Array<{ name: string; metadata: Buffer }>;
+  assignment: Buffer;
+  sessionTimer?: NodeJS.Timeout;
+  pendingJoin?: (r: JoinGroupResult) => void;
+  pendingSync?: (r: SyncGroupResult) => void;
+}
+
+interface Group {
+  id: string;
+  state: State;
+  generation: number;
+  protocolType: string;
+  protocol: string;
+  leaderId: string;
+  members: Map<string, Member>;
+  joinTimer?: NodeJS.Timeout;
+  /** Listeners told when a rebalance starts (in-process consumers stop waiting for data). */
+  listeners: Set<() => void>;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export class EmbeddedGroupCoordinator implements GroupCoordinator {
+  private readonly groups = new Map<string, Group>();
+  private closed = false;
+
+  private constructor(private readonly offsets: OffsetStore) {}
+
+  static async open(engine: LogEngine): Promise<EmbeddedGroupCoordinator> {
+    return new EmbeddedGroupCoordinator(await OffsetStore.open(engine));
+  }
+
+  private group(id: string): Group {
+    let g = this.groups.get(id);
+    if (!g) {
+      g = { id, state: 'Empty', generation: 0, protocolType: '', protocol: '', leaderId: '', members: new Map(), listeners: new Set() };
+      this.groups.set(id, g);
+    }
+    return g;
+  }
+
+  /** Registers a callback run whenever a rebalance of `groupId` starts; returns an unsubscribe. */
+  onRebalance(groupId: string, cb: () => void): () => void {
+    const g = this.group(groupId);
+    g.listeners.add(cb);
+    return () => g.listeners.delete(cb);
+  }
+
+  async joinGroup(req: JoinGroupRequest, signal?: AbortSignal): Promise<JoinGroupResult> {
+    const fail = (errorCode: number, memberId = req.memberId): JoinGroupResult => ({ errorCode, generationId: -1, protocolName: '', leaderId: '', memberId, members: [] });
+    if (!req.groupId) return fail(KafkaErrorCode.INVALID_GROUP_ID);
+    if (req.sessionTimeoutMs < 1000 || req.sessionTimeoutMs > 3_600_000) return fail(KafkaErrorCode.INVALID_SESSION_TIMEOUT);
+    const g = this.group(req.groupId);
+    if (g.members.size > 0 && g.protocolType !== req.protocolType) return fail(KafkaErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    if (g.members.size > 0 && !req.protocols.some((p) => this.allSupport(g, p.name, req.memberId))) return fail(KafkaErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    let member: Member | undefined;
+    if (req.memberId) {
+      member = g.members.get(req.memberId);
+      if (!member) return fail(KafkaErrorCode.UNKNOWN_MEMBER_ID);
+    } else {
+      member = {
+        memberId: `${req.clientId || 'member'}-${randomUUID()}`,
+        clientId: req.clientId,
+        clientHost: req.clientHost,
+        sessionTimeoutMs: req.sessionTimeoutMs,
+        rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+        protocolType: req.protocolType,
+        protocols: req.protocols,
+        assignment: EMPTY,
+      };
+      g.members.set(member.memberId, member);
+    }
+    member.sessionTimeoutMs = req.sessionTimeoutMs;
+    member.rebalanceTimeoutMs = Math.max(req.rebalanceTimeoutMs, req.sessionTimeoutMs);
+    member.protocols = req.protocols;
+    member.protocolType = req.protocolType;
+    g.protocolType = req.protocolType;
+    // A pending join replaces its session timer: the rebalance timeout bounds the wait instead.
+    this.clearSession(member);
+    const m = member;
+    const result = new Promise<JoinGroupResult>((resolve) => {
+      m.pendingJoin?.(fail(KafkaErrorCode.UNKNOWN_MEMBER_ID, m.memberId));
+      m.pendingJoin = resolve;
+    });
+    signal?.addEventListener('abort', () => this.removeMember(g, m), { once: true });
+    if (g.state !== 'PreparingRebalance') this.prepareRebalance(g);
+    this.maybeCompleteJoin(g);
+    return result;
+  }
+
+  private allSupport(g: Group, protocol: string, except: string): boolean {
+    for (const m of g.members.values()) if (m.memberId !== except && !m.protocols.some((p) => p.name === protocol)) return false;
+    return true;
+  }
+
+  private prepareRebalance(g: Group): void {
+    // Members waiting for a sync of the old generation must rejoin.
+    for (const m of g.members.values()) {
+      if (m.pendingSync) {
+        const cb = m.pendingSync;
+        m.pendingSync = undefined;
+        cb({ errorCode: KafkaErrorCode.REBALANCE_IN_PROGRESS, assignment: EMPTY });
+      }
+    }
+    g.state = 'PreparingRebalance';
+    const timeout = Math.max(0, ...[...g.members.values()].map((m) => m.rebalanceTimeoutMs));
+    clearTimeout(g.joinTimer);
+    g.joinTimer = setTimeout(() => this.completeJoin(g), timeout);
+    g.joinTimer.unref();
+    for (const cb of g.listeners) cb();
+  }
+
+  private maybeCompleteJoin(g: Group): void {
+    if (g.state !== 'PreparingRebalance') return;
+    for (const m of g.members.values()) if (!m.pendingJoin) return;
+    this.completeJoin(g);
+  }
+
+  private completeJoin(g: Group): void {
+    if (g.state !== 'PreparingRebalance') return;
+    clearTimeout(g.joinTimer);
+    // Members that did not rejoin within the rebalance timeout are out.
+    for (const m of [...g.members.values()]) if (!m.pendingJoin) this.dropMember(g, m);
+    if (g.members.size === 0) {
+      g.state = 'Empty';
+      g.generation++;
+      g.protocol = '';
+      g.leaderId = '';
+      return;
+    }
+    g.generation++;
+    if (!g.members.has(g.leaderId)) g.leaderId = g.members.keys().next().value!;
+    const leader = g.members.get(g.leaderId)!;
+    g.protocol = leader.protocols.find((p) => this.allSupport(g, p.name, ''))?.name ?? leader.protocols[0]?.name ?? '';
+    g.state = 'CompletingRebalance';
+    const all = [...g.members.values()].map((m) => ({ memberId: m.memberId, metadata: m.protocols.find((p) => p.name === g.protocol)?.metadata ?? EMPTY }));
+    for (const m of g.members.values()) {
+      m.assignment = EMPTY;
+      const resolve = m.pendingJoin!;
+      m.pendingJoin = undefined;
+      this.touchSession(g, m);
+      resolve({
+        errorCode: 0,
+        generationId: g.generation,
+        protocolName: g.protocol,
+        leaderId: g.leaderId,
+        memberId: m.memberId,
+        members: m.memberId === g.leaderId ? all : [],
+      });
+    }
+  }
+
+  async syncGroup(req: SyncGroupRequest): Promise<SyncGroupResult> {
+    const g = this.groups.get(req.groupId);
+    const m = g?.members.get(req.memberId);
+    if (!g || !m) return { errorCode: KafkaErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY };
+    if (req.generationId !== g.generation) return { errorCode: KafkaErrorCode.ILLEGAL_GENERATION, assignment: EMPTY };
+    if (g.state === 'PreparingRebalance') return { errorCode: KafkaErrorCode.REBALANCE_IN_PROGRESS, assignment: EMPTY };
+    this.touchSession(g, m);
+    if (g.state === 'Stable') return { errorCode: 0, assignment: m.assignment };
+    const result = new Promise<SyncGroupResult>((resolve) => {
+      m.pendingSync = resolve;
+    });
+    if (req.memberId === g.leaderId) {
+      for (const a of req.assignments) {
+        const target = g.members.get(a.memberId);
+        if (target) target.assignment = a.assignment;
+      }
+      g.state = 'Stable';
+      for (const member of g.members.values()) {
+        if (!member.pendingSync) continue;
+        const cb = member.pendingSync;
+        member.pendingSync = undefined;
+        cb({ errorCode: 0, assignment: member.assignment });
+      }
+    }
+    return result;
+  }
+
+  async heartbeat(req: { groupId: string; generationId: number; memberId: string }): Promise<number> {
+    const g = this.groups.get(req.groupId);
+    const m = g?.members.get(req.memberId);
+    if (!g || !m) return KafkaErrorCode.UNKNOWN_MEMBER_ID;
+    if (g.state === 'PreparingRebalance') {
+      this.touchSession(g, m);
+      return KafkaErrorCode.REBALANCE_IN_PROGRESS;
+    }
+    if (req.generationId !== g.generation) return KafkaErrorCode.ILLEGAL_GENERATION;
+    this.touchSession(g, m);
+    return 0;
+  }
+
+  async leaveGroup(req: { groupId: string; memberId: string }): Promise<number> {
+    const g = this.groups.get(req.groupId);
+    const m = g?.members.get(req.memberId);
+    if (!g || !m) return KafkaErrorCode.UNKNOWN_MEMBER_ID;
+    this.removeMember(g, m);
+    return 0;
+  }
+
+  private removeMember(g: Group, m: Member): void {
+    if (g.members.get(m.memberId) !== m) return;
+    this.dropMember(g, m);
+    m.pendingJoin?.({ errorCode: KafkaErrorCode.UNKNOWN_MEMBER_ID, generationId: -1, protocolName: '', leaderId: '', memberId: m.memberId, members: [] });
+    m.pendingJoin = undefined;
+    m.pendingSync?.({ errorCode: KafkaErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY });
+    m.pendingSync = undefined;
+    if (g.members.size === 0) {
+      clearTimeout(g.joinTimer);
+      g.state = 'Empty';
+      g.generation++;
+      g.leaderId = '';
+      g.protocol = '';
+      return;
+    }
+    if (g.state === 'PreparingRebalance') this.maybeCompleteJoin(g);
+    else this.prepareRebalance(g);
+  }
+
+  private dropMember(g: Group, m: Member): void {
+    this.clearSession(m);
+    g.members.delete(m.memberId);
+  }
+
+  private touchSession(g: Group, m: Member): void {
+    this.clearSession(m);
+    if (this.closed) return;
+    m.sessionTimer = setTimeout(() => {
+      if (!m.pendingJoin) this.removeMember(g, m);
+    }, m.sessionTimeoutMs);
+    m.sessionTimer.unref();
+  }
+
+  private clearSession(m: Member): void {
+    if (m.sessionTimer) clearTimeout(m.sessionTimer);
+    m.sessionTimer = undefined;
+  }
+
+  async commitOffsets(req: OffsetCommitRequest): Promise<Array<{ topic: string; partition: number; errorCode: number }>> {
+    const each = (errorCode: number) => req.offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode }));
+    if (!req.groupId) return each(KafkaErrorCode.INVALID_GROUP_ID);
+    const g = this.group(req.groupId);
+    if (req.generationId < 0) {
+      // Commits outside membership (admin tools, simple consumers) only while nobody is a member.
+      if (g.members.size > 0) return each(KafkaErrorCode.UNKNOWN_MEMBER_ID);
+    } else {
+      const m = g.members.get(req.memberId);
+      if (!m) return each(KafkaErrorCode.UNKNOWN_MEMBER_ID);
+      if (req.generationId !== g.generation) return each(KafkaErrorCode.ILLEGAL_GENERATION);
+      // As Kafka: commits of the current generation are accepted while a rebalance is being
+      // prepared (members commit before rejoining), not while the new generation is forming.
+      if (g.state === 'CompletingRebalance') return each(KafkaErrorCode.REBALANCE_IN_PROGRESS);
+      this.touchSession(g, m);
+    }
+    await this.offsets.commit(req.groupId, req.offsets);
+    return each(0);
+  }
+
+  async fetchOffsets(req: { groupId: string; partitions?: Array<{ topic: string; partition: number }> }): Promise<CommittedOffset[]> {
+    return this.offsets.fetch(req.groupId, req.partitions);
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescriptionRaw> {
+    const g = this.groups.get(groupId);
+    if (!g) {
+      return { groupId, errorCode: 0, state: this.offsets.hasGroup(groupId) ? 'Empty' : 'Dead', protocolType: '', protocol: '', members: [] };
+    }
+    return {
+      groupId,
+      errorCode: 0,
+      state: g.state,
+      protocolType: g.protocolType,
+      protocol: g.protocol,
+      members: [...g.members.values()].map((m) => ({
+        memberId: m.memberId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        metadata: m.protocols.find((p) => p.name === g.protocol)?.metadata ?? EMPTY,
+        assignment: m.assignment,
+      })),
+    };
+  }
+
+  async listGroups(): Promise<Array<{ groupId: string; protocolType: string }>> {
+    const out = new Map<string, string>();
+    for (const id of this.offsets.groups()) out.set(id, 'consumer');
+    for (const g of this.groups.values()) if (g.members.size > 0 || out.has(g.id)) out.set(g.id, g.protocolType || 'consumer');
+    return [...out].map(([groupId, protocolType]) => ({ groupId, protocolType }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const g of this.groups.values()) {
+      clearTimeout(g.joinTimer);
+      for (const m of g.members.values()) {
+        this.clearSession(m);
+        m.pendingJoin?.({ errorCode: KafkaErrorCode.COORDINATOR_NOT_AVAILABLE, generationId: -1, protocolName: '', leaderId: '', memberId: m.memberId, members: [] });
+        m.pendingSync?.({ errorCode: KafkaErrorCode.COORDINATOR_NOT_AVAILABLE, assignment: EMPTY });
+      }
+    }
+    this.groups.clear();
+  }
+}
+
+const coordinators = new WeakMap<LogEngine, Promise<EmbeddedGroupCoordinator>>();
+
+/** The one coordinator of an engine (created on first use). */
+export function coordinatorFor(engine: LogEngine): Promise<EmbeddedGroupCoordinator> {
+  let c = coordinators.get(engine);
+  if (!c) {
+    c = EmbeddedGroupCoordinator.open(engine);
+    coordinators.set(engine, c);
+  }
+  return c;
+}
