@@ -1,0 +1,118 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { CorruptRecordBatchError } from '../../core/errors.js';
+import { decodeRecordBatch, encodeRecordBatch, validateBatches } from '../../core/log/record-batch.js';
+import { defaultPartition, murmur2 } from '../../core/log/partitioner.js';
+import { openLog } from '../../core/log/engine.js';
+import { userKeys } from '../../bench/lib.js';
+
+const require = createRequire(import.meta.url);
+// kafkajs's own protocol code: the format is checked by code we did not write.
+const KafkaDecoder = require('kafkajs/src/protocol/decoder');
+const kafkaDecodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder');
+const { RecordBatch: KafkaRecordBatch } = require('kafkajs/src/protocol/recordBatch/v0');
+const KafkaRecord = require('kafkajs/src/protocol/recordBatch/record/v0');
+const { Partitioners, CompressionTypes } = require('kafkajs');
+
+const records = [
+  { key: 'user-1', value: '{"a":1}', headers: { trace: 'abc', bin: Buffer.from([0, 1, 2]) }, timestamp: 1_700_000_000_000 },
+  { key: null, value: 'no key', timestamp: 1_699_999_000_000 },
+  { key: Buffer.from('clé-€-🙂'), value: null, timestamp: 1_700_000_000_000 + 2 ** 33 },
+  { key: 'k'.repeat(300), value: Buffer.alloc(5000, 7), timestamp: 1_700_000_000_001 },
+  { key: '', value: '', timestamp: 0 },
+];
+
+describe('RecordBatch v2 codec', () => {
+  for (const compression of ['none', 'gzip'] as const) {
+    it(`round-trips keys, values, null values, headers and timestamps (${compression})`, () => {
+      const batch = encodeRecordBatch(records, { baseOffset: 42, now: 1, compression });
+      const out = decodeRecordBatch(batch);
+      expect(out.map((r) => r.offset)).toEqual([42, 43, 44, 45, 46]);
+      expect(out[0]!.key!.toString()).toBe('user-1');
+      expect(out[0]!.headers.trace!.toString()).toBe('abc');
+      expect([...out[0]!.headers.bin!]).toEqual([0, 1, 2]);
+      expect(out[1]!.key).toBeNull();
+      expect(out[2]!.key!.toString()).toBe('clé-€-🙂');
+      expect(out[2]!.value).toBeNull();
+      expect(out[3]!.key!.toString()).toBe('k'.repeat(300));
+      expect(out[3]!.value!.equals(Buffer.alloc(5000, 7))).toBe(true);
+      expect(out[4]!.key!.length).toBe(0);
+      expect(out[4]!.value!.length).toBe(0);
+      expect(out.map((r) => r.timestamp)).toEqual(records.map((r) => r.timestamp));
+    });
+
+    it(`is decoded by kafkajs's own decoder (${compression})`, async () => {
+      const batch = encodeRecordBatch(records, { baseOffset: 7, now: 1, compression });
+      const decoded = await kafkaDecodeBatch(new KafkaDecoder(batch));
+      expect(decoded.records.map((r: { offset: string }) => Number(r.offset))).toEqual([7, 8, 9, 10, 11]);
+      expect(decoded.records.map((r: { timestamp: string }) => Number(r.timestamp))).toEqual(records.map((r) => r.timestamp));
+      expect(decoded.records[0].key.toString()).toBe('user-1');
+      expect(decoded.records[0].headers.trace.toString()).toBe('abc');
+      expect(decoded.records[2].value).toBeNull();
+      expect(decoded.records[1].key).toBeNull();
+    });
+
+    it(`appends a kafkajs-encoded batch as is and reads it back (${compression})`, async () => {
+      const kjsRecords = records.map((r, i) =>
+        KafkaRecord({
+          offsetDelta: i,
+          timestampDelta: r.timestamp - records[0]!.timestamp,
+          key: r.key === null ? null : Buffer.from(r.key),
+          value: r.value === null ? null : Buffer.from(r.value),
+          headers: 'headers' in r ? r.headers : {},
+        }),
+      );
+      const encoded = await KafkaRecordBatch({
+        compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        firstTimestamp: records[0]!.timestamp,
+        maxTimestamp: Math.max(...records.map((r) => r.timestamp)),
+        lastOffsetDelta: records.length - 1,
+        records: kjsRecords,
+      });
+      const bytes: Buffer = encoded.buffer;
+      const log = await openLog({ memory: true });
+      await log.createTopic('t', { partitions: 1 });
+      await log.append('t', 0, [{ value: 'first' }]);
+      const res = await log.appendRaw('t', 0, Buffer.from(bytes));
+      expect(res).toMatchObject({ baseOffset: 1, lastOffset: 5 });
+      const { records: back } = await log.readRecords('t', 0, 1, 1 << 20);
+      expect(back.map((r) => r.offset)).toEqual([1, 2, 3, 4, 5]);
+      expect(back[0]!.headers.trace!.toString()).toBe('abc');
+      expect(back[2]!.key!.toString()).toBe('clé-€-🙂');
+      expect(back.map((r) => r.timestamp)).toEqual(records.map((r) => r.timestamp));
+      await log.close();
+    });
+  }
+
+  it('catches a flipped bit, a short batch and a wrong magic', () => {
+    const batch = encodeRecordBatch(records, { now: 1 });
+    for (const pos of [25, 100, batch.length - 1]) {
+      const bad = Buffer.from(batch);
+      bad[pos]! ^= 1;
+      expect(() => validateBatches(bad)).toThrow(CorruptRecordBatchError);
+    }
+    expect(() => validateBatches(batch.subarray(0, batch.length - 3))).toThrow(/claims/);
+    const magic = Buffer.from(batch);
+    magic[16] = 1;
+    expect(() => validateBatches(magic)).toThrow(/magic 1/);
+  });
+});
+
+describe('default partitioner', () => {
+  it("matches kafkajs's DefaultPartitioner for 1 000 keys on 1, 3, 12 and 100 partitions", () => {
+    const kafkajs = Partitioners.DefaultPartitioner();
+    const keys = [...userKeys(1000), 'é', 'ünïcødé-key', '', 'a', 'ab', 'abc'];
+    for (const n of [1, 3, 12, 100]) {
+      const partitionMetadata = Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0 }));
+      for (const key of keys) {
+        const expected = kafkajs({ topic: 't', partitionMetadata, message: { key } });
+        expect(defaultPartition(key, n)).toBe(expected);
+        expect(defaultPartition(Buffer.from(key), n)).toBe(expected);
+      }
+    }
+  });
+
+  it('hashes strings and their UTF-8 bytes alike', () => {
+    for (const k of ['user-00001', 'ÅÄÖ', '🙂']) expect(murmur2(k)).toBe(murmur2(Buffer.from(k)));
+  });
+});
