@@ -198,16 +198,16 @@ export class EmbeddedLog implements LogEngine {
     return this.topic(name).partitions.length;
   }
 
-  append(topic: string, partition: number, records: AppendRecord[], opts: { compression?: Compression } = {}): Promise<AppendResult> {
+  async append(topic: string, partition: number, records: AppendRecord[], opts: { compression?: Compression } = {}): Promise<AppendResult> {
     this.check();
     const p = this.partition(topic, partition);
-    if (records.length === 0) return Promise.resolve({ baseOffset: p.highWatermark, lastOffset: p.highWatermark - 1, appendTime: this.clock.now() });
+    if (records.length === 0) return { baseOffset: p.highWatermark, lastOffset: p.highWatermark - 1, appendTime: this.clock.now() };
     const configured = p.config['compression.type'];
     const compression = configured === 'producer' ? (opts.compression ?? 'none') : configured;
     return p.append(records, compression);
   }
 
-  appendRaw(topic: string, partition: number, batches: Buffer): Promise<AppendResult> {
+  async appendRaw(topic: string, partition: number, batches: Buffer): Promise<AppendResult> {
     this.check();
     return this.partition(topic, partition).appendRaw(batches);
   }
@@ -232,8 +232,8 @@ export class EmbeddedLog implements LogEngine {
     return p.offsetForTimestamp(spec.timestamp);
   }
 
-  waitFor(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.closed) return Promise.resolve(false);
+  async waitFor(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.closed) return false;
     return this.partition(topic, partition).waitFor(offset, timeoutMs, signal);
   }
 
