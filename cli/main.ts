@@ -10,9 +10,6 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   produce: () => import('./commands/produce.js'),
   consume: () => import('./commands/consume.js'),
   groups: () => import('./commands/groups.js'),
-  connect: () => import('./commands/connect.js'),
-  run: () => import('./commands/run.js'),
-  broker: () => import('./commands/broker.js'),
   demo: () => import('./commands/demo.js'),
 };
 

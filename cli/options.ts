@@ -34,7 +34,7 @@ export async function clientFromCliOptions(opts: ClientCliOptions): Promise<LogC
 
 /** parseArgs with the shared client options merged in, strict, allowing positionals. */
 export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  return parseArgs({ args, options: { ...clientOptions, ...options }, allowPositionals: true, strict: true });
+  return parseArgs({ args, options: { ...clientOptions, ...options } as typeof clientOptions & O, allowPositionals: true, strict: true as const });
 }
 
 export function toInt(name: string, value: string | undefined, fallback?: number): number {

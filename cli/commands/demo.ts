@@ -57,7 +57,7 @@ export async function run(args: string[]): Promise<number> {
         groupId: 'demo',
         topics: [topic],
         clientId: name,
-        listener: { onAssigned: (tps) => process.stdout.write(`${name} owns partitions ${tps.map((t) => t.partition).join(', ')}\n`) },
+        listener: { onAssigned: (tps) => void process.stdout.write(`${name} owns partitions ${tps.map((t) => t.partition).join(', ')}\n`) },
       });
     const consumers = [mk('consumer-a'), mk('consumer-b')];
     const t1 = Date.now();
