@@ -72,6 +72,10 @@ function isEngine(x: unknown): x is LogEngine {
   return typeof x === 'object' && x !== null && typeof (x as LogEngine).appendRaw === 'function';
 }
 
-export function embedded(source: EmbeddedOptions | LogEngine = { memory: true }): EmbeddedClient {
-  return new EmbeddedClient(source);
+/**
+ * The embedded log as a LogClient: `embedded('./data')` or `embedded({ dataDir, flush })` on disk,
+ * `embedded({ memory: true })` (the default) in memory, or `embedded(engine)` over an open engine.
+ */
+export function embedded(source: string | EmbeddedOptions | LogEngine = { memory: true }): EmbeddedClient {
+  return new EmbeddedClient(typeof source === 'string' ? { dataDir: source } : source);
 }
