@@ -10,6 +10,8 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   produce: () => import('./commands/produce.js'),
   consume: () => import('./commands/consume.js'),
   groups: () => import('./commands/groups.js'),
+  connect: () => import('./commands/connect.js'),
+  run: () => import('./commands/run.js'),
   demo: () => import('./commands/demo.js'),
 };
 

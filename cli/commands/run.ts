@@ -1,0 +1,34 @@
+/**
+ * sluice run FILE.ts|FILE.js [--metrics-port P]: runs the App a file exports (default export: an
+ * App, or a function returning one or a promise of one). TypeScript loads without a build step:
+ * the CLI runs under tsx.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { App } from '../../core/worker/app.js';
+import { AppConfigError } from '../../core/worker/errors.js';
+import { startProgressLine } from '../../core/worker/progress.js';
+
+export const usage = 'run FILE.ts|FILE.js   (runs the App the file exports by default)';
+
+export async function run(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
+  const file = positionals[0];
+  if (!file) throw new AppConfigError(`usage: sluice ${usage}`);
+  const mod = (await import(pathToFileURL(path.resolve(file)).href)) as { default?: unknown };
+  let exported = mod.default;
+  if (typeof exported === 'function' && !(exported instanceof App)) exported = await (exported as () => unknown)();
+  exported = await exported;
+  if (!(exported instanceof App)) throw new AppConfigError(`${file} must export an App by default (or a function returning one), e.g. export default app({ id, log })`);
+  const a = exported;
+  a.handleSignals();
+  await a.start();
+  const stop = startProgressLine(a.metrics);
+  try {
+    await a.done;
+    return 0;
+  } finally {
+    stop();
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * An App runs pipelines (tasks over input partitions), sources and sinks over one LogClient, with
+ * at-least-once commits, an error policy, graceful shutdown and metrics.
+ *
+ *   const a = app({ id: 'etl', log: embedded('./data') });
+ *   a.addPipeline(def);            // or the DSL's a.stream(...).pipe(...)
+ *   a.addSource('in', source, { topic: 'raw' });
+ *   a.addSink('out', sink, { topics: ['clean'] });
+ *   await a.start();  …  await a.stop();
+ */
+import http from 'node:http';
+import { mergeMap, toArray } from 'rxjs';
+import { z } from 'zod';
+import type { LogClient, LogProducer } from '../client/types.js';
+import type { Logger } from '../log/types.js';
+import type { InputRecord, PipelineDefinition, Sink, SinkRecord, Source } from './contracts.js';
+import { deadLetterRecord, dlqTopic, sendToDeadLetter } from './dead-letter.js';
+import { AppConfigError, CopartitioningError, PipelineFailedError } from './errors.js';
+import { errorPolicySchema, withRetries, type ErrorPolicy } from './error-policy.js';
+import { createLogger } from './logger.js';
+import { MetricsRegistry } from './metrics.js';
+import { PipelineRunner } from './pipeline-runner.js';
+import { ensureSourceOffsetsTopic, readSourceOffsets } from './source-offsets.js';
+import { SourceRunner } from './source-runner.js';
+import type { Transform } from './transform.js';
+
+const idSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9._-]{1,200}$/, 'an app id may use ASCII letters, digits, ".", "_" and "-" (it prefixes topic names)');
+
+export const appOptionsSchema = z.object({
+  id: idSchema,
+  log: z.custom<LogClient>((v) => typeof v === 'object' && v !== null && typeof (v as LogClient).consumer === 'function', 'log must be a LogClient, e.g. embedded("./data")'),
+  errors: errorPolicySchema.default({}),
+  batch: z
+    .object({
+      maxRecords: z.number().int().min(1).default(10_000).describe('records per poll over all of a pipeline\'s partitions'),
+      maxWaitMs: z.number().int().min(0).default(200).describe('how long a poll waits for data'),
+    })
+    .default({}),
+  /** Partitions of output and internal topics created by the app when their count is not known. */
+  defaultPartitions: z.number().int().min(1).default(1),
+  shutdownTimeoutMs: z.number().int().min(0).default(30_000),
+  metricsPort: z.number().int().min(0).max(65535).optional(),
+  metricsHost: z.string().default('127.0.0.1'),
+  logger: z.custom<Logger>().optional(),
+});
+
+export type AppOptions = z.input<typeof appOptionsSchema>;
+
+export class App {
+  readonly id: string;
+  readonly client: LogClient;
+  readonly logger: Logger;
+  readonly metrics = new MetricsRegistry();
+  readonly done: Promise<void>;
+  private readonly opts: z.output<typeof appOptionsSchema>;
+  private readonly pipelines: Array<{ def: PipelineDefinition; policy: ErrorPolicy; copartitioned: boolean }> = [];
+  private readonly sources: Array<{ name: string; source: Source; topic: string; transforms: Transform[] }> = [];
+  private readonly sinks: Sink[] = [];
+  private runners: PipelineRunner[] = [];
+  private sourceRunners: SourceRunner[] = [];
+  private producer?: LogProducer;
+  private server?: http.Server;
+  private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  private settle!: { resolve: () => void; reject: (e: unknown) => void };
+
+  constructor(options: AppOptions) {
+    const parsed = appOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0]!;
+      throw new AppConfigError(`${i.path.join('.') || 'app'}: ${i.message}`);
+    }
+    this.opts = parsed.data;
+    this.id = parsed.data.id;
+    this.client = parsed.data.log;
+    this.logger = parsed.data.logger ?? createLogger({ name: this.id });
+    this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    this.done.catch(() => {});
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  addPipeline(def: PipelineDefinition, opts: { errors?: Partial<ErrorPolicy>; copartitioned?: boolean } = {}): void {
+    if (this.state !== 'new') throw new AppConfigError('pipelines must be added before start()');
+    if (this.pipelines.some((p) => p.def.name === def.name)) throw new AppConfigError(`a pipeline named "${def.name}" already exists in app "${this.id}"`);
+    if (!/^[a-zA-Z0-9._-]+$/.test(def.name)) throw new AppConfigError(`pipeline name "${def.name}" may use only ASCII letters, digits, ".", "_" and "-"`);
+    if (def.inputs.length === 0) throw new AppConfigError(`pipeline "${def.name}" has no input topic`);
+    this.pipelines.push({ def, policy: errorPolicySchema.parse({ ...this.opts.errors, ...opts.errors }), copartitioned: opts.copartitioned ?? true });
+  }
+
+  addSource(name: string, source: Source, opts: { topic: string; transforms?: Transform[] }): void {
+    if (this.state !== 'new') throw new AppConfigError('sources must be added before start()');
+    this.sources.push({ name, source, topic: opts.topic, transforms: opts.transforms ?? [] });
+  }
+
+  /**
+   * A sink runs as a pipeline over its topics: each batch goes to one write(), awaited before the
+   * commit. A write that keeps failing is retried per the error policy, then its records are
+   * dead-lettered (or the app fails).
+   */
+  addSink(name: string, sink: Sink, opts: { topics: string[]; transforms?: Transform[]; errors?: Partial<ErrorPolicy> }): void {
+    this.sinks.push(sink);
+    const transforms = opts.transforms ?? [];
+    const policy = errorPolicySchema.parse({ ...this.opts.errors, ...opts.errors });
+    const app = this;
+    this.addPipeline(
+      {
+        name: `sink-${name}`,
+        inputs: opts.topics,
+        build: () => (source) =>
+          source.pipe(
+            toArray(),
+            mergeMap(async (records: InputRecord[]) => {
+              const batch: SinkRecord[] = [];
+              for (const rec of records) {
+                let r: SinkRecord | null = rec;
+                for (const t of transforms) {
+                  r = t(r);
+                  if (!r) break;
+                }
+                if (r) batch.push(r);
+              }
+              if (batch.length === 0) return;
+              const res = await withRetries(policy, () => sink.write(batch));
+              if (res.error === undefined) return;
+              if (policy.onFailure === 'fail') throw new PipelineFailedError(`sink-${name}`, `a batch of ${batch.length} records`, res.error);
+              app.logger.warn('sink batch dead-lettered', { sink: name, records: batch.length, error: String(res.error) });
+              await sendToDeadLetter(app.producer!, app.id, batch.map((r) => deadLetterRecord(r, res.error, res.attempts)));
+            }),
+          ),
+      },
+      { errors: { ...policy, retries: 0 }, copartitioned: false },
+    );
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new AppConfigError(`app "${this.id}" was already started`);
+    this.state = 'starting';
+    const log = this.logger;
+    await this.client.connect();
+    const admin = this.client.admin();
+    this.producer = this.client.producer();
+    // Topics the app writes to exist before anything runs.
+    await admin.createTopic(dlqTopic(this.id), { partitions: 1 });
+    if (this.sources.length) await ensureSourceOffsetsTopic(this.client, this.id);
+    for (const s of this.sources) await admin.createTopic(s.topic, { partitions: this.opts.defaultPartitions });
+    const existing = new Set(await admin.listTopics());
+    for (const { def, copartitioned } of this.pipelines) {
+      const counts: Array<[string, number]> = [];
+      for (const t of def.inputs) {
+        if (!existing.has(t)) {
+          await admin.createTopic(t, { partitions: this.opts.defaultPartitions });
+          existing.add(t);
+        }
+        counts.push([t, (await admin.describeTopic(t)).partitions.length]);
+      }
+      if (copartitioned) {
+        for (const [t, n] of counts) if (n !== counts[0]![1]) throw new CopartitioningError(counts[0]![0], counts[0]![1], t, n);
+      }
+      const partitions = counts[0]![1];
+      for (const it of def.internalTopics ?? []) {
+        if (!existing.has(it.name)) await admin.createTopic(it.name, { partitions: it.partitions === 'inputs' ? partitions : it.partitions, config: it.config });
+        existing.add(it.name);
+      }
+      for (const out of def.outputs ?? []) {
+        if (!existing.has(out)) await admin.createTopic(out, { partitions });
+        existing.add(out);
+      }
+    }
+    if (this.opts.metricsPort !== undefined) await this.startMetricsServer();
+    const fatal = (err: unknown) => void this.fail(err);
+    for (const s of this.sources) {
+      const runner = new SourceRunner(s.source, { appId: this.id, name: s.name, topic: s.topic, transforms: s.transforms, client: this.client, producer: this.producer, logger: log, metrics: this.metrics });
+      this.sourceRunners.push(runner);
+    }
+    for (const sink of this.sinks) await sink.start(this.connectorContext('sink'));
+    for (const { def, policy } of this.pipelines) {
+      const runner = new PipelineRunner(def, {
+        appId: this.id,
+        client: this.client,
+        producer: this.producer,
+        logger: log,
+        metrics: this.metrics,
+        policy,
+        maxRecords: this.opts.batch.maxRecords,
+        maxWaitMs: this.opts.batch.maxWaitMs,
+      });
+      this.runners.push(runner);
+      runner.start(fatal);
+    }
+    for (const r of this.sourceRunners) await r.start(fatal);
+    this.state = 'running';
+    log.info('app started', { app: this.id, pipelines: this.pipelines.map((p) => p.def.name), sources: this.sources.map((s) => s.name) });
+  }
+
+  private connectorContext(name: string) {
+    const producer = this.producer!;
+    return {
+      appId: this.id,
+      name,
+      logger: this.logger,
+      metrics: this.metrics,
+      client: this.client,
+      signal: new AbortController().signal,
+      committedOffsets: () => readSourceOffsets(this.client, this.id, name),
+      deadLetter: async (record: SinkRecord, error: unknown, attempts: number) => {
+        await producer.send(dlqTopic(this.id), [deadLetterRecord(record, error, attempts)]);
+        this.metrics.counter('sluice_dlq_records_total', 'records written to the dead-letter topic', { pipeline: `sink-${name}` }).inc();
+      },
+    };
+  }
+
+  private async fail(err: unknown): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.logger.error('app failed', { app: this.id, error: err instanceof Error ? err.message : String(err) });
+    await this.shutdown().catch(() => {});
+    this.settle.reject(err);
+  }
+
+  /**
+   * Graceful stop: sources stop polling and finish their batch in flight, pipelines finish and
+   * commit theirs, sinks stop, the client closes.
+   */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return this.done.catch(() => {});
+    await this.shutdown();
+    this.settle.resolve();
+  }
+
+  private async shutdown(): Promise<void> {
+    this.state = 'stopping';
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.opts.shutdownTimeoutMs).unref());
+    const graceful = (async () => {
+      await Promise.all(this.sourceRunners.map((r) => r.stop().catch((e) => this.logger.warn('source stop failed', { error: String(e) }))));
+      await Promise.all(this.runners.map((r) => r.stop().catch((e) => this.logger.warn('pipeline stop failed', { error: String(e) }))));
+      await Promise.all(this.sinks.map((s) => s.stop().catch((e) => this.logger.warn('sink stop failed', { error: String(e) }))));
+    })();
+    if ((await Promise.race([graceful, timeout])) === 'timeout') this.logger.warn('shutdown timed out; closing anyway', { app: this.id, timeoutMs: this.opts.shutdownTimeoutMs });
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    await this.client.close();
+    this.state = 'stopped';
+    this.logger.info('app stopped', { app: this.id });
+  }
+
+  /**
+   * Resolves once every source has been idle for `ms` and every pipeline has committed up to the
+   * end of its inputs (for `--exit-when-idle`).
+   */
+  async idle(ms: number): Promise<void> {
+    for (;;) {
+      if (this.state !== 'running') return;
+      const now = Date.now();
+      const last = Math.max(0, ...this.sourceRunners.map((r) => r.lastActivity), ...this.runners.map((r) => r.lastActivity));
+      const sourcesQuiet = this.sourceRunners.every((r) => !r.busy);
+      if (now - last >= ms && sourcesQuiet && (await Promise.all(this.runners.map((r) => r.caughtUp()))).every(Boolean)) return;
+      await new Promise((r) => setTimeout(r, Math.max(50, Math.min(ms / 4, 500))));
+    }
+  }
+
+  /** SIGINT/SIGTERM stop the app gracefully and exit 0; a second signal exits at once. */
+  handleSignals(): void {
+    let signalled = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (signalled) {
+        process.stderr.write(`\nsecond ${sig}: exiting now\n`);
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      }
+      signalled = true;
+      this.logger.info('stopping on signal', { signal: sig });
+      const hard = setTimeout(() => process.exit(1), this.opts.shutdownTimeoutMs + 1000);
+      hard.unref();
+      void this.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  private async startMetricsServer(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      if (req.url === '/metrics') {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        res.end(this.metrics.render());
+      } else if (req.url === '/health') {
+        const ok = this.state === 'running';
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: ok ? 'up' : this.state }));
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.opts.metricsPort, this.opts.metricsHost, () => resolve());
+    });
+  }
+
+  /** The metrics server's port (after start, when metricsPort was set; 0 picks a free one). */
+  get metricsAddress(): { host: string; port: number } | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
+  }
+}
+
+export function app(options: AppOptions): App {
+  return new App(options);
+}

@@ -1,0 +1,58 @@
+/**
+ * The `sluice connect` file: an app of sources and sinks, validated by zod (each connector's own
+ * config by its own schema), so a mistake is reported with the path of the field.
+ */
+import { z } from 'zod';
+import { transformSchema } from '../../connectors/transforms/index.js';
+import { errorPolicySchema } from './error-policy.js';
+
+const flushSchema = z.union([z.enum(['always', 'never']), z.object({ intervalMs: z.number().int().min(1) })]);
+
+export const connectFileSchema = z
+  .object({
+    app: z.string().regex(/^[a-zA-Z0-9._-]{1,200}$/, 'use ASCII letters, digits, ".", "_" and "-"'),
+    dataDir: z.string().optional().describe('the embedded log (relative paths are relative to this file)'),
+    brokers: z.array(z.string()).min(1).optional().describe('a Kafka cluster (or sluice broker) instead of the embedded log'),
+    flush: flushSchema.optional(),
+    errors: errorPolicySchema.partial().optional(),
+    batch: z.object({ maxRecords: z.number().int().min(1).optional(), maxWaitMs: z.number().int().min(0).optional() }).optional(),
+    partitions: z.number().int().min(1).default(1).describe('partitions of topics the app creates'),
+    metricsPort: z.number().int().min(0).max(65535).optional(),
+    sources: z
+      .array(
+        z.object({
+          connector: z.string(),
+          name: z.string().regex(/^[a-zA-Z0-9._-]+$/).optional(),
+          topic: z.string(),
+          config: z.record(z.unknown()).default({}),
+          transforms: z.array(transformSchema).default([]),
+        }),
+      )
+      .default([]),
+    sinks: z
+      .array(
+        z.object({
+          connector: z.string(),
+          name: z.string().regex(/^[a-zA-Z0-9._-]+$/).optional(),
+          topics: z.array(z.string()).min(1),
+          config: z.record(z.unknown()).default({}),
+          transforms: z.array(transformSchema).default([]),
+        }),
+      )
+      .default([]),
+  })
+  .refine((c) => !(c.dataDir && c.brokers), { message: 'give either dataDir or brokers, not both', path: ['brokers'] })
+  .refine((c) => c.sources.length + c.sinks.length > 0, { message: 'needs at least one source or sink', path: ['sources'] });
+
+export type ConnectFile = z.output<typeof connectFileSchema>;
+
+/** "sources.0.config.path: Required" — the first issue, with its field path. */
+export function describeZodError(err: z.ZodError, prefix = ''): string {
+  return err.issues
+    .slice(0, 3)
+    .map((i) => {
+      const p = [prefix, ...i.path.map((x) => (typeof x === 'number' ? `[${x}]` : x))].filter((x) => x !== '').join('.').replace(/\.\[/g, '[');
+      return `${p || '(top level)'}: ${i.message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,22 @@
+import { SluiceError } from '../errors.js';
+
+/** A record failed and the error policy says `fail`: the app stops with this error. */
+export class PipelineFailedError extends SluiceError {
+  constructor(pipeline: string, where: string, cause: unknown) {
+    super('PIPELINE_FAILED', `pipeline "${pipeline}" failed on ${where}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** Inputs of one pipeline do not have the same number of partitions. */
+export class CopartitioningError extends SluiceError {
+  constructor(a: string, na: number, b: string, nb: number) {
+    super('NOT_COPARTITIONED', `topics "${a}" (${na} partitions) and "${b}" (${nb} partitions) must have the same number of partitions to be processed together`);
+  }
+}
+
+/** An app, pipeline or connector configuration that cannot run. */
+export class AppConfigError extends SluiceError {
+  constructor(message: string) {
+    super('APP_CONFIG', message);
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * A task: one partition number of a pipeline's (co-partitioned) inputs. It runs each batch through
+ * the operator its pipeline built for it, then makes every effect durable — produced records,
+ * tracked promises, commit hooks — before the caller commits. Produced records are buffered per
+ * batch and sent in a few large sends, so a failed attempt can be discarded whole.
+ */
+import { from, type OperatorFunction } from 'rxjs';
+import type { LogClient, LogProducer, ProducerRecord } from '../client/types.js';
+import type { Logger } from '../log/types.js';
+import type { InputRecord, Metrics, PipelineDefinition, TaskContext } from './contracts.js';
+import { deadLetterRecord, sendToDeadLetter } from './dead-letter.js';
+import { PipelineFailedError } from './errors.js';
+import { withRetries, type ErrorPolicy } from './error-policy.js';
+
+export interface TaskDeps {
+  appId: string;
+  client: LogClient;
+  producer: LogProducer;
+  logger: Logger;
+  metrics: Metrics;
+  policy: ErrorPolicy;
+  signal: AbortSignal;
+}
+
+export class Task implements TaskContext {
+  readonly appId: string;
+  readonly taskId: string;
+  readonly client: LogClient;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  private readonly op: OperatorFunction<InputRecord, unknown>;
+  private sends = new Map<string, ProducerRecord[]>();
+  private tracked: Promise<unknown>[] = [];
+  private dlq: ProducerRecord[] = [];
+  private readonly commitHooks: Array<() => Promise<void>> = [];
+  private readonly closeHooks: Array<() => Promise<void>> = [];
+  private readonly dlqCounter: { inc(by?: number): void };
+
+  constructor(
+    private readonly def: PipelineDefinition,
+    readonly partition: number,
+    private readonly deps: TaskDeps,
+  ) {
+    this.appId = deps.appId;
+    this.taskId = `${def.name}-${partition}`;
+    this.client = deps.client;
+    this.logger = deps.logger;
+    this.metrics = deps.metrics;
+    this.dlqCounter = deps.metrics.counter('sluice_dlq_records_total', 'records written to the dead-letter topic', { pipeline: def.name });
+    this.op = def.build(this);
+  }
+
+  send(topic: string, records: ProducerRecord[]): void {
+    let list = this.sends.get(topic);
+    if (!list) this.sends.set(topic, (list = []));
+    for (let i = 0; i < records.length; i++) list.push(records[i]!);
+  }
+
+  track(effect: Promise<unknown>): void {
+    // Attach a handler now so a rejection before the commit is not reported as unhandled.
+    effect.catch(() => {});
+    this.tracked.push(effect);
+  }
+
+  onCommit(hook: () => Promise<void>): void {
+    this.commitHooks.push(hook);
+  }
+
+  onClose(hook: () => Promise<void>): void {
+    this.closeHooks.push(hook);
+  }
+
+  async handleError(record: InputRecord, error: unknown, attempt?: () => unknown): Promise<'retry-ok' | 'dead-lettered'> {
+    const policy = this.deps.policy;
+    const res = attempt ? await withRetries(policy, attempt, this.deps.signal, error) : { attempts: 1, error };
+    if (res.error === undefined) return 'retry-ok';
+    if (policy.onFailure === 'fail') throw new PipelineFailedError(this.def.name, `${record.topic}/${record.partition}@${record.offset}`, res.error);
+    this.logger.warn('record dead-lettered', { pipeline: this.def.name, topic: record.topic, partition: record.partition, offset: record.offset, error: String(res.error) });
+    this.dlq.push(deadLetterRecord(record, res.error, res.attempts));
+    this.dlqCounter.inc();
+    return 'dead-lettered';
+  }
+
+  private run(records: InputRecord[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      from(records).pipe(this.op).subscribe({ error: reject, complete: resolve });
+    });
+  }
+
+  private discard(): void {
+    this.sends = new Map();
+    this.tracked = [];
+  }
+
+  /**
+   * Processes one batch. If the batch fails as a whole (an operator threw), its buffered outputs
+   * are dropped and the records are run one by one, so the error policy applies to the poison
+   * record alone and the others flow on.
+   */
+  async process(records: InputRecord[]): Promise<void> {
+    try {
+      await this.run(records);
+      await Promise.all(this.tracked);
+    } catch (batchError) {
+      if (batchError instanceof PipelineFailedError) throw batchError;
+      this.discard();
+      for (const record of records) {
+        const mark = this.mark();
+        const attempt = async () => {
+          this.rollback(mark);
+          await this.run([record]);
+          await Promise.all(this.tracked);
+        };
+        try {
+          await attempt();
+        } catch (err) {
+          if (err instanceof PipelineFailedError) throw err;
+          if ((await this.handleError(record, err, attempt)) === 'dead-lettered') this.rollback(mark);
+        }
+      }
+    }
+  }
+
+  private mark(): { sends: Map<string, number>; tracked: number } {
+    const sends = new Map<string, number>();
+    for (const [t, l] of this.sends) sends.set(t, l.length);
+    return { sends, tracked: this.tracked.length };
+  }
+
+  /** Drops what was buffered after `mark` (a failed attempt's outputs). */
+  private rollback(mark: { sends: Map<string, number>; tracked: number }): void {
+    for (const [t, l] of this.sends) l.length = mark.sends.get(t) ?? 0;
+    this.tracked.length = mark.tracked;
+  }
+
+  /** Makes the batch's effects durable: produced records, tracked effects, commit hooks, DLQ records. */
+  async flush(): Promise<void> {
+    const sends = this.sends;
+    const tracked = this.tracked;
+    const dlq = this.dlq;
+    this.discard();
+    this.dlq = [];
+    const out: Promise<unknown>[] = [];
+    for (const [topic, records] of sends) {
+      if (records.length === 0) continue;
+      out.push(this.deps.producer.send(topic, records));
+      this.metrics.counter('sluice_records_out_total', 'records produced', { topic }).inc(records.length);
+    }
+    out.push(...tracked);
+    if (dlq.length) out.push(sendToDeadLetter(this.deps.producer, this.appId, dlq));
+    await Promise.all(out);
+    for (const hook of this.commitHooks) await hook();
+  }
+
+  async close(): Promise<void> {
+    for (const hook of this.closeHooks) {
+      try {
+        await hook();
+      } catch (err) {
+        this.logger.warn('task close hook failed', { task: this.taskId, error: String(err) });
+      }
+    }
+  }
+}
