@@ -137,50 +137,48 @@ export class FileSource implements Source {
         if (n === this.buf.length) this.buf = Buffer.allocUnsafe(this.buf.length * 2); // a line longer than the buffer
         return;
       }
-      const text = chunk.toString('utf8', 0, lastNl + 1);
-      const before = out.length;
-      if (this.cfg.format === 'csv') this.emitCsv(tail, text, out);
-      else this.emitLines(tail, text, out);
-      if (out.length === before && this.cfg.format !== 'csv') return;
-      if (n < this.buf.length) return;
+      const before = tail.pos;
+      if (this.cfg.format === 'csv') this.emitCsv(tail, chunk.toString('utf8', 0, lastNl + 1), out);
+      else this.emitLines(tail, chunk, lastNl, out);
+      if (tail.pos === before || n < this.buf.length) return;
     }
   }
 
-  private emitLines(tail: Tail, text: string, out: SourceRecord[]): void {
+  /** Lines of `chunk` up to `lastNl`, worked on as bytes: positions need no UTF-8 length counting. */
+  private emitLines(tail: Tail, chunk: Buffer, lastNl: number, out: SourceRecord[]): void {
+    const jsonl = this.cfg.format === 'jsonl';
+    const keyField = this.cfg.keyField;
     let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl < 0) break;
-      const lineEnd = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      const line = text.slice(start, lineEnd);
-      const bytes = Buffer.byteLength(text.slice(start, nl + 1));
+    while (start <= lastNl && out.length < this.cfg.maxRecords) {
+      const nl = chunk.indexOf(10, start);
+      const end = nl > start && chunk[nl - 1] === 13 ? nl - 1 : nl;
       const lineStart = tail.pos;
-      tail.pos += bytes;
+      tail.pos += nl + 1 - start;
+      const from = start;
       start = nl + 1;
-      if (line.length === 0) continue;
-      const offset: Offset = { ino: tail.ino, pos: tail.pos };
+      if (end === from) continue;
+      // A copy: the read buffer is reused by the next read.
+      const value = Buffer.allocUnsafe(end - from);
+      chunk.copy(value, 0, from, end);
       let key: string | null = null;
-      if (this.cfg.format === 'jsonl') {
+      if (jsonl) {
         let parsed: unknown;
         try {
-          parsed = JSON.parse(line);
+          parsed = JSON.parse(chunk.toString('utf8', from, end));
         } catch (err) {
           void this.ctx.deadLetter(
-            { topic: tail.path, partition: 0, offset: lineStart, key: null, value: Buffer.from(line), headers: {}, timestamp: Date.now() },
+            { topic: tail.path, partition: 0, offset: lineStart, key: null, value, headers: {}, timestamp: Date.now() },
             new Error(`${tail.path} at byte ${lineStart}: ${(err as Error).message}`),
             1,
           );
           continue;
         }
-        if (this.cfg.keyField && parsed && typeof parsed === 'object') {
-          const k = (parsed as Record<string, unknown>)[this.cfg.keyField];
+        if (keyField && parsed && typeof parsed === 'object') {
+          const k = (parsed as Record<string, unknown>)[keyField];
           key = k === undefined || k === null ? null : typeof k === 'string' ? k : JSON.stringify(k);
         }
       }
-      out.push({ key, value: line, sourcePartition: tail.path, sourceOffset: offset as unknown as SourceOffset });
-      if (out.length >= this.cfg.maxRecords) {
-        return;
-      }
+      out.push({ key, value, sourcePartition: tail.path, sourceOffset: { ino: tail.ino, pos: tail.pos } });
     }
   }
 

@@ -90,7 +90,7 @@ describe('file source', () => {
     const j = new FileSource(fileSourceConfig.parse({ path: `${dir}/*.jsonl`, format: 'jsonl', keyField: 'u', pollIntervalMs: 10 }));
     await j.start(context(committed, dl));
     const recs = await j.poll();
-    expect(recs.map((r) => [r.key, r.value])).toEqual([['x', '{"id":1,"u":"x"}'], ['y', '{"id":2,"u":"y"}']]);
+    expect(recs.map((r) => [r.key, String(r.value)])).toEqual([['x', '{"id":1,"u":"x"}'], ['y', '{"id":2,"u":"y"}']]);
     expect(dl).toHaveLength(1);
     expect(dl[0]!.error).toMatch(/e\.jsonl at byte 17/);
     await j.stop();
