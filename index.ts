@@ -30,3 +30,4 @@ export type { Transform } from './core/worker/transform.js';
 export { registerConnector, getConnector, listConnectors } from './connectors/registry.js';
 export { createTransform, transformSchema } from './connectors/transforms/index.js';
 export { FileSource, FileSink, fileSourceConfig, fileSinkConfig } from './connectors/file/index.js';
+export * from './processors/index.js';

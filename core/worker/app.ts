@@ -23,6 +23,7 @@ import { PipelineRunner } from './pipeline-runner.js';
 import { ensureSourceOffsetsTopic, readSourceOffsets } from './source-offsets.js';
 import { SourceRunner } from './source-runner.js';
 import type { Transform } from './transform.js';
+import { streamOf, type KStream, type StreamOptions } from '../../processors/stream.js';
 
 const idSchema = z
   .string()
@@ -89,6 +90,11 @@ export class App {
     if (!/^[a-zA-Z0-9._-]+$/.test(def.name)) throw new AppConfigError(`pipeline name "${def.name}" may use only ASCII letters, digits, ".", "_" and "-"`);
     if (def.inputs.length === 0) throw new AppConfigError(`pipeline "${def.name}" has no input topic`);
     this.pipelines.push({ def, policy: errorPolicySchema.parse({ ...this.opts.errors, ...opts.errors }), copartitioned: opts.copartitioned ?? true });
+  }
+
+  /** A typed stream of one topic (or several co-partitioned ones) for the DSL: `.pipe(...)` registers it. */
+  stream<K = unknown, V = unknown>(topic: string | string[], opts: StreamOptions<K, V> = {}): KStream<K, V> {
+    return streamOf<K, V>(this, topic, opts);
   }
 
   addSource(name: string, source: Source, opts: { topic: string; transforms?: Transform[] }): void {

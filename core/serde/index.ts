@@ -1,0 +1,1 @@
+export { json, string, bytes, SerdeError, type Serde } from './serde.js';

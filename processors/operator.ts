@@ -1,0 +1,57 @@
+/**
+ * The one helper every Sluice operator is built on: a single subscriber over the source that
+ * runs user code per record synchronously (no Subject per key, no per-record subscription) and
+ * hands a record whose code threw to the task's error policy, so one poison record does not fail
+ * the batch. `onComplete` runs when the batch ends (flush state, emit closed windows).
+ */
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { InputRecord, TaskContext } from '../core/worker/contracts.js';
+import type { Rec } from './types.js';
+
+export interface RecordOperatorHooks<I, O> {
+  /** Called per record; emit results with `emit`. Throwing hands the record to the error policy. */
+  next(value: I, emit: (out: O) => void): void;
+  /** Called once the batch's records are all processed; may emit and may be async. */
+  complete?(emit: (out: O) => void): void | Promise<void>;
+}
+
+/** The input record a typed record came from (for dead-letter headers). */
+export function originOf(r: unknown): InputRecord {
+  const x = r as Rec & { __origin?: InputRecord };
+  if (x.__origin) return x.__origin;
+  return {
+    topic: x.topic ?? '',
+    partition: x.partition ?? -1,
+    offset: x.offset ?? -1,
+    key: null,
+    value: null,
+    headers: x.headers ?? {},
+    timestamp: x.timestamp ?? 0,
+  };
+}
+
+export function recordOperator<I, O>(ctx: TaskContext, hooks: RecordOperatorHooks<I, O>): OperatorFunction<I, O> {
+  return (source) =>
+    new Observable<O>((subscriber) => {
+      const emit = (o: O) => subscriber.next(o);
+      const pending: Promise<unknown>[] = [];
+      return source.subscribe({
+        next(value) {
+          try {
+            hooks.next(value, emit);
+          } catch (err) {
+            pending.push(ctx.handleError(originOf(value), err, () => hooks.next(value, emit)));
+          }
+        },
+        error: (err) => subscriber.error(err),
+        complete() {
+          Promise.all(pending)
+            .then(() => hooks.complete?.(emit))
+            .then(
+              () => subscriber.complete(),
+              (err) => subscriber.error(err),
+            );
+        },
+      });
+    });
+}

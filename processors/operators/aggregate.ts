@@ -1,0 +1,185 @@
+/**
+ * aggregate / count / reduce: per key (or, after `windowed(def)`, per key and window) state kept
+ * in plain Maps, logged to the compacted changelog `<app>-<store>-changelog` at the end of every
+ * batch (so the worker commits an offset only once its state change is durable) and restored from
+ * it when the task starts.
+ *
+ * Non-windowed results are a table's changelog stream: one update per input record.
+ * Windowed results (hopping/tumbling, Kafka Streams' rules):
+ * - stream time = the highest timestamp the task has seen (kept in the changelog too);
+ * - a record updates window [s, e) only if e + grace > stream time; otherwise it is late: dropped,
+ *   counted in `sluice_late_records_total`, and written to `lateRecordsTopic` if given;
+ * - emit 'update': every change; emit 'final': each window once, when e + grace <= stream time,
+ *   ordered by window start, then key; a result's timestamp is the largest in its window.
+ */
+import { from, mergeMap, type OperatorFunction } from 'rxjs';
+import type { TaskContext } from '../../core/worker/contracts.js';
+import { recordOperator } from '../operator.js';
+import { markOperator, type BindContext, type SluiceOperator } from '../sluice-op.js';
+import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.js';
+import { registerStore } from '../stores/registry.js';
+import type { Rec, Windowed } from '../types.js';
+import { windowStarts, type HoppingWindowDef } from '../windows/window-def.js';
+
+export interface AggregateOptions {
+  /** Store name (default: derived from the operator's position; keep it stable across releases). */
+  name?: string;
+  /** Windowed only: 'update' emits every change, 'final' each window once when it closes. */
+  emit?: 'update' | 'final';
+  /** Windowed only: where late records go (besides the metric). */
+  lateRecordsTopic?: string;
+}
+
+type Adder<K, V, A> = (aggregate: A, value: V, record: Rec<K, V>) => A;
+
+const STREAM_TIME_KEY = '"__streamTime"';
+
+export function aggregate<K, V, A>(init: () => A, adder: Adder<K, V, A>, opts: AggregateOptions = {}): SluiceOperator<Rec<K, V>, Rec<K, A>> {
+  return markOperator<Rec<K, V>, Rec<K, A>>({
+    kind: 'stateful',
+    storeName: opts.name,
+    stores: (b) => [changelogTopic(b.appId, b.name)],
+    bind: (b, ctx) =>
+      (b.window ? windowedAggregate(b, ctx, init, adder, opts) : keyedAggregate(b, ctx, init, adder)) as OperatorFunction<never, unknown>,
+  });
+}
+
+export function count<K, V>(opts: AggregateOptions = {}): SluiceOperator<Rec<K, V>, Rec<K, number>> {
+  return aggregate<K, V, number>(() => 0, (n) => n + 1, opts);
+}
+
+export function reduce<K, V>(fn: (acc: V, value: V) => V, opts: AggregateOptions = {}): SluiceOperator<Rec<K, V>, Rec<K, V>> {
+  const NONE = Symbol('none');
+  return aggregate<K, V, V>(() => NONE as unknown as V, (acc, v) => ((acc as unknown) === NONE ? v : fn(acc, v)), opts);
+}
+
+/** Runs `op` once the store's restore finished (first batch only waits). */
+function afterRestore<I, O>(restore: Promise<unknown>, op: OperatorFunction<I, O>): OperatorFunction<I, O> {
+  let ready = false;
+  void restore.then(() => (ready = true), () => {});
+  return (source) => (ready ? op(source) : from(restore).pipe(mergeMap(() => op(source))));
+}
+
+function keyedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () => A, adder: Adder<K, V, A>): OperatorFunction<Rec<K, V>, Rec<K, A>> {
+  const topic = changelogTopic(b.appId, b.name);
+  const state = new Map<string, { key: K; value: A }>();
+  const dirty = new Set<string>();
+  registerStore(ctx, b.name, () => [...state.values()].map((e) => [e.key, e.value]));
+  const restore = readChangelog(ctx, topic).then((entries) => {
+    for (const [k, v] of entries) if (v !== null) state.set(k, { key: JSON.parse(k) as K, value: JSON.parse(v.toString('utf8')) as A });
+  });
+  const op = recordOperator<Rec<K, V>, Rec<K, A>>(ctx, {
+    next(r, emit) {
+      const k = JSON.stringify(r.key);
+      const e = state.get(k);
+      const value = adder(e ? e.value : init(), r.value, r);
+      if (e) e.value = value;
+      else state.set(k, { key: r.key, value });
+      dirty.add(k);
+      emit({ ...r, value });
+    },
+    complete() {
+      logChanges(ctx, topic, [...dirty].map((k) => [k, JSON.stringify(state.get(k)!.value)] as [string, string]));
+      dirty.clear();
+    },
+  });
+  return afterRestore(restore, op);
+}
+
+interface WindowEntry<K, A> {
+  key: K;
+  keyJson: string;
+  start: number;
+  value: A;
+  maxTs: number;
+}
+
+function windowedAggregate<K, V, A>(
+  b: BindContext,
+  ctx: TaskContext,
+  init: () => A,
+  adder: Adder<K, V, A>,
+  opts: AggregateOptions,
+): OperatorFunction<Rec<K, V>, Rec<Windowed<K>, A>> {
+  const def = b.window as HoppingWindowDef;
+  const emitMode = opts.emit ?? 'update';
+  const topic = changelogTopic(b.appId, b.name);
+  const windows = new Map<string, WindowEntry<K, A>>();
+  const dirty = new Set<string>();
+  let streamTime = -1;
+  let streamTimeDirty = false;
+  const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time)', { store: b.name });
+  registerStore(ctx, b.name, () => [...windows.values()].map((e) => [{ key: e.key, window: { start: e.start, end: e.start + def.size } }, e.value]));
+  const restore = readChangelog(ctx, topic).then((entries) => {
+    for (const [k, v] of entries) {
+      if (v === null) continue;
+      if (k === STREAM_TIME_KEY) {
+        streamTime = Number(v.toString('utf8'));
+        continue;
+      }
+      const [keyJson, start] = JSON.parse(k) as [string, number];
+      const { v: value, t } = JSON.parse(v.toString('utf8')) as { v: A; t: number };
+      windows.set(k, { key: JSON.parse(keyJson) as K, keyJson, start, value, maxTs: t });
+    }
+  });
+  const result = (e: WindowEntry<K, A>, origin: Rec<K, V> | null): Rec<Windowed<K>, A> => ({
+    key: { key: e.key, window: { start: e.start, end: e.start + def.size } },
+    value: e.value,
+    timestamp: e.maxTs,
+    headers: origin?.headers ?? {},
+    topic: origin?.topic ?? '',
+    partition: origin?.partition ?? ctx.partition,
+    offset: origin?.offset ?? -1,
+  });
+  const op = recordOperator<Rec<K, V>, Rec<Windowed<K>, A>>(ctx, {
+    next(r, emit) {
+      const ts = r.timestamp;
+      if (ts > streamTime) {
+        streamTime = ts;
+        streamTimeDirty = true;
+      }
+      const keyJson = JSON.stringify(r.key);
+      let updated = false;
+      for (const start of windowStarts(def, ts)) {
+        if (start + def.size + def.grace <= streamTime) continue;
+        const id = JSON.stringify([keyJson, start]);
+        let e = windows.get(id);
+        if (!e) {
+          e = { key: r.key, keyJson, start, value: init(), maxTs: ts };
+          windows.set(id, e);
+        }
+        e.value = adder(e.value, r.value, r);
+        if (ts > e.maxTs) e.maxTs = ts;
+        dirty.add(id);
+        updated = true;
+        if (emitMode === 'update') emit(result(e, r));
+      }
+      if (!updated) {
+        late.inc();
+        if (opts.lateRecordsTopic) ctx.send(opts.lateRecordsTopic, [{ key: keyJson, value: JSON.stringify(r.value), timestamp: ts, headers: r.headers }]);
+      }
+    },
+    complete(emit) {
+      // Windows that can no longer change: emitted once (final mode) and dropped from the store.
+      const closed: Array<[string, WindowEntry<K, A>]> = [];
+      for (const entry of windows) if (entry[1].start + def.size + def.grace <= streamTime) closed.push(entry);
+      closed.sort((x, y) => x[1].start - y[1].start || (x[1].keyJson < y[1].keyJson ? -1 : x[1].keyJson > y[1].keyJson ? 1 : 0));
+      const changes: Array<[string, string | null]> = [];
+      for (const [id, e] of closed) {
+        if (emitMode === 'final') emit(result(e, null));
+        windows.delete(id);
+        dirty.delete(id);
+        changes.push([id, null]);
+      }
+      for (const id of dirty) {
+        const e = windows.get(id)!;
+        changes.push([id, JSON.stringify({ v: e.value, t: e.maxTs })]);
+      }
+      dirty.clear();
+      if (streamTimeDirty) changes.push([STREAM_TIME_KEY, String(streamTime)]);
+      streamTimeDirty = false;
+      logChanges(ctx, topic, changes);
+    },
+  });
+  return afterRestore(restore, op);
+}

@@ -1,0 +1,44 @@
+/**
+ * Operators that shape the topology rather than just transform records carry a description that
+ * KStream.pipe() reads when it builds the pipelines: a key change that needs a repartition topic,
+ * a window definition for the next aggregation, an aggregation that needs a state store and its
+ * changelog, an output topic. Outside pipe() they cannot run.
+ */
+import type { OperatorFunction } from 'rxjs';
+import type { TaskContext } from '../core/worker/contracts.js';
+import type { WindowDef } from './windows/window-def.js';
+
+export interface BindContext {
+  appId: string;
+  /** Stable name of this operator within the app (store names derive from it). */
+  name: string;
+  window?: WindowDef;
+}
+
+export type OpMeta =
+  | { kind: 'repartition'; key: (rec: never) => unknown; name?: string }
+  | { kind: 'windowed'; window: WindowDef }
+  | { kind: 'output'; topic: string }
+  | {
+      kind: 'stateful';
+      /** Changelog topics this operator writes (compacted, partitions = inputs). */
+      stores(bind: BindContext): string[];
+      /** The operator for a task. */
+      bind(bind: BindContext, ctx: TaskContext): OperatorFunction<never, unknown>;
+      storeName?: string;
+    };
+
+export type SluiceOperator<I, O> = OperatorFunction<I, O> & { meta?: OpMeta };
+
+export function markOperator<I, O>(meta: OpMeta, runtime?: OperatorFunction<I, O>): SluiceOperator<I, O> {
+  const op = (runtime ??
+    (() => {
+      throw new Error(`this Sluice operator (${meta.kind}) only works inside KStream.pipe()`);
+    })) as SluiceOperator<I, O>;
+  op.meta = meta;
+  return op;
+}
+
+export function metaOf(op: unknown): OpMeta | undefined {
+  return (op as { meta?: OpMeta }).meta;
+}

@@ -1,0 +1,132 @@
+/**
+ * KStream: typed records of one or more (co-partitioned) topics, piped through RxJS and Sluice
+ * operators. `pipe()` turns the chain into the worker's PipelineDefinitions:
+ * - a key change (`groupByKey(fn)`) splits the chain: records are written to the internal topic
+ *   `<app>-<name>-repartition`, keyed by the new key, and the rest of the chain reads that topic,
+ *   so one key is always processed by one task;
+ * - `windowed(def)` binds the window to the next aggregation;
+ * - stateful operators get their store names (and compacted changelog topics) from their position;
+ * - `to(topic)` registers its topic as an output.
+ */
+import type { OperatorFunction } from 'rxjs';
+import type { InputRecord, PipelineDefinition, TaskContext } from '../core/worker/contracts.js';
+import { json, type Serde } from '../core/serde/serde.js';
+import { CHANGELOG_CONFIG } from './stores/changelog.js';
+import { recordOperator } from './operator.js';
+import { metaOf, type BindContext } from './sluice-op.js';
+import { withTask } from './task-scope.js';
+import type { Rec } from './types.js';
+import type { WindowDef } from './windows/window-def.js';
+
+export interface AppLike {
+  readonly id: string;
+  addPipeline(def: PipelineDefinition): void;
+}
+
+export interface StreamOptions<K, V> {
+  key?: Serde<K>;
+  value?: Serde<V>;
+  /** Event time from the value (default: the record's timestamp). */
+  timestamp?: (value: V, record: InputRecord) => number;
+}
+
+const counters = new WeakMap<AppLike, number>();
+
+function deserializer<K, V>(ctx: TaskContext, opts: StreamOptions<K, V>): OperatorFunction<InputRecord, Rec<K, V>> {
+  const keySerde = opts.key ?? (json() as Serde<K>);
+  const valueSerde = opts.value ?? (json() as Serde<V>);
+  return recordOperator<InputRecord, Rec<K, V>>(ctx, {
+    next(r, emit) {
+      const value = valueSerde.deserialize(r.value);
+      const key = r.key === null ? (null as K) : keySerde.deserialize(r.key);
+      emit({
+        key,
+        value,
+        timestamp: opts.timestamp ? opts.timestamp(value, r) : r.timestamp,
+        headers: r.headers,
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+      });
+    },
+  });
+}
+
+/** Writes records to a repartition topic under a new key; emits nothing. */
+function repartitionSender(ctx: TaskContext, topic: string, keyOf: (r: Rec) => unknown): OperatorFunction<Rec, never> {
+  return recordOperator<Rec, never>(ctx, {
+    next(r) {
+      const key = keyOf(r);
+      ctx.send(topic, [{ key: key === null || key === undefined ? null : JSON.stringify(key), value: r.value === null ? null : JSON.stringify(r.value), timestamp: r.timestamp, headers: r.headers }]);
+    },
+  });
+}
+
+export class KStream<K, V> {
+  constructor(
+    private readonly app: AppLike,
+    private readonly topics: string[],
+    private readonly opts: StreamOptions<K, V> = {},
+  ) {}
+
+  /** Registers the pipeline(s) that run this chain. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  pipe(...ops: Array<OperatorFunction<any, any>>): void {
+    const n = counters.get(this.app) ?? 0;
+    counters.set(this.app, n + 1);
+    const base = `${this.topics.join('+').replace(/[^a-zA-Z0-9._-]/g, '_')}-${n}`;
+    // Split the chain at key changes.
+    const segments: Array<{ ops: Array<OperatorFunction<unknown, unknown>>; repartition?: { topic: string; key: (r: Rec) => unknown } }> = [{ ops: [] }];
+    for (const op of ops) {
+      const meta = metaOf(op);
+      if (meta?.kind === 'repartition') {
+        const name = meta.name ?? `${base}-${segments.length}`;
+        segments[segments.length - 1]!.repartition = { topic: `${this.app.id}-${name}-repartition`, key: meta.key as (r: Rec) => unknown };
+        segments.push({ ops: [] });
+      } else segments[segments.length - 1]!.ops.push(op);
+    }
+    segments.forEach((seg, i) => {
+      const name = i === 0 ? base : `${base}-${i}`;
+      const inputs = i === 0 ? this.topics : [segments[i - 1]!.repartition!.topic];
+      const outputs: string[] = [];
+      const changelogs: string[] = [];
+      let window: WindowDef | undefined;
+      const binds: Array<BindContext | null> = seg.ops.map((op, j) => {
+        const meta = metaOf(op);
+        if (meta?.kind === 'output') outputs.push(meta.topic);
+        if (meta?.kind === 'windowed') window = meta.window;
+        if (meta?.kind !== 'stateful') return null;
+        const bind: BindContext = { appId: this.app.id, name: meta.storeName ?? `${name}-store-${j}`, window };
+        window = undefined;
+        changelogs.push(...meta.stores(bind));
+        return bind;
+      });
+      const opts = i === 0 ? this.opts : {};
+      this.app.addPipeline({
+        name,
+        inputs,
+        outputs,
+        internalTopics: [
+          ...changelogs.map((t) => ({ name: t, partitions: 'inputs' as const, config: CHANGELOG_CONFIG })),
+          ...(seg.repartition ? [{ name: seg.repartition.topic, partitions: 'inputs' as const }] : []),
+        ],
+        build: (ctx) => {
+          const runtime: Array<OperatorFunction<unknown, unknown>> = [];
+          seg.ops.forEach((op, j) => {
+            const meta = metaOf(op);
+            if (meta?.kind === 'windowed') return;
+            if (meta?.kind === 'stateful') runtime.push(meta.bind(binds[j]!, ctx) as OperatorFunction<unknown, unknown>);
+            else runtime.push(op);
+          });
+          if (seg.repartition) runtime.push(repartitionSender(ctx, seg.repartition.topic, seg.repartition.key) as OperatorFunction<unknown, unknown>);
+          const deser = deserializer(ctx, opts) as OperatorFunction<InputRecord, unknown>;
+          return (src) => withTask(ctx, () => runtime.reduce((s, f) => f(s), deser(src)));
+        },
+      });
+    });
+  }
+}
+
+export function streamOf<K = unknown, V = unknown>(app: AppLike, topic: string | string[], opts: StreamOptions<K, V> = {}): KStream<K, V> {
+  return new KStream<K, V>(app, Array.isArray(topic) ? topic : [topic], opts);
+}

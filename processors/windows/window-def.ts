@@ -1,0 +1,39 @@
+/**
+ * Window definitions, with Kafka Streams' semantics (design §5):
+ * - tumbling(size) = hopping(size, size): windows [start, end) aligned to the epoch;
+ * - hopping(size, advance): a record at t belongs to every window [s, s + size) with s a multiple
+ *   of advance and s <= t < s + size;
+ * - grace: a record updates window [s, e) only if e + grace > stream time.
+ * Sliding and session windows are defined here too; their aggregation is not built yet.
+ */
+import { InvalidConfigError } from '../../core/errors.js';
+import { toMs, type Duration } from './duration.js';
+
+export interface HoppingWindowDef {
+  type: 'hopping';
+  size: number;
+  advance: number;
+  grace: number;
+}
+
+export type WindowDef = HoppingWindowDef;
+
+export function hopping(size: Duration, advance: Duration, opts: { grace?: Duration } = {}): HoppingWindowDef {
+  const s = toMs(size, 'window size');
+  const a = toMs(advance, 'window advance');
+  if (s <= 0) throw new InvalidConfigError('window size must be positive');
+  if (a <= 0 || a > s) throw new InvalidConfigError(`window advance must be positive and at most the size (${s} ms), got ${a}`);
+  return { type: 'hopping', size: s, advance: a, grace: toMs(opts.grace ?? 0, 'grace') };
+}
+
+export function tumbling(size: Duration, opts: { grace?: Duration } = {}): HoppingWindowDef {
+  return hopping(size, size, opts);
+}
+
+/** Starts of the windows containing t, ascending. */
+export function windowStarts(def: HoppingWindowDef, t: number): number[] {
+  const out: number[] = [];
+  const last = t - (((t % def.advance) + def.advance) % def.advance);
+  for (let s = last; s > t - def.size; s -= def.advance) if (s >= 0) out.unshift(s);
+  return out;
+}
