@@ -1,90 +1,109 @@
 /**
- * sluice demo: a produce-and-consume run on the embedded log, needing nothing but Node. It writes
- * keyed activity events (the shape of benchmarks.md) to a 4-partition topic in a temporary data
- * directory, reads them back with two consumers of one group, and prints throughput and the
- * busiest users. Ctrl-C stops it cleanly.
+ * sluice demo: the activity-monitoring example on the embedded log, needing nothing but Node.
+ * A generator writes user actions (benchmarks.md's event shape, timestamps at wall-clock pace with
+ * ±500 ms jitter) into `user-actions`; the app counts actions per user in 5 s tumbling windows with
+ * 1 s grace; this command prints the busiest users of each window as it closes, and the
+ * throughput. Ctrl-C stops it cleanly (the app finishes its batch and commits).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { embedded } from '../../core/client/embedded/client.js';
-import type { FetchedBatch, LogConsumer } from '../../core/client/types.js';
+import { silentLogger } from '../../core/worker/logger.js';
+import { activityMonitor, INPUT, OUTPUT } from '../../examples/activity-monitor/activity-monitor.js';
 import { parseCommand, toInt } from '../options.js';
 
-export const usage = 'demo [--events N] [--data-dir DIR]   (produce and consume on the embedded log)';
+export const usage = 'demo [--rate EVENTS_PER_S] [--duration S] [--data-dir DIR]   (activity monitor on the embedded log)';
 
-const ACTIONS = ['hover', 'move', 'idle', 'click'];
+const ACTIONS = ['hover', 'move', 'idle', 'click'] as const;
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseCommand(args, { events: { type: 'string' } });
-  const total = toInt('events', values.events, 200_000);
+  const { values } = parseCommand(args, { rate: { type: 'string' }, duration: { type: 'string' } });
+  const rate = toInt('rate', values.rate, 50_000);
+  const duration = values.duration === undefined ? Infinity : toInt('duration', values.duration) * 1000;
   const explicitDir = args.includes('--data-dir');
   const dir = explicitDir ? path.resolve(values['data-dir']!) : fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-demo-'));
   const client = embedded({ dataDir: dir, flush: { intervalMs: 200 }, maintenanceIntervalMs: 0 });
-  let stop = false;
-  const onSignal = () => {
-    stop = true;
-    process.stderr.write('\nstopping…\n');
+  const admin = client.admin();
+  await admin.createTopic(INPUT, { partitions: 2 });
+  await admin.createTopic(OUTPUT, { partitions: 2 });
+  const monitor = activityMonitor(client, { logger: silentLogger });
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stdout.write('\nstopping: finishing the batch in flight and committing…\n');
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    const topic = 'user-actions';
-    await client.admin().createTopic(topic, { partitions: 4 });
-    process.stdout.write(`embedded log in ${dir}\nproducing ${total} events to "${topic}" (4 partitions)…\n`);
-    const producer = client.producer();
-    let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-    const t0 = Date.now();
-    for (let sent = 0; sent < total && !stop; ) {
-      const n = Math.min(1000, total - sent);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.stdout.write(`activity monitor on the embedded log in ${dir}\n${rate.toLocaleString()} user actions/s → 5 s tumbling windows (1 s grace), counts per user; Ctrl-C to stop\n\n`);
+  await monitor.start();
+
+  // Generator: wall-clock paced, ±500 ms jitter, about 1 in 10 events out of order.
+  const producer = client.producer();
+  let seed = 42;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  let produced = 0;
+  const started = Date.now();
+  const generator = (async () => {
+    while (!stopping && Date.now() - started < duration) {
+      const due = Math.floor(((Date.now() - started) / 1000) * rate) - produced;
+      if (due <= 0) {
+        await new Promise((r) => setTimeout(r, 10));
+        continue;
+      }
+      const n = Math.min(due, 5000);
       const batch = [];
       for (let i = 0; i < n; i++) {
-        const userId = `user-${String(Math.floor(rnd() * 1000)).padStart(5, '0')}`;
-        const ts = t0 + sent + i;
+        const userId = `user-${String(Math.floor(rnd() * 10000)).padStart(5, '0')}`;
+        const ts = Date.now() + Math.round((rnd() - 0.5) * 1000);
         batch.push({ key: userId, value: JSON.stringify({ userId, action: ACTIONS[Math.floor(rnd() * 4)], ts }), timestamp: ts });
       }
-      await producer.send(topic, batch);
-      sent += n;
+      await producer.send(INPUT, batch);
+      produced += n;
     }
-    const produceSecs = (Date.now() - t0) / 1000;
-    process.stdout.write(`produced in ${produceSecs.toFixed(2)} s (${Math.round(total / produceSecs).toLocaleString()} records/s)\n`);
+  })();
 
-    const clicks = new Map<string, number>();
-    let consumed = 0;
-    const mk = (name: string): LogConsumer =>
-      client.consumer({
-        groupId: 'demo',
-        topics: [topic],
-        clientId: name,
-        listener: { onAssigned: (tps) => void process.stdout.write(`${name} owns partitions ${tps.map((t) => t.partition).join(', ')}\n`) },
-      });
-    const consumers = [mk('consumer-a'), mk('consumer-b')];
-    const t1 = Date.now();
-    const loop = async (c: LogConsumer) => {
-      while (!stop && consumed < total) {
-        const batches: FetchedBatch[] = await c.poll({ maxWaitMs: 200 });
-        for (const b of batches) {
-          for (const r of b.records) {
-            const e = JSON.parse(r.value!.toString()) as { userId: string; action: string };
-            if (e.action === 'click') clicks.set(e.userId, (clicks.get(e.userId) ?? 0) + 1);
-          }
-          consumed += b.records.length;
-          await c.commit([{ topic: b.topic, partition: b.partition, offset: b.records[b.records.length - 1]!.offset + 1 }]);
-        }
+  // Reader of the results: prints the busiest users of each closed window.
+  const reader = client.consumer({ groupId: 'activity-monitor-demo-printer', topics: [OUTPUT] });
+  const windows = new Map<number, Array<[string, number]>>();
+  let lastReport = Date.now();
+  let reportedCounted = 0;
+  while (!stopping && Date.now() - started < duration + 7000) {
+    for (const b of await reader.poll({ maxWaitMs: 250 })) {
+      for (const r of b.records) {
+        const k = JSON.parse(r.key!.toString()) as { key: string; window: { start: number } };
+        const list = windows.get(k.window.start) ?? [];
+        list.push([k.key, Number(r.value!.toString())]);
+        windows.set(k.window.start, list);
       }
-    };
-    await Promise.all(consumers.map(loop));
-    const secs = (Date.now() - t1) / 1000;
-    process.stdout.write(`consumed ${consumed} in ${secs.toFixed(2)} s (${Math.round(consumed / secs).toLocaleString()} records/s), offsets committed\n`);
-    const top = [...clicks].sort((a, b) => b[1] - a[1]).slice(0, 5);
-    process.stdout.write(`busiest clickers: ${top.map(([u, n]) => `${u} (${n})`).join(', ')}\n`);
-    await Promise.all(consumers.map((c) => c.close()));
-    return 0;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await client.close();
-    if (!explicitDir) fs.rmSync(dir, { recursive: true, force: true });
+      await reader.commit([{ topic: b.topic, partition: b.partition, offset: b.records[b.records.length - 1]!.offset + 1 }]);
+    }
+    const now = Date.now();
+    for (const [start, list] of [...windows].sort((a, b) => a[0] - b[0])) {
+      // Both partitions' results of a window arrive in the same commit round; print when quiet.
+      if (now - start < 7500) continue;
+      windows.delete(start);
+      const top = list.sort((a, b) => b[1] - a[1]).slice(0, 5);
+      const total = list.reduce((s, [, n]) => s + n, 0);
+      process.stdout.write(
+        `window ${new Date(start).toISOString().slice(11, 19)}–${new Date(start + 5000).toISOString().slice(11, 19)}  ${list.length} users, ${total} actions; busiest: ${top.map(([u, n]) => `${u} ${n}`).join(', ')}\n`,
+      );
+    }
+    if (now - lastReport >= 5000) {
+      const counted = monitor.metrics.total('sluice_records_in_total');
+      process.stdout.write(`  throughput: ${Math.round(((counted - reportedCounted) * 1000) / (now - lastReport)).toLocaleString()} records/s through the app, ${produced.toLocaleString()} actions generated, late dropped: ${monitor.metrics.total('sluice_late_records_total')}\n`);
+      reportedCounted = counted;
+      lastReport = now;
+    }
   }
+  stopping = true;
+  await generator;
+  await reader.close();
+  await monitor.stop();
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  if (!explicitDir) fs.rmSync(dir, { recursive: true, force: true });
+  process.stdout.write('stopped cleanly\n');
+  return 0;
 }

@@ -9,6 +9,7 @@ import type { LogClient, LogProducer, ProducerRecord } from '../client/types.js'
 import type { Logger } from '../log/types.js';
 import type { InputRecord, Metrics, PipelineDefinition, TaskContext } from './contracts.js';
 import { deadLetterRecord, sendToDeadLetter } from './dead-letter.js';
+import { SluiceError } from '../errors.js';
 import { PipelineFailedError } from './errors.js';
 import { withRetries, type ErrorPolicy } from './error-policy.js';
 
@@ -72,7 +73,9 @@ export class Task implements TaskContext {
 
   async handleError(record: InputRecord, error: unknown, attempt?: () => unknown): Promise<'retry-ok' | 'dead-lettered'> {
     const policy = this.deps.policy;
-    const res = attempt ? await withRetries(policy, attempt, this.deps.signal, error) : { attempts: 1, error };
+    // Errors Sluice knows to be permanent (a value that does not deserialize) are not retried.
+    const permanent = error instanceof SluiceError && !error.retriable;
+    const res = attempt && !permanent ? await withRetries(policy, attempt, this.deps.signal, error) : { attempts: 1, error };
     if (res.error === undefined) return 'retry-ok';
     if (policy.onFailure === 'fail') throw new PipelineFailedError(this.def.name, `${record.topic}/${record.partition}@${record.offset}`, res.error);
     this.logger.warn('record dead-lettered', { pipeline: this.def.name, topic: record.topic, partition: record.partition, offset: record.offset, error: String(res.error) });

@@ -120,9 +120,11 @@ export class EmbeddedConsumer implements LogConsumer {
     if (this.wakeup.signal.aborted) this.wakeup = new AbortController();
     const parts = this.active();
     if (parts.length === 0) {
+      const signal = this.wakeup.signal;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, timeoutMs);
-        this.wakeup.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        const onAbort = () => (clearTimeout(t), resolve());
+        const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), timeoutMs);
+        signal.addEventListener('abort', onAbort, { once: true });
       });
       return;
     }

@@ -1,0 +1,34 @@
+/**
+ * Activity monitoring: counts actions per user in 5 s tumbling windows (1 s grace) over a stream
+ * of user actions, emitting each window once when it closes.
+ *
+ *   user-actions  { userId, action: hover|move|idle|click, ts }
+ *     → filter out idle → group by user (repartition) → tumbling 5 s, grace 1 s → count (final)
+ *     → actions-per-user-5s   key { key: userId, window: { start, end } }, value: count
+ */
+import { filter } from 'rxjs';
+import type { LogClient } from '../../core/client/types.js';
+import { app, type App } from '../../core/worker/app.js';
+import { count, groupByKey, json, string, to, tumbling, windowed, type Rec } from '../../processors/index.js';
+import type { Logger } from '../../core/log/types.js';
+
+export interface UserAction {
+  userId: string;
+  action: 'hover' | 'move' | 'idle' | 'click';
+  ts: number;
+}
+
+export const INPUT = 'user-actions';
+export const OUTPUT = 'actions-per-user-5s';
+
+export function activityMonitor(log: LogClient, opts: { logger?: Logger } = {}): App {
+  const a = app({ id: 'activity-monitor', log, logger: opts.logger, batch: { maxRecords: 20_000, maxWaitMs: 50 } });
+  a.stream<string, UserAction>(INPUT, { key: string(), value: json<UserAction>(), timestamp: (e) => e.ts }).pipe(
+    filter((r: Rec<string, UserAction>) => r.value.action !== 'idle'),
+    groupByKey((r: Rec<string, UserAction>) => r.value.userId, { name: 'by-user' }),
+    windowed(tumbling('5s', { grace: '1s' })),
+    count({ emit: 'final', name: 'counts-5s' }),
+    to(OUTPUT),
+  );
+  return a;
+}
