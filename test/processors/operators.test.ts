@@ -1,0 +1,78 @@
+import { filter } from 'rxjs';
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { aggregate, count, flatMapValues, groupByKey, json, mapValues, peek, reduce, selectKey, string, TestDriver, to, type Rec } from '../../processors/index.js';
+
+type Order = { id: string; customer: string; amount: number };
+
+describe('DSL operators (TestDriver)', () => {
+  it('mapValues, selectKey, flatMapValues, peek and to keep keys, timestamps and inputs intact', async () => {
+    const seen: Rec[] = [];
+    const inputs: Rec[] = [];
+    const d = new TestDriver((app) => {
+      app.stream<string, Order>('orders', { key: string() }).pipe(
+        peek((r: Rec<string, Order>) => inputs.push(r)),
+        mapValues((o: Order) => ({ ...o, amount: o.amount * 2 })),
+        selectKey((r: Rec<string, Order>) => r.value.customer),
+        flatMapValues((o: Order) => [o.id, `${o.id}-copy`]),
+        peek((r: Rec) => seen.push(r)),
+        to('out', { key: string(), value: string() }),
+      );
+    });
+    await d.pipeInput('orders', [{ key: Buffer.from('o1'), value: { id: 'o1', customer: 'ann', amount: 5 }, timestamp: 100 }]);
+    expect(d.output('out').map((r) => [r.key, r.value, r.timestamp])).toEqual([
+      ['ann', 'o1', 100],
+      ['ann', 'o1-copy', 100],
+    ]);
+    expect(seen[0]).toMatchObject({ topic: 'orders', partition: 0, offset: 0 });
+    expect(inputs[0]!.value).toEqual({ id: 'o1', customer: 'ann', amount: 5 }); // not mutated by mapValues
+    await d.close();
+  });
+
+  it('groupByKey with a new key repartitions, and count/reduce/aggregate keep per-key state', async () => {
+    const d = new TestDriver((app) => {
+      app.stream<string, Order>('orders', { key: string() }).pipe(groupByKey((r: Rec<string, Order>) => r.value.customer), count({ name: 'orders-per-customer' }), to('counts'));
+      app.stream<string, Order>('orders', { key: string() }).pipe(groupByKey((r: Rec<string, Order>) => r.value.customer), mapValues((o: Order) => o.amount), reduce((a: number, b: number) => Math.max(a, b), { name: 'max' }), to('max'));
+      app.stream<string, Order>('orders', { key: string() }).pipe(
+        groupByKey((r: Rec<string, Order>) => r.value.customer),
+        aggregate(() => ({ n: 0, total: 0 }), (acc: { n: number; total: number }, o: Order) => ({ n: acc.n + 1, total: acc.total + o.amount }), { name: 'totals' }),
+        to('totals'),
+      );
+    });
+    const orders = [
+      { id: '1', customer: 'ann', amount: 5 },
+      { id: '2', customer: 'bob', amount: 7 },
+      { id: '3', customer: 'ann', amount: 9 },
+      { id: '4', customer: 'ann', amount: 1 },
+    ];
+    await d.pipeInput('orders', orders.map((o, i) => ({ key: Buffer.from(o.id), value: o, timestamp: i })));
+    expect(d.output('test-app-orders-0-1-repartition').map((r) => r.key)).toEqual(['ann', 'bob', 'ann', 'ann']);
+    expect(d.output('counts').map((r) => [r.key, r.value])).toEqual([['ann', 1], ['bob', 1], ['ann', 2], ['ann', 3]]);
+    expect(d.output('max').map((r) => [r.key, r.value])).toEqual([['ann', 5], ['bob', 7], ['ann', 9], ['ann', 9]]);
+    expect(new Map(d.store('totals') as Array<[string, unknown]>)).toEqual(new Map([['ann', { n: 3, total: 15 }], ['bob', { n: 1, total: 7 }]]));
+    // the changelog holds the latest state per key
+    const changelog = d.output('test-app-totals-changelog');
+    expect(changelog.filter((r) => r.key === 'ann').at(-1)!.value).toEqual({ n: 3, total: 15 });
+    expect(changelog.filter((r) => r.key === 'bob').at(-1)!.value).toEqual({ n: 1, total: 7 });
+    await d.close();
+  });
+
+  it('sends a value that fails its zod schema to the dead-letter topic with the reason', async () => {
+    const Order = z.object({ id: z.string(), amount: z.number().positive() });
+    const d = new TestDriver((app) => {
+      app.stream('orders', { key: string(), value: json(Order) }).pipe(filter(() => true), to('valid'));
+    });
+    await d.pipeInput('orders', [
+      { key: Buffer.from('a'), value: { id: 'a', amount: 3 } },
+      { key: Buffer.from('b'), value: { id: 'b', amount: -1 } },
+      { key: Buffer.from('c'), value: Buffer.from('{not json') },
+    ]);
+    expect(d.output('valid').map((r) => r.value)).toEqual([{ id: 'a', amount: 3 }]);
+    const dlq = d.output('test-app.dlq');
+    expect(dlq).toHaveLength(2);
+    expect(dlq[0]!.headers['sluice.error']!.toString()).toMatch(/amount: Number must be greater than 0/);
+    expect(dlq[1]!.headers['sluice.error']!.toString()).toMatch(/not JSON/);
+    expect(dlq[1]!.headers['sluice.source.offset']!.toString()).toBe('2');
+    await d.close();
+  });
+});

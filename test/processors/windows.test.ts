@@ -1,0 +1,111 @@
+/**
+ * Tumbling and hopping windows against a brute-force oracle written independently of the
+ * implementation: seeded random events with out-of-order timestamps, fed in random batch sizes.
+ */
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../bench/lib.js';
+import { count, groupByKey, hopping, string, TestDriver, to, tumbling, windowed, type Rec } from '../../processors/index.js';
+
+interface Ev {
+  user: string;
+  ts: number;
+}
+
+function events(n: number, seed: number): Ev[] {
+  const rnd = mulberry32(seed);
+  const out: Ev[] = [];
+  for (let i = 0; i < n; i++) out.push({ user: `u${Math.floor(rnd() * 7)}`, ts: 10_000 + i * 37 + Math.round((rnd() - 0.5) * 7000) });
+  return out;
+}
+
+/** Kafka Streams' rules, brute force: every window [s, s+size) with s % advance == 0 containing t. */
+function oracle(evs: Ev[], size: number, advance: number, grace: number) {
+  let streamTime = -Infinity;
+  const counts = new Map<string, number>();
+  let dropped = 0;
+  for (const e of evs) {
+    streamTime = Math.max(streamTime, e.ts);
+    let accepted = false;
+    for (let s = 0; s <= e.ts; s += advance) {
+      if (!(s <= e.ts && e.ts < s + size)) continue;
+      if (s + size + grace <= streamTime) continue;
+      accepted = true;
+      const k = `${e.user}@${s}`;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    if (!accepted) dropped++;
+  }
+  const closed = new Map([...counts].filter(([k]) => Number(k.split('@')[1]) + size + grace <= streamTime));
+  return { counts, closed, dropped };
+}
+
+async function run(evs: Ev[], win: ReturnType<typeof hopping>, emit: 'final' | 'update', seed: number) {
+  const d = new TestDriver((app) => {
+    app.stream<string, Ev>('ev', { key: string(), timestamp: (v) => v.ts }).pipe(
+      groupByKey((r: Rec<string, Ev>) => r.value.user),
+      windowed(win),
+      count({ emit, name: 'counts' }),
+      to('out'),
+    );
+  });
+  const rnd = mulberry32(seed);
+  for (let i = 0; i < evs.length; ) {
+    const n = 1 + Math.floor(rnd() * 60);
+    await d.pipeInput('ev', evs.slice(i, i + n).map((e) => ({ key: Buffer.from(e.user), value: e, timestamp: e.ts })));
+    i += n;
+  }
+  const out = d.output('out').map((r) => {
+    const k = r.key as { key: string; window: { start: number; end: number } };
+    return { id: `${k.key}@${k.window.start}`, end: k.window.end, value: r.value as number, timestamp: r.timestamp };
+  });
+  const dropped = d.metrics.total('sluice_late_records_total');
+  await d.close();
+  return { out, dropped };
+}
+
+const cases = [
+  ['tumbling 1 s, grace 500 ms', tumbling(1000, { grace: 500 }), 1000, 1000, 500],
+  ['tumbling 2 s, no grace', tumbling('2s'), 2000, 2000, 0],
+  ['hopping 3 s every 1 s, grace 1 s', hopping('3s', '1s', { grace: '1s' }), 3000, 1000, 1000],
+  ['hopping 1 s every 250 ms, grace 200 ms', hopping(1000, 250, { grace: 200 }), 1000, 250, 200],
+] as const;
+
+describe('windowed count against an oracle', () => {
+  cases.forEach(([name, win, size, advance, grace], c) => {
+    it(`${name}: emit final`, async () => {
+      const evs = events(1500, 100 + c);
+      const expected = oracle(evs, size, advance, grace);
+      const { out, dropped } = await run(evs, win, 'final', c);
+      // Each closed window exactly once, with the oracle's count, in window-start order per batch.
+      expect(new Map(out.map((o) => [o.id, o.value]))).toEqual(expected.closed);
+      expect(out.length).toBe(expected.closed.size);
+      for (const o of out) expect(o.end - Number(o.id.split('@')[1])).toBe(size);
+      expect(dropped).toBe(expected.dropped);
+      expect(expected.dropped).toBeGreaterThan(0);
+    });
+
+    it(`${name}: emit update`, async () => {
+      const evs = events(1500, 200 + c);
+      const expected = oracle(evs, size, advance, grace);
+      const { out, dropped } = await run(evs, win, 'update', c);
+      const last = new Map<string, number>();
+      for (const o of out) last.set(o.id, o.value);
+      expect(last).toEqual(expected.counts);
+      expect(dropped).toBe(expected.dropped);
+    });
+  });
+
+  it('gives each result the largest timestamp of its window, and drops a record exactly at end + grace', async () => {
+    const d = new TestDriver((app) => {
+      app.stream<string, Ev>('ev', { key: string(), timestamp: (v) => v.ts }).pipe(groupByKey((r: Rec<string, Ev>) => r.value.user), windowed(tumbling(1000, { grace: 100 })), count({ emit: 'final' }), to('out'));
+    });
+    const feed = (ts: number) => d.pipeInput('ev', [{ key: Buffer.from('a'), value: { user: 'a', ts } }]);
+    await feed(100);
+    await feed(700);
+    await feed(1100); // stream time 1100 = end + grace of [0, 1000): that window closes
+    await feed(900); // exactly late
+    expect(d.output('out').map((r) => [(r.key as { window: { start: number } }).window.start, r.value, r.timestamp])).toEqual([[0, 2, 700]]);
+    expect(d.metrics.total('sluice_late_records_total')).toBe(1);
+    await d.close();
+  });
+});
