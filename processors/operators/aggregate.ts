@@ -92,7 +92,13 @@ interface WindowEntry<K, A> {
   start: number;
   value: A;
   maxTs: number;
+  /** Whether the changelog holds this window: one created and closed within a batch never reaches it. */
+  logged: boolean;
 }
+
+/** In-memory id of a window: the key's JSON cannot end in a digit-only suffix after "|", so ids are unique. */
+const windowId = (keyJson: string, start: number) => `${keyJson}|${start}`;
+const changelogKey = (e: { keyJson: string; start: number }) => JSON.stringify([e.keyJson, e.start]);
 
 function windowedAggregate<K, V, A>(
   b: BindContext,
@@ -119,7 +125,7 @@ function windowedAggregate<K, V, A>(
       }
       const [keyJson, start] = JSON.parse(k) as [string, number];
       const { v: value, t } = JSON.parse(v.toString('utf8')) as { v: A; t: number };
-      windows.set(k, { key: JSON.parse(keyJson) as K, keyJson, start, value, maxTs: t });
+      windows.set(windowId(keyJson, start), { key: JSON.parse(keyJson) as K, keyJson, start, value, maxTs: t, logged: true });
     }
   });
   const result = (e: WindowEntry<K, A>, origin: Rec<K, V> | null): Rec<Windowed<K>, A> => ({
@@ -140,12 +146,13 @@ function windowedAggregate<K, V, A>(
       }
       const keyJson = JSON.stringify(r.key);
       let updated = false;
-      for (const start of windowStarts(def, ts)) {
-        if (start + def.size + def.grace <= streamTime) continue;
-        const id = JSON.stringify([keyJson, start]);
+      const starts = def.advance === def.size ? [ts - (((ts % def.size) + def.size) % def.size)] : windowStarts(def, ts);
+      for (const start of starts) {
+        if (start < 0 || start + def.size + def.grace <= streamTime) continue;
+        const id = windowId(keyJson, start);
         let e = windows.get(id);
         if (!e) {
-          e = { key: r.key, keyJson, start, value: init(), maxTs: ts };
+          e = { key: r.key, keyJson, start, value: init(), maxTs: ts, logged: false };
           windows.set(id, e);
         }
         e.value = adder(e.value, r.value, r);
@@ -169,11 +176,12 @@ function windowedAggregate<K, V, A>(
         if (emitMode === 'final') emit(result(e, null));
         windows.delete(id);
         dirty.delete(id);
-        changes.push([id, null]);
+        if (e.logged) changes.push([changelogKey(e), null]);
       }
       for (const id of dirty) {
         const e = windows.get(id)!;
-        changes.push([id, JSON.stringify({ v: e.value, t: e.maxTs })]);
+        e.logged = true;
+        changes.push([changelogKey(e), JSON.stringify({ v: e.value, t: e.maxTs })]);
       }
       dirty.clear();
       if (streamTimeDirty) changes.push([STREAM_TIME_KEY, String(streamTime)]);
