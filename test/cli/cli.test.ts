@@ -68,3 +68,12 @@ describe('sluice CLI', () => {
     expect(sluice(['frobnicate']).code).toBe(2);
   });
 });
+
+describe('sluice demo', () => {
+  it('runs the activity monitor on a temporary embedded log and prints closed windows', () => {
+    const r = spawnSync(process.execPath, [bin, 'demo', '--duration', '7', '--rate', '20000'], { encoding: 'utf8', cwd: repoRoot, timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/window \d\d:\d\d:\d\d–\d\d:\d\d:\d\d {2}\d+ users, \d+ actions; busiest: user-\d{5} \d+/);
+    expect(r.stdout).toMatch(/stopped cleanly/);
+  }, 60_000);
+});
