@@ -4,7 +4,7 @@
  * hands a record whose code threw to the task's error policy, so one poison record does not fail
  * the batch. `onComplete` runs when the batch ends (flush state, emit closed windows).
  */
-import { Observable, type OperatorFunction } from 'rxjs';
+import { from, mergeMap, Observable, type OperatorFunction } from 'rxjs';
 import type { InputRecord, TaskContext } from '../core/worker/contracts.js';
 import type { Rec } from './types.js';
 
@@ -54,4 +54,14 @@ export function recordOperator<I, O>(ctx: TaskContext, hooks: RecordOperatorHook
         },
       });
     });
+}
+
+/** Runs `op` once a store's restore has finished; only the first batch of a task waits. */
+export function afterRestore<I, O>(restore: Promise<unknown>, op: OperatorFunction<I, O>): OperatorFunction<I, O> {
+  let ready = false;
+  void restore.then(
+    () => (ready = true),
+    () => {},
+  );
+  return (source) => (ready ? op(source) : from(restore).pipe(mergeMap(() => op(source))));
 }

@@ -12,9 +12,10 @@
  * - emit 'update': every change; emit 'final': each window once, when e + grace <= stream time,
  *   ordered by window start, then key; a result's timestamp is the largest in its window.
  */
-import { from, mergeMap, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { TaskContext } from '../../core/worker/contracts.js';
-import { recordOperator } from '../operator.js';
+import { afterRestore, recordOperator } from '../operator.js';
+import { sessionAggregate } from '../windows/session-aggregate.js';
 import { markOperator, type BindContext, type SluiceOperator } from '../sluice-op.js';
 import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.js';
 import { registerStore } from '../stores/registry.js';
@@ -28,6 +29,8 @@ export interface AggregateOptions {
   emit?: 'update' | 'final';
   /** Windowed only: where late records go (besides the metric). */
   lateRecordsTopic?: string;
+  /** Session windows only: combines the aggregates of two sessions that a record bridges. */
+  merger?: (a: never, b: never) => unknown;
 }
 
 type Adder<K, V, A> = (aggregate: A, value: V, record: Rec<K, V>) => A;
@@ -40,24 +43,22 @@ export function aggregate<K, V, A>(init: () => A, adder: Adder<K, V, A>, opts: A
     storeName: opts.name,
     stores: (b) => [changelogTopic(b.appId, b.name)],
     bind: (b, ctx) =>
-      (b.window ? windowedAggregate(b, ctx, init, adder, opts) : keyedAggregate(b, ctx, init, adder)) as OperatorFunction<never, unknown>,
+      (b.window?.type === 'session'
+        ? sessionAggregate(b, ctx, init, adder, opts.merger as ((a: A, b: A) => A) | undefined, opts)
+        : b.window
+          ? windowedAggregate(b, ctx, init, adder, opts)
+          : keyedAggregate(b, ctx, init, adder)) as OperatorFunction<never, unknown>,
   });
 }
 
 export function count<K, V>(opts: AggregateOptions = {}): SluiceOperator<Rec<K, V>, Rec<K, number>> {
-  return aggregate<K, V, number>(() => 0, (n) => n + 1, opts);
+  return aggregate<K, V, number>(() => 0, (n) => n + 1, { merger: ((a: number, b: number) => a + b) as (a: never, b: never) => unknown, ...opts });
 }
 
 export function reduce<K, V>(fn: (acc: V, value: V) => V, opts: AggregateOptions = {}): SluiceOperator<Rec<K, V>, Rec<K, V>> {
   const NONE = Symbol('none');
-  return aggregate<K, V, V>(() => NONE as unknown as V, (acc, v) => ((acc as unknown) === NONE ? v : fn(acc, v)), opts);
-}
-
-/** Runs `op` once the store's restore finished (first batch only waits). */
-function afterRestore<I, O>(restore: Promise<unknown>, op: OperatorFunction<I, O>): OperatorFunction<I, O> {
-  let ready = false;
-  void restore.then(() => (ready = true), () => {});
-  return (source) => (ready ? op(source) : from(restore).pipe(mergeMap(() => op(source))));
+  const combine = (acc: V, v: V) => ((acc as unknown) === NONE ? v : (v as unknown) === NONE ? acc : fn(acc, v));
+  return aggregate<K, V, V>(() => NONE as unknown as V, combine, { merger: combine as (a: never, b: never) => unknown, ...opts });
 }
 
 function keyedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () => A, adder: Adder<K, V, A>): OperatorFunction<Rec<K, V>, Rec<K, A>> {
@@ -107,7 +108,7 @@ function windowedAggregate<K, V, A>(
   adder: Adder<K, V, A>,
   opts: AggregateOptions,
 ): OperatorFunction<Rec<K, V>, Rec<Windowed<K>, A>> {
-  const def = b.window as HoppingWindowDef;
+  const def = b.window as HoppingWindowDef; // sessions go to sessionAggregate
   const emitMode = opts.emit ?? 'update';
   const topic = changelogTopic(b.appId, b.name);
   const windows = new Map<string, WindowEntry<K, A>>();

@@ -4,7 +4,7 @@
  * - hopping(size, advance): a record at t belongs to every window [s, s + size) with s a multiple
  *   of advance and s <= t < s + size;
  * - grace: a record updates window [s, e) only if e + grace > stream time.
- * Sliding and session windows are defined here too; their aggregation is not built yet.
+ * - session(gap): see processors/windows/session-aggregate.ts.
  */
 import { InvalidConfigError } from '../../core/errors.js';
 import { toMs, type Duration } from './duration.js';
@@ -16,7 +16,20 @@ export interface HoppingWindowDef {
   grace: number;
 }
 
-export type WindowDef = HoppingWindowDef;
+/** Session windows: records of a key closer than `gap` belong to one session [first, last]. */
+export interface SessionWindowDef {
+  type: 'session';
+  gap: number;
+  grace: number;
+}
+
+export type WindowDef = HoppingWindowDef | SessionWindowDef;
+
+export function session(inactivityGap: Duration, opts: { grace?: Duration } = {}): SessionWindowDef {
+  const gap = toMs(inactivityGap, 'session inactivity gap');
+  if (gap <= 0) throw new InvalidConfigError('session inactivity gap must be positive');
+  return { type: 'session', gap, grace: toMs(opts.grace ?? 0, 'grace') };
+}
 
 export function hopping(size: Duration, advance: Duration, opts: { grace?: Duration } = {}): HoppingWindowDef {
   const s = toMs(size, 'window size');
