@@ -229,8 +229,10 @@ export class Partition {
     const out: Buffer[] = [];
     if (offset >= this.highWatermark) return out;
     let total = 0;
-    for (let i = this.segmentIndexFor(offset); i < this.segments.length && (total === 0 || total < maxBytes); i++) {
-      total += this.segments[i]!.read(offset, total === 0 ? maxBytes : maxBytes - total, out);
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length && total < maxBytes; i++) {
+      const res = this.segments[i]!.read(offset, maxBytes - total, out, total === 0);
+      total += res.bytes;
+      if (!res.reachedEnd) break;
     }
     return out;
   }

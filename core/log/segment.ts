@@ -120,10 +120,14 @@ export class Segment {
     return null;
   }
 
-  /** Whole batches from the one containing `offset`, up to maxBytes (at least one batch). */
-  read(offset: number, maxBytes: number, out: Buffer[]): number {
+  /**
+   * Whole batches from the one containing `offset`, up to maxBytes; with `atLeastOne` the first
+   * batch is returned even if larger. Returns the bytes added and whether the segment's end was
+   * reached (a reader may only go on to the next segment then, or it would skip records).
+   */
+  read(offset: number, maxBytes: number, out: Buffer[], atLeastOne: boolean): { bytes: number; reachedEnd: boolean } {
     const first = this.findBatch(offset);
-    if (!first) return 0;
+    if (!first) return { bytes: 0, reachedEnd: true };
     const fileSize = this.file.size;
     // Read everything that may be needed in one call, then cut at batch boundaries.
     const want = Math.min(fileSize - first.position, Math.max(maxBytes, first.size));
@@ -133,12 +137,12 @@ export class Segment {
     while (pos + LOG_OVERHEAD <= chunk.length) {
       const size = chunk.readInt32BE(pos + 8) + LOG_OVERHEAD;
       if (pos + size > chunk.length) break;
-      if (total > 0 && total + size > maxBytes) break;
+      if (total + size > maxBytes && !(atLeastOne && total === 0)) break;
       out.push(chunk.subarray(pos, pos + size));
       total += size;
       pos += size;
     }
-    return total;
+    return { bytes: total, reachedEnd: first.position + pos >= fileSize };
   }
 
   /** First batch whose max timestamp is >= ts (for ListOffsets by time), or null. */

@@ -44,6 +44,22 @@ for (const [mode, opts] of modes) {
       await log.close();
     });
 
+    it('never skips records when a read stops inside a segment', async () => {
+      const log = await openLog(opts());
+      await log.createTopic('s', { partitions: 1, config: { 'segment.bytes': 4096 } });
+      for (let i = 0; i < 300; i++) await log.append('s', 0, Array.from({ length: 1 + (i % 5) }, (_, j) => ({ value: `v-${i}-${j}-${'x'.repeat(i % 40)}` })));
+      const hw = log.describeTopic('s').partitions[0]!.highWatermark;
+      for (const maxBytes of [1, 700, 3000, 5000, 9000]) {
+        let next = 0;
+        while (next < hw) {
+          const { records } = await log.readRecords('s', 0, next, maxBytes);
+          expect(records.length).toBeGreaterThan(0);
+          for (const r of records) expect(r.offset).toBe(next++);
+        }
+      }
+      await log.close();
+    });
+
     it('refuses bad names, partition counts, configs and duplicates, naming them', async () => {
       const log = await openLog(opts());
       for (const bad of ['', '.', '..', 'has space', 'a/b', 'x'.repeat(250), 'ünï']) {
