@@ -13,3 +13,5 @@ export { TestDriver, type TestRecord, type OutputRecord } from './testing.js';
 export { MemoryKeyValueStore } from './stores/memory-kv.js';
 export { json, string, bytes, SerdeError, type Serde } from '../core/serde/index.js';
 export type { Rec, Window, Windowed, KeyValueStore, WindowStore, SessionStore } from './types.js';
+export { KTable, tableOf, type TableOptions } from './table.js';
+export { joinTable, leftJoinTable } from './joins/join-table.js';

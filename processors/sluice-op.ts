@@ -7,6 +7,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { TaskContext } from '../core/worker/contracts.js';
 import type { WindowDef } from './windows/window-def.js';
+import type { KTable, TableState } from './table.js';
 
 export interface BindContext {
   appId: string;
@@ -19,6 +20,12 @@ export type OpMeta =
   | { kind: 'repartition'; key: (rec: never) => unknown; name?: string }
   | { kind: 'windowed'; window: WindowDef }
   | { kind: 'output'; topic: string }
+  | {
+      kind: 'table-join';
+      table: KTable<unknown, unknown>;
+      /** The operator for a task, reading the task's copy of the table. */
+      bind(ctx: TaskContext, state: TableState<unknown, unknown>): OperatorFunction<never, unknown>;
+    }
   | {
       kind: 'stateful';
       /** Changelog topics this operator writes (compacted, partitions = inputs). */

@@ -8,11 +8,12 @@
  * - stateful operators get their store names (and compacted changelog topics) from their position;
  * - `to(topic)` registers its topic as an output.
  */
-import type { OperatorFunction } from 'rxjs';
+import { Observable, Subject, type OperatorFunction } from 'rxjs';
 import type { InputRecord, PipelineDefinition, TaskContext } from '../core/worker/contracts.js';
 import { json, type Serde } from '../core/serde/serde.js';
-import { CHANGELOG_CONFIG } from './stores/changelog.js';
-import { recordOperator } from './operator.js';
+import { CHANGELOG_CONFIG, readChangelog } from './stores/changelog.js';
+import { afterRestore, recordOperator } from './operator.js';
+import { TableState, type KTable } from './table.js';
 import { metaOf, type BindContext } from './sluice-op.js';
 import { withTask } from './task-scope.js';
 import type { Rec } from './types.js';
@@ -90,10 +91,12 @@ export class KStream<K, V> {
       const inputs = i === 0 ? this.topics : [segments[i - 1]!.repartition!.topic];
       const outputs: string[] = [];
       const changelogs: string[] = [];
+      const tables: Array<KTable<unknown, unknown>> = [];
       let window: WindowDef | undefined;
       const binds: Array<BindContext | null> = seg.ops.map((op, j) => {
         const meta = metaOf(op);
         if (meta?.kind === 'output') outputs.push(meta.topic);
+        if (meta?.kind === 'table-join' && !tables.includes(meta.table)) tables.push(meta.table);
         if (meta?.kind === 'windowed') window = meta.window;
         if (meta?.kind !== 'stateful') return null;
         const bind: BindContext = { appId: this.app.id, name: meta.storeName ?? `${name}-store-${j}`, window };
@@ -104,27 +107,78 @@ export class KStream<K, V> {
       const opts = i === 0 ? this.opts : {};
       this.app.addPipeline({
         name,
-        inputs,
+        inputs: [...inputs, ...tables.map((t) => t.topic).filter((t) => !inputs.includes(t))],
         outputs,
         internalTopics: [
           ...changelogs.map((t) => ({ name: t, partitions: 'inputs' as const, config: CHANGELOG_CONFIG })),
           ...(seg.repartition ? [{ name: seg.repartition.topic, partitions: 'inputs' as const }] : []),
         ],
         build: (ctx) => {
+          const tableStates = new Map(tables.map((t) => [t.topic, new TableState(t)]));
           const runtime: Array<OperatorFunction<unknown, unknown>> = [];
           seg.ops.forEach((op, j) => {
             const meta = metaOf(op);
             if (meta?.kind === 'windowed') return;
             if (meta?.kind === 'stateful') runtime.push(meta.bind(binds[j]!, ctx) as OperatorFunction<unknown, unknown>);
+            else if (meta?.kind === 'table-join') runtime.push(meta.bind(ctx, tableStates.get(meta.table.topic)!) as OperatorFunction<unknown, unknown>);
             else runtime.push(op);
           });
           if (seg.repartition) runtime.push(repartitionSender(ctx, seg.repartition.topic, seg.repartition.key) as OperatorFunction<unknown, unknown>);
           const deser = deserializer(ctx, opts) as OperatorFunction<InputRecord, unknown>;
-          return (src) => withTask(ctx, () => runtime.reduce((s, f) => f(s), deser(src)));
+          const chain = (src: Observable<InputRecord>) => withTask(ctx, () => runtime.reduce((s, f) => f(s), deser(src)));
+          if (tableStates.size === 0) return chain;
+          return afterRestore(restoreTables(ctx, tableStates), (src) => routeTableUpdates(ctx, src, tableStates, chain));
         },
       });
     });
   }
+}
+
+/** A table's topic is its changelog: its partition is read from the start when the task opens. */
+async function restoreTables(ctx: TaskContext, tables: Map<string, TableState<unknown, unknown>>): Promise<void> {
+  for (const [topic, state] of tables) {
+    for (const [k, v] of await readChangelog(ctx, topic)) {
+      try {
+        state.apply(Buffer.from(k, 'utf8'), v);
+      } catch (err) {
+        ctx.logger.warn('table row skipped on restore: it does not deserialize', { topic, error: String(err) });
+      }
+    }
+  }
+}
+
+/**
+ * Applies table updates and passes stream records on, one record at a time in the batch's order
+ * (the worker merges a task's inputs by timestamp), so a stream record sees the table as of its time.
+ */
+function routeTableUpdates(
+  ctx: TaskContext,
+  src: Observable<InputRecord>,
+  tables: Map<string, TableState<unknown, unknown>>,
+  chain: (s: Observable<InputRecord>) => Observable<unknown>,
+): Observable<unknown> {
+  return new Observable((subscriber) => {
+    const stream = new Subject<InputRecord>();
+    const inner = chain(stream).subscribe(subscriber);
+    const pending: Promise<unknown>[] = [];
+    const outer = src.subscribe({
+      next(r) {
+        const table = tables.get(r.topic);
+        if (!table) return stream.next(r);
+        try {
+          table.applyRecord(r);
+        } catch (err) {
+          pending.push(ctx.handleError(r, err));
+        }
+      },
+      error: (e) => stream.error(e),
+      complete: () => void Promise.all(pending).then(() => stream.complete(), (e) => stream.error(e)),
+    });
+    return () => {
+      outer.unsubscribe();
+      inner.unsubscribe();
+    };
+  });
 }
 
 export function streamOf<K = unknown, V = unknown>(app: AppLike, topic: string | string[], opts: StreamOptions<K, V> = {}): KStream<K, V> {

@@ -18,6 +18,7 @@ import { silentLogger } from '../core/worker/logger.js';
 import { MetricsRegistry } from '../core/worker/metrics.js';
 import { storeEntries, storeNames } from './stores/registry.js';
 import { streamOf, type AppLike, type KStream, type StreamOptions } from './stream.js';
+import { tableOf, type KTable, type TableOptions } from './table.js';
 
 export interface TestRecord {
   key?: unknown;
@@ -121,10 +122,17 @@ export class TestDriver implements AppLike {
     return streamOf<K, V>(this, topic, opts);
   }
 
+  /** Same as App.table. */
+  table<K = unknown, V = unknown>(topic: string, opts: TableOptions<K, V> = {}): KTable<K, V> {
+    return tableOf<K, V>(topic, opts);
+  }
+
   private init(): Promise<void> {
     this.ready ??= (async () => {
       const admin = this.client.admin();
       for (const def of this.defs) for (const t of def.internalTopics ?? []) await admin.createTopic(t.name, { partitions: 1, config: t.config });
+      // Inputs exist too (empty): a table's topic is read when its task opens.
+      for (const def of this.defs) for (const t of def.inputs) await admin.createTopic(t, { partitions: 1 });
       for (const def of this.defs) this.tasks.push(new DriverTask(this.id, def, this.client, this.metrics, this.dlq));
     })();
     return this.ready;

@@ -24,6 +24,7 @@ import { ensureSourceOffsetsTopic, readSourceOffsets } from './source-offsets.js
 import { SourceRunner } from './source-runner.js';
 import type { Transform } from './transform.js';
 import { streamOf, type KStream, type StreamOptions } from '../../processors/stream.js';
+import { tableOf, type KTable, type TableOptions } from '../../processors/table.js';
 
 const idSchema = z
   .string()
@@ -95,6 +96,11 @@ export class App {
   /** A typed stream of one topic (or several co-partitioned ones) for the DSL: `.pipe(...)` registers it. */
   stream<K = unknown, V = unknown>(topic: string | string[], opts: StreamOptions<K, V> = {}): KStream<K, V> {
     return streamOf<K, V>(this, topic, opts);
+  }
+
+  /** A topic read as a table (latest value per key) for joins. */
+  table<K = unknown, V = unknown>(topic: string, opts: TableOptions<K, V> = {}): KTable<K, V> {
+    return tableOf<K, V>(topic, opts);
   }
 
   addSource(name: string, source: Source, opts: { topic: string; transforms?: Transform[] }): void {

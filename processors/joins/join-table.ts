@@ -1,0 +1,35 @@
+/**
+ * Stream-table join: each stream record is joined with the table's current value for its key
+ * (Kafka Streams' KStream#join(KTable) / #leftJoin). Inner: records whose key has no row are
+ * dropped. Left: they are joined with null. Table updates and stream records of a task are
+ * applied in timestamp order, so a record sees the table as of its time. The table topic must be
+ * co-partitioned with the stream (the worker checks this at start and names both topics).
+ */
+import type { OperatorFunction } from 'rxjs';
+import { recordOperator } from '../operator.js';
+import { markOperator, type SluiceOperator } from '../sluice-op.js';
+import type { KTable, TableState } from '../table.js';
+import type { Rec } from '../types.js';
+
+export function joinTable<K, V, T, R>(table: KTable<K, T>, joiner: (value: V, row: T, record: Rec<K, V>) => R, opts: { left?: false } = {}): SluiceOperator<Rec<K, V>, Rec<K, R>> {
+  return tableJoin(table, joiner as (value: V, row: T | null, record: Rec<K, V>) => R, false, opts);
+}
+
+export function leftJoinTable<K, V, T, R>(table: KTable<K, T>, joiner: (value: V, row: T | null, record: Rec<K, V>) => R): SluiceOperator<Rec<K, V>, Rec<K, R>> {
+  return tableJoin(table, joiner, true, {});
+}
+
+function tableJoin<K, V, T, R>(table: KTable<K, T>, joiner: (value: V, row: T | null, record: Rec<K, V>) => R, left: boolean, _opts: object): SluiceOperator<Rec<K, V>, Rec<K, R>> {
+  return markOperator<Rec<K, V>, Rec<K, R>>({
+    kind: 'table-join',
+    table: table as KTable<unknown, unknown>,
+    bind: (ctx, state) =>
+      recordOperator<Rec<K, V>, Rec<K, R>>(ctx, {
+        next(r, emit) {
+          const row = (state as TableState<K, T>).get(r.key);
+          if (row === undefined && !left) return;
+          emit({ ...r, value: joiner(r.value, row ?? null, r) });
+        },
+      }) as OperatorFunction<never, unknown>,
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * KTable: a topic read as a changelog — the latest value per key, a null value deleting the key.
+ * A table is used through joins (`joinTable`): its topic becomes an input of the joining
+ * pipeline, so it must be co-partitioned with the stream; within a task its updates and the
+ * stream's records are applied in timestamp order. The topic itself is the table's changelog:
+ * when a task starts, its partition is read from the beginning to rebuild the table.
+ */
+import { json, type Serde } from '../core/serde/serde.js';
+import type { InputRecord } from '../core/worker/contracts.js';
+
+export interface TableOptions<K, V> {
+  key?: Serde<K>;
+  value?: Serde<V>;
+}
+
+export class KTable<K, V> {
+  readonly keySerde: Serde<K>;
+  readonly valueSerde: Serde<V>;
+
+  constructor(
+    readonly topic: string,
+    opts: TableOptions<K, V> = {},
+  ) {
+    this.keySerde = opts.key ?? (json() as Serde<K>);
+    this.valueSerde = opts.value ?? (json() as Serde<V>);
+  }
+}
+
+export function tableOf<K = unknown, V = unknown>(topic: string, opts: TableOptions<K, V> = {}): KTable<K, V> {
+  return new KTable<K, V>(topic, opts);
+}
+
+/** The state of one table in one task: key (as JSON) → value. */
+export class TableState<K, V> {
+  readonly rows = new Map<string, V>();
+
+  constructor(readonly table: KTable<K, V>) {}
+
+  /** Applies one changelog record; a record that does not deserialize is skipped (returns the error). */
+  apply(key: Buffer | null, value: Buffer | null): void {
+    if (key === null) return;
+    const k = JSON.stringify(this.table.keySerde.deserialize(key));
+    if (value === null) this.rows.delete(k);
+    else this.rows.set(k, this.table.valueSerde.deserialize(value));
+  }
+
+  applyRecord(r: InputRecord): void {
+    this.apply(r.key, r.value);
+  }
+
+  get(key: K): V | undefined {
+    return this.rows.get(JSON.stringify(key));
+  }
+}

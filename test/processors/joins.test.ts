@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../bench/lib.js';
+import { embedded } from '../../core/client/embedded/client.js';
+import { app } from '../../core/worker/app.js';
+import { silentLogger } from '../../core/worker/logger.js';
+import { joinTable, leftJoinTable, string, TestDriver, to } from '../../processors/index.js';
+
+type Order = { id: number; customer: string };
+type Customer = { name: string; tier: number };
+
+/** A seeded mix of table updates (some deletes) and stream records, in timestamp order. */
+function inputs(n: number, seed: number) {
+  const rnd = mulberry32(seed);
+  const ops: Array<{ topic: 'customers' | 'orders'; key: string; value: unknown; ts: number }> = [];
+  for (let i = 0; i < n; i++) {
+    const key = `c${Math.floor(rnd() * 8)}`;
+    if (rnd() < 0.4) ops.push({ topic: 'customers', key, value: rnd() < 0.2 ? null : { name: `name-${i}`, tier: i % 3 }, ts: 1000 + i });
+    else ops.push({ topic: 'orders', key, value: { id: i, customer: key }, ts: 1000 + i });
+  }
+  return ops;
+}
+
+function oracle(ops: ReturnType<typeof inputs>, left: boolean) {
+  const table = new Map<string, Customer>();
+  const out: Array<[string, unknown]> = [];
+  for (const op of ops) {
+    if (op.topic === 'customers') {
+      if (op.value === null) table.delete(op.key);
+      else table.set(op.key, op.value as Customer);
+      continue;
+    }
+    const row = table.get(op.key);
+    if (row === undefined && !left) continue;
+    out.push([op.key, { order: (op.value as Order).id, customer: row?.name ?? null }]);
+  }
+  return out;
+}
+
+describe('stream-table joins against an oracle', () => {
+  for (const left of [false, true]) {
+    it(`${left ? 'left' : 'inner'} join sees the table as of each record's time`, async () => {
+      const ops = inputs(600, left ? 2 : 1);
+      const d = new TestDriver((a) => {
+        const customers = a.table<string, Customer>('customers', { key: string() });
+        const joiner = (o: Order, c: Customer | null) => ({ order: o.id, customer: c?.name ?? null });
+        a.stream<string, Order>('orders', { key: string() }).pipe(left ? leftJoinTable(customers, joiner) : joinTable(customers, joiner), to('enriched', { key: string() }));
+      });
+      const rnd = mulberry32(9);
+      for (let i = 0; i < ops.length; ) {
+        // Consecutive records of one topic go in together, as a worker batch would bring them.
+        let j = i + 1;
+        while (j < ops.length && ops[j]!.topic === ops[i]!.topic && rnd() < 0.7) j++;
+        await d.pipeInput(ops[i]!.topic, ops.slice(i, j).map((o) => ({ key: Buffer.from(o.key), value: o.value, timestamp: o.ts })));
+        i = j;
+      }
+      expect(d.output('enriched').map((r) => [r.key, r.value])).toEqual(oracle(ops, left));
+      await d.close();
+    });
+  }
+
+  it('refuses a table that is not co-partitioned with the stream, naming both topics', async () => {
+    const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
+    await client.admin().createTopic('orders', { partitions: 3 });
+    await client.admin().createTopic('customers', { partitions: 2 });
+    const a = app({ id: 'j', log: client, logger: silentLogger });
+    a.stream('orders').pipe(joinTable(a.table('customers'), (o, c) => [o, c]), to('out'));
+    await expect(a.start()).rejects.toThrow(/"orders" \(3 partitions\) and "customers" \(2 partitions\)/);
+    await client.close();
+  });
+
+  it('joins a stream with a table through the worker, deletes included', async () => {
+    const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
+    await client.admin().createTopic('orders', { partitions: 2 });
+    await client.admin().createTopic('customers', { partitions: 2 });
+    const p = client.producer();
+    await p.send('customers', [{ key: 'c1', value: JSON.stringify({ name: 'Ann', tier: 1 }), timestamp: 1 }, { key: 'c2', value: JSON.stringify({ name: 'Bob', tier: 2 }), timestamp: 1 }, { key: 'c2', value: null, timestamp: 2 }]);
+    await p.send('orders', [{ key: 'c1', value: JSON.stringify({ id: 1, customer: 'c1' }), timestamp: 10 }, { key: 'c2', value: JSON.stringify({ id: 2, customer: 'c2' }), timestamp: 10 }]);
+    const { engine } = await client.deps();
+    const a = app({ id: 'jr', log: embedded(engine), logger: silentLogger });
+    a.stream<string, Order>('orders', { key: string() }).pipe(leftJoinTable(a.table<string, Customer>('customers', { key: string() }), (o: Order, c: Customer | null) => `${o.id}:${c?.name ?? '-'}`), to('out', { key: string() }));
+    await a.start();
+    await a.idle(200);
+    const out = [];
+    for (let i = 0; i < 2; i++) out.push(...(await engine.readRecords('out', i, 0, 1 << 20)).records.map((r) => JSON.parse(r.value!.toString())));
+    expect(out.sort()).toEqual(['1:Ann', '2:-']);
+    await a.stop();
+    await client.close();
+  });
+});
