@@ -15,3 +15,4 @@ export { json, string, bytes, SerdeError, type Serde } from '../core/serde/index
 export type { Rec, Window, Windowed, KeyValueStore, WindowStore, SessionStore } from './types.js';
 export { KTable, tableOf, type TableOptions } from './table.js';
 export { joinTable, leftJoinTable } from './joins/join-table.js';
+export { join, leftJoin, outerJoin, type JoinOptions, type OtherStream } from './joins/join-stream.js';

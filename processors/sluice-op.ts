@@ -8,6 +8,7 @@ import type { OperatorFunction } from 'rxjs';
 import type { TaskContext } from '../core/worker/contracts.js';
 import type { WindowDef } from './windows/window-def.js';
 import type { KTable, TableState } from './table.js';
+import type { StreamJoinRuntime } from './joins/join-stream.js';
 
 export interface BindContext {
   appId: string;
@@ -20,6 +21,14 @@ export type OpMeta =
   | { kind: 'repartition'; key: (rec: never) => unknown; name?: string }
   | { kind: 'windowed'; window: WindowDef }
   | { kind: 'output'; topic: string }
+  | {
+      kind: 'stream-join';
+      /** The right stream's topic (an extra input of the pipeline). */
+      topic: string;
+      storeName?: string;
+      stores(bind: BindContext): string[];
+      bind(bind: BindContext, ctx: TaskContext): { op: OperatorFunction<never, unknown>; runtime: StreamJoinRuntime };
+    }
   | {
       kind: 'table-join';
       table: KTable<unknown, unknown>;

@@ -92,13 +92,15 @@ export class KStream<K, V> {
       const outputs: string[] = [];
       const changelogs: string[] = [];
       const tables: Array<KTable<unknown, unknown>> = [];
+      const joinTopics: string[] = [];
       let window: WindowDef | undefined;
       const binds: Array<BindContext | null> = seg.ops.map((op, j) => {
         const meta = metaOf(op);
         if (meta?.kind === 'output') outputs.push(meta.topic);
         if (meta?.kind === 'table-join' && !tables.includes(meta.table)) tables.push(meta.table);
         if (meta?.kind === 'windowed') window = meta.window;
-        if (meta?.kind !== 'stateful') return null;
+        if (meta?.kind === 'stream-join') joinTopics.push(meta.topic);
+        if (meta?.kind !== 'stateful' && meta?.kind !== 'stream-join') return null;
         const bind: BindContext = { appId: this.app.id, name: meta.storeName ?? `${name}-store-${j}`, window };
         window = undefined;
         changelogs.push(...meta.stores(bind));
@@ -107,7 +109,7 @@ export class KStream<K, V> {
       const opts = i === 0 ? this.opts : {};
       this.app.addPipeline({
         name,
-        inputs: [...inputs, ...tables.map((t) => t.topic).filter((t) => !inputs.includes(t))],
+        inputs: [...inputs, ...[...tables.map((t) => t.topic), ...joinTopics].filter((t) => !inputs.includes(t))],
         outputs,
         internalTopics: [
           ...changelogs.map((t) => ({ name: t, partitions: 'inputs' as const, config: CHANGELOG_CONFIG })),
@@ -115,19 +117,28 @@ export class KStream<K, V> {
         ],
         build: (ctx) => {
           const tableStates = new Map(tables.map((t) => [t.topic, new TableState(t)]));
+          // Records of side inputs (tables, the right side of joins) bypass the chain.
+          const side = new Map<string, (r: InputRecord) => void>();
+          for (const [topic, state] of tableStates) side.set(topic, (r) => state.applyRecord(r));
+          const restores: Array<Promise<void>> = [restoreTables(ctx, tableStates)];
           const runtime: Array<OperatorFunction<unknown, unknown>> = [];
           seg.ops.forEach((op, j) => {
             const meta = metaOf(op);
             if (meta?.kind === 'windowed') return;
             if (meta?.kind === 'stateful') runtime.push(meta.bind(binds[j]!, ctx) as OperatorFunction<unknown, unknown>);
             else if (meta?.kind === 'table-join') runtime.push(meta.bind(ctx, tableStates.get(meta.table.topic)!) as OperatorFunction<unknown, unknown>);
-            else runtime.push(op);
+            else if (meta?.kind === 'stream-join') {
+              const j2 = meta.bind(binds[j]!, ctx);
+              side.set(meta.topic, (r) => j2.runtime.onRight(r));
+              restores.push(j2.runtime.restore());
+              runtime.push(j2.op as OperatorFunction<unknown, unknown>);
+            } else runtime.push(op);
           });
           if (seg.repartition) runtime.push(repartitionSender(ctx, seg.repartition.topic, seg.repartition.key) as OperatorFunction<unknown, unknown>);
           const deser = deserializer(ctx, opts) as OperatorFunction<InputRecord, unknown>;
           const chain = (src: Observable<InputRecord>) => withTask(ctx, () => runtime.reduce((s, f) => f(s), deser(src)));
-          if (tableStates.size === 0) return chain;
-          return afterRestore(restoreTables(ctx, tableStates), (src) => routeTableUpdates(ctx, src, tableStates, chain));
+          if (side.size === 0) return chain;
+          return afterRestore(Promise.all(restores), (src) => routeSideInputs(ctx, src, side, chain));
         },
       });
     });
@@ -148,13 +159,14 @@ async function restoreTables(ctx: TaskContext, tables: Map<string, TableState<un
 }
 
 /**
- * Applies table updates and passes stream records on, one record at a time in the batch's order
- * (the worker merges a task's inputs by timestamp), so a stream record sees the table as of its time.
+ * Applies side-input records (table updates, the right side of stream joins) and passes stream
+ * records on, one record at a time in the batch's order (the worker merges a task's inputs by
+ * timestamp), so a record sees the table or the other side as of its time.
  */
-function routeTableUpdates(
+function routeSideInputs(
   ctx: TaskContext,
   src: Observable<InputRecord>,
-  tables: Map<string, TableState<unknown, unknown>>,
+  side: Map<string, (r: InputRecord) => void>,
   chain: (s: Observable<InputRecord>) => Observable<unknown>,
 ): Observable<unknown> {
   return new Observable((subscriber) => {
@@ -163,10 +175,10 @@ function routeTableUpdates(
     const pending: Promise<unknown>[] = [];
     const outer = src.subscribe({
       next(r) {
-        const table = tables.get(r.topic);
-        if (!table) return stream.next(r);
+        const apply = side.get(r.topic);
+        if (!apply) return stream.next(r);
         try {
-          table.applyRecord(r);
+          withTask(ctx, () => apply(r));
         } catch (err) {
           pending.push(ctx.handleError(r, err));
         }

@@ -3,7 +3,7 @@ import { mulberry32 } from '../../bench/lib.js';
 import { embedded } from '../../core/client/embedded/client.js';
 import { app } from '../../core/worker/app.js';
 import { silentLogger } from '../../core/worker/logger.js';
-import { joinTable, leftJoinTable, string, TestDriver, to } from '../../processors/index.js';
+import { join, joinTable, leftJoin, leftJoinTable, outerJoin, string, TestDriver, to } from '../../processors/index.js';
 
 type Order = { id: number; customer: string };
 type Customer = { name: string; tier: number };
@@ -86,4 +86,65 @@ describe('stream-table joins against an oracle', () => {
     await a.stop();
     await client.close();
   });
+});
+
+describe('stream-stream joins against an oracle', () => {
+  type Ev = { side: 'L' | 'R'; key: string; ts: number; id: number };
+  const D = 50;
+  const GRACE = 20;
+
+  function evs(n: number, seed: number): Ev[] {
+    const rnd = mulberry32(seed);
+    const out: Ev[] = [];
+    for (let i = 0; i < n; i++) out.push({ side: rnd() < 0.5 ? 'L' : 'R', key: `k${Math.floor(rnd() * 5)}`, ts: 1000 + i * 7 + Math.round((rnd() - 0.5) * 120), id: i });
+    return out;
+  }
+
+  /** Brute force, one record per batch: pairs of non-late records within D; unmatched ones alone once closed. */
+  function oracle(all: Ev[], type: 'inner' | 'left' | 'outer') {
+    let st = -Infinity;
+    const kept: Ev[] = [];
+    const out: string[] = [];
+    const matched = new Set<number>();
+    const alone = new Set<number>();
+    for (const e of all) {
+      st = Math.max(st, e.ts);
+      if (e.ts + D + GRACE < st) continue;
+      for (const o of kept) {
+        if (o.side === e.side || o.key !== e.key || Math.abs(o.ts - e.ts) > D) continue;
+        const [l, r] = e.side === 'L' ? [e, o] : [o, e];
+        out.push(`${e.key}:${l.id}+${r.id}@${Math.max(l.ts, r.ts)}`);
+        matched.add(e.id).add(o.id);
+      }
+      kept.push(e);
+      for (const k of kept) {
+        const emits = type === 'outer' || (type === 'left' && k.side === 'L');
+        if (emits && !matched.has(k.id) && !alone.has(k.id) && st > k.ts + D + GRACE) {
+          alone.add(k.id);
+          out.push(k.side === 'L' ? `${k.key}:${k.id}+null@${k.ts}` : `${k.key}:null+${k.id}@${k.ts}`);
+        }
+      }
+    }
+    return out.sort();
+  }
+
+  for (const type of ['inner', 'left', 'outer'] as const) {
+    it(`${type} join`, async () => {
+      const all = evs(500, type.length);
+      const d = new TestDriver((a) => {
+        const joiner = (l: Ev | null, r: Ev | null) => ({ l: l?.id ?? null, r: r?.id ?? null });
+        const right = { topic: 'right', key: string() };
+        const opts = { within: D, grace: GRACE };
+        const op = type === 'inner' ? join(right, joiner, opts) : type === 'left' ? leftJoin(right, joiner, opts) : outerJoin(right, joiner, opts);
+        a.stream<string, Ev>('left', { key: string() }).pipe(op, to('joined', { key: string() }));
+      });
+      for (const e of all) await d.pipeInput(e.side === 'L' ? 'left' : 'right', [{ key: Buffer.from(e.key), value: e, timestamp: e.ts }]);
+      const got = d.output('joined').map((r) => {
+        const v = r.value as { l: number | null; r: number | null };
+        return `${r.key}:${v.l}+${v.r}@${r.timestamp}`;
+      });
+      expect(got.sort()).toEqual(oracle(all, type));
+      await d.close();
+    });
+  }
 });

@@ -1,0 +1,196 @@
+/**
+ * Stream-stream join within a time difference (Kafka Streams' KStream#join/leftJoin/outerJoin
+ * with JoinWindows), design §5:
+ * - a left record at t matches right records of its key in [t − d, t + d], both ends inclusive,
+ *   and the other way round; the output's timestamp is the larger of the two;
+ * - stream time is shared by both sides; a record with t + d + grace < stream time is late:
+ *   dropped and counted;
+ * - left and outer joins hold a record that has no partner yet and emit it with null once
+ *   stream time > t + d + grace; a partner arriving before that still joins; records stay
+ *   buffered until stream time > t + 2d + grace, after which no non-late partner can reach them;
+ * - both sides' buffers are logged to the changelog `<app>-<store>-changelog` at the end of each
+ *   batch and rebuilt from it when the task starts.
+ * The right stream's topic becomes an input of the pipeline (co-partitioned, merged by timestamp).
+ */
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { InputRecord, TaskContext } from '../../core/worker/contracts.js';
+import { json, type Serde } from '../../core/serde/serde.js';
+import { recordOperator } from '../operator.js';
+import { markOperator, type SluiceOperator } from '../sluice-op.js';
+import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.js';
+import type { Rec } from '../types.js';
+import { toMs, type Duration } from '../windows/duration.js';
+
+export interface JoinOptions {
+  within: Duration;
+  grace?: Duration;
+  name?: string;
+}
+
+export interface OtherStream<K, W> {
+  topic: string;
+  key?: Serde<K>;
+  value?: Serde<W>;
+}
+
+type JoinType = 'inner' | 'left' | 'outer';
+
+interface Buffered<V> {
+  id: string;
+  keyJson: string;
+  ts: number;
+  value: V;
+  matched: boolean;
+  /** Emitted with a null partner (left/outer) once its window closed. */
+  alone?: boolean;
+  logged: boolean;
+  origin: Rec<unknown, unknown>;
+}
+
+/** What the pipeline builder needs to route the right side's records to the join. */
+export interface StreamJoinRuntime {
+  onRight(r: InputRecord): void;
+  restore(): Promise<void>;
+}
+
+function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: V | null, r: W | null) => R, opts: JoinOptions): SluiceOperator<Rec<K, V>, Rec<K, R>> {
+  const d = toMs(opts.within, 'join window');
+  const grace = toMs(opts.grace ?? 0, 'grace');
+  const keySerde = other.key ?? (json() as Serde<K>);
+  const valueSerde = other.value ?? (json() as Serde<W>);
+  return markOperator<Rec<K, V>, Rec<K, R>>({
+    kind: 'stream-join',
+    topic: other.topic,
+    storeName: opts.name,
+    stores: (b) => [changelogTopic(b.appId, b.name)],
+    bind: (b, ctx) => {
+      const topic = changelogTopic(b.appId, b.name);
+      const left = new Map<string, Array<Buffered<V>>>();
+      const right = new Map<string, Array<Buffered<W>>>();
+      const dirty = new Set<Buffered<unknown>>();
+      const removed: string[] = [];
+      let streamTime = -1;
+      let emit: ((out: Rec<K, R>) => void) | null = null;
+      let seq = 0;
+      const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time)', { store: b.name });
+      const add = <X>(side: Map<string, Array<Buffered<X>>>, sideName: 'L' | 'R', keyJson: string, ts: number, value: X, origin: Rec<unknown, unknown>, matched: boolean) => {
+        const e: Buffered<X> = { id: JSON.stringify([sideName, keyJson, ts, origin.offset, origin.topic, seq++]), keyJson, ts, value, matched, logged: false, origin };
+        const list = side.get(keyJson) ?? [];
+        list.push(e);
+        side.set(keyJson, list);
+        dirty.add(e as Buffered<unknown>);
+      };
+      const out = (keyJson: string, key: unknown, l: V | null, r: W | null, ts: number, origin: Rec<unknown, unknown>): Rec<K, R> => ({
+        ...(origin as Rec<K, R>),
+        key: key as K,
+        value: joiner(l, r),
+        timestamp: ts,
+      });
+      const process = (sideName: 'L' | 'R', keyJson: string, key: unknown, ts: number, value: unknown, origin: Rec<unknown, unknown>) => {
+        if (ts > streamTime) streamTime = ts;
+        if (ts + d + grace < streamTime) {
+          late.inc();
+          return;
+        }
+        const others = (sideName === 'L' ? right : left).get(keyJson) ?? [];
+        let matched = false;
+        for (const o of others) {
+          if (Math.abs(o.ts - ts) > d) continue;
+          matched = true;
+          if (!o.matched) {
+            o.matched = true;
+            dirty.add(o as Buffered<unknown>);
+          }
+          const l = (sideName === 'L' ? value : o.value) as V;
+          const r = (sideName === 'L' ? o.value : value) as W;
+          emit?.(out(keyJson, key, l, r, Math.max(ts, o.ts), origin));
+        }
+        if (sideName === 'L') add(left, 'L', keyJson, ts, value as V, origin, matched);
+        else add(right, 'R', keyJson, ts, value as W, origin, matched);
+      };
+      const runtime: StreamJoinRuntime = {
+        onRight(r) {
+          const key = r.key === null ? null : keySerde.deserialize(r.key);
+          const value = valueSerde.deserialize(r.value);
+          const origin: Rec<unknown, unknown> = { key, value, timestamp: r.timestamp, headers: r.headers, topic: r.topic, partition: r.partition, offset: r.offset };
+          process('R', JSON.stringify(key), key, r.timestamp, value, origin);
+        },
+        async restore() {
+          for (const [k, v] of await readChangelog(ctx, topic)) {
+            if (v === null) continue;
+            const [side, keyJson, ts] = JSON.parse(k) as ['L' | 'R', string, number];
+            const { value, matched, alone, origin } = JSON.parse(v.toString('utf8')) as { value: unknown; matched: boolean; alone: boolean; origin: Rec<unknown, unknown> };
+            const e = { id: k, keyJson, ts, value, matched, alone, logged: true, origin };
+            const map = (side === 'L' ? left : right) as Map<string, Array<Buffered<unknown>>>;
+            map.set(keyJson, [...(map.get(keyJson) ?? []), e]);
+            if (ts > streamTime) streamTime = ts;
+          }
+        },
+      };
+      const inner = recordOperator<Rec<K, V>, Rec<K, R>>(ctx, {
+        next(r) {
+          process('L', JSON.stringify(r.key), r.key, r.timestamp, r.value, r as Rec<unknown, unknown>);
+        },
+        complete(e) {
+          // Once its window closed (stream time > t + d + grace) an unmatched record is emitted
+          // alone (left/outer). It stays buffered while a non-late partner can still reach it
+          // (until stream time > t + 2d + grace), so a partner inside the window still joins.
+          const expire = <X>(sideMap: Map<string, Array<Buffered<X>>>, isLeft: boolean) => {
+            for (const [keyJson, list] of sideMap) {
+              const keep = list.filter((b) => {
+                if (!b.matched && !b.alone && streamTime > b.ts + d + grace && (type === 'outer' || (type === 'left' && isLeft))) {
+                  b.alone = true;
+                  dirty.add(b as Buffered<unknown>);
+                  e(out(keyJson, b.origin.key, isLeft ? (b.value as unknown as V) : null, isLeft ? null : (b.value as unknown as W), b.ts, b.origin));
+                }
+                if (streamTime <= b.ts + 2 * d + grace) return true;
+                dirty.delete(b as Buffered<unknown>);
+                if (b.logged) removed.push(b.id);
+                return false;
+              });
+              if (keep.length) sideMap.set(keyJson, keep);
+              else sideMap.delete(keyJson);
+            }
+          };
+          expire(left, true);
+          expire(right, false);
+          const changes: Array<[string, string | null]> = removed.splice(0).map((id) => [id, null]);
+          for (const b of dirty) {
+            b.logged = true;
+            changes.push([b.id, JSON.stringify({ value: b.value, matched: b.matched, alone: b.alone ?? false, origin: { ...b.origin, headers: {} } })]);
+          }
+          dirty.clear();
+          logChanges(ctx, topic, changes);
+        },
+      });
+      // Matches found when a right record arrives are emitted into this batch's output.
+      const op: OperatorFunction<Rec<K, V>, Rec<K, R>> = (source) =>
+        new Observable<Rec<K, R>>((subscriber) => {
+          emit = (o) => subscriber.next(o);
+          const sub = inner(source).subscribe(subscriber);
+          return () => {
+            emit = null;
+            sub.unsubscribe();
+          };
+        });
+      return { op: op as OperatorFunction<never, unknown>, runtime };
+    },
+  });
+}
+
+/** Inner join: only pairs within the time difference. */
+export function join<K, V, W, R>(other: OtherStream<K, W>, joiner: (left: V, right: W) => R, opts: JoinOptions): SluiceOperator<Rec<K, V>, Rec<K, R>> {
+  return make('inner', other, joiner as (l: V | null, r: W | null) => R, opts);
+}
+
+/** Left join: every left record; unmatched ones with a null right once their window closed. */
+export function leftJoin<K, V, W, R>(other: OtherStream<K, W>, joiner: (left: V, right: W | null) => R, opts: JoinOptions): SluiceOperator<Rec<K, V>, Rec<K, R>> {
+  return make('left', other, joiner as (l: V | null, r: W | null) => R, opts);
+}
+
+/** Outer join: every record of both sides; unmatched ones with a null partner once their window closed. */
+export function outerJoin<K, V, W, R>(other: OtherStream<K, W>, joiner: (left: V | null, right: W | null) => R, opts: JoinOptions): SluiceOperator<Rec<K, V>, Rec<K, R>> {
+  return make('outer', other, joiner, opts);
+}
+
+export type { TaskContext };
