@@ -43,6 +43,8 @@ export const appOptionsSchema = z.object({
   /** Partitions of output and internal topics created by the app when their count is not known. */
   defaultPartitions: z.number().int().min(1).default(1),
   shutdownTimeoutMs: z.number().int().min(0).default(30_000),
+  /** A task with several inputs waits this long for an input that may have more data before processing without it. */
+  maxTaskIdleMs: z.number().int().min(0).default(500),
   metricsPort: z.number().int().min(0).max(65535).optional(),
   metricsHost: z.string().default('127.0.0.1'),
   logger: z.custom<Logger>().optional(),
@@ -189,8 +191,10 @@ export class App {
       this.sourceRunners.push(runner);
     }
     for (const sink of this.sinks) await sink.start(this.connectorContext('sink'));
-    for (const { def, policy } of this.pipelines) {
+    for (const { def, policy, copartitioned } of this.pipelines) {
       const runner = new PipelineRunner(def, {
+        mergeInputs: copartitioned,
+        maxTaskIdleMs: this.opts.maxTaskIdleMs,
         appId: this.id,
         client: this.client,
         producer: this.producer,

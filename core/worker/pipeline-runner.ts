@@ -13,6 +13,7 @@ import type { Logger } from '../log/types.js';
 import type { InputRecord, PipelineDefinition } from './contracts.js';
 import type { ErrorPolicy } from './error-policy.js';
 import type { MetricsRegistry } from './metrics.js';
+import { InputQueues } from './input-queues.js';
 import { Task } from './task.js';
 
 export interface RunnerOptions {
@@ -24,12 +25,17 @@ export interface RunnerOptions {
   policy: ErrorPolicy;
   maxRecords: number;
   maxWaitMs: number;
+  /** Merge the inputs of a task in timestamp order (co-partitioned inputs; not for sinks). */
+  mergeInputs: boolean;
+  /** How long a task waits for an input that may have more data before it processes anyway. */
+  maxTaskIdleMs: number;
 }
 
 export class PipelineRunner {
   readonly groupId: string;
   private consumer?: LogConsumer;
   private readonly tasks = new Map<number, Task>();
+  private readonly queues = new InputQueues();
   private readonly abort = new AbortController();
   private loop?: Promise<void>;
   private stopping = false;
@@ -81,6 +87,7 @@ export class PipelineRunner {
   private async closeTasks(): Promise<void> {
     const tasks = [...this.tasks.values()];
     this.tasks.clear();
+    this.queues.clear();
     await Promise.all(tasks.map((t) => t.close()));
   }
 
@@ -90,32 +97,54 @@ export class PipelineRunner {
     const m = this.opts.metrics;
     const latency = m.histogram('sluice_batch_latency_seconds', 'time from poll to commit of a batch', { pipeline: this.def.name });
     const commits = m.counter('sluice_commits_total', 'offset commits', { pipeline: this.def.name });
+    const multiInput = this.opts.mergeInputs && this.def.inputs.length > 1;
+    const blockedSince = new Map<number, number>();
     while (!this.stopping) {
       const batches = await consumer.poll({ maxWaitMs: this.opts.maxWaitMs, maxRecords: this.opts.maxRecords });
-      if (batches.length === 0) continue;
+      if (batches.length === 0 && !(multiInput && this.queues.hasBuffered())) continue;
       const started = performance.now();
-      const byTask = new Map<number, InputRecord[][]>();
-      const offsets: TopicPartitionOffset[] = [];
+      const byTask = new Map<number, InputRecord[]>();
+      let offsets: TopicPartitionOffset[] = [];
       for (const b of batches) {
         m.counter('sluice_records_in_total', 'records consumed', { topic: b.topic }).inc(b.records.length);
         const last = b.records[b.records.length - 1]!;
         m.gauge('sluice_consumer_lag', 'records between the last consumed offset and the end of the partition', { topic: b.topic, partition: String(b.partition) }).set(b.highWatermark - last.offset - 1);
-        offsets.push({ topic: b.topic, partition: b.partition, offset: last.offset + 1 });
         const recs = b.records as InputRecord[];
         for (let i = 0; i < recs.length; i++) {
           // Records are stamped with their origin in place: they were decoded for this poll only.
           recs[i]!.topic = b.topic;
           recs[i]!.partition = b.partition;
         }
-        let list = byTask.get(b.partition);
-        if (!list) byTask.set(b.partition, (list = []));
-        list.push(recs);
+        if (multiInput) this.queues.add(b);
+        else {
+          offsets.push({ topic: b.topic, partition: b.partition, offset: last.offset + 1 });
+          byTask.set(b.partition, recs);
+        }
+      }
+      if (multiInput) {
+        // Inputs of a task are merged in timestamp order, waiting for an input that has more to fetch.
+        offsets = [];
+        const now = Date.now();
+        for (const p of this.tasks.keys()) {
+          const since = blockedSince.get(p);
+          const taken = this.queues.take(p, this.def.inputs, this.opts.maxRecords, since !== undefined && now - since >= this.opts.maxTaskIdleMs);
+          if (taken.blocked && taken.records.length === 0) {
+            if (since === undefined) blockedSince.set(p, now);
+          } else blockedSince.delete(p);
+          if (taken.records.length) byTask.set(p, taken.records);
+          offsets.push(...taken.offsets);
+        }
+        // A fast input is paused while its buffer is large, so a slow one catches up in bounded memory.
+        const tps = consumer.assignment();
+        consumer.pause(tps.filter((tp) => this.queues.buffered(tp) > this.opts.maxRecords));
+        consumer.resume(tps.filter((tp) => this.queues.buffered(tp) <= this.opts.maxRecords));
+        if (byTask.size === 0) continue;
       }
       await Promise.all(
-        [...byTask].map(async ([partition, lists]) => {
+        [...byTask].map(async ([partition, records]) => {
           const task = this.tasks.get(partition);
           if (!task) return;
-          await task.process(lists.length === 1 ? lists[0]! : mergeByTimestamp(lists));
+          await task.process(records);
           await task.flush();
         }),
       );
@@ -146,20 +175,5 @@ export class PipelineRunner {
       }
     }
     return true;
-  }
-}
-
-/** Merges per-partition record lists (each in offset order) into one list in timestamp order. */
-export function mergeByTimestamp(lists: InputRecord[][]): InputRecord[] {
-  const out: InputRecord[] = [];
-  const idx = lists.map(() => 0);
-  for (;;) {
-    let best = -1;
-    for (let i = 0; i < lists.length; i++) {
-      const r = lists[i]![idx[i]!];
-      if (r && (best < 0 || r.timestamp < lists[best]![idx[best]!]!.timestamp)) best = i;
-    }
-    if (best < 0) return out;
-    out.push(lists[best]![idx[best]!++]!);
   }
 }
