@@ -25,8 +25,9 @@ export class InputQueues {
     const k = keyOf(b.topic, b.partition);
     let q = this.queues.get(k);
     if (!q) this.queues.set(k, (q = { records: [], head: 0, fetchedEnd: 0, highWatermark: 0 }));
-    if (q.head > 0 && q.head === q.records.length) {
-      q.records = [];
+    // Drop what was taken, so a queue that is never fully drained does not grow forever.
+    if (q.head > 0) {
+      q.records = q.head === q.records.length ? [] : q.records.slice(q.head);
       q.head = 0;
     }
     for (const r of b.records) q.records.push(r as InputRecord);

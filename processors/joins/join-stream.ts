@@ -74,7 +74,8 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
       let seq = 0;
       const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time)', { store: b.name });
       const add = <X>(side: Map<string, Array<Buffered<X>>>, sideName: 'L' | 'R', keyJson: string, ts: number, value: X, origin: Rec<unknown, unknown>, matched: boolean) => {
-        const e: Buffered<X> = { id: JSON.stringify([sideName, keyJson, ts, origin.offset, origin.topic, seq++]), keyJson, ts, value, matched, logged: false, origin };
+        // Unique within the task: side, input position and a sequence number (cheap to build).
+        const e: Buffered<X> = { id: `${sideName}|${origin.topic}|${origin.offset}|${seq++}`, keyJson, ts, value, matched, logged: false, origin };
         const list = side.get(keyJson) ?? [];
         list.push(e);
         side.set(keyJson, list);
@@ -118,12 +119,15 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
         async restore() {
           for (const [k, v] of await readChangelog(ctx, topic)) {
             if (v === null) continue;
-            const [side, keyJson, ts] = JSON.parse(k) as ['L' | 'R', string, number];
-            const { value, matched, alone, origin } = JSON.parse(v.toString('utf8')) as { value: unknown; matched: boolean; alone: boolean; origin: Rec<unknown, unknown> };
+            const side = k.startsWith('L|') ? 'L' : 'R';
+            const { k: keyJson, t: ts, v: value, m: matched, a: alone } = JSON.parse(v.toString('utf8')) as { k: string; t: number; v: unknown; m: boolean; a: boolean };
+            const origin: Rec<unknown, unknown> = { key: JSON.parse(keyJson), value, timestamp: ts, headers: {}, topic: '', partition: ctx.partition, offset: -1 };
             const e = { id: k, keyJson, ts, value, matched, alone, logged: true, origin };
             const map = (side === 'L' ? left : right) as Map<string, Array<Buffered<unknown>>>;
             map.set(keyJson, [...(map.get(keyJson) ?? []), e]);
             if (ts > streamTime) streamTime = ts;
+            const n = Number(k.split('|').pop());
+            if (n >= seq) seq = n + 1;
           }
         },
       };
@@ -157,7 +161,7 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
           const changes: Array<[string, string | null]> = removed.splice(0).map((id) => [id, null]);
           for (const b of dirty) {
             b.logged = true;
-            changes.push([b.id, JSON.stringify({ value: b.value, matched: b.matched, alone: b.alone ?? false, origin: { ...b.origin, headers: {} } })]);
+            changes.push([b.id, JSON.stringify({ k: b.keyJson, t: b.ts, v: b.value, m: b.matched, a: b.alone ?? false })]);
           }
           dirty.clear();
           logChanges(ctx, topic, changes);
