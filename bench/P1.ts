@@ -66,3 +66,41 @@ fs.rmSync(dir, { recursive: true, force: true });
 if (produced !== N / 4) throw new Error(`expected ${N / 4} outputs, got ${produced}`);
 report('P1', 'records', Math.round(res.rate), 'records/s');
 report('P1', 'peak-rss', Math.round(peakRssMb()), 'MB');
+
+/**
+ * Replay of 10 000 000 records through the same pipeline: memory must stay flat however far
+ * behind the pipeline is (one batch per task in flight). RSS is sampled as the commits advance.
+ */
+async function replay(total: number): Promise<number[]> {
+  const rdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-p1-replay-'));
+  const client = embedded({ dataDir: rdir, flush: 'never', maintenanceIntervalMs: 0 });
+  await client.admin().createTopic('in', { partitions: 1 });
+  const p = client.producer();
+  const value = Buffer.from(padJson({ user: 'user-00000', n: 0, event: 'click' }));
+  for (let i = 0; i < total; i += 10_000) await p.send('in', Array.from({ length: 10_000 }, (_, j) => ({ key: `user-${(i + j) % 10_000}`, value, timestamp: 1_700_000_000_000 + i + j })));
+  const a = app({ id: 'p1r', log: client, logger: silentLogger, batch: { maxRecords: 10_000, maxWaitMs: 20 } });
+  a.addPipeline({ name: 'replay', inputs: ['in'], outputs: ['out'], build: (ctx) => (src) => src.pipe(filter((r) => r.offset % 10 === 0), map((r) => ctx.send('out', [{ key: r.key, value: r.value }]))) });
+  global.gc?.();
+  await a.start();
+  const samples: number[] = [];
+  let nextSample = total / 10;
+  for (;;) {
+    const committed = (await client.admin().describeGroup('p1r.replay')).offsets[0]?.committed ?? 0;
+    while (committed >= nextSample) {
+      samples.push(Math.round(process.memoryUsage().rss / 2 ** 20));
+      nextSample += total / 10;
+    }
+    if (committed >= total) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await a.stop();
+  fs.rmSync(rdir, { recursive: true, force: true });
+  return samples;
+}
+
+if (process.env.P1_REPLAY !== '0') {
+  const samples = await replay(10_000_000);
+  report('P1', 'replay-10M-rss-at-10pct', samples[0]!, 'MB');
+  report('P1', 'replay-10M-rss-at-50pct', samples[4]!, 'MB');
+  report('P1', 'replay-10M-rss-at-100pct', samples[samples.length - 1]!, 'MB');
+}
