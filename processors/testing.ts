@@ -11,6 +11,7 @@
  */
 import { from } from 'rxjs';
 import { embedded } from '../core/client/embedded/client.js';
+import { jsonOrText } from '../core/serde/serde.js';
 import type { LogClient, ProducerRecord } from '../core/client/types.js';
 import type { InputRecord, PipelineDefinition, TaskContext } from '../core/worker/contracts.js';
 import { deadLetterRecord } from '../core/worker/dead-letter.js';
@@ -37,15 +38,6 @@ export interface OutputRecord {
 
 const toBytes = (v: unknown): Buffer | null => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(JSON.stringify(v)));
 
-function parse(b: Buffer | null): unknown {
-  if (b === null) return null;
-  const s = b.toString('utf8');
-  try {
-    return JSON.parse(s);
-  } catch {
-    return s;
-  }
-}
 
 class DriverTask implements TaskContext {
   readonly taskId: string;
@@ -188,7 +180,7 @@ export class TestDriver implements AppLike {
 
   /** Everything produced to a topic so far, keys and values parsed as JSON where they are JSON. */
   output(topic: string): OutputRecord[] {
-    return (this.topics.get(topic) ?? []).map((r) => ({ key: parse(r.key), value: parse(r.value), timestamp: r.timestamp, headers: r.headers, offset: r.offset }));
+    return (this.topics.get(topic) ?? []).map((r) => ({ key: jsonOrText(r.key), value: jsonOrText(r.value), timestamp: r.timestamp, headers: r.headers, offset: r.offset }));
   }
 
   /** The contents of a state store by name (see storeNames()). */

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ConnectorContext, Sink, SinkRecord } from '../../core/worker/contracts.js';
+import { jsonOrText } from '../../core/serde/serde.js';
 
 export const fileSinkConfig = z.object({
   dir: z.string().min(1).describe('output directory; one sub-directory per topic'),
@@ -25,15 +26,6 @@ interface OpenFile {
   openedAt: number;
 }
 
-function jsonOf(b: Buffer | null): unknown {
-  if (b === null) return null;
-  const s = b.toString('utf8');
-  try {
-    return JSON.parse(s);
-  } catch {
-    return s;
-  }
-}
 
 export class FileSink implements Sink {
   private readonly files = new Map<string, OpenFile>();
@@ -72,7 +64,7 @@ export class FileSink implements Sink {
     const byTopic = new Map<string, string[]>();
     for (const r of records) {
       const line = this.cfg.envelope
-        ? JSON.stringify({ topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: r.key?.toString() ?? null, value: jsonOf(r.value) })
+        ? JSON.stringify({ topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: r.key?.toString() ?? null, value: jsonOrText(r.value) })
         : r.value === null
           ? 'null'
           : isJsonText(r.value)

@@ -52,3 +52,14 @@ export function bytes(): Serde<Buffer> {
     deserialize: (b) => b as Buffer,
   };
 }
+
+/** Bytes read as JSON when they are JSON, as text otherwise (for output that people read). */
+export function jsonOrText(b: Buffer | null): unknown {
+  if (b === null) return null;
+  const s = b.toString('utf8');
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
