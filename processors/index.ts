@@ -16,3 +16,5 @@ export type { Rec, Window, Windowed, KeyValueStore, WindowStore, SessionStore } 
 export { KTable, tableOf, type TableOptions } from './table.js';
 export { joinTable, leftJoinTable } from './joins/join-table.js';
 export { join, leftJoin, outerJoin, type JoinOptions, type OtherStream } from './joins/join-stream.js';
+export { toTable, toStream } from './operators/to-table.js';
+export { merge, type MergeSource } from './operators/merge.js';

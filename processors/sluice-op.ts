@@ -5,7 +5,7 @@
  * changelog, an output topic. Outside pipe() they cannot run.
  */
 import type { OperatorFunction } from 'rxjs';
-import type { TaskContext } from '../core/worker/contracts.js';
+import type { InputRecord, TaskContext } from '../core/worker/contracts.js';
 import type { WindowDef } from './windows/window-def.js';
 import type { KTable, TableState } from './table.js';
 import type { StreamJoinRuntime } from './joins/join-stream.js';
@@ -28,6 +28,12 @@ export type OpMeta =
       storeName?: string;
       stores(bind: BindContext): string[];
       bind(bind: BindContext, ctx: TaskContext): { op: OperatorFunction<never, unknown>; runtime: StreamJoinRuntime };
+    }
+  | {
+      kind: 'side-input';
+      /** Records of this topic enter the chain at this operator. */
+      topic: string;
+      bind(): { op: OperatorFunction<never, unknown>; onRecord(r: InputRecord): void };
     }
   | {
       kind: 'table-join';

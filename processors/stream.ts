@@ -99,7 +99,7 @@ export class KStream<K, V> {
         if (meta?.kind === 'output') outputs.push(meta.topic);
         if (meta?.kind === 'table-join' && !tables.includes(meta.table)) tables.push(meta.table);
         if (meta?.kind === 'windowed') window = meta.window;
-        if (meta?.kind === 'stream-join') joinTopics.push(meta.topic);
+        if (meta?.kind === 'stream-join' || meta?.kind === 'side-input') joinTopics.push(meta.topic);
         if (meta?.kind !== 'stateful' && meta?.kind !== 'stream-join') return null;
         const bind: BindContext = { appId: this.app.id, name: meta.storeName ?? `${name}-store-${j}`, window };
         window = undefined;
@@ -132,6 +132,10 @@ export class KStream<K, V> {
               side.set(meta.topic, (r) => j2.runtime.onRight(r));
               restores.push(j2.runtime.restore());
               runtime.push(j2.op as OperatorFunction<unknown, unknown>);
+            } else if (meta?.kind === 'side-input') {
+              const m = meta.bind();
+              side.set(meta.topic, m.onRecord);
+              runtime.push(m.op as OperatorFunction<unknown, unknown>);
             } else runtime.push(op);
           });
           if (seg.repartition) runtime.push(repartitionSender(ctx, seg.repartition.topic, seg.repartition.key) as OperatorFunction<unknown, unknown>);

@@ -61,7 +61,7 @@ export function reduce<K, V>(fn: (acc: V, value: V) => V, opts: AggregateOptions
   return aggregate<K, V, V>(() => NONE as unknown as V, combine, { merger: combine as (a: never, b: never) => unknown, ...opts });
 }
 
-function keyedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () => A, adder: Adder<K, V, A>): OperatorFunction<Rec<K, V>, Rec<K, A>> {
+export function keyedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () => A, adder: Adder<K, V, A>, opts: { nullDeletes?: boolean } = {}): OperatorFunction<Rec<K, V>, Rec<K, A>> {
   const topic = changelogTopic(b.appId, b.name);
   const state = new Map<string, { key: K; value: A }>();
   const dirty = new Set<string>();
@@ -74,13 +74,19 @@ function keyedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () => A
       const k = JSON.stringify(r.key);
       const e = state.get(k);
       const value = adder(e ? e.value : init(), r.value, r);
+      dirty.add(k);
+      if (opts.nullDeletes && (value === null || value === undefined)) {
+        // A table's tombstone: the key is deleted, and the deletion flows on.
+        state.delete(k);
+        emit({ ...r, value: null as A });
+        return;
+      }
       if (e) e.value = value;
       else state.set(k, { key: r.key, value });
-      dirty.add(k);
       emit({ ...r, value });
     },
     complete() {
-      logChanges(ctx, topic, [...dirty].map((k) => [k, JSON.stringify(state.get(k)!.value)] as [string, string]));
+      logChanges(ctx, topic, [...dirty].map((k) => [k, state.has(k) ? JSON.stringify(state.get(k)!.value) : null] as [string, string | null]));
       dirty.clear();
     },
   });

@@ -1,7 +1,7 @@
 import { filter } from 'rxjs';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { aggregate, count, flatMapValues, groupByKey, json, mapValues, peek, reduce, selectKey, string, TestDriver, to, type Rec } from '../../processors/index.js';
+import { aggregate, count, flatMapValues, groupByKey, json, mapValues, merge, peek, reduce, selectKey, string, TestDriver, to, toStream, toTable, type Rec } from '../../processors/index.js';
 
 type Order = { id: string; customer: string; amount: number };
 
@@ -73,6 +73,41 @@ describe('DSL operators (TestDriver)', () => {
     expect(dlq[0]!.headers['sluice.error']!.toString()).toMatch(/amount: Number must be greater than 0/);
     expect(dlq[1]!.headers['sluice.error']!.toString()).toMatch(/not JSON/);
     expect(dlq[1]!.headers['sluice.source.offset']!.toString()).toBe('2');
+    await d.close();
+  });
+});
+
+describe('tables and merge (TestDriver)', () => {
+  it('toTable keeps the latest value per key, a null deleting it; toStream passes updates on', async () => {
+    const d = new TestDriver((app) => {
+      app.stream<string, { v: number } | null>('changes', { key: string() }).pipe(toTable({ name: 'latest' }), toStream(), to('updates', { key: string() }));
+    });
+    await d.pipeInput('changes', [
+      { key: Buffer.from('a'), value: { v: 1 } },
+      { key: Buffer.from('b'), value: { v: 2 } },
+      { key: Buffer.from('a'), value: { v: 3 } },
+      { key: Buffer.from('b'), value: null },
+    ]);
+    expect(d.store('latest')).toEqual([['a', { v: 3 }]]);
+    expect(d.output('updates').map((r) => [r.key, r.value])).toEqual([['a', { v: 1 }], ['b', { v: 2 }], ['a', { v: 3 }], ['b', null]]);
+    const changelog = d.output('test-app-latest-changelog');
+    expect(changelog.filter((r) => r.key === 'b').at(-1)!.value).toBeNull();
+    await d.close();
+  });
+
+  it('merge brings another topic into the stream at that point, in arrival order', async () => {
+    const d = new TestDriver((app) => {
+      app.stream<string, { n: number }>('web', { key: string() }).pipe(
+        mapValues((v: { n: number }) => ({ n: v.n, via: 'web' })),
+        merge({ topic: 'mobile', key: string() }),
+        mapValues((v: { n: number; via?: string }) => `${v.via ?? 'mobile'}-${v.n}`),
+        to('all', { key: string(), value: string() }),
+      );
+    });
+    await d.pipeInput('web', [{ key: Buffer.from('u'), value: { n: 1 }, timestamp: 1 }]);
+    await d.pipeInput('mobile', [{ key: Buffer.from('u'), value: { n: 2 }, timestamp: 2 }]);
+    await d.pipeInput('web', [{ key: Buffer.from('u'), value: { n: 3 }, timestamp: 3 }]);
+    expect(d.output('all').map((r) => r.value)).toEqual(['web-1', 'mobile-2', 'web-3']);
     await d.close();
   });
 });

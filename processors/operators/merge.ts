@@ -1,0 +1,51 @@
+/**
+ * merge(other): records of another (co-partitioned) topic join this stream at this point, in
+ * timestamp order with the stream's own records (the topic becomes an input of the pipeline; the
+ * worker hands a task's inputs over by timestamp).
+ */
+import { Observable, type OperatorFunction } from 'rxjs';
+import { json, type Serde } from '../../core/serde/serde.js';
+import type { InputRecord } from '../../core/worker/contracts.js';
+import { markOperator, type SluiceOperator } from '../sluice-op.js';
+import type { Rec } from '../types.js';
+
+export interface MergeSource<K, V> {
+  topic: string;
+  key?: Serde<K>;
+  value?: Serde<V>;
+  timestamp?: (value: V, record: InputRecord) => number;
+}
+
+export function merge<K, V>(other: MergeSource<K, V>): SluiceOperator<Rec<K, V>, Rec<K, V>> {
+  const keySerde = other.key ?? (json() as Serde<K>);
+  const valueSerde = other.value ?? (json() as Serde<V>);
+  return markOperator<Rec<K, V>, Rec<K, V>>({
+    kind: 'side-input',
+    topic: other.topic,
+    bind: () => {
+      let emit: ((r: Rec<K, V>) => void) | null = null;
+      const op: OperatorFunction<Rec<K, V>, Rec<K, V>> = (source) =>
+        new Observable<Rec<K, V>>((subscriber) => {
+          emit = (r) => subscriber.next(r);
+          const sub = source.subscribe(subscriber);
+          return () => {
+            emit = null;
+            sub.unsubscribe();
+          };
+        });
+      const onRecord = (r: InputRecord) => {
+        const value = valueSerde.deserialize(r.value);
+        emit?.({
+          key: r.key === null ? (null as K) : keySerde.deserialize(r.key),
+          value,
+          timestamp: other.timestamp ? other.timestamp(value, r) : r.timestamp,
+          headers: r.headers,
+          topic: r.topic,
+          partition: r.partition,
+          offset: r.offset,
+        });
+      };
+      return { op: op as OperatorFunction<never, unknown>, onRecord };
+    },
+  });
+}

@@ -1,0 +1,24 @@
+/**
+ * toTable(): reads the stream as a changelog — the latest value per key, a null value deleting
+ * the key — materialized in a store with its changelog topic, emitting each update (a table's
+ * update stream). toStream() turns such a table back into a plain stream of its updates.
+ */
+import { identity } from 'rxjs';
+import { markOperator, type SluiceOperator } from '../sluice-op.js';
+import { changelogTopic } from '../stores/changelog.js';
+import type { Rec } from '../types.js';
+import { keyedAggregate } from './aggregate.js';
+
+export function toTable<K, V>(opts: { name?: string } = {}): SluiceOperator<Rec<K, V | null>, Rec<K, V | null>> {
+  return markOperator({
+    kind: 'stateful',
+    storeName: opts.name,
+    stores: (b) => [changelogTopic(b.appId, b.name)],
+    bind: (b, ctx) => keyedAggregate<K, V | null, V | null>(b, ctx, () => null, (_, v) => v, { nullDeletes: true }) as never,
+  });
+}
+
+/** The update stream of a table (aggregations and toTable already emit it): records pass as they are. */
+export function toStream<K, V>(): SluiceOperator<Rec<K, V>, Rec<K, V>> {
+  return identity as SluiceOperator<Rec<K, V>, Rec<K, V>>;
+}
