@@ -18,3 +18,4 @@ export { joinTable, leftJoinTable } from './joins/join-table.js';
 export { join, leftJoin, outerJoin, type JoinOptions, type OtherStream } from './joins/join-stream.js';
 export { toTable, toStream } from './operators/to-table.js';
 export { merge, type MergeSource } from './operators/merge.js';
+export { branch } from './operators/branch.js';

@@ -21,6 +21,7 @@ export type OpMeta =
   | { kind: 'repartition'; key: (rec: never) => unknown; name?: string }
   | { kind: 'windowed'; window: WindowDef }
   | { kind: 'output'; topic: string }
+  | { kind: 'branch'; outputs: string[] }
   | {
       kind: 'stream-join';
       /** The right stream's topic (an extra input of the pipeline). */

@@ -97,6 +97,7 @@ export class KStream<K, V> {
       const binds: Array<BindContext | null> = seg.ops.map((op, j) => {
         const meta = metaOf(op);
         if (meta?.kind === 'output') outputs.push(meta.topic);
+        if (meta?.kind === 'branch') outputs.push(...meta.outputs);
         if (meta?.kind === 'table-join' && !tables.includes(meta.table)) tables.push(meta.table);
         if (meta?.kind === 'windowed') window = meta.window;
         if (meta?.kind === 'stream-join' || meta?.kind === 'side-input') joinTopics.push(meta.topic);

@@ -1,7 +1,7 @@
 import { filter } from 'rxjs';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { aggregate, count, flatMapValues, groupByKey, json, mapValues, merge, peek, reduce, selectKey, string, TestDriver, to, toStream, toTable, type Rec } from '../../processors/index.js';
+import { aggregate, branch, count, flatMapValues, groupByKey, json, mapValues, merge, peek, reduce, selectKey, string, TestDriver, to, toStream, toTable, type Rec } from '../../processors/index.js';
 
 type Order = { id: string; customer: string; amount: number };
 
@@ -108,6 +108,29 @@ describe('tables and merge (TestDriver)', () => {
     await d.pipeInput('mobile', [{ key: Buffer.from('u'), value: { n: 2 }, timestamp: 2 }]);
     await d.pipeInput('web', [{ key: Buffer.from('u'), value: { n: 3 }, timestamp: 3 }]);
     expect(d.output('all').map((r) => r.value)).toEqual(['web-1', 'mobile-2', 'web-3']);
+    await d.close();
+  });
+});
+
+describe('branch (TestDriver)', () => {
+  it('sends each record to the first matching branch, each with its own operators', async () => {
+    const d = new TestDriver((app) => {
+      app.stream<string, Order>('orders', { key: string() }).pipe(
+        branch(
+          { big: (r: Rec<string, Order>) => r.value.amount >= 100, small: (r: Rec<string, Order>) => r.value.amount > 0 },
+          { big: [to('big', { key: string() })], small: [mapValues((o: Order) => o.id), to('small-ids', { key: string(), value: string() })] },
+        ),
+      );
+    });
+    await d.pipeInput('orders', [
+      { key: Buffer.from('1'), value: { id: 'o1', customer: 'a', amount: 150 } },
+      { key: Buffer.from('2'), value: { id: 'o2', customer: 'b', amount: 5 } },
+      { key: Buffer.from('3'), value: { id: 'o3', customer: 'c', amount: 0 } },
+      { key: Buffer.from('4'), value: { id: 'o4', customer: 'd', amount: 100 } },
+    ]);
+    expect(d.output('big').map((r) => (r.value as Order).id)).toEqual(['o1', 'o4']);
+    expect(d.output('small-ids').map((r) => r.value)).toEqual(['o2']);
+    expect(() => branch({ a: () => true }, { a: [count()] })).toThrow(/cannot run inside a branch/);
     await d.close();
   });
 });
