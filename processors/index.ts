@@ -19,3 +19,4 @@ export { join, leftJoin, outerJoin, type JoinOptions, type OtherStream } from '.
 export { toTable, toStream } from './operators/to-table.js';
 export { merge, type MergeSource } from './operators/merge.js';
 export { branch } from './operators/branch.js';
+export { RedisKeyValueStore, type RedisStoreOptions } from './stores/redis-kv.js';
