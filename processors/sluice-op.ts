@@ -34,7 +34,7 @@ export type OpMeta =
       kind: 'side-input';
       /** Records of this topic enter the chain at this operator. */
       topic: string;
-      bind(): { op: OperatorFunction<never, unknown>; onRecord(r: InputRecord): void };
+      bind(ctx: TaskContext): { op: OperatorFunction<never, unknown>; onRecord(r: InputRecord): void; restore?: Promise<void> };
     }
   | {
       kind: 'table-join';

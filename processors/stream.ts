@@ -68,11 +68,15 @@ export class KStream<K, V> {
     private readonly app: AppLike,
     private readonly topics: string[],
     private readonly opts: StreamOptions<K, V> = {},
+    /** Operators that come first (a table-table join's). */
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    private readonly head: Array<OperatorFunction<any, any>> = [],
   ) {}
 
   /** Registers the pipeline(s) that run this chain. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  pipe(...ops: Array<OperatorFunction<any, any>>): void {
+  pipe(...userOps: Array<OperatorFunction<any, any>>): void {
+    const ops = [...this.head, ...userOps];
     const n = counters.get(this.app) ?? 0;
     counters.set(this.app, n + 1);
     const base = `${this.topics.join('+').replace(/[^a-zA-Z0-9._-]/g, '_')}-${n}`;
@@ -134,8 +138,9 @@ export class KStream<K, V> {
               restores.push(j2.runtime.restore());
               runtime.push(j2.op as OperatorFunction<unknown, unknown>);
             } else if (meta?.kind === 'side-input') {
-              const m = meta.bind();
+              const m = meta.bind(ctx);
               side.set(meta.topic, m.onRecord);
+              if (m.restore) restores.push(m.restore);
               runtime.push(m.op as OperatorFunction<unknown, unknown>);
             } else runtime.push(op);
           });

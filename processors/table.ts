@@ -5,8 +5,11 @@
  * stream's records are applied in timestamp order. The topic itself is the table's changelog:
  * when a task starts, its partition is read from the beginning to rebuild the table.
  */
+import { InvalidConfigError } from '../core/errors.js';
 import { json, type Serde } from '../core/serde/serde.js';
 import type { InputRecord } from '../core/worker/contracts.js';
+import { tableJoinOperator, type TableJoinType } from './joins/join-tables.js';
+import { KStream, type AppLike } from './stream.js';
 
 export interface TableOptions<K, V> {
   key?: Serde<K>;
@@ -20,14 +23,33 @@ export class KTable<K, V> {
   constructor(
     readonly topic: string,
     opts: TableOptions<K, V> = {},
+    private readonly app?: AppLike,
   ) {
     this.keySerde = opts.key ?? (json() as Serde<K>);
     this.valueSerde = opts.value ?? (json() as Serde<V>);
   }
+
+  /** Inner table-table join: a stream of the joined table's updates (null when a row goes away). */
+  join<R, O>(other: KTable<K, R>, joiner: (left: V, right: R) => O): KStream<K, O | null> {
+    return this.joinWith(other, joiner as (l: V | null, r: R | null) => O, 'inner');
+  }
+
+  leftJoin<R, O>(other: KTable<K, R>, joiner: (left: V, right: R | null) => O): KStream<K, O | null> {
+    return this.joinWith(other, joiner as (l: V | null, r: R | null) => O, 'left');
+  }
+
+  outerJoin<R, O>(other: KTable<K, R>, joiner: (left: V | null, right: R | null) => O): KStream<K, O | null> {
+    return this.joinWith(other, joiner, 'outer');
+  }
+
+  private joinWith<R, O>(other: KTable<K, R>, joiner: (l: V | null, r: R | null) => O, type: TableJoinType): KStream<K, O | null> {
+    if (!this.app) throw new InvalidConfigError('table joins need a table made by app.table(...)');
+    return new KStream<K, O | null>(this.app, [this.topic], { key: this.keySerde as Serde<K>, value: this.valueSerde as unknown as Serde<O | null> }, [tableJoinOperator(this, other, joiner, type)]);
+  }
 }
 
-export function tableOf<K = unknown, V = unknown>(topic: string, opts: TableOptions<K, V> = {}): KTable<K, V> {
-  return new KTable<K, V>(topic, opts);
+export function tableOf<K = unknown, V = unknown>(topic: string, opts: TableOptions<K, V> = {}, app?: AppLike): KTable<K, V> {
+  return new KTable<K, V>(topic, opts, app);
 }
 
 /** The state of one table in one task: key (as JSON) → value. */

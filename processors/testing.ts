@@ -116,7 +116,7 @@ export class TestDriver implements AppLike {
 
   /** Same as App.table. */
   table<K = unknown, V = unknown>(topic: string, opts: TableOptions<K, V> = {}): KTable<K, V> {
-    return tableOf<K, V>(topic, opts);
+    return tableOf<K, V>(topic, opts, this);
   }
 
   private init(): Promise<void> {

@@ -102,7 +102,7 @@ export class App {
 
   /** A topic read as a table (latest value per key) for joins. */
   table<K = unknown, V = unknown>(topic: string, opts: TableOptions<K, V> = {}): KTable<K, V> {
-    return tableOf<K, V>(topic, opts);
+    return tableOf<K, V>(topic, opts, this);
   }
 
   addSource(name: string, source: Source, opts: { topic: string; transforms?: Transform[] }): void {

@@ -22,7 +22,7 @@ export function merge<K, V>(other: MergeSource<K, V>): SluiceOperator<Rec<K, V>,
   return markOperator<Rec<K, V>, Rec<K, V>>({
     kind: 'side-input',
     topic: other.topic,
-    bind: () => {
+    bind: (_ctx) => {
       let emit: ((r: Rec<K, V>) => void) | null = null;
       const op: OperatorFunction<Rec<K, V>, Rec<K, V>> = (source) =>
         new Observable<Rec<K, V>>((subscriber) => {

@@ -148,3 +148,44 @@ describe('stream-stream joins against an oracle', () => {
     });
   }
 });
+
+describe('table-table joins against an oracle', () => {
+  for (const type of ['inner', 'left', 'outer'] as const) {
+    it(`${type} join emits the joined row on every change and a tombstone when it goes away`, async () => {
+      const rnd = mulberry32(type.length * 7);
+      const ops = Array.from({ length: 400 }, (_, i) => ({
+        topic: rnd() < 0.5 ? 'users' : 'addresses',
+        key: `k${Math.floor(rnd() * 6)}`,
+        value: rnd() < 0.25 ? null : `v${i}`,
+        ts: 1000 + i,
+      }));
+      const d = new TestDriver((a) => {
+        const users = a.table<string, string>('users', { key: string(), value: string() });
+        const addresses = a.table<string, string>('addresses', { key: string(), value: string() });
+        const joiner = (u: string | null, ad: string | null) => `${u}/${ad}`;
+        const joined = type === 'inner' ? users.join(addresses, joiner) : type === 'left' ? users.leftJoin(addresses, joiner) : users.outerJoin(addresses, joiner);
+        joined.pipe(to('joined', { key: string() }));
+      });
+      for (const o of ops) await d.pipeInput(o.topic, [{ key: Buffer.from(o.key), value: o.value === null ? null : Buffer.from(o.value), timestamp: o.ts }]);
+      // Oracle
+      const users = new Map<string, string>();
+      const addresses = new Map<string, string>();
+      const present = new Set<string>();
+      const expected: Array<[string, string | null]> = [];
+      for (const o of ops) {
+        const m = o.topic === 'users' ? users : addresses;
+        if (o.value === null) m.delete(o.key);
+        else m.set(o.key, o.value);
+        const u = users.get(o.key);
+        const ad = addresses.get(o.key);
+        const exists = type === 'inner' ? u !== undefined && ad !== undefined : type === 'left' ? u !== undefined : u !== undefined || ad !== undefined;
+        if (exists) {
+          present.add(o.key);
+          expected.push([o.key, `${u ?? null}/${ad ?? null}`]);
+        } else if (present.delete(o.key)) expected.push([o.key, null]);
+      }
+      expect(d.output('joined').map((r) => [r.key, r.value])).toEqual(expected);
+      await d.close();
+    });
+  }
+});
