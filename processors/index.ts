@@ -8,7 +8,7 @@ export { to } from './operators/to.js';
 export { groupByKey } from './operators/group-by-key.js';
 export { windowed } from './operators/windowed.js';
 export { aggregate, count, reduce, type AggregateOptions } from './operators/aggregate.js';
-export { tumbling, hopping, session, type WindowDef } from './windows/window-def.js';
+export { tumbling, hopping, session, sliding, type WindowDef } from './windows/window-def.js';
 export { TestDriver, type TestRecord, type OutputRecord } from './testing.js';
 export { MemoryKeyValueStore } from './stores/memory-kv.js';
 export { json, string, bytes, SerdeError, type Serde } from '../core/serde/index.js';

@@ -16,6 +16,7 @@ import type { OperatorFunction } from 'rxjs';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import { afterRestore, recordOperator } from '../operator.js';
 import { sessionAggregate } from '../windows/session-aggregate.js';
+import { slidingAggregate } from '../windows/sliding-aggregate.js';
 import { markOperator, type BindContext, type SluiceOperator } from '../sluice-op.js';
 import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.js';
 import { registerStore } from '../stores/registry.js';
@@ -45,7 +46,9 @@ export function aggregate<K, V, A>(init: () => A, adder: Adder<K, V, A>, opts: A
     bind: (b, ctx) =>
       (b.window?.type === 'session'
         ? sessionAggregate(b, ctx, init, adder, opts.merger as ((a: A, b: A) => A) | undefined, opts)
-        : b.window
+        : b.window?.type === 'sliding'
+          ? slidingAggregate(b, ctx, init, adder, opts)
+          : b.window
           ? windowedAggregate(b, ctx, init, adder, opts)
           : keyedAggregate(b, ctx, init, adder)) as OperatorFunction<never, unknown>,
   });

@@ -23,7 +23,20 @@ export interface SessionWindowDef {
   grace: number;
 }
 
-export type WindowDef = HoppingWindowDef | SessionWindowDef;
+/** Sliding windows: [t − d, t] for every record, and [t + 1, t + 1 + d] where a record falls in it. */
+export interface SlidingWindowDef {
+  type: 'sliding';
+  maxDifference: number;
+  grace: number;
+}
+
+export type WindowDef = HoppingWindowDef | SessionWindowDef | SlidingWindowDef;
+
+export function sliding(maxDifference: Duration, opts: { grace?: Duration } = {}): SlidingWindowDef {
+  const d = toMs(maxDifference, 'sliding window time difference');
+  if (d <= 0) throw new InvalidConfigError('sliding window time difference must be positive');
+  return { type: 'sliding', maxDifference: d, grace: toMs(opts.grace ?? 0, 'grace') };
+}
 
 export function session(inactivityGap: Duration, opts: { grace?: Duration } = {}): SessionWindowDef {
   const gap = toMs(inactivityGap, 'session inactivity gap');
