@@ -20,6 +20,7 @@ import { slidingAggregate } from '../windows/sliding-aggregate.js';
 import { markOperator, type BindContext, type SluiceOperator } from '../sluice-op.js';
 import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.js';
 import { registerStore } from '../stores/registry.js';
+import { lateRecordHandler, windowedResult } from '../windows/window-common.js';
 import type { Rec, Windowed } from '../types.js';
 import { windowStarts, type HoppingWindowDef } from '../windows/window-def.js';
 
@@ -124,7 +125,7 @@ function windowedAggregate<K, V, A>(
   const dirty = new Set<string>();
   let streamTime = -1;
   let streamTimeDirty = false;
-  const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time)', { store: b.name });
+  const late = lateRecordHandler(ctx, b.name, opts.lateRecordsTopic);
   registerStore(ctx, b.name, () => [...windows.values()].map((e) => [{ key: e.key, window: { start: e.start, end: e.start + def.size } }, e.value]));
   const restore = readChangelog(ctx, topic).then((entries) => {
     for (const [k, v] of entries) {
@@ -138,15 +139,7 @@ function windowedAggregate<K, V, A>(
       windows.set(windowId(keyJson, start), { key: JSON.parse(keyJson) as K, keyJson, start, value, maxTs: t, logged: true });
     }
   });
-  const result = (e: WindowEntry<K, A>, origin: Rec<K, V> | null): Rec<Windowed<K>, A> => ({
-    key: { key: e.key, window: { start: e.start, end: e.start + def.size } },
-    value: e.value,
-    timestamp: e.maxTs,
-    headers: origin?.headers ?? {},
-    topic: origin?.topic ?? '',
-    partition: origin?.partition ?? ctx.partition,
-    offset: origin?.offset ?? -1,
-  });
+  const result = (e: WindowEntry<K, A>, origin: Rec<K, V> | null) => windowedResult(ctx, e.key, { start: e.start, end: e.start + def.size }, e.value, e.maxTs, origin);
   const op = recordOperator<Rec<K, V>, Rec<Windowed<K>, A>>(ctx, {
     next(r, emit) {
       const ts = r.timestamp;
@@ -171,10 +164,7 @@ function windowedAggregate<K, V, A>(
         updated = true;
         if (emitMode === 'update') emit(result(e, r));
       }
-      if (!updated) {
-        late.inc();
-        if (opts.lateRecordsTopic) ctx.send(opts.lateRecordsTopic, [{ key: keyJson, value: JSON.stringify(r.value), timestamp: ts, headers: r.headers }]);
-      }
+      if (!updated) late(keyJson, r);
     },
     complete(emit) {
       // Windows that can no longer change: emitted once (final mode) and dropped from the store.

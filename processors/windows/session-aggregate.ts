@@ -18,6 +18,7 @@ import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.j
 import { registerStore } from '../stores/registry.js';
 import type { Rec, Windowed } from '../types.js';
 import type { SessionWindowDef } from './window-def.js';
+import { lateRecordHandler, windowedResult } from './window-common.js';
 
 interface Session<K, A> {
   key: K;
@@ -48,7 +49,7 @@ export function sessionAggregate<K, V, A>(
   const retracted: string[] = [];
   let streamTime = -1;
   let streamTimeDirty = false;
-  const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time)', { store: b.name });
+  const late = lateRecordHandler(ctx, b.name, opts.lateRecordsTopic);
   registerStore(ctx, b.name, () => [...byKey.values()].flat().map((s) => [{ key: s.key, window: { start: s.start, end: s.end } }, s.value]));
   const restored = readChangelog(ctx, topic).then((entries) => {
     for (const [k, v] of entries) {
@@ -63,15 +64,7 @@ export function sessionAggregate<K, V, A>(
       byKey.set(keyJson, list);
     }
   });
-  const out = (s: Session<K, A>, value: A | null, origin: Rec<K, V> | null): Rec<Windowed<K>, A | null> => ({
-    key: { key: s.key, window: { start: s.start, end: s.end } },
-    value,
-    timestamp: s.end,
-    headers: origin?.headers ?? {},
-    topic: origin?.topic ?? '',
-    partition: origin?.partition ?? ctx.partition,
-    offset: origin?.offset ?? -1,
-  });
+  const out = (s: Session<K, A>, value: A | null, origin: Rec<K, V> | null) => windowedResult<K, A | null>(ctx, s.key, { start: s.start, end: s.end }, value, s.end, origin);
   const op = recordOperator<Rec<K, V>, Rec<Windowed<K>, A | null>>(ctx, {
     next(r, emit) {
       const t = r.timestamp;
@@ -84,11 +77,7 @@ export function sessionAggregate<K, V, A>(
       const overlapping = list.filter((s) => s.end >= t - def.gap && s.start <= t + def.gap);
       const start = Math.min(t, ...overlapping.map((s) => s.start));
       const end = Math.max(t, ...overlapping.map((s) => s.end));
-      if (end + def.gap + def.grace < streamTime) {
-        late.inc();
-        if (opts.lateRecordsTopic) ctx.send(opts.lateRecordsTopic, [{ key: keyJson, value: JSON.stringify(r.value), timestamp: t, headers: r.headers }]);
-        return;
-      }
+      if (end + def.gap + def.grace < streamTime) return late(keyJson, r);
       let agg = init();
       for (const s of overlapping) agg = merger(agg, s.value);
       agg = adder(agg, r.value, r);

@@ -19,6 +19,7 @@ import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.j
 import { registerStore } from '../stores/registry.js';
 import type { Rec, Windowed } from '../types.js';
 import type { SlidingWindowDef } from './window-def.js';
+import { lateRecordHandler, windowedResult } from './window-common.js';
 
 interface Stored<V> {
   ts: number;
@@ -51,7 +52,7 @@ export function slidingAggregate<K, V, A>(
   const logged: Array<[string, string | null]> = [];
   let streamTime = -1;
   let seq = 0;
-  const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time)', { store: b.name });
+  const late = lateRecordHandler(ctx, b.name, opts.lateRecordsTopic);
   registerStore(ctx, b.name, () => [...windows].flatMap(([k, ws]) => [...ws.values()].map((w) => [{ key: keys.get(k), window: { start: w.start, end: w.end } }, w.value] as [unknown, unknown])));
 
   const leftWindow = (t: number): [number, number] => (t >= d ? [t - d, t] : [0, d]);
@@ -94,15 +95,8 @@ export function slidingAggregate<K, V, A>(
     }
   });
 
-  const result = (keyJson: string, w: Win<A>, origin: Rec<K, V> | null): Rec<Windowed<K>, A> => ({
-    key: { key: keys.get(keyJson) as K, window: { start: w.start, end: w.end } },
-    value: w.value,
-    timestamp: w.maxTs,
-    headers: origin?.headers ?? {},
-    topic: origin?.topic ?? '',
-    partition: origin?.partition ?? ctx.partition,
-    offset: origin?.offset ?? -1,
-  });
+  const result = (keyJson: string, w: Win<A>, origin: Rec<K, V> | null): Rec<Windowed<K>, A> =>
+    windowedResult(ctx, keys.get(keyJson) as K, { start: w.start, end: w.end }, w.value, w.maxTs, origin);
 
   const op = recordOperator<Rec<K, V>, Rec<Windowed<K>, A>>(ctx, {
     next(r, emit) {
@@ -127,11 +121,7 @@ export function slidingAggregate<K, V, A>(
       }
       // Windows start at 0: a record with a negative timestamp belongs to none (as in Kafka).
       const open = t < 0 ? [] : [...candidates].filter(([, end]) => end + grace >= streamTime);
-      if (open.length === 0) {
-        late.inc();
-        if (opts.lateRecordsTopic) ctx.send(opts.lateRecordsTopic, [{ key: keyJson, value: JSON.stringify(r.value), timestamp: t, headers: r.headers }]);
-        return;
-      }
+      if (open.length === 0) return late(keyJson, r);
       const id = JSON.stringify([keyJson, t, seq++]);
       const at = list.findIndex((s) => s.ts > t);
       list.splice(at < 0 ? list.length : at, 0, { ts: t, value: r.value, id });
