@@ -178,6 +178,20 @@ export class TestDriver implements AppLike {
     }
   }
 
+  /**
+   * Advances the driver's clock: records piped without a timestamp get the clock's time (as
+   * Kafka Streams' TestInputTopic does), so a test can step event time forward by wall-clock
+   * steps. Stream time itself only moves with records, as in Kafka Streams.
+   */
+  advanceTime(ms: number): void {
+    this.clock += ms;
+  }
+
+  /** The driver's clock (the timestamp of records piped without one). */
+  get now(): number {
+    return this.clock;
+  }
+
   /** Everything produced to a topic so far, keys and values parsed as JSON where they are JSON. */
   output(topic: string): OutputRecord[] {
     return (this.topics.get(topic) ?? []).map((r) => ({ key: jsonOrText(r.key), value: jsonOrText(r.value), timestamp: r.timestamp, headers: r.headers, offset: r.offset }));

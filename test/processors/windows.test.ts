@@ -109,3 +109,18 @@ describe('windowed count against an oracle', () => {
     await d.close();
   });
 });
+
+describe('TestDriver time', () => {
+  it('stamps records piped without a timestamp with its clock, which advanceTime moves', async () => {
+    const d = new TestDriver((app) => {
+      app.stream<string, { user: string }>('ev', { key: string() }).pipe(groupByKey((r: Rec<string, { user: string }>) => r.value.user), windowed(tumbling(1000)), count({ emit: 'final' }), to('out'));
+    });
+    d.advanceTime(10_000);
+    await d.pipeInput('ev', [{ key: Buffer.from('a'), value: { user: 'a' } }, { key: Buffer.from('a'), value: { user: 'a' } }]);
+    d.advanceTime(1500);
+    await d.pipeInput('ev', [{ key: Buffer.from('a'), value: { user: 'a' } }]);
+    expect(d.now).toBe(11_500);
+    expect(d.output('out').map((r) => [(r.key as { window: { start: number } }).window.start, r.value, r.timestamp])).toEqual([[10_000, 2, 10_000]]);
+    await d.close();
+  });
+});
