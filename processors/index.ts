@@ -20,3 +20,4 @@ export { toTable, toStream } from './operators/to-table.js';
 export { merge, type MergeSource } from './operators/merge.js';
 export { branch } from './operators/branch.js';
 export { RedisKeyValueStore, type RedisStoreOptions } from './stores/redis-kv.js';
+export { LoggedWindowStore, LoggedSessionStore, type StoreBackendOptions } from './stores/window-stores.js';
