@@ -52,7 +52,7 @@ async function pipeline(grace: number): Promise<{ seconds: number; results: Map<
       await producer.send('events', batch);
     }
   }
-  const a = app({ id: 'p2', log: client, logger: silentLogger, batch: { maxRecords: 20_000, maxWaitMs: 20 } });
+  const a = app({ id: 'p2', log: client, logger: silentLogger, batch: { maxRecords: 50_000, maxWaitMs: 20, maxBytesPerPartition: 8 * 1024 * 1024 } });
   a.stream<string, { userId: string; ts: number }>('events', { key: string(), timestamp: (v) => v.ts }).pipe(
     groupByKey(), // the topic is keyed by userId already: no repartition
     windowed(tumbling(SIZE, { grace })),

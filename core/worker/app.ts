@@ -38,6 +38,7 @@ export const appOptionsSchema = z.object({
     .object({
       maxRecords: z.number().int().min(1).default(10_000).describe('records per poll over all of a pipeline\'s partitions'),
       maxWaitMs: z.number().int().min(0).default(200).describe('how long a poll waits for data'),
+      maxBytesPerPartition: z.number().int().min(1024).default(1024 * 1024).describe('bytes fetched per partition per poll'),
     })
     .default({}),
   /** Partitions of output and internal topics created by the app when their count is not known. */
@@ -203,6 +204,7 @@ export class App {
         policy,
         maxRecords: this.opts.batch.maxRecords,
         maxWaitMs: this.opts.batch.maxWaitMs,
+        maxBytesPerPartition: this.opts.batch.maxBytesPerPartition,
       });
       this.runners.push(runner);
       runner.start(fatal);

@@ -25,6 +25,7 @@ export interface RunnerOptions {
   policy: ErrorPolicy;
   maxRecords: number;
   maxWaitMs: number;
+  maxBytesPerPartition: number;
   /** Merge the inputs of a task in timestamp order (co-partitioned inputs; not for sinks). */
   mergeInputs: boolean;
   /** How long a task waits for an input that may have more data before it processes anyway. */
@@ -100,7 +101,7 @@ export class PipelineRunner {
     const multiInput = this.opts.mergeInputs && this.def.inputs.length > 1;
     const blockedSince = new Map<number, number>();
     while (!this.stopping) {
-      const batches = await consumer.poll({ maxWaitMs: this.opts.maxWaitMs, maxRecords: this.opts.maxRecords });
+      const batches = await consumer.poll({ maxWaitMs: this.opts.maxWaitMs, maxRecords: this.opts.maxRecords, maxBytesPerPartition: this.opts.maxBytesPerPartition });
       if (batches.length === 0 && !(multiInput && this.queues.hasBuffered())) continue;
       const started = performance.now();
       const byTask = new Map<number, InputRecord[]>();
