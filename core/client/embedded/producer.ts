@@ -19,6 +19,7 @@ export class EmbeddedProducer implements LogProducer {
     const byPartition = new Map<number, AppendRecord[]>();
     for (const r of records) {
       let p = r.partition;
+      if (p === undefined && n === 1) p = 0;
       if (p === undefined) {
         if (r.key !== null && r.key !== undefined) p = defaultPartition(r.key, n);
         else {
