@@ -7,13 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { embedded } from '../../../core/client/embedded/client.js';
+import { testTask } from '../../support/task.js';
+import type { TaskContext } from '../../../core/worker/contracts.js';
 import type { KeyValueStore } from '../../../processors/types.js';
 import { MemoryKeyValueStore } from '../../../processors/stores/memory-kv.js';
 import { RedisKeyValueStore } from '../../../processors/stores/redis-kv.js';
-import { Task } from '../../../core/worker/task.js';
-import { silentLogger } from '../../../core/worker/logger.js';
-import { MetricsRegistry } from '../../../core/worker/metrics.js';
-import { errorPolicySchema } from '../../../core/worker/error-policy.js';
 import { changelogTopic } from '../../../processors/stores/changelog.js';
 
 const redis = new Redis('redis://127.0.0.1:6379');
@@ -24,7 +22,7 @@ afterAll(async () => {
   await redis.quit();
 });
 
-type Opener = (name: string, task: Task) => Promise<KeyValueStore<unknown, unknown>>;
+type Opener = (name: string, task: TaskContext) => Promise<KeyValueStore<unknown, unknown>>;
 
 const impls: Array<[string, Opener]> = [
   ['memory', (name, task) => MemoryKeyValueStore.open(name, task)],
@@ -44,16 +42,7 @@ for (const [impl, open] of impls) {
       const appId = `kv-${impl}`;
       const name = 'profiles';
       await client.admin().createTopic(changelogTopic(appId, name), { partitions: 1, config: { 'cleanup.policy': 'compact' } });
-      const task = () =>
-        new Task({ name: 'p', inputs: ['x'], build: () => (s) => s }, 0, {
-          appId,
-          client,
-          producer: client.producer(),
-          logger: silentLogger,
-          metrics: new MetricsRegistry(),
-          policy: errorPolicySchema.parse({}),
-          signal: new AbortController().signal,
-        });
+      const task = () => testTask(client, appId);
       const t1 = task();
       const store = await open(name, t1);
       store.put('ann', { age: 30 });

@@ -7,10 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { embedded } from '../../../core/client/embedded/client.js';
-import { Task } from '../../../core/worker/task.js';
-import { silentLogger } from '../../../core/worker/logger.js';
-import { MetricsRegistry } from '../../../core/worker/metrics.js';
-import { errorPolicySchema } from '../../../core/worker/error-policy.js';
+import { testTask } from '../../support/task.js';
 import { changelogTopic } from '../../../processors/stores/changelog.js';
 import { LoggedSessionStore, LoggedWindowStore, type StoreBackendOptions } from '../../../processors/stores/window-stores.js';
 
@@ -31,16 +28,7 @@ async function list<T>(it: AsyncIterable<T>): Promise<T[]> {
 async function setup(appId: string, name: string) {
   const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
   await client.admin().createTopic(changelogTopic(appId, name), { partitions: 1, config: { 'cleanup.policy': 'compact' } });
-  const task = () =>
-    new Task({ name: 'p', inputs: ['x'], build: () => (s) => s }, 0, {
-      appId,
-      client,
-      producer: client.producer(),
-      logger: silentLogger,
-      metrics: new MetricsRegistry(),
-      policy: errorPolicySchema.parse({}),
-      signal: new AbortController().signal,
-    });
+  const task = () => testTask(client, appId);
   return { client, task };
 }
 
