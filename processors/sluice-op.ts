@@ -9,6 +9,7 @@ import type { InputRecord, TaskContext } from '../core/worker/contracts.js';
 import type { WindowDef } from './windows/window-def.js';
 import type { KTable, TableState } from './table.js';
 import type { StreamJoinRuntime } from './joins/join-stream.js';
+import type { RepartitionSerdes } from './repartition.js';
 
 export interface BindContext {
   appId: string;
@@ -18,7 +19,7 @@ export interface BindContext {
 }
 
 export type OpMeta =
-  | { kind: 'repartition'; key: (rec: never) => unknown; name?: string }
+  | { kind: 'repartition'; key: (rec: never) => unknown; name?: string; serdes: RepartitionSerdes }
   | { kind: 'windowed'; window: WindowDef }
   | { kind: 'output'; topic: string }
   | { kind: 'branch'; outputs: string[] }

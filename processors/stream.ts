@@ -10,9 +10,10 @@
  */
 import { Observable, Subject, type OperatorFunction } from 'rxjs';
 import type { InputRecord, PipelineDefinition, TaskContext } from '../core/worker/contracts.js';
-import { json, type Serde } from '../core/serde/serde.js';
 import { CHANGELOG_CONFIG, readChangelog } from './stores/changelog.js';
 import { afterRestore, recordOperator } from './operator.js';
+import { recordDecoder, type DecodeOptions, type RecordDecoder } from './record-decoder.js';
+import { repartitionDecoder, repartitionSender, type RepartitionSerdes } from './repartition.js';
 import { TableState, type KTable } from './table.js';
 import { metaOf, type BindContext } from './sluice-op.js';
 import { withTask } from './task-scope.js';
@@ -24,43 +25,14 @@ export interface AppLike {
   addPipeline(def: PipelineDefinition): void;
 }
 
-export interface StreamOptions<K, V> {
-  key?: Serde<K>;
-  value?: Serde<V>;
-  /** Event time from the value (default: the record's timestamp). */
-  timestamp?: (value: V, record: InputRecord) => number;
-}
+/** Serdes of the topic (JSON by default) and where event time comes from. */
+export type StreamOptions<K, V> = DecodeOptions<K, V>;
 
 const counters = new WeakMap<AppLike, number>();
 
-function deserializer<K, V>(ctx: TaskContext, opts: StreamOptions<K, V>): OperatorFunction<InputRecord, Rec<K, V>> {
-  const keySerde = opts.key ?? (json() as Serde<K>);
-  const valueSerde = opts.value ?? (json() as Serde<V>);
-  return recordOperator<InputRecord, Rec<K, V>>(ctx, {
-    next(r, emit) {
-      const value = valueSerde.deserialize(r.value);
-      const key = r.key === null ? (null as K) : keySerde.deserialize(r.key);
-      emit({
-        key,
-        value,
-        timestamp: opts.timestamp ? opts.timestamp(value, r) : r.timestamp,
-        headers: r.headers,
-        topic: r.topic,
-        partition: r.partition,
-        offset: r.offset,
-      });
-    },
-  });
-}
-
-/** Writes records to a repartition topic under a new key; emits nothing. */
-function repartitionSender(ctx: TaskContext, topic: string, keyOf: (r: Rec) => unknown): OperatorFunction<Rec, never> {
-  return recordOperator<Rec, never>(ctx, {
-    next(r) {
-      const key = keyOf(r);
-      ctx.send(topic, [{ key: key === null || key === undefined ? null : JSON.stringify(key), value: r.value === null ? null : JSON.stringify(r.value), timestamp: r.timestamp, headers: r.headers }]);
-    },
-  });
+/** The first operator of every pipeline: stored records to typed records (failures to the error policy). */
+function deserializer<K, V>(ctx: TaskContext, decode: RecordDecoder<K, V>): OperatorFunction<InputRecord, Rec<K, V>> {
+  return recordOperator<InputRecord, Rec<K, V>>(ctx, { next: (r, emit) => emit(decode(r)) });
 }
 
 export class KStream<K, V> {
@@ -81,12 +53,12 @@ export class KStream<K, V> {
     counters.set(this.app, n + 1);
     const base = `${this.topics.join('+').replace(/[^a-zA-Z0-9._-]/g, '_')}-${n}`;
     // Split the chain at key changes.
-    const segments: Array<{ ops: Array<OperatorFunction<unknown, unknown>>; repartition?: { topic: string; key: (r: Rec) => unknown } }> = [{ ops: [] }];
+    const segments: Array<{ ops: Array<OperatorFunction<unknown, unknown>>; repartition?: { topic: string; key: (r: Rec) => unknown; serdes: RepartitionSerdes } }> = [{ ops: [] }];
     for (const op of ops) {
       const meta = metaOf(op);
       if (meta?.kind === 'repartition') {
         const name = meta.name ?? `${base}-${segments.length}`;
-        segments[segments.length - 1]!.repartition = { topic: `${this.app.id}-${name}-repartition`, key: meta.key as (r: Rec) => unknown };
+        segments[segments.length - 1]!.repartition = { topic: `${this.app.id}-${name}-repartition`, key: meta.key as (r: Rec) => unknown, serdes: meta.serdes };
         segments.push({ ops: [] });
       } else segments[segments.length - 1]!.ops.push(op);
     }
@@ -111,7 +83,7 @@ export class KStream<K, V> {
         changelogs.push(...meta.stores(bind));
         return bind;
       });
-      const opts = i === 0 ? this.opts : {};
+      const decode = (i === 0 ? recordDecoder(this.opts) : repartitionDecoder(segments[i - 1]!.repartition!.serdes)) as RecordDecoder<unknown, unknown>;
       this.app.addPipeline({
         name,
         inputs: [...inputs, ...[...tables.map((t) => t.topic), ...joinTopics].filter((t) => !inputs.includes(t))],
@@ -144,8 +116,8 @@ export class KStream<K, V> {
               runtime.push(m.op as OperatorFunction<unknown, unknown>);
             } else runtime.push(op);
           });
-          if (seg.repartition) runtime.push(repartitionSender(ctx, seg.repartition.topic, seg.repartition.key) as OperatorFunction<unknown, unknown>);
-          const deser = deserializer(ctx, opts) as OperatorFunction<InputRecord, unknown>;
+          if (seg.repartition) runtime.push(repartitionSender(ctx, seg.repartition.topic, seg.repartition.key, seg.repartition.serdes) as OperatorFunction<unknown, unknown>);
+          const deser = deserializer(ctx, decode) as OperatorFunction<InputRecord, unknown>;
           const chain = (src: Observable<InputRecord>) => withTask(ctx, () => runtime.reduce((s, f) => f(s), deser(src)));
           if (side.size === 0) return chain;
           return afterRestore(Promise.all(restores), (src) => routeSideInputs(ctx, src, side, chain));

@@ -54,8 +54,9 @@ export class FileSink implements Sink {
       seq = existing.length ? Math.max(...existing) : 0;
     }
     const file = path.join(dir, `${topic}-${String(seq).padStart(6, '0')}.jsonl`);
-    const fd = fs.openSync(file, 'a');
-    const opened: OpenFile = { fd, seq, size: fs.fstatSync(fd).size, openedAt: now };
+    const fd = fs.openSync(file, 'a+');
+    const size = cutTornLine(fd);
+    const opened: OpenFile = { fd, seq, size, openedAt: now };
     this.files.set(topic, opened);
     return opened;
   }
@@ -101,4 +102,31 @@ function isJsonText(b: Buffer): boolean {
   const first = b[0];
   const last = b[b.length - 1];
   return ((first === 0x7b && last === 0x7d) || (first === 0x5b && last === 0x5d)) && !b.includes(10);
+}
+
+/**
+ * A crash in the middle of a write can leave a last line without its newline. Its records were
+ * never acknowledged, so they will be written again: the torn part is cut before appending.
+ * Returns the file's size afterwards.
+ */
+function cutTornLine(fd: number): number {
+  const size = fs.fstatSync(fd).size;
+  if (size === 0) return 0;
+  const tail = Buffer.alloc(Math.min(size, 64 * 1024));
+  let end = size;
+  for (;;) {
+    const from = Math.max(0, end - tail.length);
+    const n = fs.readSync(fd, tail, 0, end - from, from);
+    if (end === size && tail[n - 1] === 10) return size;
+    const nl = tail.subarray(0, n).lastIndexOf(10);
+    if (nl >= 0) {
+      fs.ftruncateSync(fd, from + nl + 1);
+      return from + nl + 1;
+    }
+    if (from === 0) {
+      fs.ftruncateSync(fd, 0);
+      return 0;
+    }
+    end = from;
+  }
 }

@@ -4,8 +4,9 @@
  * worker hands a task's inputs over by timestamp).
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-import { json, type Serde } from '../../core/serde/serde.js';
+import type { Serde } from '../../core/serde/serde.js';
 import type { InputRecord } from '../../core/worker/contracts.js';
+import { recordDecoder } from '../record-decoder.js';
 import { markOperator, type SluiceOperator } from '../sluice-op.js';
 import type { Rec } from '../types.js';
 
@@ -17,8 +18,7 @@ export interface MergeSource<K, V> {
 }
 
 export function merge<K, V>(other: MergeSource<K, V>): SluiceOperator<Rec<K, V>, Rec<K, V>> {
-  const keySerde = other.key ?? (json() as Serde<K>);
-  const valueSerde = other.value ?? (json() as Serde<V>);
+  const decode = recordDecoder<K, V>(other);
   return markOperator<Rec<K, V>, Rec<K, V>>({
     kind: 'side-input',
     topic: other.topic,
@@ -33,18 +33,7 @@ export function merge<K, V>(other: MergeSource<K, V>): SluiceOperator<Rec<K, V>,
             sub.unsubscribe();
           };
         });
-      const onRecord = (r: InputRecord) => {
-        const value = valueSerde.deserialize(r.value);
-        emit?.({
-          key: r.key === null ? (null as K) : keySerde.deserialize(r.key),
-          value,
-          timestamp: other.timestamp ? other.timestamp(value, r) : r.timestamp,
-          headers: r.headers,
-          topic: r.topic,
-          partition: r.partition,
-          offset: r.offset,
-        });
-      };
+      const onRecord = (r: InputRecord) => emit?.(decode(r));
       return { op: op as OperatorFunction<never, unknown>, onRecord };
     },
   });

@@ -139,3 +139,16 @@ describe('file sink', () => {
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'a', 'a-000002.jsonl'), 'utf8'))).toMatchObject({ topic: 'a', offset: 5, value: null });
   });
 });
+
+describe('file sink after a crash', () => {
+  it('cuts a torn last line before appending', async () => {
+    const dir = path.join(base, `torn${n++}`);
+    fs.mkdirSync(path.join(dir, 't'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 't', 't-000000.jsonl'), '{"a":1}\n{"a":2}\n{"a":');
+    const sink = new FileSink(fileSinkConfig.parse({ dir }));
+    await sink.start(context(new Map()));
+    await sink.write([{ topic: 't', partition: 0, offset: 2, key: null, value: Buffer.from('{"a":3}'), headers: {}, timestamp: 1 }]);
+    await sink.stop();
+    expect(fs.readFileSync(path.join(dir, 't', 't-000000.jsonl'), 'utf8')).toBe('{"a":1}\n{"a":2}\n{"a":3}\n');
+  });
+});

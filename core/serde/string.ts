@@ -1,0 +1,9 @@
+/** UTF-8 text. */
+import type { Serde } from './types.js';
+
+export function string(): Serde<string> {
+  return {
+    serialize: (v) => (v === null || v === undefined ? null : Buffer.from(v, 'utf8')),
+    deserialize: (b) => (b === null ? (null as unknown as string) : b.toString('utf8')),
+  };
+}
