@@ -2,7 +2,7 @@
  * The one helper every Sluice operator is built on: a single subscriber over the source that
  * runs user code per record synchronously (no Subject per key, no per-record subscription) and
  * hands a record whose code threw to the task's error policy, so one poison record does not fail
- * the batch. `onComplete` runs when the batch ends (flush state, emit closed windows).
+ * the batch. `complete` runs when the batch ends (flush state, emit closed windows).
  */
 import { from, mergeMap, Observable, type OperatorFunction } from 'rxjs';
 import type { InputRecord, TaskContext } from '../core/worker/contracts.js';

@@ -48,8 +48,15 @@ export class KTable<K, V> {
   }
 }
 
-export function tableOf<K = unknown, V = unknown>(topic: string, opts: TableOptions<K, V> = {}, app?: AppLike): KTable<K, V> {
-  return new KTable<K, V>(topic, opts, app);
+/**
+ * A topic read as a table. `tableOf(app, topic, opts)` (also `app.table(topic, opts)`); the
+ * older form `tableOf(topic, opts, app?)` still works.
+ */
+export function tableOf<K = unknown, V = unknown>(app: AppLike, topic: string, opts?: TableOptions<K, V>): KTable<K, V>;
+export function tableOf<K = unknown, V = unknown>(topic: string, opts?: TableOptions<K, V>, app?: AppLike): KTable<K, V>;
+export function tableOf<K, V>(a: AppLike | string, b?: string | TableOptions<K, V>, c?: TableOptions<K, V> | AppLike): KTable<K, V> {
+  if (typeof a === 'string') return new KTable<K, V>(a, (b as TableOptions<K, V> | undefined) ?? {}, c as AppLike | undefined);
+  return new KTable<K, V>(b as string, (c as TableOptions<K, V> | undefined) ?? {}, a);
 }
 
 /** The state of one table in one task: key (as JSON) → value. */

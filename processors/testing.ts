@@ -11,7 +11,7 @@
  */
 import { from } from 'rxjs';
 import { embedded } from '../core/client/embedded/client.js';
-import { jsonOrText } from '../core/serde/serde.js';
+import { jsonOrText, type Serde } from '../core/serde/serde.js';
 import type { LogClient, ProducerRecord } from '../core/client/types.js';
 import type { InputRecord, PipelineDefinition, TaskContext } from '../core/worker/contracts.js';
 import { deadLetterRecord } from '../core/worker/dead-letter.js';
@@ -26,6 +26,12 @@ export interface TestRecord {
   value: unknown;
   timestamp?: number;
   headers?: Record<string, string | Buffer>;
+}
+
+/** How piped keys and values become bytes (default: JSON, Buffers as they are). */
+export interface InputSerdes {
+  key?: Pick<Serde<never>, 'serialize'>;
+  value?: Pick<Serde<never>, 'serialize'>;
 }
 
 export interface OutputRecord {
@@ -100,9 +106,14 @@ export class TestDriver implements AppLike {
   private ready?: Promise<void>;
   private clock = 0;
 
-  constructor(setup: (app: TestDriver) => void, opts: { appId?: string } = {}) {
+  /**
+   * `setup` builds the app's pipelines on the driver (`(app) => app.stream(...).pipe(...)`, the
+   * same code you run on a real App), or hands over PipelineDefinitions built elsewhere.
+   */
+  constructor(setup: ((app: TestDriver) => void) | PipelineDefinition[], opts: { appId?: string } = {}) {
     this.id = opts.appId ?? 'test-app';
-    setup(this);
+    if (typeof setup === 'function') setup(this);
+    else for (const def of setup) this.addPipeline(def);
   }
 
   addPipeline(def: PipelineDefinition): void {
@@ -143,12 +154,25 @@ export class TestDriver implements AppLike {
     }
   }
 
-  /** Feeds records into a topic (values and keys JSON-serialized unless Buffers) and runs everything they cause. */
-  async pipeInput(topic: string, records: TestRecord[]): Promise<void> {
+  /** Feeds one record (or several) into a topic; the same as pipeInput. */
+  input(topic: string, records: TestRecord | TestRecord[], serdes?: InputSerdes): Promise<void> {
+    return this.pipeInput(topic, records, serdes);
+  }
+
+  /**
+   * Feeds records into a topic as one batch (keys and values JSON-serialized unless Buffers) and
+   * runs everything they cause: the pipelines reading the topic, then those reading what they
+   * produced (repartition topics, outputs read by other pipelines), until nothing is left.
+   * `serdes` serialize the keys and values (as the topic's producers would, e.g. `{ key: string() }`).
+   */
+  async pipeInput(topic: string, recordOrRecords: TestRecord | TestRecord[], serdes: InputSerdes = {}): Promise<void> {
+    const records = Array.isArray(recordOrRecords) ? recordOrRecords : [recordOrRecords];
+    const keyBytes = (k: unknown) => (serdes.key && k !== null && k !== undefined && !Buffer.isBuffer(k) ? serdes.key.serialize(k as never) : toBytes(k));
+    const valueBytes = (v: unknown) => (serdes.value && v !== null && v !== undefined && !Buffer.isBuffer(v) ? serdes.value.serialize(v as never) : toBytes(v));
     await this.init();
     const input: InputRecord[] = records.map((r) => {
       this.clock = Math.max(this.clock, r.timestamp ?? this.clock);
-      return { topic, partition: 0, offset: 0, key: toBytes(r.key), value: toBytes(r.value), timestamp: r.timestamp ?? this.clock, headers: bufferHeaders(r.headers) };
+      return { topic, partition: 0, offset: 0, key: keyBytes(r.key), value: valueBytes(r.value), timestamp: r.timestamp ?? this.clock, headers: bufferHeaders(r.headers) };
     });
     this.append(topic, input);
     const queue: Array<[string, InputRecord[]]> = [[topic, input]];

@@ -4,17 +4,14 @@
  * worker hands a task's inputs over by timestamp).
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Serde } from '../../core/serde/serde.js';
 import type { InputRecord } from '../../core/worker/contracts.js';
-import { recordDecoder } from '../record-decoder.js';
+import { recordDecoder, type DecodeOptions } from '../record-decoder.js';
 import { markOperator, type SluiceOperator } from '../sluice-op.js';
 import type { Rec } from '../types.js';
 
-export interface MergeSource<K, V> {
+/** The other topic, with its serdes and timestamp extractor (as app.stream takes them). */
+export interface MergeSource<K, V> extends DecodeOptions<K, V> {
   topic: string;
-  key?: Serde<K>;
-  value?: Serde<V>;
-  timestamp?: (value: V, record: InputRecord) => number;
 }
 
 export function merge<K, V>(other: MergeSource<K, V>): SluiceOperator<Rec<K, V>, Rec<K, V>> {

@@ -1,11 +1,16 @@
 /**
  * In-memory key-value store with a changelog: reads and writes hit a Map; the keys written since
- * the last flush are produced to the changelog when the batch commits, and the store is
- * restored from the changelog when its task starts.
+ * the last flush are produced to the changelog `<app>-<name>-changelog` (through ctx.send, so the
+ * worker commits the batch only once they are durable), and `open()` restores the store from the
+ * changelog before the task's first batch.
+ *
+ * Call `flush()` when your operator's batch completes (the `complete` hook of recordOperator), as
+ * the built-in aggregations do: records sent then are part of the batch's commit.
  */
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { KeyValueStore } from '../types.js';
 import { changelogTopic, logChanges, readChangelog } from './changelog.js';
+import { registerStore } from './registry.js';
 
 export class MemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
   private readonly map = new Map<string, { key: K; value: V }>();
@@ -17,6 +22,8 @@ export class MemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
     private readonly ctx: TaskContext,
   ) {
     this.topic = changelogTopic(ctx.appId, name);
+    // Readable by name from a TestDriver (driver.store(name)).
+    registerStore(ctx, name, () => [...this.map.values()].map((e) => [e.key, e.value]));
   }
 
   static async open<K, V>(name: string, ctx: TaskContext): Promise<MemoryKeyValueStore<K, V>> {
