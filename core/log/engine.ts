@@ -103,13 +103,26 @@ export class EmbeddedLog implements LogEngine {
   private lock(dir: string): void {
     if (openDirs.has(dir)) throw new DataDirLockedError(dir, process.pid);
     const lockPath = path.join(dir, LOCK_FILE);
-    try {
-      const holder = Number(fs.readFileSync(lockPath, 'utf8'));
-      if (holder && holder !== process.pid && isAlive(holder)) throw new DataDirLockedError(dir, holder);
-    } catch (err) {
-      if (err instanceof DataDirLockedError) throw err;
+    // 'wx' creates the file only if it does not exist, so two processes starting at once cannot
+    // both take the lock. A lock left by a dead process (or this pid, reused) is taken over.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      let holder = 0;
+      try {
+        holder = Number(fs.readFileSync(lockPath, 'utf8'));
+      } catch {
+        // vanished meanwhile: retry
+      }
+      const live = holder && holder !== process.pid && isAlive(holder);
+      // A second failure means another process took over the stale lock in between.
+      if (live || attempt > 0) throw new DataDirLockedError(dir, holder);
+      fs.rmSync(lockPath, { force: true });
     }
-    fs.writeFileSync(lockPath, String(process.pid));
     openDirs.add(dir);
   }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -115,7 +116,8 @@ describe('log engine time-based behaviour (injected clock)', () => {
   it('deletes segments older than retention.ms and nothing newer', async () => {
     let now = 1_000_000;
     const clock: Clock = { now: () => now };
-    const log = await openLog({ dataDir: freshDir(), clock, maintenanceIntervalMs: 0 });
+    const dir = freshDir();
+    let log = await openLog({ dataDir: dir, clock, maintenanceIntervalMs: 0 });
     await log.createTopic('t', { partitions: 1, config: { 'retention.ms': 10_000, 'segment.ms': 1000 } });
     for (let i = 0; i < 10; i++) {
       await log.append('t', 0, [{ value: `old-${i}` }]); // timestamps from the clock
@@ -128,6 +130,16 @@ describe('log engine time-based behaviour (injected clock)', () => {
     // old-i was written at 1.5 s × i, "new" at 20 s: segments whose newest record is more than
     // 10 s old (old-0 … old-6) are gone; the rest stay whole.
     expect(records.map((r) => r.value!.toString())).toEqual(['old-7', 'old-8', 'old-9', 'new']);
+    const start = log.describeTopic('t').partitions[0]!.logStartOffset;
+    expect(start).toBe(7);
+    await log.close();
+    // The log start offset and every offset survive a restart; below the start is out of range.
+    log = await openLog({ dataDir: dir, clock, maintenanceIntervalMs: 0 });
+    expect(log.describeTopic('t').partitions[0]!.logStartOffset).toBe(start);
+    await expect(log.read('t', 0, start - 1, 1 << 20)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+    const again = await log.readRecords('t', 0, start, 1 << 20);
+    expect(again.records.map((r) => [r.offset, r.value!.toString()])).toEqual([[7, 'old-7'], [8, 'old-8'], [9, 'old-9'], [10, 'new']]);
+    expect((await log.append('t', 0, [{ value: 'next' }])).baseOffset).toBe(11);
     await log.close();
   });
 
@@ -197,6 +209,12 @@ describe('log engine durability', () => {
     await log.close();
     const again = await openLog({ dataDir: dir, maintenanceIntervalMs: 0 });
     await again.close();
+    // A lock left behind by a process that died is taken over.
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    fs.writeFileSync(path.join(dir, '.lock'), String(deadPid));
+    const afterCrash = await openLog({ dataDir: dir, maintenanceIntervalMs: 0 });
+    expect(fs.readFileSync(path.join(dir, '.lock'), 'utf8')).toBe(String(process.pid));
+    await afterCrash.close();
   });
 
   it('cuts garbage and a half-written batch off the tail on open, with a warning', async () => {
