@@ -22,15 +22,20 @@ export async function readChangelog(ctx: TaskContext, topic: string): Promise<Ma
   try {
     await consumer.start();
     let next = 0;
-    let paused = false;
+    // Offsets below the end may not exist (compaction removed the tail, or a Kafka broker's
+    // control records): after several empty long polls at our position there is nothing more to read.
+    let idlePolls = 0;
     while (next < end) {
       const batches = await consumer.poll({ maxWaitMs: 500 });
-      if (!paused) {
-        consumer.pause(consumer.assignment().filter((tp) => tp.partition !== ctx.partition));
-        paused = true;
+      // Only our partition is read (the others are paused as soon as they are assigned).
+      consumer.pause(consumer.assignment().filter((tp) => tp.partition !== ctx.partition));
+      const ours = batches.filter((b) => b.partition === ctx.partition && b.records.length > 0);
+      if (ours.length === 0 && consumer.assignment().some((tp) => tp.partition === ctx.partition) && ++idlePolls >= 4) {
+        ctx.logger.warn('changelog restore stopped before the end offset: no more records to read', { topic, partition: ctx.partition, next, end });
+        break;
       }
-      for (const b of batches) {
-        if (b.partition !== ctx.partition) continue;
+      if (ours.length) idlePolls = 0;
+      for (const b of ours) {
         for (const r of b.records) {
           if (r.key) {
             const k = r.key.toString('utf8');
