@@ -136,8 +136,12 @@ export class Task implements TaskContext {
     this.tracked.length = mark.tracked;
   }
 
-  /** Makes the batch's effects durable: produced records, tracked effects, commit hooks, DLQ records. */
+  /** Makes the batch's effects durable: commit hooks, then produced records, tracked effects and DLQ records. */
   async flush(): Promise<void> {
+    // Commit hooks first (state stores flush here and may produce changelog records), then
+    // everything the batch produced becomes durable together, as Kafka Streams flushes its
+    // stores before the producer.
+    for (const hook of this.commitHooks) await hook();
     const sends = this.sends;
     const tracked = this.tracked;
     const dlq = this.dlq;
@@ -152,7 +156,6 @@ export class Task implements TaskContext {
     out.push(...tracked);
     if (dlq.length) out.push(sendToDeadLetter(this.deps.producer, this.appId, dlq));
     await Promise.all(out);
-    for (const hook of this.commitHooks) await hook();
   }
 
   async close(): Promise<void> {
