@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   connect: () => import('./commands/connect.js'),
   run: () => import('./commands/run.js'),
   demo: () => import('./commands/demo.js'),
+  broker: () => import('./commands/broker.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {

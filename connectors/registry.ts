@@ -12,6 +12,8 @@ const registered = new Map<string, ConnectorDefinition>();
 /** Built-in connector folders, each exporting `connectors: ConnectorDefinition[]` from index.ts. */
 const builtins: Record<string, () => Promise<{ connectors: ConnectorDefinition[] }>> = {
   file: () => import('./file/index.js'),
+  http: () => import('./http/index.js'),
+  redis: () => import('./redis/index.js'),
 };
 
 const keyOf = (kind: Kind, name: string) => `${kind}:${name}`;

@@ -160,6 +160,7 @@ export class EmbeddedGroupCoordinator implements GroupCoordinator {
       g.generation++;
       g.protocol = '';
       g.leaderId = '';
+      this.forgetIfUnused(g);
       return;
     }
     g.generation++;
@@ -245,10 +246,19 @@ export class EmbeddedGroupCoordinator implements GroupCoordinator {
       g.generation++;
       g.leaderId = '';
       g.protocol = '';
+      this.forgetIfUnused(g);
       return;
     }
     if (g.state === 'PreparingRebalance') this.maybeCompleteJoin(g);
     else this.prepareRebalance(g);
+  }
+
+  /**
+   * An empty group with no committed offsets and nobody listening is forgotten, as Kafka removes
+   * dead groups: clients inventing group ids must not grow the coordinator without bound.
+   */
+  private forgetIfUnused(g: Group): void {
+    if (g.members.size === 0 && g.listeners.size === 0 && !this.offsets.hasGroup(g.id) && this.groups.get(g.id) === g) this.groups.delete(g.id);
   }
 
   private dropMember(g: Group, m: Member): void {

@@ -2,7 +2,8 @@
  * Producer over the embedded log: partitions records (explicit, murmur2 of the key, or sticky for
  * null keys), appends one batch per partition, and resolves when the log says they are durable.
  */
-import { defaultPartition, StickyPartitioner } from '../../log/partitioner.js';
+import { StickyPartitioner } from '../../log/partitioner.js';
+import { partitionRecords } from '../partition-records.js';
 import type { AppendRecord, LogEngine } from '../../log/types.js';
 import type { LogProducer, ProducerRecord, RecordMetadata } from '../types.js';
 
@@ -15,22 +16,7 @@ export class EmbeddedProducer implements LogProducer {
     if (records.length === 0) return [];
     const engine = await this.engine();
     const n = engine.partitionCount(topic);
-    let stickyPartition = -1;
-    const byPartition = new Map<number, AppendRecord[]>();
-    for (const r of records) {
-      let p = r.partition;
-      if (p === undefined && n === 1) p = 0;
-      if (p === undefined) {
-        if (r.key !== null && r.key !== undefined) p = defaultPartition(r.key, n);
-        else {
-          if (stickyPartition < 0) stickyPartition = this.sticky.nextBatchPartition(n);
-          p = stickyPartition;
-        }
-      }
-      let list = byPartition.get(p);
-      if (!list) byPartition.set(p, (list = []));
-      list.push(r);
-    }
+    const byPartition = partitionRecords(records, n, this.sticky, (r): AppendRecord => r);
     const results = await Promise.all(
       [...byPartition].map(async ([partition, recs]) => {
         const res = await engine.append(topic, partition, recs, { compression: opts.compression });

@@ -1,0 +1,1 @@
+export { startBroker, brokerOptionsSchema, type Broker, type BrokerOptions } from './server.js';

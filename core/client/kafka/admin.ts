@@ -1,0 +1,101 @@
+/** LogAdmin over kafkajs's admin client. */
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { UnknownTopicError } from '../../errors.js';
+import { decodeMemberAssignment } from '../../groups/consumer-protocol.js';
+import { topicConfigSchema, parseTopicConfig } from '../../log/topic-config.js';
+import type { OffsetSpec, TopicDescription } from '../../log/types.js';
+import type { GroupDescription, LogAdmin, TopicPartition } from '../types.js';
+
+const KNOWN_CONFIG_KEYS = new Set(Object.keys(topicConfigSchema.shape));
+
+export class KafkaAdmin implements LogAdmin {
+  constructor(private readonly admin: () => Promise<Admin>) {}
+
+  async createTopic(name: string, opts: { partitions: number; config?: Record<string, string | number> }): Promise<boolean> {
+    const admin = await this.admin();
+    const configEntries = Object.entries(opts.config ?? {}).map(([n, value]) => ({ name: n, value: String(value) }));
+    return admin.createTopics({ topics: [{ topic: name, numPartitions: opts.partitions, configEntries }], waitForLeaders: true });
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await (await this.admin()).listTopics()).sort();
+  }
+
+  async describeTopic(name: string): Promise<TopicDescription> {
+    const admin = await this.admin();
+    if (!(await admin.listTopics()).includes(name)) throw new UnknownTopicError(name);
+    const [offsets, configs] = await Promise.all([
+      admin.fetchTopicOffsets(name),
+      admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name }], includeSynonyms: false }),
+    ]);
+    const entries: Record<string, string> = {};
+    for (const e of configs.resources[0]?.configEntries ?? []) if (KNOWN_CONFIG_KEYS.has(e.configName) && e.configValue !== null) entries[e.configName] = e.configValue;
+    let config;
+    try {
+      config = parseTopicConfig(entries);
+    } catch {
+      config = parseTopicConfig({}); // a Kafka value Sluice's schema does not know (e.g. zstd): show defaults
+    }
+    return {
+      name,
+      internal: name.startsWith('__'),
+      config,
+      partitions: offsets
+        .map((o) => ({ partition: o.partition, logStartOffset: Number(o.low), highWatermark: Number(o.high), sizeBytes: -1 }))
+        .sort((a, b) => a.partition - b.partition),
+    };
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    await (await this.admin()).deleteTopics({ topics: [name] });
+  }
+
+  async listOffsets(topic: string, spec: OffsetSpec): Promise<Array<{ partition: number; offset: number; timestamp: number }>> {
+    const admin = await this.admin();
+    if (spec === 'earliest' || spec === 'latest') {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.map((o) => ({ partition: o.partition, offset: Number(spec === 'earliest' ? o.low : o.high), timestamp: -1 })).sort((a, b) => a.partition - b.partition);
+    }
+    const [byTime, ends] = await Promise.all([admin.fetchTopicOffsetsByTimestamp(topic, spec.timestamp), admin.fetchTopicOffsets(topic)]);
+    // kafkajs answers the high watermark where no record is that new; Sluice's contract says -1.
+    const high = new Map(ends.map((e) => [e.partition, Number(e.high)]));
+    return byTime
+      .map((o) => {
+        const offset = Number(o.offset);
+        return { partition: o.partition, offset: offset >= (high.get(o.partition) ?? Infinity) ? -1 : offset, timestamp: -1 };
+      })
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async listGroups(): Promise<string[]> {
+    return (await (await this.admin()).listGroups()).groups.map((g) => g.groupId).sort();
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    const admin = await this.admin();
+    const [{ groups }, committed] = await Promise.all([admin.describeGroups([groupId]), admin.fetchOffsets({ groupId })]);
+    const g = groups[0]!;
+    const members = g.members.map((m) => {
+      let assignment: TopicPartition[] = [];
+      try {
+        const a = decodeMemberAssignment(m.memberAssignment).assignment;
+        assignment = Object.entries(a).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
+      } catch {
+        // not ConsumerProtocol bytes
+      }
+      return { memberId: m.memberId, clientId: m.clientId, host: m.clientHost, assignment };
+    });
+    const offsets: GroupDescription['offsets'] = [];
+    for (const t of committed) {
+      const ends = new Map((await admin.fetchTopicOffsets(t.topic)).map((o) => [o.partition, Number(o.high)]));
+      for (const p of t.partitions) {
+        const c = Number(p.offset);
+        if (c < 0) continue;
+        const end = ends.get(p.partition) ?? c;
+        offsets.push({ topic: t.topic, partition: p.partition, committed: c, endOffset: end, lag: Math.max(0, end - c) });
+      }
+    }
+    offsets.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    return { groupId, state: (g.state || 'Dead') as GroupDescription['state'], protocol: g.protocol, members, offsets };
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * KafkaClient: the LogClient over kafkajs, for Apache Kafka, Redpanda or `sluice broker`. What
+ * changes for a pipeline moving off the embedded log is only this client: replication, many
+ * machines and partition leadership become the cluster's job.
+ */
+import { Kafka, logLevel, type Admin, type Producer, type SASLOptions, type KafkaConfig } from 'kafkajs';
+import { UnknownTopicError } from '../../errors.js';
+import type { ConsumerOptions, LogAdmin, LogClient, LogConsumer, LogProducer } from '../types.js';
+import { KafkaAdmin } from './admin.js';
+import { KafkaConsumerAdapter } from './consumer.js';
+import { KafkaProducer } from './producer.js';
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId?: string;
+  /** SASL/PLAIN (or another kafkajs mechanism) credentials. */
+  sasl?: SASLOptions;
+  ssl?: KafkaConfig['ssl'];
+  /** kafkajs's own log output; default only errors. */
+  logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+}
+
+const LEVELS = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG };
+
+export class KafkaClient implements LogClient {
+  readonly kind = 'kafka' as const;
+  readonly kafka: Kafka;
+  private adminP?: Promise<Admin>;
+  private producerP?: Promise<Producer>;
+  private readonly consumers = new Set<LogConsumer>();
+  private readonly partitionCounts = new Map<string, number>();
+  private closed = false;
+
+  constructor(readonly options: KafkaClientOptions) {
+    this.kafka = new Kafka({
+      brokers: options.brokers,
+      clientId: options.clientId ?? 'sluice',
+      sasl: options.sasl,
+      ssl: options.ssl,
+      logLevel: LEVELS[options.logLevel ?? 'error'],
+      retry: { retries: 8, initialRetryTime: 100 },
+    });
+  }
+
+  private adminClient(): Promise<Admin> {
+    this.adminP ??= (async () => {
+      const a = this.kafka.admin();
+      await a.connect();
+      return a;
+    })();
+    return this.adminP;
+  }
+
+  private producerClient(): Promise<Producer> {
+    this.producerP ??= (async () => {
+      const p = this.kafka.producer({ allowAutoTopicCreation: false });
+      await p.connect();
+      return p;
+    })();
+    return this.producerP;
+  }
+
+  /** Partition counts are cached; a topic's count does not change under Sluice. */
+  private async partitionCount(topic: string): Promise<number> {
+    const known = this.partitionCounts.get(topic);
+    if (known !== undefined) return known;
+    const admin = await this.adminClient();
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => null);
+    const n = meta?.topics[0]?.partitions.length ?? 0;
+    if (n === 0) throw new UnknownTopicError(topic);
+    this.partitionCounts.set(topic, n);
+    return n;
+  }
+
+  async connect(): Promise<void> {
+    await this.adminClient();
+  }
+
+  admin(): LogAdmin {
+    return new KafkaAdmin(() => this.adminClient());
+  }
+
+  producer(): LogProducer {
+    return new KafkaProducer(
+      () => this.producerClient(),
+      (t) => this.partitionCount(t),
+    );
+  }
+
+  consumer(opts: ConsumerOptions): LogConsumer {
+    const c = new KafkaConsumerAdapter(this.kafka, () => this.adminClient(), { clientId: this.options.clientId, ...opts });
+    this.consumers.add(c);
+    return c;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.close().catch(() => {})));
+    if (this.producerP) await (await this.producerP).disconnect().catch(() => {});
+    if (this.adminP) await (await this.adminP).disconnect().catch(() => {});
+  }
+}
+
+/** A LogClient on a Kafka cluster (or `sluice broker`): `kafka({ brokers: ['localhost:9092'] })`. */
+export function kafka(options: KafkaClientOptions): KafkaClient {
+  return new KafkaClient(options);
+}

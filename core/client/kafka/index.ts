@@ -1,0 +1,1 @@
+export { kafka, KafkaClient, type KafkaClientOptions } from './client.js';
