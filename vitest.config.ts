@@ -1,8 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: "embedded" runs every test on the embedded log; "kafka" runs the worker, DSL and
+ * connector tests that go through a LogClient again on the KafkaClient (kafkajs) against a
+ * `sluice broker` started by the test (test/support/log.ts), with the same assertions.
+ */
+const overKafka = [
+  'test/worker/app.test.ts',
+  'test/processors/restore.test.ts',
+  'test/processors/joins.test.ts',
+  'test/processors/crash-aggregation.test.ts',
+  'test/connectors/http-sink.test.ts',
+  'test/connectors/redis-sink.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration tests spawn processes and servers; two cores do not like many at once.
@@ -10,5 +23,9 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-results.json' },
+    projects: [
+      { extends: true, test: { name: 'embedded', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'kafka', include: overKafka, env: { SLUICE_TEST_CLIENT: 'kafka' } } },
+    ],
   },
 });

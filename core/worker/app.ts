@@ -46,6 +46,14 @@ export const appOptionsSchema = z.object({
   shutdownTimeoutMs: z.number().int().min(0).default(30_000),
   /** A task with several inputs waits this long for an input that may have more data before processing without it. */
   maxTaskIdleMs: z.number().int().min(0).default(500),
+  /** Consumer-group membership of the app's workers (Kafka's session, heartbeat and rebalance timeouts). */
+  group: z
+    .object({
+      sessionTimeoutMs: z.number().int().min(1000).default(30_000).describe('a worker silent this long is dropped and its tasks move to the others'),
+      heartbeatIntervalMs: z.number().int().min(100).default(3_000).describe('how often a worker tells the group it is alive'),
+      rebalanceTimeoutMs: z.number().int().min(1000).default(60_000).describe('how long a rebalance waits for every worker to rejoin'),
+    })
+    .default({}),
   metricsPort: z.number().int().min(0).max(65535).optional(),
   metricsHost: z.string().default('127.0.0.1'),
   logger: z.custom<Logger>().optional(),
@@ -205,6 +213,7 @@ export class App {
         maxRecords: this.opts.batch.maxRecords,
         maxWaitMs: this.opts.batch.maxWaitMs,
         maxBytesPerPartition: this.opts.batch.maxBytesPerPartition,
+        group: this.opts.group,
       });
       this.runners.push(runner);
       runner.start(fatal);
@@ -269,6 +278,11 @@ export class App {
    */
   async idle(ms: number): Promise<void> {
     for (;;) {
+      // While starting (a Kafka client may take a while to join), wait for it; otherwise only a running app can be idle.
+      if (this.state === 'starting') {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
       if (this.state !== 'running') return;
       const now = Date.now();
       const last = Math.max(0, ...this.sourceRunners.map((r) => r.lastActivity), ...this.runners.map((r) => r.lastActivity));

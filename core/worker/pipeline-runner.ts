@@ -30,6 +30,7 @@ export interface RunnerOptions {
   mergeInputs: boolean;
   /** How long a task waits for an input that may have more data before it processes anyway. */
   maxTaskIdleMs: number;
+  group?: { sessionTimeoutMs: number; heartbeatIntervalMs: number; rebalanceTimeoutMs: number };
 }
 
 export class PipelineRunner {
@@ -56,6 +57,7 @@ export class PipelineRunner {
       topics: this.def.inputs,
       assignor: 'copartitioned',
       clientId: `${this.opts.appId}-${this.def.name}`,
+      ...this.opts.group,
       listener: {
         onRevoked: async () => this.closeTasks(),
         onAssigned: (tps) => this.openTasks(tps),

@@ -85,7 +85,7 @@ const batch = encodeRecordBatch([{ key: 'k', value: 'v' }, { key: 'k2', value: '
 /** One body per (key, version): what a real client would send. */
 /** `n` varies names where state would pile up (JoinGroup: a fresh group each time, so no join waits on absent members). */
 export const templates: Record<number, { versions: number[]; body: (w: Writer, v: number, n?: number) => void }> = {
-  0: { versions: [3, 5, 7], body: (w) => w.nullableString(null).int16(-1).int32(1000).array(['fuzz'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p).bytes(batch))) },
+  0: { versions: [3, 5, 7], body: (w) => w.nullableString(null).int16(-1).int32(1000).array(['fuzz-produce'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p).bytes(batch))) },
   1: { versions: [4], body: (w) => w.int32(-1).int32(0).int32(1).int32(4096).int8(0).array(['fuzz'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p).int64(0).int32(1024))) },
   2: { versions: [1, 2], body: (w, v) => { w.int32(-1); if (v >= 2) w.int8(0); w.array(['fuzz'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p).int64(-2))); } },
   3: { versions: [0, 1, 4], body: (w, v) => { if (v === 0) w.array(['fuzz'], (w, t) => w.string(t)); else w.nullableArray(['fuzz', 'other'], (w, t) => w.string(t)); if (v >= 4) w.bool(false); } },

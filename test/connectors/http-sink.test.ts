@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpSink, httpSinkConfig } from '../../connectors/http/sink.js';
 import { parseRetryAfter } from '../../connectors/http/retry-after.js';
-import { embedded } from '../../core/client/embedded/client.js';
+import type { LogEngine } from '../../core/log/types.js';
+import { testLog } from '../support/log.js';
 import type { LogRecord } from '../../core/log/types.js';
 import { app, type App } from '../../core/worker/app.js';
 import { silentLogger } from '../../core/worker/logger.js';
@@ -57,14 +58,17 @@ afterEach(async () => {
 });
 
 let n = 0;
+const engines = new Map<App, LogEngine>();
 /** An app on an in-memory log with `values` already in topic `t` and the sink reading it. */
 async function runSink(config: Record<string, unknown>, values: Array<string | null>, partitions = 1): Promise<App> {
-  const client = embedded({ memory: true });
+  const log = await testLog();
+  const client = log.client;
   await client.connect();
   await client.admin().createTopic('t', { partitions });
   await client.producer().send('t', values.map((v, i) => ({ key: `k${i}`, value: v, partition: i % partitions })));
   const a = app({ id: `sink${n++}`, log: client, logger: silentLogger, errors: { retries: 0 } });
   a.addSink('out', new HttpSink(httpSinkConfig.parse(config)), { topics: ['t'] });
+  engines.set(a, log.engine);
   await a.start();
   return a;
 }
@@ -78,7 +82,7 @@ async function until(cond: () => boolean | Promise<boolean>, ms = 15_000): Promi
 }
 
 async function dlq(a: App): Promise<LogRecord[]> {
-  const engine = await (a.client as ReturnType<typeof embedded>).engine();
+  const engine = engines.get(a)!;
   return (await engine.readRecords(`${a.id}.dlq`, 0, 0, 16 << 20)).records;
 }
 

@@ -13,6 +13,7 @@ import { RedisSink, redisSinkConfig } from '../../connectors/redis/sink.js';
 import { RedisSinkError } from '../../connectors/redis/errors.js';
 import { compileKeyTemplate } from '../../connectors/redis/key-template.js';
 import { embedded } from '../../core/client/embedded/client.js';
+import { testLog } from '../support/log.js';
 import type { LogRecord } from '../../core/log/types.js';
 import { app, type App } from '../../core/worker/app.js';
 import type { ConnectorContext } from '../../core/worker/contracts.js';
@@ -41,7 +42,9 @@ interface Running {
 }
 
 async function runSink(config: Record<string, unknown>): Promise<Running> {
-  const client = embedded({ memory: true });
+  const log = await testLog();
+  const client = log.client;
+  await client.admin().createTopic('t', { partitions: 1 });
   const a = app({ id: `redis${n++}`, log: client, logger: silentLogger, errors: { retries: 0 }, batch: { maxWaitMs: 20 } });
   a.addSink('out', new RedisSink(redisSinkConfig.parse(config)), { topics: ['t'] });
   await a.start();
@@ -60,7 +63,7 @@ async function runSink(config: Record<string, unknown>): Promise<Running> {
       }
     },
     async dlq() {
-      return (await (await client.engine()).readRecords(`${a.id}.dlq`, 0, 0, 16 << 20)).records;
+      return (await log.engine.readRecords(`${a.id}.dlq`, 0, 0, 16 << 20)).records;
     },
   };
 }

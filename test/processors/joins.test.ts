@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { testLog } from '../support/log.js';
 import { mulberry32 } from '../../bench/lib.js';
-import { embedded } from '../../core/client/embedded/client.js';
 import { app } from '../../core/worker/app.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { join, joinTable, leftJoin, leftJoinTable, outerJoin, string, TestDriver, to } from '../../processors/index.js';
@@ -59,7 +59,7 @@ describe('stream-table joins against an oracle', () => {
   }
 
   it('refuses a table that is not co-partitioned with the stream, naming both topics', async () => {
-    const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
+    const { client } = await testLog();
     await client.admin().createTopic('orders', { partitions: 3 });
     await client.admin().createTopic('customers', { partitions: 2 });
     const a = app({ id: 'j', log: client, logger: silentLogger });
@@ -69,14 +69,15 @@ describe('stream-table joins against an oracle', () => {
   });
 
   it('joins a stream with a table through the worker, deletes included', async () => {
-    const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
+    const log = await testLog();
+    const client = log.client;
     await client.admin().createTopic('orders', { partitions: 2 });
     await client.admin().createTopic('customers', { partitions: 2 });
     const p = client.producer();
     await p.send('customers', [{ key: 'c1', value: JSON.stringify({ name: 'Ann', tier: 1 }), timestamp: 1 }, { key: 'c2', value: JSON.stringify({ name: 'Bob', tier: 2 }), timestamp: 1 }, { key: 'c2', value: null, timestamp: 2 }]);
     await p.send('orders', [{ key: 'c1', value: JSON.stringify({ id: 1, customer: 'c1' }), timestamp: 10 }, { key: 'c2', value: JSON.stringify({ id: 2, customer: 'c2' }), timestamp: 10 }]);
-    const { engine } = await client.deps();
-    const a = app({ id: 'jr', log: embedded(engine), logger: silentLogger });
+    const engine = log.engine;
+    const a = app({ id: 'jr', log: log.connect(), logger: silentLogger });
     a.stream<string, Order>('orders', { key: string() }).pipe(leftJoinTable(a.table<string, Customer>('customers', { key: string() }), (o: Order, c: Customer | null) => `${o.id}:${c?.name ?? '-'}`), to('out', { key: string() }));
     await a.start();
     await a.idle(200);

@@ -4,10 +4,10 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { embedded } from '../../core/client/embedded/client.js';
 import { app } from '../../core/worker/app.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { count, groupByKey, string, to, tumbling, windowed, type Rec } from '../../processors/index.js';
+import { readTopic, testLog, type TestLog } from '../support/log.js';
 import { tempDir } from '../support/tmp.js';
 
 interface Ev {
@@ -15,8 +15,8 @@ interface Ev {
   ts: number;
 }
 
-function build(dataDir: string) {
-  const client = embedded({ dataDir, maintenanceIntervalMs: 0 });
+function build(log: TestLog) {
+  const client = log.connect();
   const a = app({ id: 'restore', log: client, logger: silentLogger, batch: { maxRecords: 100 } });
   a.stream<string, Ev>('ev', { key: string(), timestamp: (v) => v.ts }).pipe(groupByKey((r: Rec<string, Ev>) => r.value.user), count({ name: 'totals' }), to('totals-out'));
   a.stream<string, Ev>('ev', { key: string(), timestamp: (v) => v.ts }).pipe(
@@ -28,25 +28,21 @@ function build(dataDir: string) {
   return { client, a };
 }
 
-async function produce(dataDir: string, evs: Ev[]) {
-  const c = embedded({ dataDir, maintenanceIntervalMs: 0 });
+async function produce(log: TestLog, evs: Ev[]) {
+  const c = log.connect();
   if (!(await c.admin().listTopics()).includes('ev')) await c.admin().createTopic('ev', { partitions: 2 });
   await c.producer().send('ev', evs.map((e) => ({ key: e.user, value: JSON.stringify(e), timestamp: e.ts })));
   await c.close();
 }
 
-async function readOut(dataDir: string, topic: string) {
-  const c = embedded({ dataDir, maintenanceIntervalMs: 0 });
-  const { engine } = await c.deps();
-  const out = [];
-  for (let p = 0; p < engine.partitionCount(topic); p++) out.push(...(await engine.readRecords(topic, p, 0, 1 << 24)).records);
-  await c.close();
+async function readOut(log: TestLog, topic: string) {
+  const out = await readTopic(log.engine, topic);
   return out.map((r) => ({ key: JSON.parse(r.key!.toString()), value: JSON.parse(r.value!.toString()) }));
 }
 
 describe('state store restore', () => {
   it('rebuilds keyed and windowed stores from their changelogs after a restart', async () => {
-    const dir = path.join(tempDir('restore'), 'data');
+    const dir = await testLog({ dataDir: path.join(tempDir('restore'), 'data') });
     const evs: Ev[] = Array.from({ length: 600 }, (_, i) => ({ user: `u${i % 5}`, ts: 1000 + i * 10 }));
     await produce(dir, evs.slice(0, 250));
     let { a } = build(dir);

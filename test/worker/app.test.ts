@@ -1,19 +1,22 @@
 import http from 'node:http';
 import { filter, map, mergeMap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { embedded } from '../../core/client/embedded/client.js';
 import type { LogClient } from '../../core/client/types.js';
 import { app } from '../../core/worker/app.js';
 import { CopartitioningError, PipelineFailedError } from '../../core/worker/errors.js';
 import { silentLogger } from '../../core/worker/logger.js';
-import type { EmbeddedClient } from '../../core/client/embedded/client.js';
+import type { LogEngine } from '../../core/log/types.js';
+import { readTopic, testLog } from '../support/log.js';
 
-async function readAll(client: LogClient, topic: string) {
-  const { engine } = await (client as EmbeddedClient).deps();
-  const out = [];
-  for (let p = 0; p < engine.partitionCount(topic); p++) out.push(...(await engine.readRecords(topic, p, 0, 1 << 24)).records.map((r) => ({ ...r, partition: p })));
-  return out;
+const engineOf = new Map<LogClient, LogEngine>();
+async function newLog(): Promise<LogClient> {
+  const log = await testLog();
+  engineOf.set(log.client, log.engine);
+  connectOf.set(log.client, log.connect);
+  return log.client;
 }
+const connectOf = new Map<LogClient, () => LogClient>();
+const readAll = (client: LogClient, topic: string) => readTopic(engineOf.get(client)!, topic);
 
 async function seed(client: LogClient, topic: string, partitions: number, n: number, value = (i: number) => JSON.stringify({ i })) {
   await client.admin().createTopic(topic, { partitions });
@@ -22,7 +25,7 @@ async function seed(client: LogClient, topic: string, partitions: number, n: num
 
 describe('App pipelines', () => {
   it('runs plain RxJS operators, produces durably, and commits only what it produced', async () => {
-    const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
+    const client = await newLog();
     await seed(client, 'in', 3, 3000);
     const a = app({ id: 'p1', log: client, logger: silentLogger, batch: { maxRecords: 500 } });
     a.addPipeline({
@@ -39,7 +42,7 @@ describe('App pipelines', () => {
     });
     await a.start();
     await a.idle(200);
-    const { engine } = await client.deps();
+    const engine = engineOf.get(client)!;
     const out = await readAll(client, 'out');
     expect(out.map((r) => JSON.parse(r.value!.toString()).j).sort((x: number, y: number) => x - y)).toEqual(Array.from({ length: 1000 }, (_, k) => k * 6));
     const group = await client.admin().describeGroup('p1.double');
@@ -49,7 +52,7 @@ describe('App pipelines', () => {
   });
 
   it('dead-letters a poison record with its headers while the partition flows on', async () => {
-    const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
+    const client = await newLog();
     await seed(client, 'in', 1, 100, (i) => (i === 42 ? 'not json' : JSON.stringify({ i })));
     const a = app({ id: 'dl', log: client, logger: silentLogger, errors: { retries: 2, backoffMs: 1 } });
     let attempts = 0;
@@ -83,7 +86,7 @@ describe('App pipelines', () => {
   });
 
   it("stops the app with the error under onFailure 'fail', committing nothing of the failed batch", async () => {
-    const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
+    const client = await newLog();
     await seed(client, 'in', 1, 10);
     const a = app({ id: 'ff', log: client, logger: silentLogger, errors: { retries: 1, backoffMs: 1, onFailure: 'fail' } });
     a.addPipeline({ name: 'boom', inputs: ['in'], build: () => (src) => src.pipe(map((r) => { if (r.offset === 5) throw new Error('boom'); return r; })) });
@@ -92,7 +95,7 @@ describe('App pipelines', () => {
   });
 
   it('refuses inputs that are not co-partitioned, naming both topics', async () => {
-    const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
+    const client = await newLog();
     await client.admin().createTopic('left', { partitions: 2 });
     await client.admin().createTopic('right', { partitions: 3 });
     const a = app({ id: 'cp', log: client, logger: silentLogger });
@@ -103,7 +106,7 @@ describe('App pipelines', () => {
   });
 
   it('merges co-partitioned inputs of a task in timestamp order', async () => {
-    const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
+    const client = await newLog();
     await client.admin().createTopic('a', { partitions: 1 });
     await client.admin().createTopic('b', { partitions: 1 });
     await client.producer().send('a', [1, 4, 5, 9].map((t) => ({ value: `a${t}`, timestamp: t })));
@@ -118,7 +121,7 @@ describe('App pipelines', () => {
   });
 
   it('serves /metrics in Prometheus text and /health', async () => {
-    const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
+    const client = await newLog();
     await seed(client, 'in', 1, 50);
     const a = app({ id: 'mx', log: client, logger: silentLogger, metricsPort: 0 });
     a.addPipeline({ name: 'count', inputs: ['in'], outputs: ['out'], build: (ctx) => (s) => s.pipe(map((r) => ctx.send('out', [{ value: r.value }]))) });
@@ -138,12 +141,11 @@ describe('App pipelines', () => {
   });
 
   it('moves tasks between two apps of one group and resumes from committed offsets', async () => {
-    const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
-    const { engine } = await client.deps();
+    const client = await newLog();
     await seed(client, 'in', 4, 400);
     const outCounts = new Map<string, number>();
     const mk = () => {
-      const c = embedded(engine);
+      const c = connectOf.get(client)!();
       const a = app({ id: 'scale', log: c, logger: silentLogger, batch: { maxRecords: 50 } });
       a.addPipeline({ name: 'p', inputs: ['in'], outputs: ['out'], build: (ctx) => (s) => s.pipe(map((r) => ctx.send('out', [{ key: r.key, value: r.value }]))) });
       return a;

@@ -1,15 +1,36 @@
 /** LogAdmin over kafkajs's admin client. */
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+// kafkajs is CommonJS; Node's ESM loader sees only some of its named exports.
+import kafkajs, { type Admin } from 'kafkajs';
 import { UnknownTopicError } from '../../errors.js';
 import { decodeMemberAssignment } from '../../groups/consumer-protocol.js';
 import { topicConfigSchema, parseTopicConfig } from '../../log/topic-config.js';
 import type { OffsetSpec, TopicDescription } from '../../log/types.js';
 import type { GroupDescription, LogAdmin, TopicPartition } from '../types.js';
 
+const { ConfigResourceTypes } = kafkajs;
 const KNOWN_CONFIG_KEYS = new Set(Object.keys(topicConfigSchema.shape));
 
 export class KafkaAdmin implements LogAdmin {
   constructor(private readonly admin: () => Promise<Admin>) {}
+
+  /**
+   * kafkajs answers offset lookups from its cached metadata; a topic created a moment ago by
+   * another client can be cached with no partitions, which makes kafkajs fail with a TypeError.
+   * Refreshing that topic's metadata and trying again fixes it.
+   */
+  private async offsetsOf(topic: string, fromTimestamp?: number): Promise<Array<{ partition: number; offset: string; high: string; low: string }>> {
+    const admin = await this.admin();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (fromTimestamp === undefined) return await admin.fetchTopicOffsets(topic);
+        return (await admin.fetchTopicOffsetsByTimestamp(topic, fromTimestamp)).map((o) => ({ ...o, high: '', low: '' }));
+      } catch (err) {
+        if (!(err instanceof TypeError) || attempt >= 5) throw err;
+        await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => {});
+        await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+      }
+    }
+  }
 
   async createTopic(name: string, opts: { partitions: number; config?: Record<string, string | number> }): Promise<boolean> {
     const admin = await this.admin();
@@ -25,7 +46,7 @@ export class KafkaAdmin implements LogAdmin {
     const admin = await this.admin();
     if (!(await admin.listTopics()).includes(name)) throw new UnknownTopicError(name);
     const [offsets, configs] = await Promise.all([
-      admin.fetchTopicOffsets(name),
+      this.offsetsOf(name),
       admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name }], includeSynonyms: false }),
     ]);
     const entries: Record<string, string> = {};
@@ -51,12 +72,11 @@ export class KafkaAdmin implements LogAdmin {
   }
 
   async listOffsets(topic: string, spec: OffsetSpec): Promise<Array<{ partition: number; offset: number; timestamp: number }>> {
-    const admin = await this.admin();
     if (spec === 'earliest' || spec === 'latest') {
-      const offsets = await admin.fetchTopicOffsets(topic);
+      const offsets = await this.offsetsOf(topic);
       return offsets.map((o) => ({ partition: o.partition, offset: Number(spec === 'earliest' ? o.low : o.high), timestamp: -1 })).sort((a, b) => a.partition - b.partition);
     }
-    const [byTime, ends] = await Promise.all([admin.fetchTopicOffsetsByTimestamp(topic, spec.timestamp), admin.fetchTopicOffsets(topic)]);
+    const [byTime, ends] = await Promise.all([this.offsetsOf(topic, spec.timestamp), this.offsetsOf(topic)]);
     // kafkajs answers the high watermark where no record is that new; Sluice's contract says -1.
     const high = new Map(ends.map((e) => [e.partition, Number(e.high)]));
     return byTime
@@ -73,7 +93,10 @@ export class KafkaAdmin implements LogAdmin {
 
   async describeGroup(groupId: string): Promise<GroupDescription> {
     const admin = await this.admin();
-    const [{ groups }, committed] = await Promise.all([admin.describeGroups([groupId]), admin.fetchOffsets({ groupId })]);
+    // OffsetFetch v1 (what kafka-python pins, and what sluice broker serves) needs the topics named:
+    // ask for every topic, then keep those the group has committed.
+    const topics = (await admin.listTopics()).filter((t) => !t.startsWith('__'));
+    const [{ groups }, committed] = await Promise.all([admin.describeGroups([groupId]), topics.length ? admin.fetchOffsets({ groupId, topics }) : []]);
     const g = groups[0]!;
     const members = g.members.map((m) => {
       let assignment: TopicPartition[] = [];
@@ -87,7 +110,7 @@ export class KafkaAdmin implements LogAdmin {
     });
     const offsets: GroupDescription['offsets'] = [];
     for (const t of committed) {
-      const ends = new Map((await admin.fetchTopicOffsets(t.topic)).map((o) => [o.partition, Number(o.high)]));
+      const ends = new Map((await this.offsetsOf(t.topic)).map((o) => [o.partition, Number(o.high)]));
       for (const p of t.partitions) {
         const c = Number(p.offset);
         if (c < 0) continue;

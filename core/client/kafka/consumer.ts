@@ -24,7 +24,10 @@ import type { ConsumerOptions, FetchedBatch, LogConsumer, PollOptions, TopicPart
 import { sluiceAssigner } from './assigner.js';
 
 interface Parked {
+  /** What is left of the batch to hand out. */
   batch: FetchedBatch;
+  /** Last offset handed out by an earlier split of this batch (-1: none). */
+  deliveredUpTo: number;
   release: (deliver: boolean) => void;
 }
 
@@ -109,11 +112,15 @@ export class KafkaConsumerAdapter implements LogConsumer {
     // own loop once the batch is released.
     const beat = setInterval(() => heartbeat().catch(() => {}), Math.max(500, (this.opts.heartbeatIntervalMs ?? 3000) / 2));
     try {
+      const parked: Parked = { batch: fetched, deliveredUpTo: -1, release: () => {} };
       const deliver = await new Promise<boolean>((release) => {
-        this.queue.push({ batch: fetched, release });
+        parked.release = release;
+        this.queue.push(parked);
         this.notify();
       });
+      // Dropped (paused, sought, revoked) after part of it was handed out: kafkajs refetches from there.
       if (deliver) resolveOffset(batch.lastOffset());
+      else if (parked.deliveredUpTo >= 0) resolveOffset(String(parked.deliveredUpTo));
     } finally {
       clearInterval(beat);
     }
@@ -157,19 +164,26 @@ export class KafkaConsumerAdapter implements LogConsumer {
     await this.opts.listener?.onAssigned?.(next);
   }
 
+  /** Queued batches up to maxRecords; a batch larger than what is left is split, its eachBatch released with its last part. */
   private takeReady(maxRecords: number): FetchedBatch[] {
     const out: FetchedBatch[] = [];
     let count = 0;
-    const rest: Parked[] = [];
-    for (const p of this.queue) {
-      if (count >= maxRecords) rest.push(p);
-      else {
+    while (this.queue.length > 0 && count < maxRecords) {
+      const p = this.queue[0]!;
+      const room = maxRecords - count;
+      if (p.batch.records.length <= room) {
+        this.queue.shift();
         out.push(p.batch);
         this.delivered.push(p);
         count += p.batch.records.length;
+      } else {
+        const part = p.batch.records.slice(0, room);
+        out.push({ ...p.batch, records: part });
+        p.batch = { ...p.batch, records: p.batch.records.slice(room) };
+        p.deliveredUpTo = part[part.length - 1]!.offset;
+        count += room;
       }
     }
-    this.queue = rest;
     return out;
   }
 
@@ -179,7 +193,8 @@ export class KafkaConsumerAdapter implements LogConsumer {
     try {
       await this.consumer!.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
     } catch (err) {
-      const type = (err as { type?: string }).type;
+      // kafkajs wraps the protocol error after its retries: the Kafka error name is on the cause.
+      const type = (err as { type?: string }).type ?? (err as { cause?: { type?: string } }).cause?.type;
       if (type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID' || type === 'REBALANCE_IN_PROGRESS') {
         throw new CommitFailedError(this.opts.groupId, KafkaErrorCode[type]);
       }

@@ -8,6 +8,33 @@ import { StickyPartitioner } from '../../log/partitioner.js';
 import { partitionRecords } from '../partition-records.js';
 import type { LogProducer, ProducerRecord, RecordMetadata } from '../types.js';
 
+const ROUND_BYTES = 512 * 1024;
+
+function sizeOf(m: Message): number {
+  const len = (v: unknown) => (v === null || v === undefined ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(String(v)));
+  let n = 24 + len(m.key) + len(m.value);
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + len(v);
+  return n;
+}
+
+/** Splits each partition's messages into rounds of at most ROUND_BYTES per partition, in order. */
+function* rounds(byPartition: Map<number, Message[]>): Generator<{ messages: Message[]; counts: Map<number, number> }> {
+  const cursors = new Map([...byPartition].map(([p, ms]) => [p, { ms, i: 0 }]));
+  while (cursors.size > 0) {
+    const messages: Message[] = [];
+    const counts = new Map<number, number>();
+    for (const [p, c] of cursors) {
+      let bytes = 0;
+      const start = c.i;
+      while (c.i < c.ms.length && (c.i === start || bytes + sizeOf(c.ms[c.i]!) <= ROUND_BYTES)) bytes += sizeOf(c.ms[c.i++]!);
+      messages.push(...c.ms.slice(start, c.i));
+      counts.set(p, c.i - start);
+      if (c.i >= c.ms.length) cursors.delete(p);
+    }
+    yield { messages, counts };
+  }
+}
+
 export class KafkaProducer implements LogProducer {
   private readonly sticky = new StickyPartitioner();
 
@@ -28,13 +55,20 @@ export class KafkaProducer implements LogProducer {
     }));
     const acks = opts.acks ?? -1;
     const compression = opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-    const res = await producer.sendBatch({ acks, compression, topicMessages: [{ topic, messages: [...byPartition.values()].flat() }] });
+    // kafkajs puts a partition's messages of one request into one record batch; the broker refuses
+    // a batch over max.message.bytes (1 MiB by default), so large sends go out in rounds.
+    const firstOffset = new Map<number, number>();
+    const lastOffset = new Map<number, number>();
+    for (const round of rounds(byPartition)) {
+      const res = await producer.sendBatch({ acks, compression, topicMessages: [{ topic, messages: round.messages }] });
+      for (const m of res) {
+        const base = Number(m.baseOffset ?? m.offset ?? -1);
+        if (!firstOffset.has(m.partition)) firstOffset.set(m.partition, base);
+        lastOffset.set(m.partition, base + (round.counts.get(m.partition) ?? 1) - 1);
+      }
+    }
     if (acks === 0) return [];
-    return res.map((m) => {
-      const count = byPartition.get(m.partition)?.length ?? 1;
-      const baseOffset = Number(m.baseOffset ?? m.offset ?? -1);
-      return { topic, partition: m.partition, baseOffset, lastOffset: baseOffset + count - 1 };
-    });
+    return [...firstOffset].map(([partition, baseOffset]) => ({ topic, partition, baseOffset, lastOffset: lastOffset.get(partition)! }));
   }
 
   async close(): Promise<void> {}
