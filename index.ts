@@ -20,6 +20,8 @@ export {
 export type * from './core/log/types.js';
 export { embedded, EmbeddedClient, CommitFailedError, GroupMembershipError, type EmbeddedOptions } from './core/client/index.js';
 export type * from './core/client/types.js';
+export { kafka, KafkaClient, type KafkaClientOptions } from './core/client/kafka/index.js';
+export { startBroker, brokerOptionsSchema, type Broker, type BrokerOptions } from './core/broker/index.js';
 export type * from './core/worker/contracts.js';
 export { app, App, appOptionsSchema, type AppOptions } from './core/worker/app.js';
 export { PipelineFailedError, CopartitioningError, AppConfigError } from './core/worker/errors.js';
@@ -30,4 +32,6 @@ export type { Transform } from './core/worker/transform.js';
 export { registerConnector, getConnector, listConnectors } from './connectors/registry.js';
 export { createTransform, transformSchema } from './connectors/transforms/index.js';
 export { FileSource, FileSink, fileSourceConfig, fileSinkConfig } from './connectors/file/index.js';
+export { HttpSource, HttpSink, httpSourceConfig, httpSinkConfig, HttpSinkError, MalformedBodyError } from './connectors/http/index.js';
+export { RedisSink, redisSinkConfig, RedisRecordError, RedisSinkError } from './connectors/redis/index.js';
 export * from './processors/index.js';

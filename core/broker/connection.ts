@@ -38,7 +38,7 @@ export class BrokerConnection implements ConnectionState {
   saslMechanism: string | null = null;
   saslRawToken = false;
   private readonly abort = new AbortController();
-  readonly signal = this.abort.signal;
+  readonly signal: AbortSignal = this.abort.signal;
 
   private pending: Buffer[] = [];
   private pendingBytes = 0;
