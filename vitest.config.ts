@@ -12,6 +12,7 @@ const overKafka = [
   'test/processors/crash-aggregation.test.ts',
   'test/connectors/http-sink.test.ts',
   'test/connectors/redis-sink.test.ts',
+  'test/connectors/postgres-sink.test.ts',
 ];
 
 export default defineConfig({

@@ -14,6 +14,7 @@ const builtins: Record<string, () => Promise<{ connectors: ConnectorDefinition[]
   file: () => import('./file/index.js'),
   http: () => import('./http/index.js'),
   redis: () => import('./redis/index.js'),
+  postgres: () => import('./postgres/index.js'),
 };
 
 const keyOf = (kind: Kind, name: string) => `${kind}:${name}`;

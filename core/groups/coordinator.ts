@@ -116,7 +116,11 @@ export class EmbeddedGroupCoordinator implements GroupCoordinator {
       m.pendingJoin?.(fail(KafkaErrorCode.UNKNOWN_MEMBER_ID, m.memberId));
       m.pendingJoin = resolve;
     });
-    signal?.addEventListener('abort', () => this.removeMember(g, m), { once: true });
+    // Abandoning a pending join (its connection closed) removes the member; once the join is
+    // answered the listener goes, so a long-lived connection that rejoins often does not pile them up.
+    const onAbort = () => this.removeMember(g, m);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void result.finally(() => signal?.removeEventListener('abort', onAbort));
     if (g.state !== 'PreparingRebalance') this.prepareRebalance(g);
     this.maybeCompleteJoin(g);
     return result;

@@ -1,0 +1,65 @@
+/**
+ * From sink records to row changes: JSON values (or Debezium envelopes) become upserts, deletes and
+ * truncates, keyed by the primary key. Within a batch only the last change per key survives, so one
+ * statement never touches a row twice (Postgres refuses that in INSERT … ON CONFLICT).
+ */
+import type { SinkRecord } from '../../core/worker/contracts.js';
+import { PostgresRecordError } from './errors.js';
+
+export type Change = { kind: 'upsert'; key: Record<string, unknown>; row: Record<string, unknown> } | { kind: 'delete'; key: Record<string, unknown> } | { kind: 'truncate' };
+
+function parseJson(buf: Buffer | null, what: string): unknown {
+  if (buf === null) return null;
+  try {
+    return JSON.parse(buf.toString('utf8'));
+  } catch (err) {
+    throw new PostgresRecordError(`the record ${what} is not JSON: ${(err as Error).message}`);
+  }
+}
+
+function keyOf(record: SinkRecord, row: Record<string, unknown> | null, primaryKey: string[] | undefined): Record<string, unknown> {
+  const recordKey = parseJson(record.key, 'key');
+  if (primaryKey) {
+    const key: Record<string, unknown> = {};
+    for (const col of primaryKey) {
+      const v = row?.[col] ?? (recordKey && typeof recordKey === 'object' ? (recordKey as Record<string, unknown>)[col] : undefined);
+      if (v === undefined || v === null) throw new PostgresRecordError(`primary key column "${col}" is missing from the record's value and key`);
+      key[col] = v;
+    }
+    return key;
+  }
+  if (!recordKey || typeof recordKey !== 'object' || Array.isArray(recordKey)) {
+    throw new PostgresRecordError('the record key must be a JSON object of the key columns (or set primaryKey)');
+  }
+  return recordKey as Record<string, unknown>;
+}
+
+export function toChange(record: SinkRecord, unwrap: 'none' | 'debezium', primaryKey: string[] | undefined): Change {
+  const value = parseJson(record.value, 'value');
+  if (value === null) return { kind: 'delete', key: keyOf(record, null, primaryKey) };
+  if (typeof value !== 'object' || Array.isArray(value)) throw new PostgresRecordError('the record value must be a JSON object');
+  if (unwrap === 'debezium') {
+    const env = value as { op?: string; before?: Record<string, unknown> | null; after?: Record<string, unknown> | null };
+    if (env.op === 't') return { kind: 'truncate' };
+    if (env.op === 'd') return { kind: 'delete', key: keyOf(record, env.before ?? null, primaryKey) };
+    if (!env.after || typeof env.after !== 'object') throw new PostgresRecordError(`a Debezium envelope with op "${env.op}" has no "after"`);
+    return { kind: 'upsert', key: keyOf(record, env.after, primaryKey), row: env.after };
+  }
+  const row = value as Record<string, unknown>;
+  return { kind: 'upsert', key: keyOf(record, row, primaryKey), row };
+}
+
+/** The changes of a batch in order, keeping only each key's last change after the last truncate. */
+export function collapse(changes: Change[]): { truncate: boolean; last: Change[] } {
+  let start = 0;
+  for (let i = changes.length - 1; i >= 0; i--) if (changes[i]!.kind === 'truncate') { start = i + 1; break; }
+  const truncate = start > 0;
+  const byKey = new Map<string, Change>();
+  for (const c of changes.slice(start)) {
+    if (c.kind === 'truncate') continue;
+    const k = JSON.stringify(Object.entries(c.key).sort(([a], [b]) => (a < b ? -1 : 1)));
+    byKey.delete(k);
+    byKey.set(k, c);
+  }
+  return { truncate, last: [...byKey.values()] };
+}

@@ -1,0 +1,177 @@
+/**
+ * Postgres sink: keeps a table equal to a topic read as a table (latest value per key). Each batch
+ * is one transaction: deletes (tombstones, Debezium op "d"), then multi-row
+ * `INSERT … ON CONFLICT (pk) DO UPDATE` (or `DO NOTHING` in insert mode), only the last change per
+ * key. Replaying a batch after a crash writes the same rows again, so the sink is idempotent under
+ * the worker's at-least-once delivery. write() resolves after COMMIT: the rows are durable in
+ * Postgres before the worker commits the batch's offsets.
+ *
+ * A record that cannot become a row (not JSON, no key, a field with no column) goes to the
+ * dead-letter topic alone; an error from Postgres fails the batch, which the worker retries.
+ */
+import pg from 'pg';
+import type { ConnectorContext, Sink, SinkRecord } from '../../core/worker/contracts.js';
+import { collapse, toChange, type Change } from './changes.js';
+import type { PostgresSinkConfig } from './config.js';
+import { PostgresRecordError, PostgresSinkError } from './errors.js';
+import { createTable, describeTable, parseTableName, qualified, quote, type TableInfo, type TableName } from './table.js';
+
+/** Postgres allows 65 535 bind parameters per statement. */
+const MAX_PARAMS = 65_535;
+
+function startError(err: unknown): PostgresSinkError {
+  const e = err as { code?: string; message?: string };
+  const why = e.code === '28P01' ? 'password authentication failed' : e.code === '3D000' ? 'the database does not exist' : e.code === 'ECONNREFUSED' ? 'nothing listens there (ECONNREFUSED)' : e.message;
+  return new PostgresSinkError(`connectionString: cannot connect to Postgres: ${why}`, { cause: err });
+}
+
+export class PostgresSink implements Sink {
+  private ctx!: ConnectorContext;
+  private client: pg.Client | null = null;
+  private readonly tables = new Map<string, TableInfo>();
+
+  constructor(private readonly cfg: PostgresSinkConfig) {}
+
+  private async connection(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    const client = new pg.Client({ connectionString: this.cfg.connectionString, connectionTimeoutMillis: 10_000 });
+    client.on('error', (err) => {
+      this.ctx?.logger.warn('postgres sink connection lost', { connector: this.ctx.name, error: err.message });
+      if (this.client === client) this.client = null;
+    });
+    try {
+      await client.connect();
+    } catch (err) {
+      throw startError(err);
+    }
+    this.client = client;
+    return client;
+  }
+
+  async start(ctx: ConnectorContext): Promise<void> {
+    this.ctx = ctx;
+    const client = await this.connection();
+    if (!this.cfg.table.includes('{topic}')) {
+      const t = parseTableName(this.cfg.table);
+      const info = await describeTable(client, t);
+      if (!info && !this.cfg.autoCreate) throw new PostgresSinkError(`table: ${qualified(t)} does not exist (create it, or set autoCreate: true)`);
+      if (info) this.remember(t, info);
+    }
+  }
+
+  private remember(t: TableName, info: TableInfo): void {
+    if (info.primaryKey.length === 0 && !this.cfg.primaryKey) throw new PostgresSinkError(`table: ${qualified(t)} has no primary key; add one or set primaryKey`);
+    this.tables.set(qualified(t), info);
+  }
+
+  private tableFor(topic: string): TableName {
+    return parseTableName(this.cfg.table.replace('{topic}', topic.split('.').at(-1)!));
+  }
+
+  async write(records: SinkRecord[]): Promise<void> {
+    // Group by target table (a template may send topics to different tables), keeping order.
+    const byTable = new Map<string, { table: TableName; changes: Change[]; records: SinkRecord[] }>();
+    for (const r of records) {
+      const table = this.tableFor(r.topic);
+      let change: Change;
+      try {
+        change = toChange(r, this.cfg.unwrap, this.cfg.primaryKey);
+      } catch (err) {
+        if (err instanceof PostgresRecordError) {
+          await this.ctx.deadLetter(r, err, 1);
+          continue;
+        }
+        throw err;
+      }
+      const k = qualified(table);
+      let entry = byTable.get(k);
+      if (!entry) byTable.set(k, (entry = { table, changes: [], records: [] }));
+      entry.changes.push(change);
+      entry.records.push(r);
+    }
+    if (byTable.size === 0) return;
+    const client = await this.connection();
+    await client.query('BEGIN');
+    try {
+      for (const { table, changes, records: recs } of byTable.values()) await this.apply(client, table, changes, recs);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  }
+
+  private async info(client: pg.Client, table: TableName, sample: Array<Record<string, unknown>>, keyCols: string[]): Promise<TableInfo> {
+    const k = qualified(table);
+    let info = this.tables.get(k) ?? (await describeTable(client, table));
+    if (!info) {
+      if (!this.cfg.autoCreate) throw new PostgresSinkError(`table: ${k} does not exist (create it, or set autoCreate: true)`);
+      await createTable(client, table, sample, keyCols);
+      info = (await describeTable(client, table))!;
+    }
+    this.remember(table, info);
+    return info;
+  }
+
+  private async apply(client: pg.Client, table: TableName, changes: Change[], records: SinkRecord[]): Promise<void> {
+    const { truncate, last } = collapse(changes);
+    const firstKey = last.find((c) => c.kind !== 'truncate') as Exclude<Change, { kind: 'truncate' }> | undefined;
+    const keyCols = this.cfg.primaryKey ?? (firstKey ? Object.keys(firstKey.key) : []);
+    const upserts = last.filter((c): c is Extract<Change, { kind: 'upsert' }> => c.kind === 'upsert');
+    const info = await this.info(client, table, upserts.map((u) => ({ ...u.key, ...u.row })), keyCols);
+    const pk = this.cfg.primaryKey ?? info.primaryKey;
+    if (truncate) await client.query(`TRUNCATE ${qualified(table)}`);
+
+    const deletes = last.filter((c): c is Extract<Change, { kind: 'delete' }> => c.kind === 'delete');
+    for (let i = 0; i < deletes.length; i += Math.floor(MAX_PARAMS / pk.length)) {
+      const chunk = deletes.slice(i, i + Math.floor(MAX_PARAMS / pk.length));
+      const params: unknown[] = [];
+      const tuples = chunk.map((d) => `(${pk.map((col) => this.param(params, d.key[col], info.columns.get(col)!)).join(', ')})`);
+      await client.query(`DELETE FROM ${qualified(table)} WHERE (${pk.map(quote).join(', ')}) IN (${tuples.join(', ')})`, params);
+    }
+
+    // Rows: the key columns plus the value's fields; a field with no column is dead-lettered or dropped.
+    const rows: Array<Record<string, unknown>> = [];
+    for (const u of upserts) {
+      const row: Record<string, unknown> = { ...u.row, ...u.key };
+      const unknown = Object.keys(row).filter((c) => !info.columns.has(c));
+      if (unknown.length) {
+        if (this.cfg.unknownFields === 'error') {
+          const rec = records[changes.indexOf(u)]!; // changes and records are parallel
+          await this.ctx.deadLetter(rec, new PostgresRecordError(`${qualified(table)} has no column ${unknown.map((c) => `"${c}"`).join(', ')}`), 1);
+          continue;
+        }
+        for (const c of unknown) delete row[c];
+      }
+      rows.push(row);
+    }
+    if (rows.length === 0) return;
+    const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    const perStatement = Math.max(1, Math.min(this.cfg.maxRowsPerStatement, Math.floor(MAX_PARAMS / cols.length)));
+    const nonKey = cols.filter((c) => !pk.includes(c));
+    const onConflict =
+      this.cfg.mode === 'insert' || nonKey.length === 0
+        ? `ON CONFLICT (${pk.map(quote).join(', ')}) DO NOTHING`
+        : `ON CONFLICT (${pk.map(quote).join(', ')}) DO UPDATE SET ${nonKey.map((c) => `${quote(c)} = EXCLUDED.${quote(c)}`).join(', ')}`;
+    for (let i = 0; i < rows.length; i += perStatement) {
+      const params: unknown[] = [];
+      const tuples = rows.slice(i, i + perStatement).map((r) => `(${cols.map((c) => this.param(params, r[c], info.columns.get(c)!)).join(', ')})`);
+      await client.query(`INSERT INTO ${qualified(table)} (${cols.map(quote).join(', ')}) VALUES ${tuples.join(', ')} ${onConflict}`, params);
+    }
+  }
+
+  /** Adds a bind parameter cast to the column's type; JSON columns get JSON text, other objects too. */
+  private param(params: unknown[], v: unknown, type: string): string {
+    let value = v ?? null;
+    if (value !== null && (type === 'json' || type === 'jsonb')) value = JSON.stringify(value);
+    else if (value !== null && typeof value === 'object' && !(Array.isArray(value) && type.endsWith('[]'))) value = JSON.stringify(value);
+    params.push(value);
+    return `$${params.length}::${type}`;
+  }
+
+  async stop(): Promise<void> {
+    const c = this.client;
+    this.client = null;
+    await c?.end().catch(() => {});
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * A private PostgreSQL cluster for tests that need logical replication (the machine's cluster runs
+ * with wal_level=replica): initdb into a temporary directory, wal_level=logical, a free port on
+ * 127.0.0.1, trust authentication. initdb refuses to run as root, so as root the cluster belongs
+ * to the `postgres` OS user. One cluster per test process, stopped and deleted when it exits.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface PgCluster {
+  port: number;
+  connectionString(db?: string): string;
+  /** Stops and starts the server (a crash test for clients). */
+  restart(): void;
+  stop(): void;
+}
+
+function bindir(): string {
+  try {
+    return execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
+  } catch {
+    const versions = fs.readdirSync('/usr/lib/postgresql').sort();
+    return `/usr/lib/postgresql/${versions.at(-1)}/bin`;
+  }
+}
+
+function asOwner(cmd: string, args: string[]): string {
+  const isRoot = process.getuid?.() === 0;
+  return isRoot ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8' }) : execFileSync(cmd, args, { encoding: 'utf8' });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let shared: Promise<PgCluster> | null = null;
+
+/** The process's private cluster, started on first use. */
+export function pgCluster(): Promise<PgCluster> {
+  shared ??= start();
+  return shared;
+}
+
+async function start(): Promise<PgCluster> {
+  const bin = bindir();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-pg-'));
+  fs.chmodSync(dir, 0o755);
+  if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', dir]);
+  const data = path.join(dir, 'data');
+  asOwner(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  const port = await freePort();
+  const opts = [
+    `-p ${port}`,
+    '-c listen_addresses=127.0.0.1',
+    `-c unix_socket_directories=${dir}`,
+    '-c wal_level=logical',
+    '-c max_replication_slots=20',
+    '-c max_wal_senders=20',
+    '-c wal_sender_timeout=60s',
+    '-c fsync=on',
+  ].join(' ');
+  const pgCtl = (action: string, extra: string[] = []) => asOwner(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'server.log'), '-w', ...extra, action]);
+  pgCtl('start', ['-o', opts]);
+  let stopped = false;
+  const cluster: PgCluster = {
+    port,
+    connectionString: (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`,
+    restart() {
+      pgCtl('stop', ['-m', 'fast']);
+      pgCtl('start', ['-o', opts]);
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        pgCtl('stop', ['-m', 'immediate']);
+      } catch {
+        // already down
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  process.once('exit', () => cluster.stop());
+  return cluster;
+}
