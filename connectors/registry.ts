@@ -15,6 +15,7 @@ const builtins: Record<string, () => Promise<{ connectors: ConnectorDefinition[]
   http: () => import('./http/index.js'),
   redis: () => import('./redis/index.js'),
   postgres: () => import('./postgres/index.js'),
+  'postgres-cdc': () => import('./postgres-cdc/index.js'),
 };
 
 const keyOf = (kind: Kind, name: string) => `${kind}:${name}`;

@@ -1,0 +1,81 @@
+/**
+ * A logical replication connection on `pg` (replication: 'database'): creating a slot with an
+ * exported snapshot, and START_REPLICATION in CopyBoth mode. XLogData messages are handed to
+ * `onData`; primary keepalives to `onKeepalive`; standby status updates go out only through
+ * `confirm(lsn)` — never for an LSN the caller has not made durable (see postgres-cdc-notes.md:
+ * acknowledging a received-but-unprocessed LSN loses data).
+ */
+import pg from 'pg';
+import { formatLsn } from './lsn.js';
+
+/** Microseconds between the Unix epoch and Postgres's epoch (2000-01-01). */
+const PG_EPOCH_US = 946_684_800_000_000n;
+
+export interface ReplicationHandlers {
+  onData(lsn: bigint, payload: Buffer): void;
+  onKeepalive(walEnd: bigint, replyRequested: boolean): void;
+  onEnd(err: Error | null): void;
+}
+
+export class ReplicationConnection {
+  private readonly client: pg.Client;
+  private streaming = false;
+
+  constructor(connectionString: string) {
+    this.client = new pg.Client({ connectionString, replication: 'database' } as pg.ClientConfig);
+    // Until start() installs its handler, a dropped connection must not become an uncaught 'error'.
+    this.client.on('error', () => {});
+  }
+
+  async connect(): Promise<void> {
+    await this.client.connect();
+  }
+
+  /** Creates a pgoutput slot exporting a snapshot; the snapshot lives until the next command on this connection. */
+  async createSlot(slot: string): Promise<{ consistentPoint: string; snapshotName: string }> {
+    const res = await this.client.query(`CREATE_REPLICATION_SLOT ${slot} LOGICAL pgoutput EXPORT_SNAPSHOT`);
+    const row = res.rows[0] as { consistent_point: string; snapshot_name: string };
+    return { consistentPoint: row.consistent_point, snapshotName: row.snapshot_name };
+  }
+
+  /** Streams from the slot; `from` 0 lets the server resume at the slot's confirmed_flush_lsn. */
+  start(slot: string, publication: string, from: bigint, handlers: ReplicationHandlers): void {
+    const conn = (this.client as unknown as { connection: { on(ev: string, cb: (m: { chunk: Buffer }) => void): void } }).connection;
+    conn.on('copyData', ({ chunk }) => {
+      const kind = chunk[0];
+      if (kind === 0x77 /* w */) handlers.onData(chunk.readBigUInt64BE(1), chunk.subarray(25));
+      else if (kind === 0x6b /* k */) handlers.onKeepalive(chunk.readBigUInt64BE(1), chunk[17] === 1);
+    });
+    this.streaming = true;
+    this.client
+      .query(`START_REPLICATION SLOT ${slot} LOGICAL ${formatLsn(from)} (proto_version '1', publication_names '${publication}')`)
+      .then(
+        () => handlers.onEnd(null),
+        (err: Error) => handlers.onEnd(err),
+      );
+    this.client.on('error', (err) => handlers.onEnd(err));
+  }
+
+  /** Standby status update: written, flushed and applied up to `lsn`. */
+  confirm(lsn: bigint): void {
+    if (!this.streaming) return;
+    const buf = Buffer.alloc(34);
+    buf[0] = 0x72; // r
+    buf.writeBigUInt64BE(lsn, 1);
+    buf.writeBigUInt64BE(lsn, 9);
+    buf.writeBigUInt64BE(lsn, 17);
+    buf.writeBigUInt64BE(BigInt(Date.now()) * 1000n - PG_EPOCH_US, 25);
+    buf[33] = 0;
+    const conn = (this.client as unknown as { connection: { sendCopyFromChunk(b: Buffer): void } }).connection;
+    try {
+      conn.sendCopyFromChunk(buf);
+    } catch {
+      // the connection is going away; the next one resumes from the slot's confirmed LSN
+    }
+  }
+
+  async close(): Promise<void> {
+    this.streaming = false;
+    await this.client.end().catch(() => {});
+  }
+}
