@@ -2,7 +2,7 @@
  * sluice connect FILE [--exit-when-idle MS] [--metrics-port P]: runs the sources and sinks of a
  * YAML or JSON file (see core/worker/connect-config.ts) until SIGINT/SIGTERM, or until every source
  * has been idle for MS and every sink has committed everything. Relative paths in the file are
- * relative to the file's directory.
+ * relative to the file's directory; `${env:NAME:-default}` in a value is read from the environment.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { getConnector } from '../../connectors/registry.js';
 import { embedded } from '../../core/client/embedded/client.js';
 import type { LogClient } from '../../core/client/types.js';
 import { app as createApp } from '../../core/worker/app.js';
+import { resolveEnvReferences } from '../../core/worker/config-env.js';
 import { connectFileSchema, describeZodError } from '../../core/worker/connect-config.js';
 import type { Sink, Source } from '../../core/worker/contracts.js';
 import { AppConfigError } from '../../core/worker/errors.js';
@@ -40,6 +41,12 @@ export async function run(args: string[]): Promise<number> {
     raw = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
   } catch (err) {
     throw new AppConfigError(`${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+  try {
+    raw = resolveEnvReferences(raw);
+  } catch (err) {
+    if (err instanceof AppConfigError) throw new AppConfigError(`${file}: ${err.message}`);
+    throw err;
   }
   const parsed = connectFileSchema.safeParse(raw);
   if (!parsed.success) throw new AppConfigError(`${file}: ${describeZodError(parsed.error)}`);

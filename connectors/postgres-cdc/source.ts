@@ -6,8 +6,8 @@
  * - Snapshot (`snapshot: initial`): the slot is created exporting a snapshot; the tables are read
  *   inside that snapshot through cursors (op "r"), and streaming then starts at the slot's
  *   consistent point, so no row is missed or doubled between the two. Snapshot records carry
- *   `{ snapshot: 'partial' }` offsets; once any later offset is committed the snapshot is known to
- *   be complete. A snapshot interrupted by a crash starts again (the slot is recreated).
+ *   `{ snapshot: 'partial' }` offsets, and a record on `<topicPrefix>.heartbeat` marks the end
+ *   (`snapshot: 'done'`). A snapshot interrupted by a crash starts again (the slot is recreated).
  * - Stream: a transaction's changes are handed to the worker at its Commit, each record's source
  *   offset being the commit's end LSN. The slot's confirmed flush LSN moves only in commit(),
  *   which the worker calls once those records are durable in the log and the offsets stored;
@@ -40,6 +40,8 @@ interface SnapshotTable {
 }
 
 type Offset = { lsn: string; snapshot: 'partial' | 'done' };
+/** A change held until its transaction commits, when its envelope is encoded with the commit's LSN and time. */
+type Change = { rel: Relation; key: string | null; op: 'c' | 'u' | 'd' | 't' | null; before: Record<string, unknown> | null; after: Record<string, unknown> | null };
 
 const PG_EPOCH_MS = 946_684_800_000;
 const usToMs = (us: bigint) => Number(us / 1000n) + PG_EPOCH_MS;
@@ -59,7 +61,7 @@ export class PostgresCdcSource implements Source {
   /** Primary-key columns per "schema.table": the record key (REPLICA IDENTITY FULL flags every column). */
   private readonly primaryKeys = new Map<string, string[]>();
   private queue: SourceRecord[] = [];
-  private txn: { xid: number; commitTime: bigint; records: Array<Omit<SourceRecord, 'sourceOffset' | 'sourcePartition'>> } | null = null;
+  private txn: { xid: number; commitTime: bigint; changes: Change[] } | null = null;
   private snapshotTables: SnapshotTable[] | null = null;
   /** Highest LSN the worker made durable (confirmed to the server). */
   private committedLsn = 0n;
@@ -71,6 +73,7 @@ export class PostgresCdcSource implements Source {
   private wake: (() => void) | null = null;
   private heartbeat?: NodeJS.Timeout;
   private stopping = false;
+  private consistentPoint = '0/0';
   private reconnecting = false;
 
   constructor(private readonly cfg: PostgresCdcConfig) {}
@@ -94,12 +97,17 @@ export class PostgresCdcSource implements Source {
       this.primaryKeys.set(t, pk.rows.map((r) => r.name as string));
     }
     const pub = await this.sql.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [this.cfg.publication]);
+    const publicationDdl = async (ddl: string) => {
+      await this.sql.query(ddl).catch((err: Error) => {
+        throw new PostgresCdcError(`publication: cannot run "${ddl}": ${err.message} (it needs CREATE on the database and ownership of the tables; or have an administrator run it)`, { cause: err });
+      });
+    };
     if (pub.rowCount === 0) {
-      await this.sql.query(`CREATE PUBLICATION ${this.cfg.publication} FOR TABLE ${this.cfg.tables.join(', ')}`);
+      await publicationDdl(`CREATE PUBLICATION ${this.cfg.publication} FOR TABLE ${this.cfg.tables.join(', ')}`);
     } else {
       const have = new Set((await this.sql.query('SELECT schemaname || \'.\' || tablename AS t FROM pg_publication_tables WHERE pubname = $1', [this.cfg.publication])).rows.map((r) => r.t));
       const missing = this.cfg.tables.filter((t) => !have.has(t));
-      if (missing.length) await this.sql.query(`ALTER PUBLICATION ${this.cfg.publication} ADD TABLE ${missing.join(', ')}`);
+      if (missing.length) await publicationDdl(`ALTER PUBLICATION ${this.cfg.publication} ADD TABLE ${missing.join(', ')}`);
     }
 
     // One topic per table (one partition: a table's changes stay in commit order).
@@ -107,6 +115,7 @@ export class PostgresCdcSource implements Source {
       const [schema, table] = t.split('.') as [string, string];
       await ctx.client.admin().createTopic(this.topicOf(schema, table), { partitions: 1, config: { 'cleanup.policy': 'compact,delete', 'retention.ms': -1 } });
     }
+    await ctx.client.admin().createTopic(this.heartbeatTopic(), { partitions: 1, config: { 'cleanup.policy': 'compact', 'retention.ms': -1 } });
     const committed = (await ctx.committedOffsets()).get(this.cfg.slot) as Offset | undefined;
     if (committed?.lsn) {
       this.committedLsn = parseLsn(committed.lsn);
@@ -122,7 +131,8 @@ export class PostgresCdcSource implements Source {
     if (needSnapshot) {
       // An interrupted (or never started) snapshot starts again from a fresh slot and snapshot.
       if (slotExists) await this.sql.query('SELECT pg_drop_replication_slot($1)', [this.cfg.slot]);
-      const { snapshotName } = await repl.createSlot(this.cfg.slot);
+      const { snapshotName, consistentPoint } = await repl.createSlot(this.cfg.slot);
+      this.consistentPoint = consistentPoint;
       await this.sql.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await this.sql.query(`SET TRANSACTION SNAPSHOT '${snapshotName}'`);
       this.snapshotTables = [];
@@ -205,13 +215,13 @@ export class PostgresCdcSource implements Source {
         this.relations.set(m.relation.id, m.relation);
         return;
       case 'begin':
-        this.txn = { xid: m.xid, commitTime: m.commitTime, records: [] };
+        this.txn = { xid: m.xid, commitTime: m.commitTime, changes: [] };
         return;
       case 'insert':
       case 'update':
       case 'delete':
       case 'truncate':
-        if (this.txn) this.txn.records.push(...this.changeRecords(m));
+        if (this.txn) this.txn.changes.push(...this.changes(m));
         return;
       case 'commit': {
         const txn = this.txn;
@@ -220,10 +230,21 @@ export class PostgresCdcSource implements Source {
         if (!txn || m.endLsn <= this.handedLsn) return; // handed out (or committed) before a reconnect
         const offset: Offset = { lsn: formatLsn(m.endLsn), snapshot: 'done' };
         const ts = usToMs(m.commitTime);
-        for (const r of txn.records) {
-          const value = r.value === null ? null : JSON.parse(String(r.value));
-          if (value) value.source = { ...value.source, txId: txn.xid, lsn: formatLsn(m.commitLsn), ts_ms: ts };
-          this.queue.push({ ...r, value: value ? JSON.stringify(value) : null, timestamp: ts, sourcePartition: this.cfg.slot, sourceOffset: offset });
+        const lsn = formatLsn(m.commitLsn);
+        const now = Date.now();
+        // The source block is the same for every change of a table in this transaction: encoded once.
+        const sources = new Map<Relation, string>();
+        for (const c of txn.changes) {
+          let value: string | null = null;
+          if (c.op !== null) {
+            let source = sources.get(c.rel);
+            if (source === undefined) {
+              source = JSON.stringify({ connector: 'postgresql', db: this.db, schema: c.rel.schema, table: c.rel.table, txId: txn.xid, lsn, ts_ms: ts, snapshot: false });
+              sources.set(c.rel, source);
+            }
+            value = `{"before":${JSON.stringify(c.before)},"after":${JSON.stringify(c.after)},"op":"${c.op}","source":${source},"ts_ms":${now}}`;
+          }
+          this.queue.push({ topic: this.topicOf(c.rel.schema, c.rel.table), key: c.key, value, timestamp: ts, sourcePartition: this.cfg.slot, sourceOffset: offset });
         }
         this.handedLsn = m.endLsn;
         this.wake?.();
@@ -237,10 +258,12 @@ export class PostgresCdcSource implements Source {
   private row(rel: Relation, tuple: TupleValue[] | null, keyOnly = false): Record<string, unknown> | null {
     if (!tuple) return null;
     const out: Record<string, unknown> = {};
-    rel.columns.forEach((c, i) => {
-      if (keyOnly && !c.key) return;
+    const cols = rel.columns;
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i]!;
+      if (keyOnly && !c.key) continue;
       out[c.name] = columnValue(tuple[i] ?? null, c.typeOid);
-    });
+    }
     return out;
   }
 
@@ -254,38 +277,45 @@ export class PostgresCdcSource implements Source {
     });
   }
 
-  private changeRecords(m: Extract<ReturnType<typeof decodePgOutput>, { tag: 'insert' | 'update' | 'delete' | 'truncate' }>): Array<Omit<SourceRecord, 'sourceOffset' | 'sourcePartition'>> {
+  /** A decoded change as pending envelopes (op null: the tombstone after a delete). */
+  private changes(m: Extract<ReturnType<typeof decodePgOutput>, { tag: 'insert' | 'update' | 'delete' | 'truncate' }>): Change[] {
     if (m.tag === 'truncate') {
       return m.relationIds.flatMap((id) => {
         const rel = this.relations.get(id);
-        return rel ? [{ topic: this.topicOf(rel.schema, rel.table), key: null, value: this.envelope(rel.schema, rel.table, 't', null, null, false) }] : [];
+        return rel ? [{ rel, key: null, op: 't' as const, before: null, after: null }] : [];
       });
     }
     const rel = this.relations.get(m.relationId);
     if (!rel) return [];
-    const topic = this.topicOf(rel.schema, rel.table);
-    const keyOf = (row: Record<string, unknown> | null) => {
-      const pk = this.primaryKeys.get(`${rel.schema}.${rel.table}`);
-      const keyCols = pk?.length ? pk : rel.columns.filter((c) => c.key).map((c) => c.name);
-      if (!row || keyCols.length === 0) return null;
-      return JSON.stringify(Object.fromEntries(keyCols.map((k) => [k, row[k]])));
-    };
     if (m.tag === 'insert') {
       const after = this.row(rel, m.newTuple);
-      return [{ topic, key: keyOf(after), value: this.envelope(rel.schema, rel.table, 'c', null, after, false) }];
+      return [{ rel, key: this.keyOf(rel, after), op: 'c', before: null, after }];
     }
     if (m.tag === 'update') {
       const after = this.row(rel, m.newTuple);
       const before = m.oldTuple ? this.row(rel, m.oldTuple, m.oldIsKey) : null;
-      return [{ topic, key: keyOf(after), value: this.envelope(rel.schema, rel.table, 'u', before, after, false) }];
+      return [{ rel, key: this.keyOf(rel, after), op: 'u', before, after }];
     }
     // Delete: the old key (or the full old row with REPLICA IDENTITY FULL), then a tombstone.
     const before = this.row(rel, m.oldTuple, m.oldIsKey);
-    const key = keyOf(before);
+    const key = this.keyOf(rel, before);
     return [
-      { topic, key, value: this.envelope(rel.schema, rel.table, 'd', before, null, false) },
-      { topic, key, value: null },
+      { rel, key, op: 'd', before, after: null },
+      { rel, key, op: null, before: null, after: null },
     ];
+  }
+
+  /** The record key: JSON of the primary-key columns (or the replica identity's). */
+  private keyOf(rel: Relation, row: Record<string, unknown> | null): string | null {
+    const pk = this.primaryKeys.get(`${rel.schema}.${rel.table}`);
+    const keyCols = pk?.length ? pk : rel.columns.filter((c) => c.key).map((c) => c.name);
+    if (!row || keyCols.length === 0) return null;
+    if (keyCols.length === 1) return `{${JSON.stringify(keyCols[0])}:${JSON.stringify(row[keyCols[0]!])}}`;
+    return JSON.stringify(Object.fromEntries(keyCols.map((k) => [k, row[k]])));
+  }
+
+  private heartbeatTopic(): string {
+    return `${this.cfg.topicPrefix}.heartbeat`;
   }
 
   private topicOf(schema: string, table: string): string {
@@ -324,6 +354,16 @@ export class PostgresCdcSource implements Source {
       await this.sql.query(`CLOSE ${t.cursor}`);
       tables.shift();
       if (tables.length === 0) {
+        // The end of the snapshot is stored as a source offset even when no change follows: a
+        // heartbeat record (Debezium's heartbeat topic) carries it. Otherwise a restart would take
+        // the snapshot again and miss the rows deleted in between.
+        records.push({
+          topic: this.heartbeatTopic(),
+          key: this.cfg.slot,
+          value: JSON.stringify({ slot: this.cfg.slot, lsn: this.consistentPoint, snapshot: 'done', ts_ms: Date.now() }),
+          sourcePartition: this.cfg.slot,
+          sourceOffset: { lsn: this.consistentPoint, snapshot: 'done' } satisfies Offset,
+        });
         await this.sql.query('COMMIT');
         await this.sql.end().catch(() => {});
         this.snapshotTables = null;

@@ -39,15 +39,32 @@ function scalar(text: string, oid: number): unknown {
       return JSON.parse(text);
     case TIMESTAMP:
       return text.includes('infinity') ? text : text.replace(' ', 'T');
-    case TIMESTAMPTZ: {
-      if (text.includes('infinity')) return text;
-      const iso = text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00');
-      const d = new Date(iso);
-      return Number.isNaN(d.getTime()) ? text : d.toISOString();
-    }
+    case TIMESTAMPTZ:
+      return timestamptz(text);
     default:
       return text;
   }
+}
+
+/**
+ * timestamptz text ("2024-01-02 03:04:05.678901+02") → ISO text in UTC keeping every fractional
+ * digit Postgres has (microseconds; a JS Date alone would cut them to milliseconds), at least three.
+ */
+function timestamptz(text: string): string {
+  // The common case, a session in UTC: "2024-01-02 03:04:05.678901+00".
+  if (text.length >= 22 && text.endsWith('+00') && text[10] === ' ') {
+    const time = text.slice(11, -3);
+    const fraction = time.length === 8 ? '.000' : time.length < 12 ? time.slice(8).padEnd(4, '0') : time.slice(8);
+    return `${text.slice(0, 10)}T${time.slice(0, 8)}${fraction}Z`;
+  }
+  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(\.\d+)?([+-]\d\d)(?::?(\d\d))?(?::?(\d\d))?$/.exec(text);
+  if (!m) return text; // infinity, BC dates, years past 9999: Postgres's own text
+  const [, date, time, fraction = '', hours, minutes = '00', seconds = '00'] = m;
+  const d = new Date(`${date}T${time}${hours}:${minutes}`);
+  if (Number.isNaN(d.getTime())) return text;
+  if (seconds !== '00') d.setUTCSeconds(d.getUTCSeconds() - (hours.startsWith('-') ? -1 : 1) * Number(seconds));
+  const digits = fraction.slice(1).padEnd(3, '0');
+  return `${d.toISOString().slice(0, 19)}.${digits}Z`;
 }
 
 /** Parses a one-dimensional array literal such as {1,2,NULL} or {"a b","c\"d"}. */

@@ -1,8 +1,8 @@
 /**
  * Postgres sink: keeps a table equal to a topic read as a table (latest value per key). Each batch
- * is one transaction: deletes (tombstones, Debezium op "d"), then multi-row
- * `INSERT … ON CONFLICT (pk) DO UPDATE` (or `DO NOTHING` in insert mode), only the last change per
- * key. Replaying a batch after a crash writes the same rows again, so the sink is idempotent under
+ * is one transaction: deletes (tombstones, Debezium op "d"), then
+ * `INSERT … SELECT * FROM unnest($1::type[], …) ON CONFLICT (pk) DO UPDATE` (or `DO NOTHING` in
+ * insert mode; multi-row VALUES when a column is an array), only the last change per key. Replaying a batch after a crash writes the same rows again, so the sink is idempotent under
  * the worker's at-least-once delivery. write() resolves after COMMIT: the rows are durable in
  * Postgres before the worker commits the batch's offsets.
  *
@@ -18,6 +18,8 @@ import { createTable, describeTable, parseTableName, qualified, quote, type Tabl
 
 /** Postgres allows 65 535 bind parameters per statement. */
 const MAX_PARAMS = 65_535;
+/** Rows per unnest INSERT at least (its parameter count does not grow with rows). */
+const UNNEST_ROWS = 5_000;
 
 function startError(err: unknown): PostgresSinkError {
   const e = err as { code?: string; message?: string };
@@ -153,19 +155,39 @@ export class PostgresSink implements Sink {
       this.cfg.mode === 'insert' || nonKey.length === 0
         ? `ON CONFLICT (${pk.map(quote).join(', ')}) DO NOTHING`
         : `ON CONFLICT (${pk.map(quote).join(', ')}) DO UPDATE SET ${nonKey.map((c) => `${quote(c)} = EXCLUDED.${quote(c)}`).join(', ')}`;
-    for (let i = 0; i < rows.length; i += perStatement) {
-      const params: unknown[] = [];
-      const tuples = rows.slice(i, i + perStatement).map((r) => `(${cols.map((c) => this.param(params, r[c], info.columns.get(c)!)).join(', ')})`);
-      await client.query(`INSERT INTO ${qualified(table)} (${cols.map(quote).join(', ')}) VALUES ${tuples.join(', ')} ${onConflict}`, params);
+    const target = `${qualified(table)} (${cols.map(quote).join(', ')})`;
+    const types = cols.map((c) => info.columns.get(c)!);
+    if (types.some((t) => t.endsWith('[]'))) {
+      // Array columns cannot go through unnest (it would flatten them): one bind parameter per value.
+      for (let i = 0; i < rows.length; i += perStatement) {
+        const params: unknown[] = [];
+        const tuples = rows.slice(i, i + perStatement).map((r) => `(${cols.map((c, j) => this.param(params, r[c], types[j]!)).join(', ')})`);
+        await client.query(`INSERT INTO ${target} VALUES ${tuples.join(', ')} ${onConflict}`, params);
+      }
+      return;
     }
+    // One array parameter per column, unnested into rows: a statement of thousands of rows has a
+    // handful of parameters, so Postgres parses and plans it once instead of per bound value.
+    const unnest = `SELECT * FROM unnest(${types.map((t, j) => `$${j + 1}::${t}[]`).join(', ')})`;
+    const perUnnest = Math.max(this.cfg.maxRowsPerStatement, UNNEST_ROWS);
+    for (let i = 0; i < rows.length; i += perUnnest) {
+      const chunk = rows.slice(i, i + perUnnest);
+      const columns = cols.map((c, j) => chunk.map((r) => this.value(r[c], types[j]!)));
+      await client.query(`INSERT INTO ${target} ${unnest} ${onConflict}`, columns);
+    }
+  }
+
+  /** A value as the driver should send it for a column of `type`: JSON text for JSON columns and other objects. */
+  private value(v: unknown, type: string): unknown {
+    if (v === undefined || v === null) return null;
+    if (type === 'json' || type === 'jsonb') return JSON.stringify(v);
+    if (typeof v === 'object' && !(Array.isArray(v) && type.endsWith('[]'))) return JSON.stringify(v);
+    return v;
   }
 
   /** Adds a bind parameter cast to the column's type; JSON columns get JSON text, other objects too. */
   private param(params: unknown[], v: unknown, type: string): string {
-    let value = v ?? null;
-    if (value !== null && (type === 'json' || type === 'jsonb')) value = JSON.stringify(value);
-    else if (value !== null && typeof value === 'object' && !(Array.isArray(value) && type.endsWith('[]'))) value = JSON.stringify(value);
-    params.push(value);
+    params.push(this.value(v, type));
     return `$${params.length}::${type}`;
   }
 

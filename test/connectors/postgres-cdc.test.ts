@@ -11,7 +11,7 @@ import type { LogEngine } from '../../core/log/types.js';
 import { app, type App } from '../../core/worker/app.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { readTopic, testLog } from '../support/log.js';
-import { pgCluster } from '../support/pg-cluster.js';
+import { PASSWORD_USER, pgCluster } from '../support/pg-cluster.js';
 import { tempDir } from '../support/tmp.js';
 
 const cluster = await pgCluster();
@@ -26,8 +26,8 @@ async function connectSql(): Promise<pg.Client> {
 }
 
 let n = 0;
-function cdcApp(log: { client: App['client'] }, config: Record<string, unknown>): App {
-  const a = app({ id: `cdc${n++}`, log: log.client, logger: silentLogger });
+function cdcApp(log: { client: App['client'] }, config: Record<string, unknown>, id = `cdc${n++}`): App {
+  const a = app({ id, log: log.client, logger: silentLogger });
   a.addSource('pg', new PostgresCdcSource(postgresCdcConfig.parse({ connectionString: cluster.connectionString(), ...config })), { topic: 'pg.unused' });
   return a;
 }
@@ -58,13 +58,13 @@ async function until(cond: () => Promise<boolean> | boolean, ms = 30_000): Promi
 describe('postgres-cdc source', () => {
   it('emits Debezium envelopes with the documented type mapping, deletes with tombstones, truncates', async () => {
     await sql.query(`CREATE TABLE types (id bigint PRIMARY KEY, i int, s smallint, b boolean, n numeric(10,2), f double precision, t text,
-      ts timestamp, tz timestamptz, d date, j jsonb, arr int[], tarr text[], u uuid, by bytea, big text)`);
+      ts timestamp, tz timestamptz, d date, j jsonb, arr int[], tarr text[], u uuid, by bytea, big text, tzu timestamptz)`);
     await sql.query('ALTER TABLE types REPLICA IDENTITY FULL');
     const log = await testLog();
     const a = cdcApp(log, { tables: ['public.types'], slot: 'types_slot', publication: 'types_pub', snapshot: 'never', topicPrefix: 'db' });
     await a.start();
     await sql.query(`INSERT INTO types VALUES (1, 42, 7, true, 12.50, 1.5, 'hé', '2024-01-02 03:04:05.678', '2024-01-02 03:04:05+02', '2024-02-29',
-      '{"a":[1,2]}', '{1,2,NULL}', '{"x y","z"}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x0102ff', repeat('long', 5000))`);
+      '{"a":[1,2]}', '{1,2,NULL}', '{"x y","z"}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x0102ff', repeat('long', 5000), '2024-01-02 03:04:05.123456-01')`);
     await sql.query(`UPDATE types SET i = 43 WHERE id = 1`);
     await sql.query(`DELETE FROM types WHERE id = 1`);
     await sql.query(`INSERT INTO types (id) VALUES (2)`);
@@ -76,7 +76,7 @@ describe('postgres-cdc source', () => {
     expect(recs[0]!.key!.toString()).toBe('{"id":1}');
     expect(envs[0].after).toEqual({
       id: 1, i: 42, s: 7, b: true, n: '12.50', f: 1.5, t: 'hé', ts: '2024-01-02T03:04:05.678', tz: '2024-01-02T01:04:05.000Z', d: '2024-02-29',
-      j: { a: [1, 2] }, arr: [1, 2, null], tarr: ['x y', 'z'], u: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', by: Buffer.from([1, 2, 255]).toString('base64'), big: 'long'.repeat(5000),
+      j: { a: [1, 2] }, arr: [1, 2, null], tarr: ['x y', 'z'], u: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', by: Buffer.from([1, 2, 255]).toString('base64'), big: 'long'.repeat(5000), tzu: '2024-01-02T04:04:05.123456Z',
     });
     expect(envs[0].before).toBeNull();
     expect(envs[0].source).toMatchObject({ connector: 'postgresql', db: 'postgres', schema: 'public', table: 'types', snapshot: false });
@@ -137,12 +137,31 @@ describe('postgres-cdc source', () => {
     await a.stop();
   });
 
+  it('after a completed snapshot, a restart streams on instead of taking the snapshot again', async () => {
+    await sql.query('CREATE TABLE once (id int PRIMARY KEY, v text)');
+    await sql.query("INSERT INTO once VALUES (1, 'a'), (2, 'b')");
+    const log = await testLog({ dataDir: tempDir('cdc-once') });
+    const cfg = { tables: ['public.once'], slot: 'once_slot', publication: 'once_pub' };
+    let a = cdcApp({ client: log.connect() }, cfg, 'cdc-once');
+    await a.start();
+    await until(async () => (await readTopic(log.engine, 'pg.public.once')).length === 2);
+    await a.idle(300);
+    await a.stop();
+    await sql.query('DELETE FROM once WHERE id = 2');
+    a = cdcApp({ client: log.connect() }, cfg, 'cdc-once');
+    await a.start();
+    await until(async () => (await tableFromTopic(log.engine, 'pg.public.once')).size === 1);
+    const ops = (await readTopic(log.engine, 'pg.public.once')).map((r) => (r.value ? JSON.parse(r.value.toString()).op : 'tombstone'));
+    expect(ops).toEqual(['r', 'r', 'd', 'tombstone']);
+    await a.stop();
+  });
+
   it('never confirms an LSN past what the log holds, and resumes after a worker restart and a Postgres restart', async () => {
     await sql.query('CREATE TABLE flow (id int PRIMARY KEY, v text)');
     const dir = tempDir('cdc-flow');
     const log = await testLog({ dataDir: dir });
     const cfg = { tables: ['public.flow'], slot: 'flow_slot', publication: 'flow_pub', snapshot: 'never' };
-    let a = cdcApp({ client: log.connect() }, cfg);
+    let a = cdcApp({ client: log.connect() }, cfg, 'cdc-flow');
     await a.start();
     const w = await connectSql();
     const samples: Array<{ confirmed: string; present: Set<number> }> = [];
@@ -160,11 +179,11 @@ describe('postgres-cdc source', () => {
     await insert(400);
     await a.stop();
     await insert(100); // while no worker runs
-    a = cdcApp({ client: log.connect() }, cfg);
+    a = cdcApp({ client: log.connect() }, cfg, 'cdc-flow');
     await a.start();
     await insert(100);
     await w.end();
-    cluster.restart(); // the stream breaks; the source reconnects with backoff
+    await cluster.restart(); // the stream breaks; the source reconnects with backoff
     await sql.end().catch(() => {});
     sql = await connectSql();
     const w2 = await connectSql();
@@ -182,7 +201,7 @@ describe('postgres-cdc source', () => {
     await a.stop();
   }, 120_000);
 
-  it('fails at start naming the field: unknown table, no REPLICATION right, unknown database', async () => {
+  it('fails at start naming the field: unknown table, no REPLICATION right, unknown database, wrong password', async () => {
     const start = async (config: Record<string, unknown>) => {
       const log = await testLog();
       const a = cdcApp(log, config);
@@ -200,5 +219,12 @@ describe('postgres-cdc source', () => {
     const url = cluster.connectionString().replace('postgres@', 'norepl@');
     expect(await start({ connectionString: url, tables: ['public.flow2'], slot: 'bad2' })).toMatch(/connectionString: user "norepl" lacks the REPLICATION attribute/);
     expect(await start({ connectionString: cluster.connectionString('nodb'), tables: ['public.flow2'], slot: 'bad3' })).toMatch(/connectionString: .*database does not exist/);
+    await sql.query(`CREATE ROLE ${PASSWORD_USER} LOGIN REPLICATION PASSWORD 'right'`);
+    const withPassword = (p: string) => cluster.connectionString().replace('postgres@', `${PASSWORD_USER}:${p}@`);
+    expect(await start({ connectionString: withPassword('wrong'), tables: ['public.flow2'], slot: 'bad4' })).toMatch(/^connectionString: cannot connect to Postgres: password authentication failed/);
+    expect(await start({ connectionString: withPassword('right'), tables: ['public.flow2'], slot: 'bad4', publication: 'bad4_pub' })).toMatch(/^publication: cannot run "CREATE PUBLICATION bad4_pub FOR TABLE public.flow2": permission denied/);
+    await sql.query('CREATE PUBLICATION bad4_pub FOR TABLE flow2');
+    await sql.query(`GRANT SELECT ON flow2 TO ${PASSWORD_USER}`);
+    expect(await start({ connectionString: withPassword('right'), tables: ['public.flow2'], slot: 'bad4', publication: 'bad4_pub' })).toBe('started');
   });
 });

@@ -1,10 +1,11 @@
 /**
  * A private PostgreSQL cluster for tests that need logical replication (the machine's cluster runs
  * with wal_level=replica): initdb into a temporary directory, wal_level=logical, a free port on
- * 127.0.0.1, trust authentication. initdb refuses to run as root, so as root the cluster belongs
+ * 127.0.0.1, trust authentication except for PASSWORD_USER. initdb refuses to run as root, so as root the cluster belongs
  * to the `postgres` OS user. One cluster per test process, stopped and deleted when it exits.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,10 +14,16 @@ import path from 'node:path';
 export interface PgCluster {
   port: number;
   connectionString(db?: string): string;
-  /** Stops and starts the server (a crash test for clients). */
-  restart(): void;
+  /**
+   * Stops and starts the server (a crash test for clients). Asynchronous on purpose: a fast
+   * shutdown waits for each logical walsender's client to confirm the end of WAL, and a client in
+   * this process can only answer while the event loop runs.
+   */
+  restart(): Promise<void>;
   stop(): void;
 }
+
+const execFileAsync = promisify(execFile);
 
 function bindir(): string {
   try {
@@ -32,6 +39,11 @@ function asOwner(cmd: string, args: string[]): string {
   return isRoot ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8' }) : execFileSync(cmd, args, { encoding: 'utf8' });
 }
 
+async function asOwnerAsync(cmd: string, args: string[]): Promise<void> {
+  const isRoot = process.getuid?.() === 0;
+  await (isRoot ? execFileAsync('runuser', ['-u', 'postgres', '--', cmd, ...args]) : execFileAsync(cmd, args));
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -40,6 +52,9 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/** The one role that authenticates with a password (scram-sha-256); tests create it with the password they want. */
+export const PASSWORD_USER = 'sluice_pw';
 
 let shared: Promise<PgCluster> | null = null;
 
@@ -56,6 +71,11 @@ async function start(): Promise<PgCluster> {
   if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', dir]);
   const data = path.join(dir, 'data');
   asOwner(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  // One role must give a password, so that tests can check what a wrong one does; pg_hba.conf is
+  // first match, so its lines go before initdb's trust lines.
+  const hba = path.join(data, 'pg_hba.conf');
+  const passwordLines = `host all ${PASSWORD_USER} 127.0.0.1/32 scram-sha-256\nhost replication ${PASSWORD_USER} 127.0.0.1/32 scram-sha-256\n`;
+  asOwner('sh', ['-c', `printf '%s' "$1" | cat - "$2" > "$2.new" && mv "$2.new" "$2"`, 'sh', passwordLines, hba]);
   const port = await freePort();
   const opts = [
     `-p ${port}`,
@@ -67,15 +87,17 @@ async function start(): Promise<PgCluster> {
     '-c wal_sender_timeout=60s',
     '-c fsync=on',
   ].join(' ');
-  const pgCtl = (action: string, extra: string[] = []) => asOwner(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'server.log'), '-w', ...extra, action]);
+  const pgCtlArgs = (action: string, extra: string[]) => ['-D', data, '-l', path.join(dir, 'server.log'), '-w', ...extra, action];
+  const pgCtl = (action: string, extra: string[] = []) => asOwner(path.join(bin, 'pg_ctl'), pgCtlArgs(action, extra));
+  const pgCtlAsync = (action: string, extra: string[] = []) => asOwnerAsync(path.join(bin, 'pg_ctl'), pgCtlArgs(action, extra));
   pgCtl('start', ['-o', opts]);
   let stopped = false;
   const cluster: PgCluster = {
     port,
     connectionString: (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`,
-    restart() {
-      pgCtl('stop', ['-m', 'fast']);
-      pgCtl('start', ['-o', opts]);
+    async restart() {
+      await pgCtlAsync('stop', ['-m', 'fast']);
+      await pgCtlAsync('start', ['-o', opts]);
     },
     stop() {
       if (stopped) return;

@@ -32,6 +32,8 @@ describe('sluice connect and sluice run', () => {
     expect(sluice(['connect', unknown]).err).toMatch(/no sink connector named "nosuch"/);
     const badTransform = write('bad5.yaml', 'app: x\nsources:\n  - connector: file\n    topic: t\n    config: { path: "./*.x" }\n    transforms: [ { type: Nope } ]\n');
     expect(sluice(['connect', badTransform]).err).toMatch(/sources\[0\]\.transforms\[0\]/);
+    const unsetEnv = write('bad6.yaml', 'app: x\nsources:\n  - connector: file\n    topic: t\n    config: { path: "${env:SLUICE_NO_SUCH_VAR}" }\n');
+    expect(sluice(['connect', unsetEnv]).err).toMatch(/sources\[0\]\.config\.path: environment variable SLUICE_NO_SUCH_VAR is not set/);
   });
 
   it('gives a clear error for a missing input directory', () => {

@@ -1,0 +1,130 @@
+/**
+ * C1 — Postgres CDC: 100 000 rows inserted as 1 000 transactions of 100 rows into a table in the
+ * publication, captured live (snapshot: never) by the postgres-cdc source of a worker into a topic
+ * of an embedded log on disk (default flush policy). Postgres is a private cluster with
+ * wal_level=logical (the test harness's). The inserter runs in a worker thread, one round trip per
+ * transaction, and notes when each COMMIT returned; the main thread waits on the topic and notes
+ * when each transaction's last row was appended. Figures: rows/s from the first COMMIT to the last
+ * append (live capture is bounded by the inserter, also reported), the commit → append lag p50/p99
+ * over the 1 000 transactions, and catch-up: the same rows inserted while no worker runs, captured
+ * from the slot's backlog (rows/s from the worker's start), the source's own capacity.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import pg from 'pg';
+import { PostgresCdcSource, postgresCdcConfig } from '../connectors/postgres-cdc/index.js';
+import { embedded } from '../core/client/embedded/client.js';
+import { app } from '../core/worker/app.js';
+import { silentLogger } from '../core/worker/logger.js';
+import { pgCluster } from '../test/support/pg-cluster.js';
+import { median, peakRssMb, percentile, report } from './lib.js';
+
+const TXNS = 1000;
+const ROWS = 100;
+const N = TXNS * ROWS;
+
+const cluster = await pgCluster();
+const url = cluster.connectionString();
+const sql = new pg.Client({ connectionString: url });
+await sql.connect();
+
+/** The inserter (plain JS in a worker thread): wall-clock time (ms) at which each COMMIT returned. */
+const inserterCode = `
+const { parentPort, workerData } = require('node:worker_threads');
+const pg = require(workerData.pgPath);
+(async () => {
+  const c = new pg.Client({ connectionString: workerData.url });
+  await c.connect();
+  const committed = [];
+  for (let t = 0; t < workerData.txns; t++) {
+    let values = '';
+    for (let i = 0; i < workerData.rows; i++) {
+      const id = workerData.base + t * workerData.rows + i;
+      values += (i ? ',' : '') + '(' + id + ",'user-" + (id % 10000) + "','" + (id % 2 ? 'click' : 'view') + "'," + (id % 1000) + ')';
+    }
+    await c.query('BEGIN; INSERT INTO c1_events (id, user_id, action, amount) VALUES ' + values + '; COMMIT');
+    committed.push(performance.timeOrigin + performance.now());
+  }
+  await c.end();
+  parentPort.postMessage(committed);
+})();
+`;
+
+let run = 0;
+async function once(catchUp = false): Promise<{ rowsPerSec: number; insertPerSec: number; lags: number[] }> {
+  const slot = `c1_${run}`;
+  await sql.query('DROP TABLE IF EXISTS c1_events; CREATE TABLE c1_events (id bigint PRIMARY KEY, user_id text, action text, amount int, at timestamptz DEFAULT now())');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-c1-'));
+  const client = embedded({ dataDir: dir });
+  const { engine } = await client.deps();
+  const a = app({ id: `c1-${run}`, log: client, logger: silentLogger, batch: { maxRecords: 10_000, maxWaitMs: 5 } });
+  a.addSource(
+    'pg',
+    new PostgresCdcSource(postgresCdcConfig.parse({ connectionString: url, tables: ['public.c1_events'], slot, publication: slot, snapshot: 'never', topicPrefix: 'c1' })),
+    { topic: 'c1.unused' },
+  );
+  // Catch-up: the slot exists and the rows are inserted while no worker runs; then it starts.
+  const started = catchUp ? null : a.start();
+  if (catchUp) await sql.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput'); CREATE PUBLICATION ${slot} FOR TABLE c1_events`.replace('$1', `'${slot}'`));
+  await started;
+  const topic = 'c1.public.c1_events';
+
+  const base = run * N;
+  run++;
+  const inserter = new Worker(inserterCode, { eval: true, workerData: { url, txns: TXNS, rows: ROWS, base, pgPath: require.resolve('pg') } });
+  const committedAt = new Promise<number[]>((resolve, reject) => {
+    inserter.once('message', resolve);
+    inserter.once('error', reject);
+  });
+
+  let startedAt = 0;
+  if (catchUp) {
+    await committedAt;
+    startedAt = performance.timeOrigin + performance.now();
+    await a.start();
+  }
+  // Follow the topic: when a transaction's last row (id ≡ ROWS-1 mod ROWS) is appended, note the time.
+  const appendedAt = new Array<number>(TXNS);
+  let offset = 0;
+  let seen = 0;
+  while (seen < N) {
+    await engine.waitFor(topic, 0, offset, 1000);
+    const now = performance.timeOrigin + performance.now();
+    const { records } = await engine.readRecords(topic, 0, offset, 4 << 20);
+    for (const r of records) {
+      offset = r.offset + 1;
+      if (!r.value) continue; // tombstones (none here)
+      seen++;
+      const id = Number(JSON.parse(r.key!.toString()).id) - base;
+      if (id % ROWS === ROWS - 1) appendedAt[Math.floor(id / ROWS)] = now;
+    }
+  }
+  const commits = await committedAt;
+  await inserter.terminate();
+  await a.stop();
+  await sql.query('SELECT pg_drop_replication_slot($1)', [slot]).catch(() => {});
+  await sql.query(`DROP PUBLICATION IF EXISTS ${slot}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const lags = commits.map((c, t) => appendedAt[t]! - c).sort((x, y) => x - y);
+  const firstCommit = commits[0]! - (commits[1]! - commits[0]!); // the first transaction's start, about
+  if (catchUp) return { rowsPerSec: N / ((Math.max(...appendedAt) - startedAt) / 1000), insertPerSec: 0, lags: [] };
+  return { rowsPerSec: N / ((Math.max(...appendedAt) - firstCommit) / 1000), insertPerSec: N / ((commits.at(-1)! - firstCommit) / 1000), lags };
+}
+
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+
+await once(); // warm-up
+const runs = [await once(), await once(), await once()];
+report('C1', 'capture', Math.round(median(runs.map((r) => r.rowsPerSec))), 'rows/s');
+report('C1', 'inserter', Math.round(median(runs.map((r) => r.insertPerSec))), 'rows/s');
+report('C1', 'lag-p50', Math.round(median(runs.map((r) => percentile(r.lags, 50))) * 10) / 10, 'ms');
+report('C1', 'lag-p99', Math.round(median(runs.map((r) => percentile(r.lags, 99))) * 10) / 10, 'ms');
+const catchUps = [await once(true), await once(true), await once(true)];
+report('C1', 'catch-up', Math.round(median(catchUps.map((r) => r.rowsPerSec))), 'rows/s');
+report('C1', 'peak-rss', Math.round(peakRssMb()), 'MB');
+await sql.end();
+cluster.stop();
+process.exit(0);
