@@ -13,7 +13,7 @@ export const postgresSinkConfig = z
     unwrap: z.enum(['none', 'debezium']).default('none').describe('debezium: write the envelope\'s "after", delete on op "d" (or a tombstone), truncate on op "t"'),
     autoCreate: z.boolean().default(false).describe('create a missing table from the first records (types inferred from the JSON values)'),
     unknownFields: z.enum(['error', 'ignore']).default('error').describe('a field with no column: dead-letter the record (error) or drop the field (ignore)'),
-    maxRowsPerStatement: z.number().int().min(1).max(10_000).default(1000).describe('rows per multi-row INSERT'),
+    maxRowsPerStatement: z.number().int().min(1).max(10_000).default(1000).describe('rows per INSERT when a column is an array (multi-row VALUES, a bind parameter per value); other tables take at least 5 000 rows per unnest INSERT'),
   })
   .strict();
 
