@@ -7,12 +7,16 @@ import { defineConfig } from 'vitest/config';
  */
 const overKafka = [
   'test/worker/app.test.ts',
+  'test/worker/at-least-once.test.ts',
   'test/processors/restore.test.ts',
   'test/processors/joins.test.ts',
   'test/processors/crash-aggregation.test.ts',
+  'test/connectors/file.test.ts',
+  'test/connectors/http-source.test.ts',
   'test/connectors/http-sink.test.ts',
   'test/connectors/redis-sink.test.ts',
   'test/connectors/postgres-sink.test.ts',
+  'test/connectors/postgres-cdc.test.ts',
 ];
 
 export default defineConfig({

@@ -17,6 +17,15 @@ export const connectFileSchema = z
     errors: errorPolicySchema.partial().optional(),
     batch: z.object({ maxRecords: z.number().int().min(1).optional(), maxWaitMs: z.number().int().min(0).optional() }).optional(),
     partitions: z.number().int().min(1).default(1).describe('partitions of topics the app creates'),
+    group: z
+      .object({
+        sessionTimeoutMs: z.number().int().min(1000).optional(),
+        heartbeatIntervalMs: z.number().int().min(100).optional(),
+        rebalanceTimeoutMs: z.number().int().min(1000).optional(),
+      })
+      .strict()
+      .optional()
+      .describe("the workers' consumer-group timeouts (see the App's group option)"),
     metricsPort: z.number().int().min(0).max(65535).optional(),
     sources: z
       .array(

@@ -9,13 +9,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../bench/lib.js';
+import { clientKind, testLog } from '../support/log.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
 
 const bin = path.join(repoRoot, 'bin/sluice.js');
 const BATCH = 2000;
 
-function setup(lines: number): { dir: string; yaml: string } {
+/**
+ * On the Kafka client the log is a `sluice broker` in this process, which outlives the killed
+ * workers; short group timeouts let a restarted worker take over a killed one's partitions fast.
+ */
+async function setup(lines: number): Promise<{ dir: string; yaml: string }> {
   const dir = tempDir('alo');
+  const log = clientKind === 'kafka' ? await testLog({ dataDir: path.join(dir, 'broker-data') }) : null;
   fs.mkdirSync(path.join(dir, 'in'));
   const half = Math.floor(lines / 2);
   const mk = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => JSON.stringify({ n: from + i, pad: 'x'.repeat((from + i) % 50) })).join('\n') + '\n';
@@ -26,7 +32,7 @@ function setup(lines: number): { dir: string; yaml: string } {
     yaml,
     [
       'app: alo',
-      'dataDir: ./data',
+      log ? `brokers: [${log.brokers}]\ngroup: { sessionTimeoutMs: 1000, heartbeatIntervalMs: 200, rebalanceTimeoutMs: 1000 }` : 'dataDir: ./data',
       `batch: { maxRecords: ${BATCH}, maxWaitMs: 50 }`,
       'sources:',
       '  - connector: file',
@@ -72,7 +78,7 @@ function outputCounts(dir: string): Map<number, number> {
 describe('at-least-once', () => {
   it('loses nothing over 20+ SIGKILLs and bounds duplicates to one batch per task per kill', async () => {
     const LINES = 200_000;
-    const { dir, yaml } = setup(LINES);
+    const { dir, yaml } = await setup(LINES);
     const rnd = mulberry32(7);
     let kills = 0;
     for (let i = 0; i < 22; i++) {
@@ -100,7 +106,7 @@ describe('at-least-once', () => {
 
   it('leaves no duplicate after a SIGTERM in the middle', async () => {
     const LINES = 100_000;
-    const { dir, yaml } = setup(LINES);
+    const { dir, yaml } = await setup(LINES);
     const child = start(yaml);
     const done = exited(child);
     // Wait until output has started to appear, then stop gracefully.
