@@ -105,12 +105,20 @@ interface WindowEntry<K, A> {
   maxTs: number;
   /** Whether the changelog holds this window: one created and closed within a batch never reaches it. */
   logged: boolean;
+  /** Changed in this batch (listed in `dirty`). */
+  dirty: boolean;
+  /** Emitted and dropped: a dirty entry that closed in the same batch is not logged. */
+  closed: boolean;
 }
 
-/** In-memory id of a window: the key's JSON cannot end in a digit-only suffix after "|", so ids are unique. */
-const windowId = (keyJson: string, start: number) => `${keyJson}|${start}`;
 const changelogKey = (e: { keyJson: string; start: number }) => JSON.stringify([e.keyJson, e.start]);
+const byKeyJson = (x: { keyJson: string }, y: { keyJson: string }) => (x.keyJson < y.keyJson ? -1 : x.keyJson > y.keyJson ? 1 : 0);
 
+/**
+ * Windows are kept per window start, then per key: closing windows touches only the buckets
+ * whose end + grace has passed (not every open window each batch), and a record of a tumbling
+ * window usually lands in the bucket the previous record used.
+ */
 function windowedAggregate<K, V, A>(
   b: BindContext,
   ctx: TaskContext,
@@ -121,12 +129,22 @@ function windowedAggregate<K, V, A>(
   const def = b.window as HoppingWindowDef; // sessions go to sessionAggregate
   const emitMode = opts.emit ?? 'update';
   const topic = changelogTopic(b.appId, b.name);
-  const windows = new Map<string, WindowEntry<K, A>>();
-  const dirty = new Set<string>();
+  const buckets = new Map<number, Map<string, WindowEntry<K, A>>>();
+  let lastStart = NaN;
+  let lastBucket: Map<string, WindowEntry<K, A>> | undefined;
+  const bucketOf = (start: number) => {
+    if (start === lastStart && lastBucket) return lastBucket;
+    let bucket = buckets.get(start);
+    if (!bucket) buckets.set(start, (bucket = new Map()));
+    lastStart = start;
+    lastBucket = bucket;
+    return bucket;
+  };
+  const dirty: Array<WindowEntry<K, A>> = [];
   let streamTime = -1;
   let streamTimeDirty = false;
   const late = lateRecordHandler(ctx, b.name, opts.lateRecordsTopic);
-  registerStore(ctx, b.name, () => [...windows.values()].map((e) => [{ key: e.key, window: { start: e.start, end: e.start + def.size } }, e.value]));
+  registerStore(ctx, b.name, () => [...buckets.values()].flatMap((bucket) => [...bucket.values()].map((e) => [{ key: e.key, window: { start: e.start, end: e.start + def.size } }, e.value] as [unknown, unknown])));
   const restore = readChangelog(ctx, topic).then((entries) => {
     for (const [k, v] of entries) {
       if (v === null) continue;
@@ -136,10 +154,12 @@ function windowedAggregate<K, V, A>(
       }
       const [keyJson, start] = JSON.parse(k) as [string, number];
       const { v: value, t } = JSON.parse(v.toString('utf8')) as { v: A; t: number };
-      windows.set(windowId(keyJson, start), { key: JSON.parse(keyJson) as K, keyJson, start, value, maxTs: t, logged: true });
+      bucketOf(start).set(keyJson, { key: JSON.parse(keyJson) as K, keyJson, start, value, maxTs: t, logged: true, dirty: false, closed: false });
     }
   });
   const result = (e: WindowEntry<K, A>, origin: Rec<K, V> | null) => windowedResult(ctx, e.key, { start: e.start, end: e.start + def.size }, e.value, e.maxTs, origin);
+  const tumbling = def.advance === def.size;
+  const one = [0];
   const op = recordOperator<Rec<K, V>, Rec<Windowed<K>, A>>(ctx, {
     next(r, emit) {
       const ts = r.timestamp;
@@ -149,41 +169,54 @@ function windowedAggregate<K, V, A>(
       }
       const keyJson = JSON.stringify(r.key);
       let updated = false;
-      const starts = def.advance === def.size ? [ts - (((ts % def.size) + def.size) % def.size)] : windowStarts(def, ts);
+      let starts: number[];
+      if (tumbling) {
+        one[0] = ts - (((ts % def.size) + def.size) % def.size);
+        starts = one;
+      } else starts = windowStarts(def, ts);
       for (const start of starts) {
         if (start < 0 || start + def.size + def.grace <= streamTime) continue;
-        const id = windowId(keyJson, start);
-        let e = windows.get(id);
+        const bucket = bucketOf(start);
+        let e = bucket.get(keyJson);
         if (!e) {
-          e = { key: r.key, keyJson, start, value: init(), maxTs: ts, logged: false };
-          windows.set(id, e);
+          e = { key: r.key, keyJson, start, value: init(), maxTs: ts, logged: false, dirty: false, closed: false };
+          bucket.set(keyJson, e);
         }
         e.value = adder(e.value, r.value, r);
         if (ts > e.maxTs) e.maxTs = ts;
-        dirty.add(id);
+        if (!e.dirty) {
+          e.dirty = true;
+          dirty.push(e);
+        }
         updated = true;
         if (emitMode === 'update') emit(result(e, r));
       }
       if (!updated) late(keyJson, r);
     },
     complete(emit) {
-      // Windows that can no longer change: emitted once (final mode) and dropped from the store.
-      const closed: Array<[string, WindowEntry<K, A>]> = [];
-      for (const entry of windows) if (entry[1].start + def.size + def.grace <= streamTime) closed.push(entry);
-      closed.sort((x, y) => x[1].start - y[1].start || (x[1].keyJson < y[1].keyJson ? -1 : x[1].keyJson > y[1].keyJson ? 1 : 0));
+      // Windows that can no longer change: emitted once (final mode, ordered by start then key) and dropped.
+      const closing: number[] = [];
+      for (const start of buckets.keys()) if (start + def.size + def.grace <= streamTime) closing.push(start);
+      closing.sort((x, y) => x - y);
       const changes: Array<[string, string | null]> = [];
-      for (const [id, e] of closed) {
-        if (emitMode === 'final') emit(result(e, null));
-        windows.delete(id);
-        dirty.delete(id);
-        if (e.logged) changes.push([changelogKey(e), null]);
+      for (const start of closing) {
+        const entries = [...buckets.get(start)!.values()];
+        buckets.delete(start);
+        if (start === lastStart) lastBucket = undefined;
+        entries.sort(byKeyJson);
+        for (const e of entries) {
+          if (emitMode === 'final') emit(result(e, null));
+          e.closed = true;
+          if (e.logged) changes.push([changelogKey(e), null]);
+        }
       }
-      for (const id of dirty) {
-        const e = windows.get(id)!;
+      for (const e of dirty) {
+        e.dirty = false;
+        if (e.closed) continue;
         e.logged = true;
         changes.push([changelogKey(e), JSON.stringify({ v: e.value, t: e.maxTs })]);
       }
-      dirty.clear();
+      dirty.length = 0;
       if (streamTimeDirty) changes.push([STREAM_TIME_KEY, String(streamTime)]);
       streamTimeDirty = false;
       logChanges(ctx, topic, changes);
