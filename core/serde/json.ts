@@ -6,6 +6,7 @@ import type { Serde } from './types.js';
 export function json<T = unknown>(schema?: z.ZodType<T, z.ZodTypeDef, unknown>): Serde<T> {
   return {
     serialize: (v) => (v === null || v === undefined ? null : Buffer.from(JSON.stringify(v))),
+    serializeText: (v) => (v === null || v === undefined ? null : JSON.stringify(v)),
     deserialize: (b) => {
       if (b === null) return null as T;
       let v: unknown;

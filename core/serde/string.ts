@@ -5,5 +5,6 @@ export function string(): Serde<string> {
   return {
     serialize: (v) => (v === null || v === undefined ? null : Buffer.from(v, 'utf8')),
     deserialize: (b) => (b === null ? (null as unknown as string) : b.toString('utf8')),
+    serializeText: (v) => (v === null || v === undefined ? null : v),
   };
 }
