@@ -83,14 +83,18 @@ function ensureScratch(size: number): void {
 }
 
 /** UTF-8 byte length of a string, with the ASCII case found by a cheap scan. */
+/** Strings longer than this are measured and copied natively: a JS loop wins only on short ones (keys). */
+const SHORT_STRING = 32;
+
 function strBytes(s: string): number {
   const n = s.length;
+  if (n > SHORT_STRING) return Buffer.byteLength(s, 'utf8');
   for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
   return n;
 }
 
 function writeStr(buf: Buffer, pos: number, s: string, byteLen: number): number {
-  if (byteLen === s.length) {
+  if (byteLen === s.length && byteLen <= SHORT_STRING) {
     for (let i = 0; i < byteLen; i++) buf[pos + i] = s.charCodeAt(i);
   } else {
     buf.write(s, pos, byteLen, 'utf8');

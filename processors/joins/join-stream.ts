@@ -45,6 +45,16 @@ interface Buffered<V> {
   alone?: boolean;
   logged: boolean;
   origin: Rec<unknown, unknown>;
+  isLeft: boolean;
+}
+
+/** Width of the time buckets that expiry walks (ms): expiring a bucket is one step, not a sweep of every buffered record. */
+const BUCKET_MS = 250;
+interface TimeBucket {
+  start: number;
+  entries: Array<Buffered<unknown>>;
+  /** Every entry's window closed and was handled (left/outer emission): not scanned again. */
+  aloneDone: boolean;
 }
 
 /** What the pipeline builder needs to route the right side's records to the join. */
@@ -73,12 +83,24 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
       let emit: ((out: Rec<K, R>) => void) | null = null;
       let seq = 0;
       const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time)', { store: b.name });
+      // Buffered records of both sides by time bucket, for expiry in time order.
+      const buckets = new Map<number, TimeBucket>();
+      const bucketFor = (e: Buffered<unknown>) => {
+        const start = e.ts - (e.ts % BUCKET_MS);
+        let bucket = buckets.get(start);
+        if (!bucket) buckets.set(start, (bucket = { start, entries: [], aloneDone: type === 'inner' }));
+        bucket.entries.push(e);
+      };
+      const buffer = <X>(side: Map<string, Array<Buffered<X>>>, e: Buffered<X>) => {
+        const list = side.get(e.keyJson);
+        if (list) list.push(e);
+        else side.set(e.keyJson, [e]);
+        bucketFor(e as Buffered<unknown>);
+      };
       const add = <X>(side: Map<string, Array<Buffered<X>>>, sideName: 'L' | 'R', keyJson: string, ts: number, value: X, origin: Rec<unknown, unknown>, matched: boolean) => {
         // Unique within the task: side, input position and a sequence number (cheap to build).
-        const e: Buffered<X> = { id: `${sideName}|${origin.topic}|${origin.offset}|${seq++}`, keyJson, ts, value, matched, logged: false, origin };
-        const list = side.get(keyJson) ?? [];
-        list.push(e);
-        side.set(keyJson, list);
+        const e: Buffered<X> = { id: `${sideName}|${origin.topic}|${origin.offset}|${seq++}`, keyJson, ts, value, matched, logged: false, origin, isLeft: sideName === 'L' };
+        buffer(side, e);
         dirty.add(e as Buffered<unknown>);
       };
       const out = (keyJson: string, key: unknown, l: V | null, r: W | null, ts: number, origin: Rec<unknown, unknown>): Rec<K, R> => ({
@@ -122,9 +144,8 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
             const side = k.startsWith('L|') ? 'L' : 'R';
             const { k: keyJson, t: ts, v: value, m: matched, a: alone } = JSON.parse(v.toString('utf8')) as { k: string; t: number; v: unknown; m: boolean; a: boolean };
             const origin: Rec<unknown, unknown> = { key: JSON.parse(keyJson), value, timestamp: ts, headers: {}, topic: '', partition: ctx.partition, offset: -1 };
-            const e = { id: k, keyJson, ts, value, matched, alone, logged: true, origin };
-            const map = (side === 'L' ? left : right) as Map<string, Array<Buffered<unknown>>>;
-            map.set(keyJson, [...(map.get(keyJson) ?? []), e]);
+            const e: Buffered<unknown> = { id: k, keyJson, ts, value, matched, alone, logged: true, origin, isLeft: side === 'L' };
+            buffer((side === 'L' ? left : right) as Map<string, Array<Buffered<unknown>>>, e);
             if (ts > streamTime) streamTime = ts;
             const n = Number(k.split('|').pop());
             if (n >= seq) seq = n + 1;
@@ -137,27 +158,37 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
         },
         complete(e) {
           // Once its window closed (stream time > t + d + grace) an unmatched record is emitted
-          // alone (left/outer). It stays buffered while a non-late partner can still reach it
-          // (until stream time > t + 2d + grace), so a partner inside the window still joins.
-          const expire = <X>(sideMap: Map<string, Array<Buffered<X>>>, isLeft: boolean) => {
-            for (const [keyJson, list] of sideMap) {
-              const keep = list.filter((b) => {
-                if (!b.matched && !b.alone && streamTime > b.ts + d + grace && (type === 'outer' || (type === 'left' && isLeft))) {
+          // alone (left/outer), in time order. It stays buffered while a non-late partner can
+          // still reach it (until stream time > t + 2d + grace; expiry goes by whole time buckets,
+          // so a record may stay up to BUCKET_MS longer, which cannot create a match: a partner
+          // within d of it would be late), so a partner inside the window still joins.
+          const starts = [...buckets.keys()].sort((x, y) => x - y);
+          for (const start of starts) {
+            const bucket = buckets.get(start)!;
+            if (!bucket.aloneDone) {
+              if (start + d + grace >= streamTime) break; // no window in this bucket (or later ones) has closed
+              for (const b of bucket.entries) {
+                if (b.matched || b.alone || streamTime <= b.ts + d + grace) continue;
+                if (type === 'outer' || b.isLeft) {
                   b.alone = true;
-                  dirty.add(b as Buffered<unknown>);
-                  e(out(keyJson, b.origin.key, isLeft ? (b.value as unknown as V) : null, isLeft ? null : (b.value as unknown as W), b.ts, b.origin));
+                  dirty.add(b);
+                  e(out(b.keyJson, b.origin.key, b.isLeft ? (b.value as V) : null, b.isLeft ? null : (b.value as W), b.ts, b.origin));
                 }
-                if (streamTime <= b.ts + 2 * d + grace) return true;
-                dirty.delete(b as Buffered<unknown>);
-                if (b.logged) removed.push(b.id);
-                return false;
-              });
-              if (keep.length) sideMap.set(keyJson, keep);
-              else sideMap.delete(keyJson);
+              }
+              bucket.aloneDone = start + BUCKET_MS - 1 + d + grace < streamTime;
             }
-          };
-          expire(left, true);
-          expire(right, false);
+            // Expired: no non-late partner can reach any record of the bucket any more.
+            if (start + BUCKET_MS - 1 + 2 * d + grace >= streamTime) continue;
+            buckets.delete(start);
+            for (const b of bucket.entries) {
+              const sideMap = (b.isLeft ? left : right) as Map<string, Array<Buffered<unknown>>>;
+              const list = sideMap.get(b.keyJson)!;
+              if (list.length === 1) sideMap.delete(b.keyJson);
+              else list.splice(list.indexOf(b), 1);
+              dirty.delete(b);
+              if (b.logged) removed.push(b.id);
+            }
+          }
           const changes: Array<[string, string | null]> = removed.splice(0).map((id) => [id, null]);
           for (const b of dirty) {
             b.logged = true;
