@@ -49,6 +49,13 @@ export function toChange(record: SinkRecord, unwrap: 'none' | 'debezium', primar
   return { kind: 'upsert', key: keyOf(record, row, primaryKey), row };
 }
 
+/** A key's identity whatever the order of its fields; one-column keys (the common case) skip the sort. */
+function keyId(key: Record<string, unknown>): string {
+  const cols = Object.keys(key);
+  if (cols.length === 1) return `${cols[0]}\u0000${JSON.stringify(key[cols[0]!])}`;
+  return JSON.stringify(cols.sort().map((c) => [c, key[c]]));
+}
+
 /** The changes of a batch in order, keeping only each key's last change after the last truncate. */
 export function collapse(changes: Change[]): { truncate: boolean; last: Change[] } {
   let start = 0;
@@ -57,7 +64,7 @@ export function collapse(changes: Change[]): { truncate: boolean; last: Change[]
   const byKey = new Map<string, Change>();
   for (const c of changes.slice(start)) {
     if (c.kind === 'truncate') continue;
-    const k = JSON.stringify(Object.entries(c.key).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const k = keyId(c.key);
     byKey.delete(k);
     byKey.set(k, c);
   }

@@ -134,21 +134,28 @@ export class PostgresSink implements Sink {
 
     // Rows: the key columns plus the value's fields; a field with no column is dead-lettered or dropped.
     const rows: Array<Record<string, unknown>> = [];
+    const colSet = new Set<string>();
     for (const u of upserts) {
-      const row: Record<string, unknown> = { ...u.row, ...u.key };
-      const unknown = Object.keys(row).filter((c) => !info.columns.has(c));
-      if (unknown.length) {
-        if (this.cfg.unknownFields === 'error') {
-          const rec = records[changes.indexOf(u)]!; // changes and records are parallel
-          await this.ctx.deadLetter(rec, new PostgresRecordError(`${qualified(table)} has no column ${unknown.map((c) => `"${c}"`).join(', ')}`), 1);
-          continue;
+      // The value's fields, then the key's (the key wins); a field with no column is collected.
+      const row: Record<string, unknown> = {};
+      let unknown: string[] | null = null;
+      for (const part of [u.row, u.key]) {
+        for (const c in part) {
+          if (info.columns.has(c)) {
+            row[c] = part[c];
+          } else if (!unknown?.includes(c)) (unknown ??= []).push(c);
         }
-        for (const c of unknown) delete row[c];
       }
+      if (unknown && this.cfg.unknownFields === 'error') {
+        const rec = records[changes.indexOf(u)]!; // changes and records are parallel
+        await this.ctx.deadLetter(rec, new PostgresRecordError(`${qualified(table)} has no column ${unknown.map((c) => `"${c}"`).join(', ')}`), 1);
+        continue;
+      }
+      for (const c in row) colSet.add(c);
       rows.push(row);
     }
     if (rows.length === 0) return;
-    const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    const cols = [...colSet];
     const perStatement = Math.max(1, Math.min(this.cfg.maxRowsPerStatement, Math.floor(MAX_PARAMS / cols.length)));
     const nonKey = cols.filter((c) => !pk.includes(c));
     const onConflict =
