@@ -60,6 +60,8 @@ export class PostgresCdcSource implements Source {
   private readonly relations = new Map<number, Relation>();
   /** Primary-key columns per "schema.table": the record key (REPLICA IDENTITY FULL flags every column). */
   private readonly primaryKeys = new Map<string, string[]>();
+  /** Key columns per relation message (a new Relation message, e.g. after ALTER TABLE, gets its own entry). */
+  private readonly keyColumns = new WeakMap<Relation, string[]>();
   private queue: SourceRecord[] = [];
   private txn: { xid: number; commitTime: bigint; changes: Change[] } | null = null;
   private snapshotTables: SnapshotTable[] | null = null;
@@ -307,8 +309,12 @@ export class PostgresCdcSource implements Source {
 
   /** The record key: JSON of the primary-key columns (or the replica identity's). */
   private keyOf(rel: Relation, row: Record<string, unknown> | null): string | null {
-    const pk = this.primaryKeys.get(`${rel.schema}.${rel.table}`);
-    const keyCols = pk?.length ? pk : rel.columns.filter((c) => c.key).map((c) => c.name);
+    let keyCols = this.keyColumns.get(rel);
+    if (!keyCols) {
+      const pk = this.primaryKeys.get(`${rel.schema}.${rel.table}`);
+      keyCols = pk?.length ? pk : rel.columns.filter((c) => c.key).map((c) => c.name);
+      this.keyColumns.set(rel, keyCols);
+    }
     if (!row || keyCols.length === 0) return null;
     if (keyCols.length === 1) return `{${JSON.stringify(keyCols[0])}:${JSON.stringify(row[keyCols[0]!])}}`;
     return JSON.stringify(Object.fromEntries(keyCols.map((k) => [k, row[k]])));
