@@ -4,12 +4,13 @@
  * of an embedded log on disk (default flush policy). Postgres is a private cluster with
  * wal_level=logical (the test harness's). The inserter runs in a worker thread, one round trip per
  * transaction, and notes when each COMMIT returned; the main thread waits on the topic and notes
- * when each transaction's last row was appended. Figures: rows/s from the first COMMIT to the last
+ * when each transaction's last row was appended. Figures: rows/s from the first BEGIN to the last
  * append (live capture is bounded by the inserter, also reported), the commit → append lag p50/p99
  * over the 1 000 transactions, and catch-up: the same rows inserted while no worker runs, captured
  * from the slot's backlog (rows/s from the worker's start), the source's own capacity.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -21,6 +22,7 @@ import { silentLogger } from '../core/worker/logger.js';
 import { pgCluster } from '../test/support/pg-cluster.js';
 import { median, peakRssMb, percentile, report } from './lib.js';
 
+const require = createRequire(import.meta.url);
 const TXNS = 1000;
 const ROWS = 100;
 const N = TXNS * ROWS;
@@ -30,7 +32,7 @@ const url = cluster.connectionString();
 const sql = new pg.Client({ connectionString: url });
 await sql.connect();
 
-/** The inserter (plain JS in a worker thread): wall-clock time (ms) at which each COMMIT returned. */
+/** The inserter (plain JS in a worker thread): wall-clock times (ms) of its first BEGIN and of each COMMIT's return. */
 const inserterCode = `
 const { parentPort, workerData } = require('node:worker_threads');
 const pg = require(workerData.pgPath);
@@ -38,6 +40,7 @@ const pg = require(workerData.pgPath);
   const c = new pg.Client({ connectionString: workerData.url });
   await c.connect();
   const committed = [];
+  const started = performance.timeOrigin + performance.now();
   for (let t = 0; t < workerData.txns; t++) {
     let values = '';
     for (let i = 0; i < workerData.rows; i++) {
@@ -48,7 +51,7 @@ const pg = require(workerData.pgPath);
     committed.push(performance.timeOrigin + performance.now());
   }
   await c.end();
-  parentPort.postMessage(committed);
+  parentPort.postMessage({ started, committed });
 })();
 `;
 
@@ -67,21 +70,24 @@ async function once(catchUp = false): Promise<{ rowsPerSec: number; insertPerSec
   );
   // Catch-up: the slot exists and the rows are inserted while no worker runs; then it starts.
   const started = catchUp ? null : a.start();
-  if (catchUp) await sql.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput'); CREATE PUBLICATION ${slot} FOR TABLE c1_events`.replace('$1', `'${slot}'`));
+  if (catchUp) {
+    await sql.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [slot]);
+    await sql.query(`CREATE PUBLICATION ${slot} FOR TABLE c1_events`);
+  }
   await started;
   const topic = 'c1.public.c1_events';
 
   const base = run * N;
   run++;
   const inserter = new Worker(inserterCode, { eval: true, workerData: { url, txns: TXNS, rows: ROWS, base, pgPath: require.resolve('pg') } });
-  const committedAt = new Promise<number[]>((resolve, reject) => {
+  const inserted = new Promise<{ started: number; committed: number[] }>((resolve, reject) => {
     inserter.once('message', resolve);
     inserter.once('error', reject);
   });
 
   let startedAt = 0;
   if (catchUp) {
-    await committedAt;
+    await inserted;
     startedAt = performance.timeOrigin + performance.now();
     await a.start();
   }
@@ -101,20 +107,17 @@ async function once(catchUp = false): Promise<{ rowsPerSec: number; insertPerSec
       if (id % ROWS === ROWS - 1) appendedAt[Math.floor(id / ROWS)] = now;
     }
   }
-  const commits = await committedAt;
+  const { started: firstBegin, committed: commits } = await inserted;
   await inserter.terminate();
   await a.stop();
   await sql.query('SELECT pg_drop_replication_slot($1)', [slot]).catch(() => {});
   await sql.query(`DROP PUBLICATION IF EXISTS ${slot}`);
   fs.rmSync(dir, { recursive: true, force: true });
   const lags = commits.map((c, t) => appendedAt[t]! - c).sort((x, y) => x - y);
-  const firstCommit = commits[0]! - (commits[1]! - commits[0]!); // the first transaction's start, about
   if (catchUp) return { rowsPerSec: N / ((Math.max(...appendedAt) - startedAt) / 1000), insertPerSec: 0, lags: [] };
-  return { rowsPerSec: N / ((Math.max(...appendedAt) - firstCommit) / 1000), insertPerSec: N / ((commits.at(-1)! - firstCommit) / 1000), lags };
+  return { rowsPerSec: N / ((Math.max(...appendedAt) - firstBegin) / 1000), insertPerSec: N / ((commits.at(-1)! - firstBegin) / 1000), lags };
 }
 
-import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
 
 await once(); // warm-up
 const runs = [await once(), await once(), await once()];

@@ -43,6 +43,19 @@ type Offset = { lsn: string; snapshot: 'partial' | 'done' };
 /** A change held until its transaction commits, when its envelope is encoded with the commit's LSN and time. */
 type Change = { rel: Relation; key: string | null; op: 'c' | 'u' | 'd' | 't' | null; before: Record<string, unknown> | null; after: Record<string, unknown> | null };
 
+/** The record key: JSON of the key columns' values, e.g. {"id":1}; null without key columns. */
+function encodeKey(keyCols: readonly string[], row: Record<string, unknown> | null): string | null {
+  if (!row || keyCols.length === 0) return null;
+  const only = keyCols.length === 1 ? row[keyCols[0]!] : undefined;
+  if (only !== undefined) return `{${JSON.stringify(keyCols[0])}:${JSON.stringify(only)}}`;
+  return JSON.stringify(Object.fromEntries(keyCols.map((k) => [k, row[k]])));
+}
+
+/** Debezium's envelope as JSON text; `source` is the block already encoded (see sourceBlock). */
+function encodeEnvelope(op: string, before: unknown, after: unknown, source: string, tsMs: number): string {
+  return `{"before":${JSON.stringify(before)},"after":${JSON.stringify(after)},"op":"${op}","source":${source},"ts_ms":${tsMs}}`;
+}
+
 const PG_EPOCH_MS = 946_684_800_000;
 const usToMs = (us: bigint) => Number(us / 1000n) + PG_EPOCH_MS;
 
@@ -144,11 +157,10 @@ export class PostgresCdcSource implements Source {
           `SELECT a.attname AS name, a.atttypid AS oid FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
           [t],
         );
-        const key = await this.sql.query(`SELECT a.attname AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = $1::regclass AND i.indisprimary`, [t]);
         const cursor = `sluice_snapshot_${i}`;
         const select = cols.rows.map((c) => `"${c.name}"::text`).join(', ');
         await this.sql.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${select} FROM ${t}`);
-        this.snapshotTables.push({ schema, table, columns: cols.rows.map((c) => ({ name: c.name, oid: Number(c.oid) })), key: key.rows.map((r) => r.name), cursor });
+        this.snapshotTables.push({ schema, table, columns: cols.rows.map((c) => ({ name: c.name, oid: Number(c.oid) })), key: this.primaryKeys.get(t) ?? [], cursor });
       }
       ctx.logger.info('postgres-cdc: snapshot started', { slot: this.cfg.slot, tables: this.cfg.tables });
     } else {
@@ -240,11 +252,8 @@ export class PostgresCdcSource implements Source {
           let value: string | null = null;
           if (c.op !== null) {
             let source = sources.get(c.rel);
-            if (source === undefined) {
-              source = JSON.stringify({ connector: 'postgresql', db: this.db, schema: c.rel.schema, table: c.rel.table, txId: txn.xid, lsn, ts_ms: ts, snapshot: false });
-              sources.set(c.rel, source);
-            }
-            value = `{"before":${JSON.stringify(c.before)},"after":${JSON.stringify(c.after)},"op":"${c.op}","source":${source},"ts_ms":${now}}`;
+            if (source === undefined) sources.set(c.rel, (source = this.sourceBlock(c.rel.schema, c.rel.table, txn.xid, lsn, ts, false)));
+            value = encodeEnvelope(c.op, c.before, c.after, source, now);
           }
           this.queue.push({ topic: this.topicOf(c.rel.schema, c.rel.table), key: c.key, value, timestamp: ts, sourcePartition: this.cfg.slot, sourceOffset: offset });
         }
@@ -269,14 +278,9 @@ export class PostgresCdcSource implements Source {
     return out;
   }
 
-  private envelope(schema: string, table: string, op: string, before: unknown, after: unknown, snapshot: boolean): string {
-    return JSON.stringify({
-      before,
-      after,
-      op,
-      source: { connector: 'postgresql', db: this.db, schema, table, txId: null, lsn: null, ts_ms: Date.now(), snapshot },
-      ts_ms: Date.now(),
-    });
+  /** The envelope's `source` block, encoded once for all the changes of a table in a transaction (or a snapshot fetch). */
+  private sourceBlock(schema: string, table: string, txId: number | null, lsn: string | null, tsMs: number, snapshot: boolean): string {
+    return JSON.stringify({ connector: 'postgresql', db: this.db, schema, table, txId, lsn, ts_ms: tsMs, snapshot });
   }
 
   /** A decoded change as pending envelopes (op null: the tombstone after a delete). */
@@ -307,7 +311,7 @@ export class PostgresCdcSource implements Source {
     ];
   }
 
-  /** The record key: JSON of the primary-key columns (or the replica identity's). */
+  /** The record key of a streamed row: its primary-key columns (or the replica identity's). */
   private keyOf(rel: Relation, row: Record<string, unknown> | null): string | null {
     let keyCols = this.keyColumns.get(rel);
     if (!keyCols) {
@@ -315,9 +319,7 @@ export class PostgresCdcSource implements Source {
       keyCols = pk?.length ? pk : rel.columns.filter((c) => c.key).map((c) => c.name);
       this.keyColumns.set(rel, keyCols);
     }
-    if (!row || keyCols.length === 0) return null;
-    if (keyCols.length === 1) return `{${JSON.stringify(keyCols[0])}:${JSON.stringify(row[keyCols[0]!])}}`;
-    return JSON.stringify(Object.fromEntries(keyCols.map((k) => [k, row[k]])));
+    return encodeKey(keyCols, row);
   }
 
   private heartbeatTopic(): string {
@@ -350,11 +352,13 @@ export class PostgresCdcSource implements Source {
     const t = tables[0]!;
     const res = await this.sql.query({ text: `FETCH ${this.cfg.snapshotFetchRows} FROM ${t.cursor}`, rowMode: 'array' });
     const offset: Offset = { lsn: '0/0', snapshot: 'partial' };
+    const topic = this.topicOf(t.schema, t.table);
+    const now = Date.now();
+    const source = this.sourceBlock(t.schema, t.table, null, null, now, true);
     const records: SourceRecord[] = (res.rows as Array<Array<string | null>>).map((values) => {
       const after: Record<string, unknown> = {};
       t.columns.forEach((c, i) => (after[c.name] = columnValue(values[i] ?? null, c.oid)));
-      const key = t.key.length ? JSON.stringify(Object.fromEntries(t.key.map((k) => [k, after[k]]))) : null;
-      return { topic: this.topicOf(t.schema, t.table), key, value: this.envelope(t.schema, t.table, 'r', null, after, true), sourcePartition: this.cfg.slot, sourceOffset: offset };
+      return { topic, key: encodeKey(t.key, after), value: encodeEnvelope('r', null, after, source, now), sourcePartition: this.cfg.slot, sourceOffset: offset };
     });
     if (res.rows.length < this.cfg.snapshotFetchRows) {
       await this.sql.query(`CLOSE ${t.cursor}`);

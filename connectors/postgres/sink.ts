@@ -2,8 +2,9 @@
  * Postgres sink: keeps a table equal to a topic read as a table (latest value per key). Each batch
  * is one transaction: deletes (tombstones, Debezium op "d"), then
  * `INSERT … SELECT * FROM unnest($1::type[], …) ON CONFLICT (pk) DO UPDATE` (or `DO NOTHING` in
- * insert mode; multi-row VALUES when a column is an array), only the last change per key. Replaying a batch after a crash writes the same rows again, so the sink is idempotent under
- * the worker's at-least-once delivery. write() resolves after COMMIT: the rows are durable in
+ * insert mode; multi-row VALUES when a column is an array), only the last change per key.
+ * Replaying a batch after a crash writes the same rows again, so the sink is idempotent under the
+ * worker's at-least-once delivery. write() resolves after COMMIT: the rows are durable in
  * Postgres before the worker commits the batch's offsets.
  *
  * A record that cannot become a row (not JSON, no key, a field with no column) goes to the

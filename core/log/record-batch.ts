@@ -82,10 +82,10 @@ function ensureScratch(size: number): void {
   if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
 }
 
-/** UTF-8 byte length of a string, with the ASCII case found by a cheap scan. */
 /** Strings longer than this are measured and copied natively: a JS loop wins only on short ones (keys). */
 const SHORT_STRING = 32;
 
+/** UTF-8 byte length of a string, with the ASCII case of short strings found by a cheap scan. */
 function strBytes(s: string): number {
   const n = s.length;
   if (n > SHORT_STRING) return Buffer.byteLength(s, 'utf8');

@@ -8,3 +8,8 @@ export interface Serde<T> {
    */
   serializeText?(value: T): string | null;
 }
+
+/** What a producer should be given for a value: text from serdes that have it (no intermediate Buffer), else bytes. */
+export function producerValue<T>(serde: Serde<T>): (value: T) => Buffer | string | null {
+  return serde.serializeText ? serde.serializeText.bind(serde) : serde.serialize.bind(serde);
+}

@@ -17,6 +17,7 @@ import type { InputRecord, PipelineDefinition, Sink, SinkRecord, Source } from '
 import { deadLetterRecord, dlqTopic, sendToDeadLetter } from './dead-letter.js';
 import { AppConfigError, CopartitioningError, PipelineFailedError } from './errors.js';
 import { errorPolicySchema, withRetries, type ErrorPolicy } from './error-policy.js';
+import { groupOptionsSchema } from './group-options.js';
 import { createLogger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
 import { PipelineRunner } from './pipeline-runner.js';
@@ -47,13 +48,7 @@ export const appOptionsSchema = z.object({
   /** A task with several inputs waits this long for an input that may have more data before processing without it. */
   maxTaskIdleMs: z.number().int().min(0).default(500),
   /** Consumer-group membership of the app's workers (Kafka's session, heartbeat and rebalance timeouts). */
-  group: z
-    .object({
-      sessionTimeoutMs: z.number().int().min(1000).default(30_000).describe('a worker silent this long is dropped and its tasks move to the others'),
-      heartbeatIntervalMs: z.number().int().min(100).default(3_000).describe('how often a worker tells the group it is alive'),
-      rebalanceTimeoutMs: z.number().int().min(1000).default(60_000).describe('how long a rebalance waits for every worker to rejoin'),
-    })
-    .default({}),
+  group: groupOptionsSchema.default({}),
   metricsPort: z.number().int().min(0).max(65535).optional(),
   metricsHost: z.string().default('127.0.0.1'),
   logger: z.custom<Logger>().optional(),

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { transformSchema } from '../../connectors/transforms/index.js';
 import { errorPolicySchema } from './error-policy.js';
+import { groupOptionsSchema } from './group-options.js';
 
 const flushSchema = z.union([z.enum(['always', 'never']), z.object({ intervalMs: z.number().int().min(1) })]);
 
@@ -17,15 +18,7 @@ export const connectFileSchema = z
     errors: errorPolicySchema.partial().optional(),
     batch: z.object({ maxRecords: z.number().int().min(1).optional(), maxWaitMs: z.number().int().min(0).optional() }).optional(),
     partitions: z.number().int().min(1).default(1).describe('partitions of topics the app creates'),
-    group: z
-      .object({
-        sessionTimeoutMs: z.number().int().min(1000).optional(),
-        heartbeatIntervalMs: z.number().int().min(100).optional(),
-        rebalanceTimeoutMs: z.number().int().min(1000).optional(),
-      })
-      .strict()
-      .optional()
-      .describe("the workers' consumer-group timeouts (see the App's group option)"),
+    group: groupOptionsSchema.optional().describe("the workers' consumer-group timeouts (as the App's group option)"),
     metricsPort: z.number().int().min(0).max(65535).optional(),
     sources: z
       .array(

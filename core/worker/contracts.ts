@@ -34,8 +34,7 @@ export interface TaskContext {
   readonly metrics: Metrics;
   /**
    * Produces records; the worker awaits their durable acknowledgement before it commits the batch
-   * that caused them. Without an explicit partition the default partitioner picks one. The records are
-   * taken out of the array before send returns, so a caller may reuse the array.
+   * that caused them. Without an explicit partition the default partitioner picks one.
    */
   send(topic: string, records: ProducerRecord[]): void;
   /** Any other effect that must be durable before the batch's offsets are committed. */

@@ -105,10 +105,8 @@ interface WindowEntry<K, A> {
   maxTs: number;
   /** Whether the changelog holds this window: one created and closed within a batch never reaches it. */
   logged: boolean;
-  /** Changed in this batch (listed in `dirty`). */
+  /** Changed in this batch and still open (listed in `dirty`; cleared when the window closes). */
   dirty: boolean;
-  /** Emitted and dropped: a dirty entry that closed in the same batch is not logged. */
-  closed: boolean;
 }
 
 const changelogKey = (e: { keyJson: string; start: number }) => JSON.stringify([e.keyJson, e.start]);
@@ -154,7 +152,7 @@ function windowedAggregate<K, V, A>(
       }
       const [keyJson, start] = JSON.parse(k) as [string, number];
       const { v: value, t } = JSON.parse(v.toString('utf8')) as { v: A; t: number };
-      bucketOf(start).set(keyJson, { key: JSON.parse(keyJson) as K, keyJson, start, value, maxTs: t, logged: true, dirty: false, closed: false });
+      bucketOf(start).set(keyJson, { key: JSON.parse(keyJson) as K, keyJson, start, value, maxTs: t, logged: true, dirty: false });
     }
   });
   const result = (e: WindowEntry<K, A>, origin: Rec<K, V> | null) => windowedResult(ctx, e.key, { start: e.start, end: e.start + def.size }, e.value, e.maxTs, origin);
@@ -179,7 +177,7 @@ function windowedAggregate<K, V, A>(
         const bucket = bucketOf(start);
         let e = bucket.get(keyJson);
         if (!e) {
-          e = { key: r.key, keyJson, start, value: init(), maxTs: ts, logged: false, dirty: false, closed: false };
+          e = { key: r.key, keyJson, start, value: init(), maxTs: ts, logged: false, dirty: false };
           bucket.set(keyJson, e);
         }
         e.value = adder(e.value, r.value, r);
@@ -206,13 +204,13 @@ function windowedAggregate<K, V, A>(
         entries.sort(byKeyJson);
         for (const e of entries) {
           if (emitMode === 'final') emit(result(e, null));
-          e.closed = true;
+          e.dirty = false; // dropped: not logged below
           if (e.logged) changes.push([changelogKey(e), null]);
         }
       }
       for (const e of dirty) {
+        if (!e.dirty) continue;
         e.dirty = false;
-        if (e.closed) continue;
         e.logged = true;
         changes.push([changelogKey(e), JSON.stringify({ v: e.value, t: e.maxTs })]);
       }

@@ -11,7 +11,7 @@ import type { LogEngine } from '../../core/log/types.js';
 import { app, type App } from '../../core/worker/app.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { readTopic, testLog } from '../support/log.js';
-import { PASSWORD_USER, pgCluster } from '../support/pg-cluster.js';
+import { PASSWORD, PASSWORD_USER, pgCluster } from '../support/pg-cluster.js';
 import { tempDir } from '../support/tmp.js';
 
 const cluster = await pgCluster();
@@ -219,12 +219,10 @@ describe('postgres-cdc source', () => {
     const url = cluster.connectionString().replace('postgres@', 'norepl@');
     expect(await start({ connectionString: url, tables: ['public.flow2'], slot: 'bad2' })).toMatch(/connectionString: user "norepl" lacks the REPLICATION attribute/);
     expect(await start({ connectionString: cluster.connectionString('nodb'), tables: ['public.flow2'], slot: 'bad3' })).toMatch(/connectionString: .*database does not exist/);
-    await sql.query(`CREATE ROLE ${PASSWORD_USER} LOGIN REPLICATION PASSWORD 'right'`);
-    const withPassword = (p: string) => cluster.connectionString().replace('postgres@', `${PASSWORD_USER}:${p}@`);
-    expect(await start({ connectionString: withPassword('wrong'), tables: ['public.flow2'], slot: 'bad4' })).toMatch(/^connectionString: cannot connect to Postgres: password authentication failed/);
-    expect(await start({ connectionString: withPassword('right'), tables: ['public.flow2'], slot: 'bad4', publication: 'bad4_pub' })).toMatch(/^publication: cannot run "CREATE PUBLICATION bad4_pub FOR TABLE public.flow2": permission denied/);
+    expect(await start({ connectionString: cluster.connectionString('postgres', 'wrong'), tables: ['public.flow2'], slot: 'bad4' })).toMatch(/^connectionString: cannot connect to Postgres: password authentication failed/);
+    expect(await start({ connectionString: cluster.connectionString('postgres', PASSWORD), tables: ['public.flow2'], slot: 'bad4', publication: 'bad4_pub' })).toMatch(/^publication: cannot run "CREATE PUBLICATION bad4_pub FOR TABLE public.flow2": permission denied/);
     await sql.query('CREATE PUBLICATION bad4_pub FOR TABLE flow2');
     await sql.query(`GRANT SELECT ON flow2 TO ${PASSWORD_USER}`);
-    expect(await start({ connectionString: withPassword('right'), tables: ['public.flow2'], slot: 'bad4', publication: 'bad4_pub' })).toBe('started');
+    expect(await start({ connectionString: cluster.connectionString('postgres', PASSWORD), tables: ['public.flow2'], slot: 'bad4', publication: 'bad4_pub' })).toBe('started');
   });
 });

@@ -1,8 +1,9 @@
 /**
  * A private PostgreSQL cluster for tests that need logical replication (the machine's cluster runs
  * with wal_level=replica): initdb into a temporary directory, wal_level=logical, a free port on
- * 127.0.0.1, trust authentication except for PASSWORD_USER. initdb refuses to run as root, so as root the cluster belongs
- * to the `postgres` OS user. One cluster per test process, stopped and deleted when it exits.
+ * 127.0.0.1, trust authentication except for PASSWORD_USER. initdb refuses to run as root, so as
+ * root the cluster belongs to the `postgres` OS user. One cluster per test process, stopped and
+ * deleted when it exits.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -10,10 +11,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 
 export interface PgCluster {
   port: number;
-  connectionString(db?: string): string;
+  /** As postgres (trusted), or with `password` as PASSWORD_USER (whose password is PASSWORD). */
+  connectionString(db?: string, password?: string): string;
   /**
    * Stops and starts the server (a crash test for clients). Asynchronous on purpose: a fast
    * shutdown waits for each logical walsender's client to confirm the end of WAL, and a client in
@@ -53,8 +56,9 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The one role that authenticates with a password (scram-sha-256); tests create it with the password they want. */
+/** The one role that must authenticate with a password (scram-sha-256): LOGIN REPLICATION, no other rights. */
 export const PASSWORD_USER = 'sluice_pw';
+export const PASSWORD = 'right';
 
 let shared: Promise<PgCluster> | null = null;
 
@@ -73,9 +77,9 @@ async function start(): Promise<PgCluster> {
   asOwner(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   // One role must give a password, so that tests can check what a wrong one does; pg_hba.conf is
   // first match, so its lines go before initdb's trust lines.
+  // (Rewriting the file in place keeps its owner.)
   const hba = path.join(data, 'pg_hba.conf');
-  const passwordLines = `host all ${PASSWORD_USER} 127.0.0.1/32 scram-sha-256\nhost replication ${PASSWORD_USER} 127.0.0.1/32 scram-sha-256\n`;
-  asOwner('sh', ['-c', `printf '%s' "$1" | cat - "$2" > "$2.new" && mv "$2.new" "$2"`, 'sh', passwordLines, hba]);
+  fs.writeFileSync(hba, `host all ${PASSWORD_USER} 127.0.0.1/32 scram-sha-256\nhost replication ${PASSWORD_USER} 127.0.0.1/32 scram-sha-256\n${fs.readFileSync(hba, 'utf8')}`);
   const port = await freePort();
   const opts = [
     `-p ${port}`,
@@ -94,7 +98,8 @@ async function start(): Promise<PgCluster> {
   let stopped = false;
   const cluster: PgCluster = {
     port,
-    connectionString: (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`,
+    connectionString: (db = 'postgres', password?: string) =>
+      password === undefined ? `postgres://postgres@127.0.0.1:${port}/${db}` : `postgres://${PASSWORD_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`,
     async restart() {
       await pgCtlAsync('stop', ['-m', 'fast']);
       await pgCtlAsync('start', ['-o', opts]);
@@ -111,5 +116,9 @@ async function start(): Promise<PgCluster> {
     },
   };
   process.once('exit', () => cluster.stop());
+  const admin = new pg.Client({ connectionString: cluster.connectionString() });
+  await admin.connect();
+  await admin.query(`CREATE ROLE ${PASSWORD_USER} LOGIN REPLICATION PASSWORD '${PASSWORD}'`);
+  await admin.end();
   return cluster;
 }
