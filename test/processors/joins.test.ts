@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { testLog } from '../support/log.js';
+import { changelogTopic } from '../../processors/stores/changelog.js';
 import { mulberry32 } from '../../bench/lib.js';
 import { app } from '../../core/worker/app.js';
 import { silentLogger } from '../../core/worker/logger.js';
@@ -135,7 +136,7 @@ describe('stream-stream joins against an oracle', () => {
       const d = new TestDriver((a) => {
         const joiner = (l: Ev | null, r: Ev | null) => ({ l: l?.id ?? null, r: r?.id ?? null });
         const right = { topic: 'right', key: string() };
-        const opts = { within: D, grace: GRACE };
+        const opts = { within: D, grace: GRACE, name: 'pairs' };
         const op = type === 'inner' ? join(right, joiner, opts) : type === 'left' ? leftJoin(right, joiner, opts) : outerJoin(right, joiner, opts);
         a.stream<string, Ev>('left', { key: string() }).pipe(op, to('joined', { key: string() }));
       });
@@ -145,6 +146,16 @@ describe('stream-stream joins against an oracle', () => {
         return `${r.key}:${v.l}+${v.r}@${r.timestamp}`;
       });
       expect(got.sort()).toEqual(oracle(all, type));
+      // Buffered records leave the store (and its changelog) once no non-late partner can reach
+      // them: stream time > t + 2·D + grace, give or take the width of an expiry step.
+      const live = new Map<string, { t: number }>();
+      for (const r of d.output(changelogTopic('test-app', 'pairs'))) {
+        if (r.value === null) live.delete(String(r.key));
+        else live.set(String(r.key), r.value as { t: number });
+      }
+      const streamTime = Math.max(...all.map((e) => e.ts));
+      expect(live.size).toBeGreaterThan(0);
+      for (const { t } of live.values()) expect(t + 2 * D + GRACE + 250).toBeGreaterThanOrEqual(streamTime);
       await d.close();
     });
   }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resolveEnvReferences } from '../../core/worker/config-env.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
 
 const bin = path.join(repoRoot, 'bin/sluice.js');
@@ -34,6 +35,13 @@ describe('sluice connect and sluice run', () => {
     expect(sluice(['connect', badTransform]).err).toMatch(/sources\[0\]\.transforms\[0\]/);
     const unsetEnv = write('bad6.yaml', 'app: x\nsources:\n  - connector: file\n    topic: t\n    config: { path: "${env:SLUICE_NO_SUCH_VAR}" }\n');
     expect(sluice(['connect', unsetEnv]).err).toMatch(/sources\[0\]\.config\.path: environment variable SLUICE_NO_SUCH_VAR is not set/);
+  });
+
+  it('reads ${env:NAME} and ${env:NAME:-default} from the environment, anywhere in the file', () => {
+    const env = { PG_HOST: 'db.internal', EMPTY: '' };
+    const raw = { app: 'x', sources: [{ config: { url: 'postgres://u@${env:PG_HOST}:${env:PG_PORT:-5432}/${env:DB:-shop}', tags: ['${env:EMPTY:-unused}'], n: 3 } }] };
+    expect(resolveEnvReferences(raw, env)).toEqual({ app: 'x', sources: [{ config: { url: 'postgres://u@db.internal:5432/shop', tags: [''], n: 3 } }] });
+    expect(() => resolveEnvReferences(raw, {})).toThrow(/^sources\[0\]\.config\.url: environment variable PG_HOST is not set/);
   });
 
   it('gives a clear error for a missing input directory', () => {
