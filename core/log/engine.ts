@@ -231,10 +231,10 @@ export class EmbeddedLog implements LogEngine {
     return { batches: p.read(offset, maxBytes), highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
   }
 
-  async readRecords(topic: string, partition: number, offset: number, maxBytes: number): Promise<{ records: LogRecord[]; highWatermark: number; logStartOffset: number }> {
+  async readRecords(topic: string, partition: number, offset: number, maxBytes: number, maxRecords?: number): Promise<{ records: LogRecord[]; highWatermark: number; logStartOffset: number }> {
     this.check();
     const p = this.partition(topic, partition);
-    return { records: p.readRecords(offset, maxBytes), highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
+    return { records: p.readRecords(offset, maxBytes, maxRecords), highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
   }
 
   async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<{ offset: number; timestamp: number }> {

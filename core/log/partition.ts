@@ -237,11 +237,19 @@ export class Partition {
     return out;
   }
 
-  readRecords(offset: number, maxBytes: number): LogRecord[] {
+  /**
+   * Records from `offset`: whole batches up to about maxBytes, decoded only as far as maxRecords
+   * (a consumer's record budget), so a poll never decodes records it would throw away.
+   */
+  readRecords(offset: number, maxBytes: number, maxRecords = Infinity): LogRecord[] {
     const batches = this.read(offset, maxBytes);
     const out: LogRecord[] = [];
     // CRCs were checked when the bytes were appended or recovered.
-    for (const b of batches) decodeRecordBatch(b, 0, { verifyCrc: false, fromOffset: offset }, out);
+    for (const b of batches) {
+      if (out.length >= maxRecords) break;
+      decodeRecordBatch(b, 0, { verifyCrc: false, fromOffset: offset }, out);
+    }
+    if (out.length > maxRecords) out.length = maxRecords;
     return out;
   }
 

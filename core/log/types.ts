@@ -124,8 +124,8 @@ export interface LogEngine {
   appendRaw(topic: string, partition: number, batches: Buffer): Promise<AppendResult>;
   /** Whole batches from the one containing `offset`, up to about maxBytes (at least one batch). Throws OffsetOutOfRangeError below the log start. */
   read(topic: string, partition: number, offset: number, maxBytes: number): Promise<ReadResult>;
-  /** Like read, decoded; records below `offset` are skipped. */
-  readRecords(topic: string, partition: number, offset: number, maxBytes: number): Promise<{ records: LogRecord[]; highWatermark: number; logStartOffset: number }>;
+  /** Like read, decoded; records below `offset` are skipped, and at most maxRecords are decoded (default: all read). */
+  readRecords(topic: string, partition: number, offset: number, maxBytes: number, maxRecords?: number): Promise<{ records: LogRecord[]; highWatermark: number; logStartOffset: number }>;
   /** earliest = log start, latest = high watermark, timestamp = first offset whose timestamp >= t (or -1 when none). */
   listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<{ offset: number; timestamp: number }>;
   /** Resolves true as soon as the partition's high watermark is > offset, false after timeoutMs or on abort. No polling. */

@@ -3,15 +3,36 @@ import type { z } from 'zod';
 import { SerdeError } from './serde-error.js';
 import type { Serde } from './types.js';
 
+/**
+ * An object that already knows its JSON text offers it under this symbol, and the json serde
+ * writes that text instead of stringifying the object again. Windowed keys do: they are built
+ * around a key the aggregation has encoded anyway, and results are written by the hundred
+ * thousand. The text must equal `JSON.stringify` of the object.
+ */
+export const JSON_TEXT = Symbol.for('sluice.jsonText');
+
+export interface KnowsJsonText {
+  [JSON_TEXT](): string;
+}
+
+/** JSON.stringify, or the object's own text when it knows it. */
+export function toJsonText(v: unknown): string {
+  if (typeof v === 'object' && v !== null) {
+    const own = (v as Partial<KnowsJsonText>)[JSON_TEXT];
+    if (own !== undefined) return own.call(v);
+  }
+  return JSON.stringify(v);
+}
+
 export function json<T = unknown>(schema?: z.ZodType<T, z.ZodTypeDef, unknown>): Serde<T> {
   return {
-    serialize: (v) => (v === null || v === undefined ? null : Buffer.from(JSON.stringify(v))),
-    serializeText: (v) => (v === null || v === undefined ? null : JSON.stringify(v)),
+    serialize: (v) => (v === null || v === undefined ? null : Buffer.from(toJsonText(v))),
+    serializeText: (v) => (v === null || v === undefined ? null : toJsonText(v)),
     deserialize: (b) => {
       if (b === null) return null as T;
       let v: unknown;
       try {
-        v = JSON.parse(b.toString('utf8'));
+        v = JSON.parse(b.toString()); // no argument: Buffer's fast path straight to its UTF-8 decoder
       } catch (err) {
         throw new SerdeError(`not JSON: ${(err as Error).message}`, undefined, { cause: err });
       }

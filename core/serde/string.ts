@@ -4,7 +4,7 @@ import type { Serde } from './types.js';
 export function string(): Serde<string> {
   return {
     serialize: (v) => (v === null || v === undefined ? null : Buffer.from(v, 'utf8')),
-    deserialize: (b) => (b === null ? (null as unknown as string) : b.toString('utf8')),
+    deserialize: (b) => (b === null ? (null as unknown as string) : b.toString()),
     serializeText: (v) => (v === null || v === undefined ? null : v),
   };
 }

@@ -9,7 +9,10 @@
  *   stream time > t + d + grace; a partner arriving before that still joins; records stay
  *   buffered until stream time > t + 2d + grace, after which no non-late partner can reach them;
  * - both sides' buffers are logged to the changelog `<app>-<store>-changelog` at the end of each
- *   batch and rebuilt from it when the task starts.
+ *   batch and rebuilt from it when the task starts. A buffered record is logged under a slot
+ *   number that is reused once the record expires, so expiry writes no tombstone (a join logs
+ *   each record once, not twice) and the compacted changelog holds at most as many keys as the
+ *   buffers ever held at once; a restore drops the entries that had expired.
  * The right stream's topic becomes an input of the pipeline (co-partitioned, merged by timestamp).
  */
 import { Observable, type OperatorFunction } from 'rxjs';
@@ -36,14 +39,14 @@ export interface OtherStream<K, W> {
 type JoinType = 'inner' | 'left' | 'outer';
 
 interface Buffered<V> {
-  id: string;
+  /** Its changelog key; reused by a later record once this one expired. */
+  slot: number;
   keyJson: string;
   ts: number;
   value: V;
   matched: boolean;
   /** Emitted with a null partner (left/outer) once its window closed. */
   alone?: boolean;
-  logged: boolean;
   origin: Rec<unknown, unknown>;
   isLeft: boolean;
 }
@@ -78,17 +81,22 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
       const left = new Map<string, Array<Buffered<V>>>();
       const right = new Map<string, Array<Buffered<W>>>();
       const dirty = new Set<Buffered<unknown>>();
-      const removed: string[] = [];
+      // Changelog slots of expired records, handed to new ones (their put supersedes the old entry).
+      const freeSlots: number[] = [];
+      let nextSlot = 0;
       let streamTime = -1;
       let emit: ((out: Rec<K, R>) => void) | null = null;
-      let seq = 0;
+      // A record that no non-late partner can reach any more (its whole time bucket is past).
+      const expired = (ts: number) => ts - (ts % BUCKET_MS) + BUCKET_MS - 1 + 2 * d + grace < streamTime;
       const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time)', { store: b.name });
       // Buffered records of both sides by time bucket, for expiry in time order.
       const buckets = new Map<number, TimeBucket>();
+      let lastBucket: TimeBucket | undefined; // records in time order mostly land in the previous record's bucket
       const bucketFor = (e: Buffered<unknown>) => {
         const start = e.ts - (e.ts % BUCKET_MS);
-        let bucket = buckets.get(start);
+        let bucket = lastBucket !== undefined && lastBucket.start === start ? lastBucket : buckets.get(start);
         if (!bucket) buckets.set(start, (bucket = { start, entries: [], aloneDone: type === 'inner' }));
+        lastBucket = bucket;
         bucket.entries.push(e);
       };
       const buffer = <X>(side: Map<string, Array<Buffered<X>>>, e: Buffered<X>) => {
@@ -98,16 +106,19 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
         bucketFor(e as Buffered<unknown>);
       };
       const add = <X>(side: Map<string, Array<Buffered<X>>>, sideName: 'L' | 'R', keyJson: string, ts: number, value: X, origin: Rec<unknown, unknown>, matched: boolean) => {
-        // Unique within the task: side, input position and a sequence number (cheap to build).
-        const e: Buffered<X> = { id: `${sideName}|${origin.topic}|${origin.offset}|${seq++}`, keyJson, ts, value, matched, logged: false, origin, isLeft: sideName === 'L' };
+        const slot = freeSlots.length > 0 ? freeSlots.pop()! : nextSlot++;
+        const e: Buffered<X> = { slot, keyJson, ts, value, matched, origin, isLeft: sideName === 'L' };
         buffer(side, e);
         dirty.add(e as Buffered<unknown>);
       };
-      const out = (keyJson: string, key: unknown, l: V | null, r: W | null, ts: number, origin: Rec<unknown, unknown>): Rec<K, R> => ({
-        ...(origin as Rec<K, R>),
+      const out = (key: unknown, l: V | null, r: W | null, ts: number, origin: Rec<unknown, unknown>): Rec<K, R> => ({
         key: key as K,
         value: joiner(l, r),
         timestamp: ts,
+        headers: origin.headers,
+        topic: origin.topic,
+        partition: origin.partition,
+        offset: origin.offset,
       });
       const process = (sideName: 'L' | 'R', keyJson: string, key: unknown, ts: number, value: unknown, origin: Rec<unknown, unknown>) => {
         if (ts > streamTime) streamTime = ts;
@@ -115,18 +126,19 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
           late.inc();
           return;
         }
-        const others = (sideName === 'L' ? right : left).get(keyJson) ?? [];
+        const others = (sideName === 'L' ? right : left).get(keyJson);
         let matched = false;
-        for (const o of others) {
+        if (others !== undefined) for (const o of others) {
           if (Math.abs(o.ts - ts) > d) continue;
           matched = true;
           if (!o.matched) {
             o.matched = true;
-            dirty.add(o as Buffered<unknown>);
+            // Only left and outer joins read the flag (to emit unmatched records); an inner join need not log it.
+            if (type !== 'inner') dirty.add(o as Buffered<unknown>);
           }
           const l = (sideName === 'L' ? value : o.value) as V;
           const r = (sideName === 'L' ? o.value : value) as W;
-          emit?.(out(keyJson, key, l, r, Math.max(ts, o.ts), origin));
+          emit?.(out(key, l, r, Math.max(ts, o.ts), origin));
         }
         if (sideName === 'L') add(left, 'L', keyJson, ts, value as V, origin, matched);
         else add(right, 'R', keyJson, ts, value as W, origin, matched);
@@ -139,17 +151,23 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
           process('R', JSON.stringify(key), key, r.timestamp, value, origin);
         },
         async restore() {
+          const entries: Array<Buffered<unknown>> = [];
           for (const [k, v] of await readChangelog(ctx, topic)) {
             if (v === null) continue;
-            const side = k.startsWith('L|') ? 'L' : 'R';
-            const { k: keyJson, t: ts, v: value, m: matched, a: alone } = JSON.parse(v.toString('utf8')) as { k: string; t: number; v: unknown; m: boolean; a: boolean };
+            const { s: side, k: keyJson, t: ts, v: value, m: matched, a: alone } = JSON.parse(v.toString()) as { s: 'L' | 'R'; k: string; t: number; v: unknown; m: boolean; a: boolean };
             const origin: Rec<unknown, unknown> = { key: JSON.parse(keyJson), value, timestamp: ts, headers: {}, topic: '', partition: ctx.partition, offset: -1 };
-            const e: Buffered<unknown> = { id: k, keyJson, ts, value, matched, alone, logged: true, origin, isLeft: side === 'L' };
-            buffer((side === 'L' ? left : right) as Map<string, Array<Buffered<unknown>>>, e);
+            entries.push({ slot: Number(k), keyJson, ts, value, matched, alone, origin, isLeft: side === 'L' });
             if (ts > streamTime) streamTime = ts;
-            const n = Number(k.split('|').pop());
-            if (n >= seq) seq = n + 1;
           }
+          // The record that set stream time is still buffered, so the largest timestamp is stream time.
+          const taken = new Set<number>();
+          for (const e of entries) {
+            if (e.slot >= nextSlot) nextSlot = e.slot + 1;
+            if (expired(e.ts)) continue; // expired before the restart: its slot is free
+            taken.add(e.slot);
+            buffer((e.isLeft ? left : right) as Map<string, Array<Buffered<unknown>>>, e);
+          }
+          for (let slot = nextSlot - 1; slot >= 0; slot--) if (!taken.has(slot)) freeSlots.push(slot);
         },
       };
       const inner = recordOperator<Rec<K, V>, Rec<K, R>>(ctx, {
@@ -172,27 +190,27 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
                 if (type === 'outer' || b.isLeft) {
                   b.alone = true;
                   dirty.add(b);
-                  e(out(b.keyJson, b.origin.key, b.isLeft ? (b.value as V) : null, b.isLeft ? null : (b.value as W), b.ts, b.origin));
+                  e(out(b.origin.key, b.isLeft ? (b.value as V) : null, b.isLeft ? null : (b.value as W), b.ts, b.origin));
                 }
               }
               bucket.aloneDone = start + BUCKET_MS - 1 + d + grace < streamTime;
             }
             // Expired: no non-late partner can reach any record of the bucket any more.
-            if (start + BUCKET_MS - 1 + 2 * d + grace >= streamTime) continue;
+            if (!expired(start)) continue;
             buckets.delete(start);
+            if (bucket === lastBucket) lastBucket = undefined;
             for (const b of bucket.entries) {
               const sideMap = (b.isLeft ? left : right) as Map<string, Array<Buffered<unknown>>>;
               const list = sideMap.get(b.keyJson)!;
               if (list.length === 1) sideMap.delete(b.keyJson);
               else list.splice(list.indexOf(b), 1);
               dirty.delete(b);
-              if (b.logged) removed.push(b.id);
+              freeSlots.push(b.slot);
             }
           }
-          const changes: Array<[string, string | null]> = removed.splice(0).map((id) => [id, null]);
+          const changes: Array<[string, string | null]> = [];
           for (const b of dirty) {
-            b.logged = true;
-            changes.push([b.id, JSON.stringify({ k: b.keyJson, t: b.ts, v: b.value, m: b.matched, a: b.alone ?? false })]);
+            changes.push([String(b.slot), JSON.stringify({ s: b.isLeft ? 'L' : 'R', k: b.keyJson, t: b.ts, v: b.value, m: b.matched, a: b.alone ?? false })]);
           }
           dirty.clear();
           logChanges(ctx, topic, changes);

@@ -155,7 +155,7 @@ function windowedAggregate<K, V, A>(
       bucketOf(start).set(keyJson, { key: JSON.parse(keyJson) as K, keyJson, start, value, maxTs: t, logged: true, dirty: false });
     }
   });
-  const result = (e: WindowEntry<K, A>, origin: Rec<K, V> | null) => windowedResult(ctx, e.key, { start: e.start, end: e.start + def.size }, e.value, e.maxTs, origin);
+  const result = (e: WindowEntry<K, A>, origin: Rec<K, V> | null) => windowedResult(ctx, e.key, { start: e.start, end: e.start + def.size }, e.value, e.maxTs, origin, e.keyJson);
   const tumbling = def.advance === def.size;
   const one = [0];
   const op = recordOperator<Rec<K, V>, Rec<Windowed<K>, A>>(ctx, {

@@ -64,7 +64,7 @@ export function sessionAggregate<K, V, A>(
       byKey.set(keyJson, list);
     }
   });
-  const out = (s: Session<K, A>, value: A | null, origin: Rec<K, V> | null) => windowedResult<K, A | null>(ctx, s.key, { start: s.start, end: s.end }, value, s.end, origin);
+  const out = (s: Session<K, A>, value: A | null, origin: Rec<K, V> | null) => windowedResult<K, A | null>(ctx, s.key, { start: s.start, end: s.end }, value, s.end, origin, s.keyJson);
   const op = recordOperator<Rec<K, V>, Rec<Windowed<K>, A | null>>(ctx, {
     next(r, emit) {
       const t = r.timestamp;

@@ -96,7 +96,7 @@ export function slidingAggregate<K, V, A>(
   });
 
   const result = (keyJson: string, w: Win<A>, origin: Rec<K, V> | null): Rec<Windowed<K>, A> =>
-    windowedResult(ctx, keys.get(keyJson) as K, { start: w.start, end: w.end }, w.value, w.maxTs, origin);
+    windowedResult(ctx, keys.get(keyJson) as K, { start: w.start, end: w.end }, w.value, w.maxTs, origin, keyJson);
 
   const op = recordOperator<Rec<K, V>, Rec<Windowed<K>, A>>(ctx, {
     next(r, emit) {

@@ -33,6 +33,9 @@ for (const [mode, opts] of modes) {
       expect(records[0]!.value!.toString()).toBe('value-31');
       expect(records[0]!.headers.i!.toString()).toBe('31');
       expect(records.length).toBe(57);
+      // A record budget: only that many are decoded, from the requested offset.
+      const budget = await log.readRecords('events', 1, 10, 1 << 20, 5);
+      expect(budget.records.map((r) => r.offset)).toEqual([10, 11, 12, 13, 14]);
       // maxBytes bounds the read, but at least one whole batch comes back
       const small = await log.read('events', 1, 0, 1);
       expect(small.batches.length).toBe(1);

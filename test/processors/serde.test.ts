@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { SluiceError } from '../../core/errors.js';
 import { bytes, json, SerdeError, string } from '../../core/serde/index.js';
+import { windowedResult } from '../../processors/windows/window-common.js';
 
 describe('serdes', () => {
   it('json round-trips values, null both ways', () => {
@@ -48,5 +49,19 @@ describe('serdes', () => {
     expect(bytes().serialize(b)).toBe(b);
     expect(bytes().deserialize(b)).toBe(b);
     expect(bytes().deserialize(null)).toBeNull();
+  });
+
+  it('json writes a windowed key from its cached key text exactly as JSON.stringify would', () => {
+    const window = { start: 5000, end: 10_000 };
+    for (const key of ['user-1', 'quote " and \\ and é', 42, { id: 7, tags: ['a'] }, null]) {
+      const origin = { key, value: 1, timestamp: 5001, headers: {}, topic: 't', partition: 0, offset: 3 };
+      const plain = JSON.stringify({ key, window });
+      for (const r of [windowedResult(undefined as never, key, window, 1, 5001, origin, JSON.stringify(key)), windowedResult(undefined as never, key, window, 1, 5001, origin)]) {
+        expect(json().serializeText!(r.key)).toBe(plain);
+        expect(json().serialize(r.key)!.toString()).toBe(plain);
+        expect(JSON.stringify(r.key)).toBe(plain);
+        expect(r.key).toEqual({ key, window });
+      }
+    }
   });
 });

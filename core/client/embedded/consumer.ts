@@ -96,7 +96,7 @@ export class EmbeddedConsumer implements LogConsumer {
       if (pos === undefined || !engine.hasTopic(tp.topic)) continue;
       let res;
       try {
-        res = await engine.readRecords(tp.topic, tp.partition, pos, maxBytes);
+        res = await engine.readRecords(tp.topic, tp.partition, pos, maxBytes, budget);
       } catch (err) {
         if (!(err instanceof OffsetOutOfRangeError)) throw err;
         // Retention removed records this member had not read: reset as auto.offset.reset says.
