@@ -46,9 +46,11 @@ interface Buffered<V> {
   value: V;
   matched: boolean;
   /** Emitted with a null partner (left/outer) once its window closed. */
-  alone?: boolean;
+  alone: boolean;
   origin: Rec<unknown, unknown>;
   isLeft: boolean;
+  /** Changed in this batch and not yet logged (listed in the batch's dirty list). */
+  dirty: boolean;
 }
 
 /** Width of the time buckets that expiry walks (ms): expiring a bucket is one step, not a sweep of every buffered record. */
@@ -58,6 +60,24 @@ interface TimeBucket {
   entries: Array<Buffered<unknown>>;
   /** Every entry's window closed and was handled (left/outer emission): not scanned again. */
   aloneDone: boolean;
+}
+
+/** A buffered record in the changelog: side, key, timestamp, the matched/alone flags, and value. */
+interface ChangelogEntry {
+  s: 'L' | 'R';
+  k: unknown;
+  t: number;
+  m: boolean;
+  a: boolean;
+  v: unknown;
+}
+
+/**
+ * The changelog text of a buffered record, built around the key's JSON text the join already has:
+ * every record of both sides passes here, so one JSON.stringify (of the value) per record.
+ */
+function changelogEntry(b: Buffered<unknown>): string {
+  return `{"s":"${b.isLeft ? 'L' : 'R'}","k":${b.keyJson ?? 'null'},"t":${b.ts},"m":${b.matched},"a":${b.alone},"v":${JSON.stringify(b.value) ?? 'null'}}`;
 }
 
 /** What the pipeline builder needs to route the right side's records to the join. */
@@ -80,7 +100,13 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
       const topic = changelogTopic(b.appId, b.name);
       const left = new Map<string, Array<Buffered<V>>>();
       const right = new Map<string, Array<Buffered<W>>>();
-      const dirty = new Set<Buffered<unknown>>();
+      // Records to log at the end of the batch: listed once (their `dirty` flag), skipped if they expired meanwhile.
+      const dirty: Array<Buffered<unknown>> = [];
+      const markDirty = (b: Buffered<unknown>) => {
+        if (b.dirty) return;
+        b.dirty = true;
+        dirty.push(b);
+      };
       // Changelog slots of expired records, handed to new ones (their put supersedes the old entry).
       const freeSlots: number[] = [];
       let nextSlot = 0;
@@ -107,9 +133,9 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
       };
       const add = <X>(side: Map<string, Array<Buffered<X>>>, sideName: 'L' | 'R', keyJson: string, ts: number, value: X, origin: Rec<unknown, unknown>, matched: boolean) => {
         const slot = freeSlots.length > 0 ? freeSlots.pop()! : nextSlot++;
-        const e: Buffered<X> = { slot, keyJson, ts, value, matched, origin, isLeft: sideName === 'L' };
+        const e: Buffered<X> = { slot, keyJson, ts, value, matched, alone: false, origin, isLeft: sideName === 'L', dirty: false };
         buffer(side, e);
-        dirty.add(e as Buffered<unknown>);
+        markDirty(e as Buffered<unknown>);
       };
       const out = (key: unknown, l: V | null, r: W | null, ts: number, origin: Rec<unknown, unknown>): Rec<K, R> => ({
         key: key as K,
@@ -134,7 +160,7 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
           if (!o.matched) {
             o.matched = true;
             // Only left and outer joins read the flag (to emit unmatched records); an inner join need not log it.
-            if (type !== 'inner') dirty.add(o as Buffered<unknown>);
+            if (type !== 'inner') markDirty(o as Buffered<unknown>);
           }
           const l = (sideName === 'L' ? value : o.value) as V;
           const r = (sideName === 'L' ? o.value : value) as W;
@@ -154,9 +180,9 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
           const entries: Array<Buffered<unknown>> = [];
           for (const [k, v] of await readChangelog(ctx, topic)) {
             if (v === null) continue;
-            const { s: side, k: keyJson, t: ts, v: value, m: matched, a: alone } = JSON.parse(v.toString()) as { s: 'L' | 'R'; k: string; t: number; v: unknown; m: boolean; a: boolean };
-            const origin: Rec<unknown, unknown> = { key: JSON.parse(keyJson), value, timestamp: ts, headers: {}, topic: '', partition: ctx.partition, offset: -1 };
-            entries.push({ slot: Number(k), keyJson, ts, value, matched, alone, origin, isLeft: side === 'L' });
+            const { s: side, k: key, t: ts, v: value, m: matched, a: alone } = JSON.parse(v.toString()) as ChangelogEntry;
+            const origin: Rec<unknown, unknown> = { key, value, timestamp: ts, headers: {}, topic: '', partition: ctx.partition, offset: -1 };
+            entries.push({ slot: Number(k), keyJson: JSON.stringify(key), ts, value, matched, alone, origin, isLeft: side === 'L', dirty: false });
             if (ts > streamTime) streamTime = ts;
           }
           // The record that set stream time is still buffered, so the largest timestamp is stream time.
@@ -189,7 +215,7 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
                 if (b.matched || b.alone || streamTime <= b.ts + d + grace) continue;
                 if (type === 'outer' || b.isLeft) {
                   b.alone = true;
-                  dirty.add(b);
+                  markDirty(b);
                   e(out(b.origin.key, b.isLeft ? (b.value as V) : null, b.isLeft ? null : (b.value as W), b.ts, b.origin));
                 }
               }
@@ -204,15 +230,17 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
               const list = sideMap.get(b.keyJson)!;
               if (list.length === 1) sideMap.delete(b.keyJson);
               else list.splice(list.indexOf(b), 1);
-              dirty.delete(b);
+              b.dirty = false; // expired: not logged
               freeSlots.push(b.slot);
             }
           }
           const changes: Array<[string, string | null]> = [];
           for (const b of dirty) {
-            changes.push([String(b.slot), JSON.stringify({ s: b.isLeft ? 'L' : 'R', k: b.keyJson, t: b.ts, v: b.value, m: b.matched, a: b.alone ?? false })]);
+            if (!b.dirty) continue;
+            b.dirty = false;
+            changes.push([String(b.slot), changelogEntry(b)]);
           }
-          dirty.clear();
+          dirty.length = 0;
           logChanges(ctx, topic, changes);
         },
       });
