@@ -370,7 +370,7 @@ export class PostgresCdcSource implements Source {
         records.push({
           topic: this.heartbeatTopic(),
           key: this.cfg.slot,
-          value: JSON.stringify({ slot: this.cfg.slot, lsn: this.consistentPoint, snapshot: 'done', ts_ms: Date.now() }),
+          value: JSON.stringify({ slot: this.cfg.slot, lsn: this.consistentPoint, snapshot: 'done', ts_ms: now }),
           sourcePartition: this.cfg.slot,
           sourceOffset: { lsn: this.consistentPoint, snapshot: 'done' } satisfies Offset,
         });

@@ -23,6 +23,7 @@ import { markOperator, type SluiceOperator } from '../sluice-op.js';
 import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.js';
 import type { Rec } from '../types.js';
 import { toMs, type Duration } from '../windows/duration.js';
+import { TimeBuckets } from '../windows/time-buckets.js';
 
 export interface JoinOptions {
   within: Duration;
@@ -56,7 +57,6 @@ interface Buffered<V> {
 /** Width of the time buckets that expiry walks (ms): expiring a bucket is one step, not a sweep of every buffered record. */
 const BUCKET_MS = 250;
 interface TimeBucket {
-  start: number;
   entries: Array<Buffered<unknown>>;
   /** Every entry's window closed and was handled (left/outer emission): not scanned again. */
   aloneDone: boolean;
@@ -116,20 +116,12 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
       const expired = (ts: number) => ts - (ts % BUCKET_MS) + BUCKET_MS - 1 + 2 * d + grace < streamTime;
       const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time)', { store: b.name });
       // Buffered records of both sides by time bucket, for expiry in time order.
-      const buckets = new Map<number, TimeBucket>();
-      let lastBucket: TimeBucket | undefined; // records in time order mostly land in the previous record's bucket
-      const bucketFor = (e: Buffered<unknown>) => {
-        const start = e.ts - (e.ts % BUCKET_MS);
-        let bucket = lastBucket !== undefined && lastBucket.start === start ? lastBucket : buckets.get(start);
-        if (!bucket) buckets.set(start, (bucket = { start, entries: [], aloneDone: type === 'inner' }));
-        lastBucket = bucket;
-        bucket.entries.push(e);
-      };
+      const buckets = new TimeBuckets<TimeBucket>(() => ({ entries: [], aloneDone: type === 'inner' }));
       const buffer = <X>(side: Map<string, Array<Buffered<X>>>, e: Buffered<X>) => {
         const list = side.get(e.keyJson);
         if (list) list.push(e);
         else side.set(e.keyJson, [e]);
-        bucketFor(e as Buffered<unknown>);
+        buckets.at(e.ts - (e.ts % BUCKET_MS)).entries.push(e as Buffered<unknown>);
       };
       const add = <X>(side: Map<string, Array<Buffered<X>>>, sideName: 'L' | 'R', keyJson: string, ts: number, value: X, origin: Rec<unknown, unknown>, matched: boolean) => {
         const slot = freeSlots.length > 0 ? freeSlots.pop()! : nextSlot++;
@@ -206,8 +198,7 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
           // still reach it (until stream time > t + 2d + grace; expiry goes by whole time buckets,
           // so a record may stay up to BUCKET_MS longer, which cannot create a match: a partner
           // within d of it would be late), so a partner inside the window still joins.
-          const starts = [...buckets.keys()].sort((x, y) => x - y);
-          for (const start of starts) {
+          for (const start of buckets.starts()) {
             const bucket = buckets.get(start)!;
             if (!bucket.aloneDone) {
               if (start + d + grace >= streamTime) break; // no window in this bucket (or later ones) has closed
@@ -224,7 +215,6 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
             // Expired: no non-late partner can reach any record of the bucket any more.
             if (!expired(start)) continue;
             buckets.delete(start);
-            if (bucket === lastBucket) lastBucket = undefined;
             for (const b of bucket.entries) {
               const sideMap = (b.isLeft ? left : right) as Map<string, Array<Buffered<unknown>>>;
               const list = sideMap.get(b.keyJson)!;

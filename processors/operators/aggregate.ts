@@ -22,6 +22,7 @@ import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.j
 import { registerStore } from '../stores/registry.js';
 import { lateRecordHandler, windowedResult } from '../windows/window-common.js';
 import type { Rec, Windowed } from '../types.js';
+import { TimeBuckets } from '../windows/time-buckets.js';
 import { windowStarts, type HoppingWindowDef } from '../windows/window-def.js';
 
 export interface AggregateOptions {
@@ -127,17 +128,7 @@ function windowedAggregate<K, V, A>(
   const def = b.window as HoppingWindowDef; // sessions go to sessionAggregate
   const emitMode = opts.emit ?? 'update';
   const topic = changelogTopic(b.appId, b.name);
-  const buckets = new Map<number, Map<string, WindowEntry<K, A>>>();
-  let lastStart = NaN;
-  let lastBucket: Map<string, WindowEntry<K, A>> | undefined;
-  const bucketOf = (start: number) => {
-    if (start === lastStart && lastBucket) return lastBucket;
-    let bucket = buckets.get(start);
-    if (!bucket) buckets.set(start, (bucket = new Map()));
-    lastStart = start;
-    lastBucket = bucket;
-    return bucket;
-  };
+  const buckets = new TimeBuckets<Map<string, WindowEntry<K, A>>>(() => new Map());
   const dirty: Array<WindowEntry<K, A>> = [];
   let streamTime = -1;
   let streamTimeDirty = false;
@@ -152,7 +143,7 @@ function windowedAggregate<K, V, A>(
       }
       const [keyJson, start] = JSON.parse(k) as [string, number];
       const { v: value, t } = JSON.parse(v.toString('utf8')) as { v: A; t: number };
-      bucketOf(start).set(keyJson, { key: JSON.parse(keyJson) as K, keyJson, start, value, maxTs: t, logged: true, dirty: false });
+      buckets.at(start).set(keyJson, { key: JSON.parse(keyJson) as K, keyJson, start, value, maxTs: t, logged: true, dirty: false });
     }
   });
   const result = (e: WindowEntry<K, A>, origin: Rec<K, V> | null) => windowedResult(ctx, e.key, { start: e.start, end: e.start + def.size }, e.value, e.maxTs, origin, e.keyJson);
@@ -174,7 +165,7 @@ function windowedAggregate<K, V, A>(
       } else starts = windowStarts(def, ts);
       for (const start of starts) {
         if (start < 0 || start + def.size + def.grace <= streamTime) continue;
-        const bucket = bucketOf(start);
+        const bucket = buckets.at(start);
         let e = bucket.get(keyJson);
         if (!e) {
           e = { key: r.key, keyJson, start, value: init(), maxTs: ts, logged: false, dirty: false };
@@ -193,14 +184,11 @@ function windowedAggregate<K, V, A>(
     },
     complete(emit) {
       // Windows that can no longer change: emitted once (final mode, ordered by start then key) and dropped.
-      const closing: number[] = [];
-      for (const start of buckets.keys()) if (start + def.size + def.grace <= streamTime) closing.push(start);
-      closing.sort((x, y) => x - y);
       const changes: Array<[string, string | null]> = [];
-      for (const start of closing) {
+      for (const start of buckets.starts()) {
+        if (start + def.size + def.grace > streamTime) break; // this window and every later one is open
         const entries = [...buckets.get(start)!.values()];
         buckets.delete(start);
-        if (start === lastStart) lastBucket = undefined;
         entries.sort(byKeyJson);
         for (const e of entries) {
           if (emitMode === 'final') emit(result(e, null));

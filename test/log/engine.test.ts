@@ -33,7 +33,7 @@ for (const [mode, opts] of modes) {
       expect(records[0]!.value!.toString()).toBe('value-31');
       expect(records[0]!.headers.i!.toString()).toBe('31');
       expect(records.length).toBe(57);
-      // A record budget: only that many are decoded, from the requested offset.
+      // A record budget: that many records come back, from the requested offset (decoding stops there).
       const budget = await log.readRecords('events', 1, 10, 1 << 20, 5);
       expect(budget.records.map((r) => r.offset)).toEqual([10, 11, 12, 13, 14]);
       // maxBytes bounds the read, but at least one whole batch comes back

@@ -37,14 +37,17 @@ function bindir(): string {
   }
 }
 
+/** The command line that runs `cmd` as the cluster's owner (the `postgres` OS user when we are root). */
+function ownerCommand(cmd: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+}
+
 function asOwner(cmd: string, args: string[]): string {
-  const isRoot = process.getuid?.() === 0;
-  return isRoot ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8' }) : execFileSync(cmd, args, { encoding: 'utf8' });
+  return execFileSync(...ownerCommand(cmd, args), { encoding: 'utf8' });
 }
 
 async function asOwnerAsync(cmd: string, args: string[]): Promise<void> {
-  const isRoot = process.getuid?.() === 0;
-  await (isRoot ? execFileAsync('runuser', ['-u', 'postgres', '--', cmd, ...args]) : execFileAsync(cmd, args));
+  await execFileAsync(...ownerCommand(cmd, args));
 }
 
 function freePort(): Promise<number> {
