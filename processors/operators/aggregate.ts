@@ -10,7 +10,8 @@
  * - a record updates window [s, e) only if e + grace > stream time; otherwise it is late: dropped,
  *   counted in `sluice_late_records_total`, and written to `lateRecordsTopic` if given;
  * - emit 'update': every change; emit 'final': each window once, when e + grace <= stream time,
- *   ordered by window start, then key; a result's timestamp is the largest in its window.
+ *   ordered by window start, then by when the window got its first record; a result's timestamp
+ *   is the largest in its window.
  */
 import type { OperatorFunction } from 'rxjs';
 import type { TaskContext } from '../../core/worker/contracts.js';
@@ -20,7 +21,7 @@ import { slidingAggregate } from '../windows/sliding-aggregate.js';
 import { markOperator, type BindContext, type SluiceOperator } from '../sluice-op.js';
 import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.js';
 import { registerStore } from '../stores/registry.js';
-import { lateRecordHandler, windowedResult } from '../windows/window-common.js';
+import { lateRecordHandler, sharedWindow, windowedResult, type SharedWindow } from '../windows/window-common.js';
 import type { Rec, Windowed } from '../types.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
 import { windowStarts, type HoppingWindowDef } from '../windows/window-def.js';
@@ -111,7 +112,12 @@ interface WindowEntry<K, A> {
 }
 
 const changelogKey = (e: { keyJson: string; start: number }) => JSON.stringify([e.keyJson, e.start]);
-const byKeyJson = (x: { keyJson: string }, y: { keyJson: string }) => (x.keyJson < y.keyJson ? -1 : x.keyJson > y.keyJson ? 1 : 0);
+
+/** The windows of one start, and the window (with its key text) that their results share. */
+interface WindowBucket<K, A> {
+  readonly entries: Map<string, WindowEntry<K, A>>;
+  readonly shared: SharedWindow;
+}
 
 /**
  * Windows are kept per window start, then per key: closing windows touches only the buckets
@@ -128,12 +134,12 @@ function windowedAggregate<K, V, A>(
   const def = b.window as HoppingWindowDef; // sessions go to sessionAggregate
   const emitMode = opts.emit ?? 'update';
   const topic = changelogTopic(b.appId, b.name);
-  const buckets = new TimeBuckets<Map<string, WindowEntry<K, A>>>(() => new Map());
+  const buckets = new TimeBuckets<WindowBucket<K, A>>((start) => ({ entries: new Map(), shared: sharedWindow(start, start + def.size) }));
   const dirty: Array<WindowEntry<K, A>> = [];
   let streamTime = -1;
   let streamTimeDirty = false;
   const late = lateRecordHandler(ctx, b.name, opts.lateRecordsTopic);
-  registerStore(ctx, b.name, () => [...buckets.values()].flatMap((bucket) => [...bucket.values()].map((e) => [{ key: e.key, window: { start: e.start, end: e.start + def.size } }, e.value] as [unknown, unknown])));
+  registerStore(ctx, b.name, () => [...buckets.values()].flatMap((bucket) => [...bucket.entries.values()].map((e) => [{ key: e.key, window: { start: e.start, end: e.start + def.size } }, e.value] as [unknown, unknown])));
   const restore = readChangelog(ctx, topic).then((entries) => {
     for (const [k, v] of entries) {
       if (v === null) continue;
@@ -143,10 +149,10 @@ function windowedAggregate<K, V, A>(
       }
       const [keyJson, start] = JSON.parse(k) as [string, number];
       const { v: value, t } = JSON.parse(v.toString('utf8')) as { v: A; t: number };
-      buckets.at(start).set(keyJson, { key: JSON.parse(keyJson) as K, keyJson, start, value, maxTs: t, logged: true, dirty: false });
+      buckets.at(start).entries.set(keyJson, { key: JSON.parse(keyJson) as K, keyJson, start, value, maxTs: t, logged: true, dirty: false });
     }
   });
-  const result = (e: WindowEntry<K, A>, origin: Rec<K, V> | null) => windowedResult(ctx, e.key, { start: e.start, end: e.start + def.size }, e.value, e.maxTs, origin, e.keyJson);
+  const result = (e: WindowEntry<K, A>, bucket: WindowBucket<K, A>, origin: Rec<K, V> | null) => windowedResult(ctx, e.key, bucket.shared, e.value, e.maxTs, origin, e.keyJson);
   const tumbling = def.advance === def.size;
   const one = [0];
   const op = recordOperator<Rec<K, V>, Rec<Windowed<K>, A>>(ctx, {
@@ -166,10 +172,10 @@ function windowedAggregate<K, V, A>(
       for (const start of starts) {
         if (start < 0 || start + def.size + def.grace <= streamTime) continue;
         const bucket = buckets.at(start);
-        let e = bucket.get(keyJson);
+        let e = bucket.entries.get(keyJson);
         if (!e) {
           e = { key: r.key, keyJson, start, value: init(), maxTs: ts, logged: false, dirty: false };
-          bucket.set(keyJson, e);
+          bucket.entries.set(keyJson, e);
         }
         e.value = adder(e.value, r.value, r);
         if (ts > e.maxTs) e.maxTs = ts;
@@ -178,20 +184,20 @@ function windowedAggregate<K, V, A>(
           dirty.push(e);
         }
         updated = true;
-        if (emitMode === 'update') emit(result(e, r));
+        if (emitMode === 'update') emit(result(e, bucket, r));
       }
       if (!updated) late(keyJson, r);
     },
     complete(emit) {
-      // Windows that can no longer change: emitted once (final mode, ordered by start then key) and dropped.
+      // Windows that can no longer change: emitted once (final mode, ordered by start, then by
+      // when each window got its first record: the order they were created in, with no sort) and dropped.
       const changes: Array<[string, string | null]> = [];
       for (const start of buckets.starts()) {
         if (start + def.size + def.grace > streamTime) break; // this window and every later one is open
-        const entries = [...buckets.get(start)!.values()];
+        const bucket = buckets.get(start)!;
         buckets.delete(start);
-        entries.sort(byKeyJson);
-        for (const e of entries) {
-          if (emitMode === 'final') emit(result(e, null));
+        for (const e of bucket.entries.values()) {
+          if (emitMode === 'final') emit(result(e, bucket, null));
           e.dirty = false; // dropped: not logged below
           if (e.logged) changes.push([changelogKey(e), null]);
         }

@@ -4,42 +4,66 @@ import type { TaskContext } from '../../core/worker/contracts.js';
 import type { Rec, Window, Windowed } from '../types.js';
 
 /**
+ * A window that many results share (all keys' windows of one start), with the JSON text of its
+ * half of a windowed key made once: event-time bounds are doubles beyond the small-integer range,
+ * and turning two of them into text for every result cost more than the rest of the key.
+ */
+export interface SharedWindow {
+  readonly window: Window;
+  /** `,"window":{"start":…,"end":…}}`: the end of a windowed key's JSON text. */
+  readonly keyTextTail: string;
+}
+
+export function sharedWindow(start: number, end: number): SharedWindow {
+  return { window: Object.freeze({ start, end }), keyTextTail: windowKeyTextTail(start, end) };
+}
+
+const windowKeyTextTail = (start: number, end: number) => `,"window":{"start":${start},"end":${end}}}`; // window bounds are finite numbers
+
+/**
  * The key of a windowed result, `{key, window}`. It keeps the key's JSON text, which the
  * aggregation computed to find the window, so writing the result with the json serde costs one
  * string concatenation instead of a JSON.stringify of two nested objects.
  */
 class WindowedKey<K> implements Windowed<K>, KnowsJsonText {
   readonly #keyJson: string | undefined;
+  readonly #tail: string | undefined;
 
   constructor(
     readonly key: K,
     readonly window: Window,
     keyJson: string | undefined,
+    tail: string | undefined,
   ) {
     this.#keyJson = keyJson;
+    this.#tail = tail;
   }
 
   [JSON_TEXT](): string {
     const keyJson = this.#keyJson ?? JSON.stringify(this.key);
     // An undefined key is left out by JSON.stringify; let it do so.
     if (keyJson === undefined) return JSON.stringify(this);
-    return `{"key":${keyJson},"window":{"start":${this.window.start},"end":${this.window.end}}}`; // window bounds are finite numbers
+    return '{"key":' + keyJson + (this.#tail ?? windowKeyTextTail(this.window.start, this.window.end));
   }
 }
 
-/** A windowed result: key {key, window}, the window's largest timestamp, the triggering record's origin. */
+/**
+ * A windowed result: key {key, window}, the window's largest timestamp, the triggering record's
+ * origin. `window` is a plain window or a SharedWindow (whose text is reused).
+ */
 export function windowedResult<K, A>(
   ctx: TaskContext,
   key: K,
-  window: Window,
+  window: Window | SharedWindow,
   value: A,
   timestamp: number,
   origin: Rec<K, unknown> | null,
   /** `JSON.stringify(key)`, when the caller has it. */
   keyJson?: string,
 ): Rec<Windowed<K>, A> {
+  const shared = 'keyTextTail' in window ? window : undefined;
   return {
-    key: new WindowedKey(key, window, keyJson),
+    key: new WindowedKey(key, shared ? shared.window : (window as Window), keyJson, shared?.keyTextTail),
     value,
     timestamp,
     headers: origin?.headers ?? {},

@@ -108,6 +108,18 @@ describe('windowed count against an oracle', () => {
     expect(d.metrics.total('sluice_late_records_total')).toBe(1);
     await d.close();
   });
+
+  it('emits closed windows in final mode by window start, then in the order each window got its first record', async () => {
+    const d = new TestDriver((app) => {
+      app.stream<string, Ev>('ev', { key: string(), timestamp: (v) => v.ts }).pipe(groupByKey((r: Rec<string, Ev>) => r.value.user), windowed(tumbling(1000, { grace: 1000 })), count({ emit: 'final' }), to('out'));
+    });
+    const ev = (user: string, ts: number) => ({ key: Buffer.from(user), value: { user, ts }, timestamp: ts });
+    // Two windows close in one batch; within each, users in first-record order (not sorted).
+    await d.pipeInput('ev', [ev('c', 1100), ev('a', 100), ev('b', 200), ev('a', 300), ev('c', 400), ev('b', 1500), ev('z', 1600), ev('a', 1700), ev('x', 3500)]);
+    const keys = d.output('out').map((r) => { const k = r.key as { key: string; window: { start: number } }; return `${k.window.start}:${k.key}:${String(r.value)}`; });
+    expect(keys).toEqual(['0:a:2', '0:b:1', '0:c:1', '1000:c:1', '1000:b:1', '1000:z:1', '1000:a:1']);
+    await d.close();
+  });
 });
 
 describe('TestDriver time', () => {
