@@ -390,6 +390,14 @@ function readVar(buf: Uint8Array): number {
 }
 
 class DecodedRecord implements LogRecord {
+  /**
+   * Set by a consumer that hands the record on as an InputRecord (the worker stamps the origin in
+   * place). Declared here so that stamping fills slots of the object instead of growing a
+   * separate property store for every record.
+   */
+  topic: string | undefined = undefined;
+  partition: number | undefined = undefined;
+
   constructor(
     public key: Buffer | null,
     public value: Buffer | null,

@@ -47,6 +47,9 @@ class WindowedKey<K> implements Windowed<K>, KnowsJsonText {
   }
 }
 
+/** Headers of a result made when a window closes: none. One frozen object, as decoded records without headers share one. */
+const NO_HEADERS = Object.freeze({}) as Record<string, Buffer>;
+
 /**
  * A windowed result: key {key, window}, the window's largest timestamp, the triggering record's
  * origin. `window` is a plain window or a SharedWindow (whose text is reused).
@@ -66,7 +69,7 @@ export function windowedResult<K, A>(
     key: new WindowedKey(key, shared ? shared.window : (window as Window), keyJson, shared?.keyTextTail),
     value,
     timestamp,
-    headers: origin?.headers ?? {},
+    headers: origin?.headers ?? NO_HEADERS,
     topic: origin?.topic ?? '',
     partition: origin?.partition ?? ctx.partition,
     offset: origin?.offset ?? -1,
