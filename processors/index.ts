@@ -22,6 +22,7 @@ export type { Rec, Window, Windowed, KeyValueStore, WindowStore, SessionStore } 
 export { KTable } from './table.js';
 export { joinTable, leftJoinTable } from './joins/join-table.js';
 export { join, leftJoin, outerJoin, type JoinOptions, type OtherStream } from './joins/join-stream.js';
+export { JoinChangelogFormatError } from './joins/join-changelog.js';
 export { toTable, toStream } from './operators/to-table.js';
 export { merge, type MergeSource } from './operators/merge.js';
 export { branch } from './operators/branch.js';

@@ -17,7 +17,8 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { InputRecord, TaskContext } from '../../core/worker/contracts.js';
-import { json, type Serde } from '../../core/serde/serde.js';
+import { json, producerValue, type Serde } from '../../core/serde/serde.js';
+import { decodeJoinLogEntry, encodeJoinLogEntries, type JoinLogEntry } from './join-changelog.js';
 import { recordOperator } from '../operator.js';
 import { markOperator, type SluiceOperator } from '../sluice-op.js';
 import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.js';
@@ -25,10 +26,15 @@ import type { Rec } from '../types.js';
 import { toMs, type Duration } from '../windows/duration.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
 
-export interface JoinOptions {
+export interface JoinOptions<K = unknown, V = unknown> {
   within: Duration;
   grace?: Duration;
   name?: string;
+  /**
+   * How this (left) stream's keys and values are written to the join's changelog (default json);
+   * the other stream's are its `key` and `value` serdes.
+   */
+  serdes?: { key?: Serde<K>; value?: Serde<V> };
 }
 
 export interface OtherStream<K, W> {
@@ -52,6 +58,17 @@ interface Buffered<V> {
   isLeft: boolean;
   /** Changed in this batch and not yet logged (listed in the batch's dirty list). */
   dirty: boolean;
+  /** The buffers of its key, so expiry reaches its list without a lookup. */
+  holder: KeyBuffers;
+  /** A right record's key and value bytes as read, until it is first logged (then dropped: no reference into a fetched batch is kept). */
+  rawKey: Buffer | null;
+  rawValue: Buffer | null;
+}
+
+/** Both sides' buffered records of one key: one Map entry per key, not one per side. */
+interface KeyBuffers {
+  left: Array<Buffered<unknown>> | null;
+  right: Array<Buffered<unknown>> | null;
 }
 
 /** Width of the time buckets that expiry walks (ms): expiring a bucket is one step, not a sweep of every buffered record. */
@@ -62,35 +79,24 @@ interface TimeBucket {
   aloneDone: boolean;
 }
 
-/** A buffered record in the changelog: side, key, timestamp, the matched/alone flags, and value. */
-interface ChangelogEntry {
-  s: 'L' | 'R';
-  k: unknown;
-  t: number;
-  m: boolean;
-  a: boolean;
-  v: unknown;
-}
-
-/**
- * The changelog text of a buffered record, built around the key's JSON text the join already has:
- * every record of both sides passes here, so one JSON.stringify (of the value) per record.
- */
-function changelogEntry(b: Buffered<unknown>): string {
-  return `{"s":"${b.isLeft ? 'L' : 'R'}","k":${b.keyJson ?? 'null'},"t":${b.ts},"m":${b.matched},"a":${b.alone},"v":${JSON.stringify(b.value) ?? 'null'}}`;
-}
-
 /** What the pipeline builder needs to route the right side's records to the join. */
 export interface StreamJoinRuntime {
   onRight(r: InputRecord): void;
   restore(): Promise<void>;
 }
 
-function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: V | null, r: W | null) => R, opts: JoinOptions): SluiceOperator<Rec<K, V>, Rec<K, R>> {
+function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: V | null, r: W | null) => R, opts: JoinOptions<K, V>): SluiceOperator<Rec<K, V>, Rec<K, R>> {
   const d = toMs(opts.within, 'join window');
   const grace = toMs(opts.grace ?? 0, 'grace');
   const keySerde = other.key ?? (json() as Serde<K>);
   const valueSerde = other.value ?? (json() as Serde<W>);
+  const leftKeySerde = opts.serdes?.key ?? (json() as Serde<K>);
+  const leftValueSerde = opts.serdes?.value ?? (json() as Serde<V>);
+  // Writing a left key with the default json serde is writing the key text the join has already.
+  const leftKeyBytes = opts.serdes?.key ? producerValue(leftKeySerde) : null;
+  const leftValueBytes = producerValue(leftValueSerde);
+  const rightKeyBytes = producerValue(keySerde);
+  const rightValueBytes = producerValue(valueSerde);
   return markOperator<Rec<K, V>, Rec<K, R>>({
     kind: 'stream-join',
     topic: other.topic,
@@ -98,8 +104,7 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
     stores: (b) => [changelogTopic(b.appId, b.name)],
     bind: (b, ctx) => {
       const topic = changelogTopic(b.appId, b.name);
-      const left = new Map<string, Array<Buffered<V>>>();
-      const right = new Map<string, Array<Buffered<W>>>();
+      const byKey = new Map<string, KeyBuffers>();
       // Records to log at the end of the batch: listed once (their `dirty` flag), skipped if they expired meanwhile.
       const dirty: Array<Buffered<unknown>> = [];
       const markDirty = (b: Buffered<unknown>) => {
@@ -117,17 +122,25 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
       const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time)', { store: b.name });
       // Buffered records of both sides by time bucket, for expiry in time order.
       const buckets = new TimeBuckets<TimeBucket>(() => ({ entries: [], aloneDone: type === 'inner' }));
-      const buffer = <X>(side: Map<string, Array<Buffered<X>>>, e: Buffered<X>) => {
-        const list = side.get(e.keyJson);
-        if (list) list.push(e);
-        else side.set(e.keyJson, [e]);
-        buckets.at(e.ts - (e.ts % BUCKET_MS)).entries.push(e as Buffered<unknown>);
+      const holderOf = (keyJson: string) => {
+        let h = byKey.get(keyJson);
+        if (h === undefined) byKey.set(keyJson, (h = { left: null, right: null }));
+        return h;
       };
-      const add = <X>(side: Map<string, Array<Buffered<X>>>, sideName: 'L' | 'R', keyJson: string, ts: number, value: X, origin: Rec<unknown, unknown>, matched: boolean) => {
-        const slot = freeSlots.length > 0 ? freeSlots.pop()! : nextSlot++;
-        const e: Buffered<X> = { slot, keyJson, ts, value, matched, alone: false, origin, isLeft: sideName === 'L', dirty: false };
-        buffer(side, e);
-        markDirty(e as Buffered<unknown>);
+      const buffer = (e: Buffered<unknown>) => {
+        const h = e.holder;
+        if (e.isLeft) (h.left ??= []).push(e);
+        else (h.right ??= []).push(e);
+        buckets.at(e.ts - (e.ts % BUCKET_MS)).entries.push(e);
+      };
+      const unbuffer = (e: Buffered<unknown>) => {
+        const h = e.holder;
+        const list = (e.isLeft ? h.left : h.right)!;
+        if (list.length === 1) {
+          if (e.isLeft) h.left = null;
+          else h.right = null;
+          if (h.left === null && h.right === null) byKey.delete(e.keyJson);
+        } else list.splice(list.indexOf(e), 1);
       };
       const out = (key: unknown, l: V | null, r: W | null, ts: number, origin: Rec<unknown, unknown>): Rec<K, R> => ({
         key: key as K,
@@ -138,43 +151,59 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
         partition: origin.partition,
         offset: origin.offset,
       });
-      const process = (sideName: 'L' | 'R', keyJson: string, key: unknown, ts: number, value: unknown, origin: Rec<unknown, unknown>) => {
+      const process = (isLeft: boolean, keyJson: string, key: unknown, ts: number, value: unknown, origin: Rec<unknown, unknown>, rawKey: Buffer | null, rawValue: Buffer | null) => {
         if (ts > streamTime) streamTime = ts;
         if (ts + d + grace < streamTime) {
           late.inc();
           return;
         }
-        const others = (sideName === 'L' ? right : left).get(keyJson);
+        const holder = holderOf(keyJson);
+        const others = isLeft ? holder.right : holder.left;
         let matched = false;
-        if (others !== undefined) for (const o of others) {
+        if (others !== null) for (const o of others) {
           if (Math.abs(o.ts - ts) > d) continue;
           matched = true;
           if (!o.matched) {
             o.matched = true;
             // Only left and outer joins read the flag (to emit unmatched records); an inner join need not log it.
-            if (type !== 'inner') markDirty(o as Buffered<unknown>);
+            if (type !== 'inner') markDirty(o);
           }
-          const l = (sideName === 'L' ? value : o.value) as V;
-          const r = (sideName === 'L' ? o.value : value) as W;
+          const l = (isLeft ? value : o.value) as V;
+          const r = (isLeft ? o.value : value) as W;
           emit?.(out(key, l, r, Math.max(ts, o.ts), origin));
         }
-        if (sideName === 'L') add(left, 'L', keyJson, ts, value as V, origin, matched);
-        else add(right, 'R', keyJson, ts, value as W, origin, matched);
+        const slot = freeSlots.length > 0 ? freeSlots.pop()! : nextSlot++;
+        const e: Buffered<unknown> = { slot, keyJson, ts, value, matched, alone: false, origin, isLeft, dirty: false, holder, rawKey, rawValue };
+        buffer(e);
+        markDirty(e);
+      };
+      /** The changelog entry of a buffered record, from the bytes read where it still has them. */
+      const logEntry = (e: Buffered<unknown>): JoinLogEntry => {
+        const key = e.origin.key;
+        const entry: JoinLogEntry = e.isLeft
+          ? { isLeft: true, matched: e.matched, alone: e.alone, ts: e.ts, key: leftKeyBytes ? leftKeyBytes(key as K) : e.keyJson, value: leftValueBytes(e.value as V) }
+          : { isLeft: false, matched: e.matched, alone: e.alone, ts: e.ts, key: e.rawKey ?? (key === null ? null : rightKeyBytes(key as K)), value: e.rawValue ?? rightValueBytes(e.value as W) };
+        e.rawKey = null;
+        e.rawValue = null;
+        return entry;
       };
       const runtime: StreamJoinRuntime = {
         onRight(r) {
           const key = r.key === null ? null : keySerde.deserialize(r.key);
           const value = valueSerde.deserialize(r.value);
           const origin: Rec<unknown, unknown> = { key, value, timestamp: r.timestamp, headers: r.headers, topic: r.topic, partition: r.partition, offset: r.offset };
-          process('R', JSON.stringify(key), key, r.timestamp, value, origin);
+          process(false, JSON.stringify(key), key, r.timestamp, value, origin, r.key, r.value);
         },
         async restore() {
           const entries: Array<Buffered<unknown>> = [];
           for (const [k, v] of await readChangelog(ctx, topic)) {
             if (v === null) continue;
-            const { s: side, k: key, t: ts, v: value, m: matched, a: alone } = JSON.parse(v.toString()) as ChangelogEntry;
+            const { isLeft, matched, alone, ts, key: keyBytes, value: valueBytes } = decodeJoinLogEntry(topic, k, v);
+            const key = keyBytes === null ? null : (isLeft ? leftKeySerde : keySerde).deserialize(keyBytes);
+            const value = valueBytes === null ? null : (isLeft ? leftValueSerde : valueSerde).deserialize(valueBytes);
             const origin: Rec<unknown, unknown> = { key, value, timestamp: ts, headers: {}, topic: '', partition: ctx.partition, offset: -1 };
-            entries.push({ slot: Number(k), keyJson: JSON.stringify(key), ts, value, matched, alone, origin, isLeft: side === 'L', dirty: false });
+            const keyJson = JSON.stringify(key);
+            entries.push({ slot: Number(k), keyJson, ts, value, matched, alone, origin, isLeft, dirty: false, holder: null as unknown as KeyBuffers, rawKey: null, rawValue: null });
             if (ts > streamTime) streamTime = ts;
           }
           // The record that set stream time is still buffered, so the largest timestamp is stream time.
@@ -183,14 +212,15 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
             if (e.slot >= nextSlot) nextSlot = e.slot + 1;
             if (expired(e.ts)) continue; // expired before the restart: its slot is free
             taken.add(e.slot);
-            buffer((e.isLeft ? left : right) as Map<string, Array<Buffered<unknown>>>, e);
+            e.holder = holderOf(e.keyJson);
+            buffer(e);
           }
           for (let slot = nextSlot - 1; slot >= 0; slot--) if (!taken.has(slot)) freeSlots.push(slot);
         },
       };
       const inner = recordOperator<Rec<K, V>, Rec<K, R>>(ctx, {
         next(r) {
-          process('L', JSON.stringify(r.key), r.key, r.timestamp, r.value, r as Rec<unknown, unknown>);
+          process(true, JSON.stringify(r.key), r.key, r.timestamp, r.value, r as Rec<unknown, unknown>, null, null);
         },
         complete(e) {
           // Once its window closed (stream time > t + d + grace) an unmatched record is emitted
@@ -216,21 +246,25 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
             if (!expired(start)) continue;
             buckets.delete(start);
             for (const b of bucket.entries) {
-              const sideMap = (b.isLeft ? left : right) as Map<string, Array<Buffered<unknown>>>;
-              const list = sideMap.get(b.keyJson)!;
-              if (list.length === 1) sideMap.delete(b.keyJson);
-              else list.splice(list.indexOf(b), 1);
+              unbuffer(b);
               b.dirty = false; // expired: not logged
+              b.rawKey = null;
+              b.rawValue = null;
               freeSlots.push(b.slot);
             }
           }
-          const changes: Array<[string, string | null]> = [];
+          const logged: Array<Buffered<unknown>> = [];
+          const entries: JoinLogEntry[] = [];
           for (const b of dirty) {
             if (!b.dirty) continue;
             b.dirty = false;
-            changes.push([String(b.slot), changelogEntry(b)]);
+            logged.push(b);
+            entries.push(logEntry(b));
           }
           dirty.length = 0;
+          const values = encodeJoinLogEntries(entries);
+          const changes = new Array<[string, Buffer]>(values.length);
+          for (let i = 0; i < values.length; i++) changes[i] = [String(logged[i]!.slot), values[i]!];
           logChanges(ctx, topic, changes);
         },
       });
@@ -250,17 +284,17 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
 }
 
 /** Inner join: only pairs within the time difference. */
-export function join<K, V, W, R>(other: OtherStream<K, W>, joiner: (left: V, right: W) => R, opts: JoinOptions): SluiceOperator<Rec<K, V>, Rec<K, R>> {
+export function join<K, V, W, R>(other: OtherStream<K, W>, joiner: (left: V, right: W) => R, opts: JoinOptions<K, V>): SluiceOperator<Rec<K, V>, Rec<K, R>> {
   return make('inner', other, joiner as (l: V | null, r: W | null) => R, opts);
 }
 
 /** Left join: every left record; unmatched ones with a null right once their window closed. */
-export function leftJoin<K, V, W, R>(other: OtherStream<K, W>, joiner: (left: V, right: W | null) => R, opts: JoinOptions): SluiceOperator<Rec<K, V>, Rec<K, R>> {
+export function leftJoin<K, V, W, R>(other: OtherStream<K, W>, joiner: (left: V, right: W | null) => R, opts: JoinOptions<K, V>): SluiceOperator<Rec<K, V>, Rec<K, R>> {
   return make('left', other, joiner as (l: V | null, r: W | null) => R, opts);
 }
 
 /** Outer join: every record of both sides; unmatched ones with a null partner once their window closed. */
-export function outerJoin<K, V, W, R>(other: OtherStream<K, W>, joiner: (left: V | null, right: W | null) => R, opts: JoinOptions): SluiceOperator<Rec<K, V>, Rec<K, R>> {
+export function outerJoin<K, V, W, R>(other: OtherStream<K, W>, joiner: (left: V | null, right: W | null) => R, opts: JoinOptions<K, V>): SluiceOperator<Rec<K, V>, Rec<K, R>> {
   return make('outer', other, joiner, opts);
 }
 

@@ -53,7 +53,7 @@ export async function readChangelog(ctx: TaskContext, topic: string): Promise<Ma
 }
 
 /** Sends a batch of changelog records for this task's partition. */
-export function logChanges(ctx: TaskContext, topic: string, changes: Iterable<[string, string | null]>): void {
+export function logChanges(ctx: TaskContext, topic: string, changes: Iterable<[string, Buffer | string | null]>): void {
   const records = [];
   for (const [key, value] of changes) records.push({ key, value, partition: ctx.partition });
   if (records.length) ctx.send(topic, records);
