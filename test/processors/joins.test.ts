@@ -145,32 +145,49 @@ describe('stream-stream joins against an oracle', () => {
     return peak;
   }
 
+  /**
+   * Runs an outer join (left/right topics, output 'joined') in a worker that is stopped and started
+   * again after the first `restartAt` events; returns the joined records as the oracle writes them.
+   */
+  async function joinAcrossRestart(
+    log: Awaited<ReturnType<typeof testLog>>,
+    all: Ev[],
+    restartAt: number,
+    appId: string,
+    value: (e: Ev) => string | Buffer,
+    pipe: (a: ReturnType<typeof app>) => void,
+  ): Promise<string[]> {
+    await log.client.admin().createTopic('left', { partitions: 1 });
+    await log.client.admin().createTopic('right', { partitions: 1 });
+    const run = async (evs: Ev[]) => {
+      const p = log.client.producer();
+      for (const e of evs) await p.send(e.side === 'L' ? 'left' : 'right', [{ key: e.key, value: value(e), timestamp: e.ts }]);
+      const a = app({ id: appId, log: log.connect(), logger: silentLogger, batch: { maxRecords: 30 } });
+      pipe(a);
+      await a.start();
+      await a.idle(300);
+      await a.stop();
+    };
+    await run(all.slice(0, restartAt));
+    await run(all.slice(restartAt));
+    return (await readTopic(log.engine, 'joined')).map((r) => {
+      const v = JSON.parse(r.value!.toString()) as { l: number | null; r: number | null };
+      return `${r.key!.toString()}:${v.l}+${v.r}@${r.timestamp}`;
+    });
+  }
+
   it('a restarted worker continues the join from its changelog', async () => {
     // In timestamp order, so the worker's merge of the two topics sees the oracle's order.
     const rnd = mulberry32(99);
     const all: Ev[] = Array.from({ length: 400 }, (_, i) => ({ side: rnd() < 0.5 ? 'L' : 'R', key: `k${Math.floor(rnd() * 5)}`, ts: 1000 + i * 7, id: i }));
     const log = await testLog();
-    await log.client.admin().createTopic('left', { partitions: 1 });
-    await log.client.admin().createTopic('right', { partitions: 1 });
-    const run = async (evs: Ev[]) => {
-      const p = log.client.producer();
-      for (const e of evs) await p.send(e.side === 'L' ? 'left' : 'right', [{ key: e.key, value: JSON.stringify(e), timestamp: e.ts }]);
-      const a = app({ id: 'jrs', log: log.connect(), logger: silentLogger, batch: { maxRecords: 30 } });
+    // The restart falls where records of both sides are buffered, unmatched, within reach.
+    const got = await joinAcrossRestart(log, all, 200, 'jrs', (e) => JSON.stringify(e), (a) =>
       a.stream<string, Ev>('left', { key: string() }).pipe(
         outerJoin({ topic: 'right', key: string() }, (l: Ev | null, r: Ev | null) => ({ l: l?.id ?? null, r: r?.id ?? null }), { within: D, grace: GRACE, name: 'pairs' }),
         to('joined', { key: string() }),
-      );
-      await a.start();
-      await a.idle(300);
-      await a.stop();
-    };
-    // The restart falls where records of both sides are buffered, unmatched, within reach.
-    await run(all.slice(0, 200));
-    await run(all.slice(200));
-    const got = (await readTopic(log.engine, 'joined')).map((r) => {
-      const v = JSON.parse(r.value!.toString()) as { l: number | null; r: number | null };
-      return `${r.key!.toString()}:${v.l}+${v.r}@${r.timestamp}`;
-    });
+      ),
+    );
     expect(got.sort()).toEqual(oracle(all, 'outer'));
     // Slots of records that expired before the restart were freed by the restore and reused.
     const keys = new Set((await readTopic(log.engine, changelogTopic('jrs', 'pairs'))).map((r) => r.key!.toString()));
@@ -184,12 +201,8 @@ describe('stream-stream joins against an oracle', () => {
     const rnd = mulberry32(7);
     const all: Ev[] = Array.from({ length: 300 }, (_, i) => ({ side: rnd() < 0.5 ? 'L' : 'R', key: `k${Math.floor(rnd() * 5)}`, ts: 1000 + i * 7, id: i }));
     const log = await testLog();
-    await log.client.admin().createTopic('left', { partitions: 1 });
-    await log.client.admin().createTopic('right', { partitions: 1 });
-    const run = async (evs: Ev[]) => {
-      const p = log.client.producer();
-      for (const e of evs) await p.send(e.side === 'L' ? 'left' : 'right', [{ key: e.key, value: e.side === 'L' ? `left-${e.id}` : Buffer.from([e.id >> 8, e.id & 0xff]), timestamp: e.ts }]);
-      const a = app({ id: 'jserde', log: log.connect(), logger: silentLogger, batch: { maxRecords: 25 } });
+    const value = (e: Ev) => (e.side === 'L' ? `left-${e.id}` : Buffer.from([e.id >> 8, e.id & 0xff]));
+    const got = await joinAcrossRestart(log, all, 150, 'jserde', value, (a) =>
       a.stream<string, string>('left', { key: string(), value: string() }).pipe(
         outerJoin(
           { topic: 'right', key: string(), value: bytes() },
@@ -197,17 +210,8 @@ describe('stream-stream joins against an oracle', () => {
           { within: D, grace: GRACE, name: 'pairs', serdes: { value: string() } },
         ),
         to('joined', { key: string() }),
-      );
-      await a.start();
-      await a.idle(300);
-      await a.stop();
-    };
-    await run(all.slice(0, 150));
-    await run(all.slice(150));
-    const got = (await readTopic(log.engine, 'joined')).map((r) => {
-      const v = JSON.parse(r.value!.toString()) as { l: number | null; r: number | null };
-      return `${r.key!.toString()}:${v.l}+${v.r}@${r.timestamp}`;
-    });
+      ),
+    );
     expect(got.sort()).toEqual(oracle(all, 'outer'));
     await log.client.close();
   });
