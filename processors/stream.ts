@@ -16,7 +16,7 @@ import { recordDecoder, type DecodeOptions, type RecordDecoder } from './record-
 import { repartitionDecoder, repartitionSender, type RepartitionSerdes } from './repartition.js';
 import { TableState, type KTable } from './table.js';
 import { metaOf, type BindContext } from './sluice-op.js';
-import { withTask } from './task-scope.js';
+import { callInTask, withTask } from './task-scope.js';
 import type { Rec } from './types.js';
 import type { WindowDef } from './windows/window-def.js';
 
@@ -155,12 +155,19 @@ function routeSideInputs(
     const stream = new Subject<InputRecord>();
     const inner = chain(stream).subscribe(subscriber);
     const pending: Promise<unknown>[] = [];
+    // Records come in runs of one topic: the last lookup is kept.
+    let lastTopic: string | undefined;
+    let lastApply: ((r: InputRecord) => void) | undefined;
     const outer = src.subscribe({
       next(r) {
-        const apply = side.get(r.topic);
+        if (r.topic !== lastTopic) {
+          lastTopic = r.topic;
+          lastApply = side.get(r.topic);
+        }
+        const apply = lastApply;
         if (!apply) return stream.next(r);
         try {
-          withTask(ctx, () => apply(r));
+          callInTask(ctx, apply, r);
         } catch (err) {
           pending.push(ctx.handleError(r, err));
         }

@@ -18,6 +18,17 @@ export function withTask<T>(ctx: TaskContext, fn: () => T): T {
   }
 }
 
+/** `withTask(ctx, () => fn(arg))` without a closure per call (side inputs apply one per record). */
+export function callInTask<A>(ctx: TaskContext, fn: (arg: A) => void, arg: A): void {
+  const prev = current;
+  current = ctx;
+  try {
+    fn(arg);
+  } finally {
+    current = prev;
+  }
+}
+
 export function currentTask(): TaskContext {
   if (!current) throw new Error('a Sluice operator was used outside a pipeline (use it inside app.stream(...).pipe(...))');
   return current;

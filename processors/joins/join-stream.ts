@@ -16,12 +16,13 @@
  * The right stream's topic becomes an input of the pipeline (co-partitioned, merged by timestamp).
  */
 import { Observable, type OperatorFunction } from 'rxjs';
+import type { ProducerRecord } from '../../core/client/types.js';
 import type { InputRecord, TaskContext } from '../../core/worker/contracts.js';
 import { json, producerValue, type Serde } from '../../core/serde/serde.js';
 import { decodeJoinLogEntry, encodeJoinLogEntries, type JoinLogEntry } from './join-changelog.js';
 import { recordOperator } from '../operator.js';
 import { markOperator, type SluiceOperator } from '../sluice-op.js';
-import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.js';
+import { changelogTopic, readChangelog } from '../stores/changelog.js';
 import type { Rec } from '../types.js';
 import { toMs, type Duration } from '../windows/duration.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
@@ -263,9 +264,10 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
           }
           dirty.length = 0;
           const values = encodeJoinLogEntries(entries);
-          const changes = new Array<[string, Buffer]>(values.length);
-          for (let i = 0; i < values.length; i++) changes[i] = [String(logged[i]!.slot), values[i]!];
-          logChanges(ctx, topic, changes);
+          if (values.length === 0) return;
+          const records = new Array<ProducerRecord>(values.length);
+          for (let i = 0; i < values.length; i++) records[i] = { key: String(logged[i]!.slot), value: values[i]!, partition: ctx.partition };
+          ctx.send(topic, records);
         },
       });
       // Matches found when a right record arrives are emitted into this batch's output.
