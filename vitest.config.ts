@@ -11,6 +11,7 @@ const overKafka = [
   'test/processors/restore.test.ts',
   'test/processors/joins.test.ts',
   'test/processors/crash-aggregation.test.ts',
+  'test/processors/redis-aggregate.test.ts',
   'test/connectors/file.test.ts',
   'test/connectors/http-source.test.ts',
   'test/connectors/http-sink.test.ts',

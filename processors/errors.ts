@@ -11,3 +11,10 @@ export class InvalidTimestampError extends SluiceError {
     super('INVALID_TIMESTAMP', `record ${where} has event time ${String(timestamp)}: a timestamp must be a finite number of milliseconds >= 0 (check the stream's timestamp extractor)`);
   }
 }
+
+/** A state-store choice the operator cannot honour (named store, and what to change). */
+export class StoreBackendError extends SluiceError {
+  constructor(readonly store: string, why: string) {
+    super('STORE_BACKEND', `store ${store}: ${why}`);
+  }
+}

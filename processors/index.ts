@@ -1,7 +1,7 @@
 /** The DSL's public names. */
 export { streamOf, tableOf, type AppLike, type StreamOptions, type TableOptions } from './builder.js';
 export { KStream } from './stream.js';
-export { InvalidTimestampError } from './errors.js';
+export { InvalidTimestampError, StoreBackendError } from './errors.js';
 // Writing your own operators: one subscriber over plain data structures, state per task.
 export { recordOperator, afterRestore, type RecordOperatorHooks } from './operator.js';
 export { currentTask, taskState } from './task-scope.js';

@@ -21,6 +21,9 @@ import { slidingAggregate } from '../windows/sliding-aggregate.js';
 import { markOperator, type BindContext, type SluiceOperator } from '../sluice-op.js';
 import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.js';
 import { registerStore } from '../stores/registry.js';
+import type { StoreBackendOptions } from '../stores/window-stores.js';
+import { redisKeyedAggregate } from './keyed-aggregate-redis.js';
+import { StoreBackendError } from '../errors.js';
 import { lateRecordHandler, sharedWindow, windowedResult, type SharedWindow } from '../windows/window-common.js';
 import type { Rec, Windowed } from '../types.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
@@ -35,6 +38,12 @@ export interface AggregateOptions {
   lateRecordsTopic?: string;
   /** Session windows only: combines the aggregates of two sessions that a record bridges. */
   merger?: (a: never, b: never) => unknown;
+  /**
+   * Where the table lives: in the task's memory (default) or in Redis (`{ backend: 'redis', url }`
+   * or an ioredis client as `redis`; keys `<prefix><partition>:<key JSON>`, prefix `<app>:<store>:`).
+   * Both log to the same changelog. Non-windowed aggregations only.
+   */
+  store?: StoreBackendOptions;
 }
 
 type Adder<K, V, A> = (aggregate: A, value: V, record: Rec<K, V>) => A;
@@ -45,9 +54,15 @@ export function aggregate<K, V, A>(init: () => A, adder: Adder<K, V, A>, opts: A
   return markOperator<Rec<K, V>, Rec<K, A>>({
     kind: 'stateful',
     storeName: opts.name,
-    stores: (b) => [changelogTopic(b.appId, b.name)],
+    stores: (b) => {
+      // Checked when the pipeline is defined (pipe()), so the app fails before it starts.
+      if (opts.store?.backend === 'redis' && b.window) throw new StoreBackendError(b.name, `a ${b.window.type}-windowed aggregation keeps its windows in memory (with a changelog): remove store: { backend: 'redis' }, or aggregate without windowed()`);
+      return [changelogTopic(b.appId, b.name)];
+    },
     bind: (b, ctx) =>
-      (b.window?.type === 'session'
+      (opts.store?.backend === 'redis'
+        ? redisKeyedAggregate(b, ctx, init, adder, opts.store)
+        : b.window?.type === 'session'
         ? sessionAggregate(b, ctx, init, adder, opts.merger as ((a: A, b: A) => A) | undefined, opts)
         : b.window?.type === 'sliding'
           ? slidingAggregate(b, ctx, init, adder, opts)

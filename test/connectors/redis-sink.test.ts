@@ -19,17 +19,13 @@ import { app, type App } from '../../core/worker/app.js';
 import type { ConnectorContext } from '../../core/worker/contracts.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { MetricsRegistry } from '../../core/worker/metrics.js';
+import { deleteRedisPrefix } from '../support/redis.js';
 
 const prefix = `sluice-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
 const redis = new Redis('redis://127.0.0.1:6379');
 
 afterAll(async () => {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteRedisPrefix(redis, prefix);
   await redis.quit();
 });
 

@@ -7,20 +7,14 @@ import { afterAll } from 'vitest';
 import { MemoryKeyValueStore } from '../../../processors/stores/memory-kv.js';
 import { RedisKeyValueStore } from '../../../processors/stores/redis-kv.js';
 import { keyValueStoreContract } from './contract.js';
+import { deleteRedisPrefix } from '../../support/redis.js';
 
 const redis = new Redis('redis://127.0.0.1:6379');
 afterAll(async () => {
   await redis.quit();
 });
 
-async function deletePrefix(prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
+const deletePrefix = (prefix: string) => deleteRedisPrefix(redis, prefix);
 
 keyValueStoreContract('memory', { open: (name, task) => MemoryKeyValueStore.open(name, task) });
 
