@@ -23,6 +23,7 @@ import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.j
 import { registerStore } from '../stores/registry.js';
 import type { StoreBackendOptions } from '../stores/window-stores.js';
 import { redisKeyedAggregate } from './keyed-aggregate-redis.js';
+import { redisWindowedAggregate } from '../windows/windowed-aggregate-redis.js';
 import { StoreBackendError } from '../errors.js';
 import { lateRecordHandler, sharedWindow, windowedResult, type SharedWindow } from '../windows/window-common.js';
 import type { Rec, Windowed } from '../types.js';
@@ -41,7 +42,7 @@ export interface AggregateOptions {
   /**
    * Where the table lives: in the task's memory (default) or in Redis (`{ backend: 'redis', url }`
    * or an ioredis client as `redis`; keys `<prefix><partition>:<key JSON>`, prefix `<app>:<store>:`).
-   * Both log to the same changelog. Non-windowed aggregations only.
+   * Both log to the same changelog. Non-windowed, tumbling and hopping aggregations.
    */
   store?: StoreBackendOptions;
 }
@@ -56,12 +57,14 @@ export function aggregate<K, V, A>(init: () => A, adder: Adder<K, V, A>, opts: A
     storeName: opts.name,
     stores: (b) => {
       // Checked when the pipeline is defined (pipe()), so the app fails before it starts.
-      if (opts.store?.backend === 'redis' && b.window) throw new StoreBackendError(b.name, `a ${b.window.type}-windowed aggregation keeps its windows in memory (with a changelog): remove store: { backend: 'redis' }, or aggregate without windowed()`);
+      if (opts.store?.backend === 'redis' && b.window && b.window.type !== 'hopping') throw new StoreBackendError(b.name, `a ${b.window.type}-windowed aggregation keeps its windows in memory (with a changelog); a Redis store serves non-windowed, tumbling and hopping aggregations: remove store: { backend: 'redis' }`);
       return [changelogTopic(b.appId, b.name)];
     },
     bind: (b, ctx) =>
       (opts.store?.backend === 'redis'
-        ? redisKeyedAggregate(b, ctx, init, adder, opts.store)
+        ? b.window
+          ? redisWindowedAggregate(b, ctx, init, adder, opts.store, opts)
+          : redisKeyedAggregate(b, ctx, init, adder, opts.store)
         : b.window?.type === 'session'
         ? sessionAggregate(b, ctx, init, adder, opts.merger as ((a: A, b: A) => A) | undefined, opts)
         : b.window?.type === 'sliding'

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { KeyValueStore } from '../types.js';
 import { changelogTopic, logChanges, readChangelog } from './changelog.js';
+import { deleteKeysWithPrefix, execPipeline } from './redis-util.js';
 
 /** Keys per MGET: large enough to make one round trip per batch, small enough not to stall Redis. */
 const MGET_CHUNK = 10_000;
@@ -41,21 +42,13 @@ export class RedisKeyValueStore<K, V> implements KeyValueStore<K, V> {
   static async open<K, V>(name: string, ctx: TaskContext, opts: RedisStoreOptions = {}): Promise<RedisKeyValueStore<K, V>> {
     const store = new RedisKeyValueStore<K, V>(name, ctx, opts);
     const entries = await readChangelog(ctx, store.topic);
-    await store.clearRedis();
+    await deleteKeysWithPrefix(store.redis, store.prefix);
     const p = store.redis.pipeline();
     for (const [k, v] of entries) if (v !== null) p.set(store.prefix + k, v.toString('utf8'));
     await p.exec();
     return store;
   }
 
-  private async clearRedis(): Promise<void> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
-      if (keys.length) await this.redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  }
 
   async get(key: K): Promise<V | undefined> {
     const k = JSON.stringify(key);
@@ -123,9 +116,7 @@ export class RedisKeyValueStore<K, V> implements KeyValueStore<K, V> {
       changes.push([k, v === null ? null : JSON.stringify(v)]);
     }
     this.pending.clear();
-    const res = await p.exec();
-    const failed = res?.find(([err]) => err);
-    if (failed) throw failed[0];
+    await execPipeline(p);
     logChanges(this.ctx, this.topic, changes);
   }
 

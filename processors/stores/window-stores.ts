@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { SessionStore, Window, WindowStore } from '../types.js';
 import { changelogTopic, logChanges, readChangelog } from './changelog.js';
+import { execPipeline } from './redis-util.js';
 
 /** Where entries live: a Map, or Redis. */
 interface Backend<V> {
@@ -88,9 +89,7 @@ class RedisBackend<V> implements Backend<V> {
         p.zadd(this.index, score(id), id);
       }
     }
-    const res = await p.exec();
-    const failed = res?.find(([err]) => err);
-    if (failed) throw failed[0];
+    await execPipeline(p);
   }
   async close(): Promise<void> {
     if (this.owns) await this.redis.quit();

@@ -19,7 +19,7 @@ import { app, type App } from '../../core/worker/app.js';
 import type { ConnectorContext } from '../../core/worker/contracts.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { MetricsRegistry } from '../../core/worker/metrics.js';
-import { deleteRedisPrefix } from '../support/redis.js';
+import { deleteKeysWithPrefix as deleteRedisPrefix } from '../../processors/stores/redis-util.js';
 
 const prefix = `sluice-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
 const redis = new Redis('redis://127.0.0.1:6379');

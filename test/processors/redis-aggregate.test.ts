@@ -9,11 +9,12 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { app } from '../../core/worker/app.js';
 import { silentLogger } from '../../core/worker/logger.js';
-import { aggregate, count, groupByKey, StoreBackendError, string, to, toTable, tumbling, windowed, type Rec } from '../../processors/index.js';
+import { aggregate, count, groupByKey, session, sliding, StoreBackendError, string, to, toTable, tumbling, windowed, type Rec } from '../../processors/index.js';
+import { defaultPartition } from '../../core/log/partitioner.js';
 import { changelogTopic } from '../../processors/stores/changelog.js';
 import { mulberry32 } from '../../bench/lib.js';
 import { readTopic, testLog, type TestLog } from '../support/log.js';
-import { deleteRedisPrefix } from '../support/redis.js';
+import { deleteKeysWithPrefix as deleteRedisPrefix } from '../../processors/stores/redis-util.js';
 
 const redis = new Redis('redis://127.0.0.1:6379');
 const prefixes: string[] = [];
@@ -54,6 +55,14 @@ async function produce(log: TestLog, topic: string, records: Array<{ key: string
   const c = log.connect();
   if (!(await c.admin().listTopics()).includes(topic)) await c.admin().createTopic(topic, { partitions });
   await c.producer().send(topic, records.map((r, i) => ({ ...r, timestamp: 1000 + i })));
+  await c.close();
+}
+
+/** Records with their own timestamps, into a topic of two partitions (made if missing). */
+async function produceAt(log: TestLog, topic: string, records: Array<{ key: string; value: string; timestamp: number }>) {
+  const c = log.connect();
+  if (!(await c.admin().listTopics()).includes(topic)) await c.admin().createTopic(topic, { partitions: 2 });
+  await c.producer().send(topic, records);
   await c.close();
 }
 
@@ -173,9 +182,71 @@ describe('aggregations with a Redis store', () => {
     expect(dlq[0]!.headers['sluice.error']!.toString()).toContain('negative amount');
   });
 
-  it('refuses a Redis store for a windowed aggregation when the pipeline is defined', async () => {
+  it('keeps tumbling windows in Redis across a restart that lost Redis: each closed window once, with the oracle count', async () => {
+    const log = await testLog();
+    const prefix = newPrefix();
+    const appId = `redis-win-${randomUUID().slice(0, 6)}`;
+    interface Click {
+      user: string;
+      ts: number;
+    }
+    const rnd = mulberry32(11);
+    const clicks: Click[] = Array.from({ length: 2000 }, (_, i) => ({ user: `u${Math.floor(rnd() * 9)}`, ts: 10_000 + i * 5 + Math.round((rnd() - 0.5) * 400) }));
+    const start = () => {
+      const a = app({ id: appId, log: log.connect(), logger: silentLogger, batch: { maxRecords: 150 } });
+      // Keyed by user already: each partition's records reach its task in produce order, as the oracle reads them.
+      a.stream<string, Click>('clicks', { key: string(), timestamp: (v) => v.ts }).pipe(
+        groupByKey(),
+        windowed(tumbling(1000, { grace: 300 })),
+        count({ name: 'per-second', emit: 'final', store: { backend: 'redis', redis, prefix } }),
+        to('per-second-out'),
+      );
+      return a;
+    };
+    const feed = (part: Click[]) => produceAt(log, 'clicks', part.map((c) => ({ key: c.user, value: JSON.stringify(c), timestamp: c.ts })));
+    await feed(clicks.slice(0, 1100));
+    let a = start();
+    await a.start();
+    await a.idle(300);
+    await a.stop();
+    expect((await redis.keys(`${prefix}*`)).length).toBeGreaterThan(0);
+    await deletePrefix(prefix);
+    await feed(clicks.slice(1100));
+    a = start();
+    await a.start();
+    await a.idle(300);
+    await a.stop();
+
+    // The oracle: stream time per partition is what decides lateness and closing, so it runs per partition.
+    const expected = new Map<string, number>();
+    let dropped = 0;
+    for (const p of [0, 1]) {
+      let streamTime = -1;
+      const counts = new Map<string, number>();
+      for (const c of clicks.filter((c) => defaultPartition(Buffer.from(c.user), 2) === p)) {
+        streamTime = Math.max(streamTime, c.ts);
+        const s = c.ts - (c.ts % 1000);
+        if (s + 1000 + 300 <= streamTime) {
+          dropped++;
+          continue;
+        }
+        counts.set(`${c.user}@${s}`, (counts.get(`${c.user}@${s}`) ?? 0) + 1);
+      }
+      for (const [k, n] of counts) if (Number(k.split('@')[1]) + 1300 <= streamTime) expected.set(k, n);
+    }
+    const out = (await readTopic(log.engine, 'per-second-out')).map((r) => {
+      const k = JSON.parse(r.key!.toString()) as { key: string; window: { start: number } };
+      return [`${k.key}@${k.window.start}`, JSON.parse(r.value!.toString()) as number] as const;
+    });
+    expect(out.length).toBe(expected.size);
+    expect(new Map(out)).toEqual(expected);
+    expect(dropped).toBeGreaterThan(0);
+  });
+
+  it('refuses a Redis store for a session or sliding aggregation when the pipeline is defined', async () => {
     const log = await testLog();
     const a = app({ id: 'redis-windowed', log: log.connect(), logger: silentLogger });
-    expect(() => a.stream('ev').pipe(groupByKey(), windowed(tumbling(1000)), count({ name: 'w', store: { backend: 'redis' } }))).toThrow(StoreBackendError);
+    expect(() => a.stream('ev').pipe(groupByKey(), windowed(session(1000)), count({ name: 'w', store: { backend: 'redis' } }))).toThrow(StoreBackendError);
+    expect(() => a.stream('ev').pipe(groupByKey(), windowed(sliding(1000)), count({ name: 'w2', store: { backend: 'redis' } }))).toThrow(StoreBackendError);
   });
 });

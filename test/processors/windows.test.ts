@@ -1,10 +1,39 @@
 /**
  * Tumbling and hopping windows against a brute-force oracle written independently of the
- * implementation: seeded random events with out-of-order timestamps, fed in random batch sizes.
+ * implementation: seeded random events with out-of-order timestamps, fed in random batch sizes,
+ * with the windows in memory and in Redis (a real Redis on 127.0.0.1:6379, a key prefix per
+ * test, deleted afterwards).
  */
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../bench/lib.js';
-import { count, groupByKey, hopping, string, TestDriver, to, tumbling, windowed, type Rec } from '../../processors/index.js';
+import { count, groupByKey, hopping, string, TestDriver, to, tumbling, windowed, type Rec, type StoreBackendOptions } from '../../processors/index.js';
+import { deleteKeysWithPrefix } from '../../processors/stores/redis-util.js';
+
+const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
+const prefixes: string[] = [];
+afterEach(async () => {
+  for (const p of prefixes.splice(0)) {
+    // The windows still open when the input ended are in Redis (with the index and stream time).
+    expect((await redis.keys(`${p}*`)).filter((k) => !k.endsWith('__index') && !k.endsWith('__streamTime')).length).toBeGreaterThan(0);
+    await deleteKeysWithPrefix(redis, p);
+    expect(await redis.keys(`${p}*`)).toEqual([]);
+  }
+});
+afterAll(async () => {
+  redis.disconnect();
+});
+
+/** Where the windows live: the task's memory, or Redis under a prefix of the test's own. */
+const stores: Record<string, () => StoreBackendOptions | undefined> = {
+  memory: () => undefined,
+  redis: () => {
+    const prefix = `wintest-${randomUUID()}:`;
+    prefixes.push(prefix);
+    return { backend: 'redis', redis, prefix };
+  },
+};
 
 interface Ev {
   user: string;
@@ -39,12 +68,12 @@ function oracle(evs: Ev[], size: number, advance: number, grace: number) {
   return { counts, closed, dropped };
 }
 
-async function run(evs: Ev[], win: ReturnType<typeof hopping>, emit: 'final' | 'update', seed: number) {
+async function run(evs: Ev[], win: ReturnType<typeof hopping>, emit: 'final' | 'update', seed: number, store?: StoreBackendOptions) {
   const d = new TestDriver((app) => {
     app.stream<string, Ev>('ev', { key: string(), timestamp: (v) => v.ts }).pipe(
       groupByKey((r: Rec<string, Ev>) => r.value.user),
       windowed(win),
-      count({ emit, name: 'counts' }),
+      count({ emit, name: 'counts', store }),
       to('out'),
     );
   });
@@ -70,12 +99,13 @@ const cases = [
   ['hopping 1 s every 250 ms, grace 200 ms', hopping(1000, 250, { grace: 200 }), 1000, 250, 200],
 ] as const;
 
-describe('windowed count against an oracle', () => {
+describe.each(Object.keys(stores))('windowed count against an oracle, windows in %s', (storeName) => {
+  const store = stores[storeName]!;
   cases.forEach(([name, win, size, advance, grace], c) => {
     it(`${name}: emit final`, async () => {
       const evs = events(1500, 100 + c);
       const expected = oracle(evs, size, advance, grace);
-      const { out, dropped } = await run(evs, win, 'final', c);
+      const { out, dropped } = await run(evs, win, 'final', c, store());
       // Each closed window exactly once, with the oracle's count, in window-start order per batch.
       expect(new Map(out.map((o) => [o.id, o.value]))).toEqual(expected.closed);
       expect(out.length).toBe(expected.closed.size);
@@ -87,14 +117,16 @@ describe('windowed count against an oracle', () => {
     it(`${name}: emit update`, async () => {
       const evs = events(1500, 200 + c);
       const expected = oracle(evs, size, advance, grace);
-      const { out, dropped } = await run(evs, win, 'update', c);
+      const { out, dropped } = await run(evs, win, 'update', c, store());
       const last = new Map<string, number>();
       for (const o of out) last.set(o.id, o.value);
       expect(last).toEqual(expected.counts);
       expect(dropped).toBe(expected.dropped);
     });
   });
+});
 
+describe('windowed count rules', () => {
   it('gives each result the largest timestamp of its window, and drops a record exactly at end + grace', async () => {
     const d = new TestDriver((app) => {
       app.stream<string, Ev>('ev', { key: string(), timestamp: (v) => v.ts }).pipe(groupByKey((r: Rec<string, Ev>) => r.value.user), windowed(tumbling(1000, { grace: 100 })), count({ emit: 'final' }), to('out'));

@@ -7,7 +7,7 @@ import { afterAll } from 'vitest';
 import { MemoryKeyValueStore } from '../../../processors/stores/memory-kv.js';
 import { RedisKeyValueStore } from '../../../processors/stores/redis-kv.js';
 import { keyValueStoreContract } from './contract.js';
-import { deleteRedisPrefix } from '../../support/redis.js';
+import { deleteKeysWithPrefix as deleteRedisPrefix } from '../../../processors/stores/redis-util.js';
 
 const redis = new Redis('redis://127.0.0.1:6379');
 afterAll(async () => {
