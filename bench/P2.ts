@@ -10,7 +10,9 @@ import path from 'node:path';
 import { embedded } from '../core/client/embedded/client.js';
 import { app } from '../core/worker/app.js';
 import { silentLogger } from '../core/worker/logger.js';
-import { count, groupByKey, string, to, tumbling, windowed } from '../processors/index.js';
+import { Redis } from 'ioredis';
+import { count, groupByKey, string, to, tumbling, windowed, type StoreBackendOptions } from '../processors/index.js';
+import { deleteKeysWithPrefix } from '../processors/stores/redis-util.js';
 import { activityEvents, median, peakRssMb, report } from './lib.js';
 
 const N = Number(process.env.P2_N ?? 1_000_000);
@@ -39,14 +41,14 @@ function plainLoop(texts: string[], grace: number): { counts: Map<string, number
   return { counts, dropped, streamTime };
 }
 
-async function pipeline(grace: number): Promise<{ seconds: number; results: Map<string, number>; dropped: number }> {
+async function pipeline(grace: number, store?: StoreBackendOptions, n = N): Promise<{ seconds: number; results: Map<string, number>; dropped: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-p2-'));
   const client = embedded({ dataDir: dir, flush: 'never', maintenanceIntervalMs: 0 });
   await client.admin().createTopic('events', { partitions: 1 });
   const producer = client.producer();
   {
     const { texts, keys, ts } = eventTexts();
-    for (let i = 0; i < N; i += 1000) {
+    for (let i = 0; i < n; i += 1000) {
       const batch = [];
       for (let j = i; j < i + 1000; j++) batch.push({ key: keys[j]!, value: texts[j]!, timestamp: ts[j]! });
       await producer.send('events', batch);
@@ -56,7 +58,7 @@ async function pipeline(grace: number): Promise<{ seconds: number; results: Map<
   a.stream<string, { userId: string; ts: number }>('events', { key: string(), timestamp: (v) => v.ts }).pipe(
     groupByKey(), // the topic is keyed by userId already: no repartition
     windowed(tumbling(SIZE, { grace })),
-    count({ emit: 'final', name: 'counts' }),
+    count({ emit: 'final', name: 'counts', store }),
     to('counts-out'),
   );
   const t0 = performance.now();
@@ -64,7 +66,7 @@ async function pipeline(grace: number): Promise<{ seconds: number; results: Map<
   const { engine } = await client.deps();
   for (;;) {
     const g = await client.admin().describeGroup('p2.events-0');
-    if ((g.offsets[0]?.committed ?? 0) >= N) break;
+    if ((g.offsets[0]?.committed ?? 0) >= n) break;
     await new Promise((r) => setTimeout(r, 5));
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -119,3 +121,19 @@ check(200, late);
 report('P2-late', 'events', Math.round(N / late.seconds), 'events/s');
 report('P2-late', 'dropped', late.dropped, 'events');
 report('P2', 'peak-rss', Math.round(peakRssMb()), 'MB');
+
+// P2-redis: the same pipeline with the windows in Redis (store: { backend: 'redis' }) on the
+// first 200 000 events (one run: it is bounded by Redis round trips, not by the pipeline).
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+try {
+  await redis.connect();
+  const prefix = `sluice-bench-p2:${process.pid}:`;
+  const nRedis = Math.min(N, 200_000);
+  const res = await pipeline(1000, { backend: 'redis', redis, prefix }, nRedis);
+  await deleteKeysWithPrefix(redis, prefix);
+  report('P2-redis', 'events', Math.round(nRedis / res.seconds), 'events/s');
+} catch (err) {
+  console.error(`P2-redis skipped: no Redis (${(err as Error).message})`);
+} finally {
+  redis.disconnect();
+}
