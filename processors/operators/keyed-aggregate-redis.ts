@@ -14,6 +14,7 @@ import type { TaskContext } from '../../core/worker/contracts.js';
 import { afterRestore, originOf, recordOperator } from '../operator.js';
 import type { BindContext } from '../sluice-op.js';
 import { RedisKeyValueStore } from '../stores/redis-kv.js';
+import { partitionPrefix } from '../stores/redis-util.js';
 import type { StoreBackendOptions } from '../stores/window-stores.js';
 import type { Rec } from '../types.js';
 
@@ -29,7 +30,7 @@ export function redisKeyedAggregate<K, V, A>(
 ): OperatorFunction<Rec<K, V>, Rec<K, A>> {
   let kv: RedisKeyValueStore<K, A> | undefined;
   // One prefix per partition: a task's open clears and reloads its own keys only.
-  const prefix = `${store.prefix ?? `${ctx.appId}:${b.name}:`}${ctx.partition}:`;
+  const prefix = partitionPrefix(store.prefix, ctx.appId, b.name, ctx.partition);
   const opened = RedisKeyValueStore.open<K, A>(b.name, ctx, { redis: store.redis, url: store.url, prefix }).then((s) => {
     kv = s;
     ctx.onClose(() => s.close());
@@ -44,8 +45,8 @@ export function redisKeyedAggregate<K, V, A>(
       const records = held.splice(0);
       const current = await kv!.getMany(records.map((r) => r.key));
       for (const r of records) {
+        const k = JSON.stringify(r.key);
         const apply = () => {
-          const k = JSON.stringify(r.key);
           const before = current.get(k);
           const value = adder(before === undefined ? init() : before, r.value, r);
           if (opts.nullDeletes && (value === null || value === undefined)) {

@@ -4,14 +4,11 @@
  * flush (the end of a batch), together with the store's changelog records, which stay the source
  * of truth: a store is rebuilt from its changelog when its task starts, as the memory store is.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { KeyValueStore } from '../types.js';
 import { changelogTopic, logChanges, readChangelog } from './changelog.js';
-import { deleteKeysWithPrefix, execPipeline } from './redis-util.js';
-
-/** Keys per MGET: large enough to make one round trip per batch, small enough not to stall Redis. */
-const MGET_CHUNK = 10_000;
+import { deleteKeysWithPrefix, execPipeline, mgetJson, redisClient } from './redis-util.js';
 
 export interface RedisStoreOptions {
   /** An ioredis client to use (not closed by the store), or a URL (default redis://127.0.0.1:6379). */
@@ -34,8 +31,7 @@ export class RedisKeyValueStore<K, V> implements KeyValueStore<K, V> {
   ) {
     this.topic = changelogTopic(ctx.appId, name);
     this.prefix = opts.prefix ?? `${ctx.appId}:${name}:${ctx.partition}:`;
-    this.ownsClient = !opts.redis;
-    this.redis = opts.redis ?? new Redis(opts.url ?? 'redis://127.0.0.1:6379', { lazyConnect: false, maxRetriesPerRequest: 3 });
+    ({ redis: this.redis, owned: this.ownsClient } = redisClient(opts));
   }
 
   /** Opens the store, rebuilding Redis's contents from the changelog. */
@@ -45,10 +41,9 @@ export class RedisKeyValueStore<K, V> implements KeyValueStore<K, V> {
     await deleteKeysWithPrefix(store.redis, store.prefix);
     const p = store.redis.pipeline();
     for (const [k, v] of entries) if (v !== null) p.set(store.prefix + k, v.toString('utf8'));
-    await p.exec();
+    await execPipeline(p);
     return store;
   }
-
 
   async get(key: K): Promise<V | undefined> {
     const k = JSON.stringify(key);
@@ -73,11 +68,7 @@ export class RedisKeyValueStore<K, V> implements KeyValueStore<K, V> {
         missing.push(k);
       }
     }
-    for (let i = 0; i < missing.length; i += MGET_CHUNK) {
-      const chunk = missing.slice(i, i + MGET_CHUNK);
-      const values = await this.redis.mget(...chunk.map((k) => this.prefix + k));
-      for (let j = 0; j < chunk.length; j++) if (values[j] !== null) out.set(chunk[j]!, JSON.parse(values[j]!) as V);
-    }
+    for (const [k, v] of await mgetJson<V>(this.redis, this.prefix, missing)) out.set(k, v);
     return out;
   }
 

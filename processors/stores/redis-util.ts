@@ -1,5 +1,30 @@
-/** What every Redis-backed store does with its client: run a pipeline to completion, clear its prefix. */
-import type { ChainableCommander, Redis } from 'ioredis';
+/** What every Redis-backed store does with its client: connect, read in bulk, run a pipeline, clear its prefix. */
+import { Redis, type ChainableCommander } from 'ioredis';
+
+/** Ids per MGET: one round trip per batch for most batches, without stalling Redis. */
+const MGET_CHUNK = 10_000;
+
+/** The given client (not owned: the caller closes it), or a new one for `url` (owned: the store quits it). */
+export function redisClient(opts: { redis?: Redis; url?: string }): { redis: Redis; owned: boolean } {
+  if (opts.redis) return { redis: opts.redis, owned: false };
+  return { redis: new Redis(opts.url ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 }), owned: true };
+}
+
+/** The key prefix of one task's part of a store: `<prefix><partition>:`, the prefix `<app>:<store>:` unless given. */
+export function partitionPrefix(prefix: string | undefined, appId: string, store: string, partition: number): string {
+  return `${prefix ?? `${appId}:${store}:`}${partition}:`;
+}
+
+/** JSON values of `prefix + id` for many ids, in chunked MGETs; ids without a key are left out. */
+export async function mgetJson<V>(redis: Redis, prefix: string, ids: readonly string[]): Promise<Map<string, V>> {
+  const out = new Map<string, V>();
+  for (let i = 0; i < ids.length; i += MGET_CHUNK) {
+    const chunk = ids.slice(i, i + MGET_CHUNK);
+    const values = await redis.mget(...chunk.map((id) => prefix + id));
+    for (let j = 0; j < chunk.length; j++) if (values[j] !== null) out.set(chunk[j]!, JSON.parse(values[j]!) as V);
+  }
+  return out;
+}
 
 /** Runs a pipeline; rejects with the first command's error (ioredis resolves with errors inside). */
 export async function execPipeline(p: ChainableCommander): Promise<void> {

@@ -8,11 +8,11 @@
  * `<prefix><entry id>`, plus a sorted set `<prefix>__index` of entry ids scored by window start
  * (window stores) or session end (session stores), for range reads and expiry.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { SessionStore, Window, WindowStore } from '../types.js';
 import { changelogTopic, logChanges, readChangelog } from './changelog.js';
-import { execPipeline } from './redis-util.js';
+import { execPipeline, redisClient } from './redis-util.js';
 
 /** Where entries live: a Map, or Redis. */
 interface Backend<V> {
@@ -107,7 +107,8 @@ export interface StoreBackendOptions {
 function backendFor<V>(ctx: TaskContext, name: string, opts: StoreBackendOptions): Backend<V> {
   if (opts.backend !== 'redis') return new MapBackend<V>();
   const prefix = opts.prefix ?? `${ctx.appId}:${name}:${ctx.partition}:`;
-  return new RedisBackend<V>(opts.redis ?? new Redis(opts.url ?? 'redis://127.0.0.1:6379'), prefix, !opts.redis);
+  const { redis, owned } = redisClient(opts);
+  return new RedisBackend<V>(redis, prefix, owned);
 }
 
 /** The buffering and changelog protocol both stores share. */

@@ -19,13 +19,12 @@
  * per window under `<prefix>[<key JSON>,<start>]` holding `{"v": aggregate, "t": max timestamp}`,
  * the sorted set `<prefix>__index`, and `<prefix>__streamTime`.
  */
-import { Redis } from 'ioredis';
 import type { OperatorFunction } from 'rxjs';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import { afterRestore, originOf, recordOperator } from '../operator.js';
 import type { BindContext } from '../sluice-op.js';
 import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.js';
-import { deleteKeysWithPrefix, execPipeline } from '../stores/redis-util.js';
+import { deleteKeysWithPrefix, execPipeline, mgetJson, partitionPrefix, redisClient } from '../stores/redis-util.js';
 import type { StoreBackendOptions } from '../stores/window-stores.js';
 import type { Rec, Windowed } from '../types.js';
 import { lateRecordHandler, sharedWindow, windowedResult, type SharedWindow } from './window-common.js';
@@ -39,8 +38,8 @@ interface Stored<A> {
 }
 
 const STREAM_TIME_KEY = '"__streamTime"';
-/** Ids per MGET or DEL: one round trip per batch for most batches, without stalling Redis. */
-const CHUNK = 10_000;
+/** Windows per restore pipeline: bounded memory in ioredis's queue for a large changelog. */
+const RESTORE_CHUNK = 10_000;
 
 const windowId = (keyJson: string, start: number) => JSON.stringify([keyJson, start]);
 
@@ -55,23 +54,15 @@ export function redisWindowedAggregate<K, V, A>(
   const def = b.window as HoppingWindowDef;
   const emitMode = opts.emit ?? 'update';
   const topic = changelogTopic(b.appId, b.name);
-  const prefix = `${store.prefix ?? `${ctx.appId}:${b.name}:`}${ctx.partition}:`;
+  const prefix = partitionPrefix(store.prefix, ctx.appId, b.name, ctx.partition);
   const indexKey = `${prefix}__index`;
   const streamTimeKey = `${prefix}__streamTime`;
-  const redis = store.redis ?? new Redis(store.url ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
-  if (!store.redis) ctx.onClose(async () => void (await redis.quit()));
+  const { redis, owned } = redisClient(store);
+  if (owned) ctx.onClose(async () => void (await redis.quit()));
   const late = lateRecordHandler(ctx, b.name, opts.lateRecordsTopic);
   let streamTime = -1;
 
-  const mget = async (ids: string[]): Promise<Map<string, Stored<A>>> => {
-    const out = new Map<string, Stored<A>>();
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const chunk = ids.slice(i, i + CHUNK);
-      const values = await redis.mget(...chunk.map((id) => prefix + id));
-      for (let j = 0; j < chunk.length; j++) if (values[j] !== null) out.set(chunk[j]!, JSON.parse(values[j]!) as Stored<A>);
-    }
-    return out;
-  };
+  const mget = (ids: string[]) => mgetJson<Stored<A>>(redis, prefix, ids);
 
   /** Redis's copy of this partition, rebuilt from the changelog (the source of truth). */
   const restore = (async () => {
@@ -89,7 +80,7 @@ export function redisWindowedAggregate<K, V, A>(
       const [, start] = JSON.parse(k) as [string, number];
       p.set(prefix + k, v.toString('utf8'));
       p.zadd(indexKey, start, k);
-      if (++n % CHUNK === 0) {
+      if (++n % RESTORE_CHUNK === 0) {
         await execPipeline(p);
         p = redis.pipeline();
       }
