@@ -24,7 +24,8 @@ export { kafka, KafkaClient, type KafkaClientOptions } from './core/client/kafka
 export { startBroker, brokerOptionsSchema, type Broker, type BrokerOptions } from './core/broker/index.js';
 export type * from './core/worker/contracts.js';
 export { app, App, appOptionsSchema, type AppOptions } from './core/worker/app.js';
-export { PipelineFailedError, CopartitioningError, AppConfigError } from './core/worker/errors.js';
+export { PipelineFailedError, CopartitioningError, AppConfigError, ThreadFailedError } from './core/worker/errors.js';
+export { threadedApp, ThreadedApp, threadedAppOptionsSchema, type ThreadedAppOptions, type ThreadContext } from './core/worker/threads/threaded-app.js';
 export { errorPolicySchema, type ErrorPolicy } from './core/worker/error-policy.js';
 export { createLogger } from './core/worker/logger.js';
 export { MetricsRegistry } from './core/worker/metrics.js';

@@ -8,15 +8,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { embedded } from '../core/client/embedded/client.js';
-import { app } from '../core/worker/app.js';
-import { silentLogger } from '../core/worker/logger.js';
+import { defaultPartition } from '../core/log/partitioner.js';
+import { threadedApp } from '../core/worker/threads/threaded-app.js';
 import { Redis } from 'ioredis';
-import { count, groupByKey, string, to, tumbling, windowed, type StoreBackendOptions } from '../processors/index.js';
+import type { StoreBackendOptions } from '../processors/index.js';
 import { deleteKeysWithPrefix } from '../processors/stores/redis-util.js';
+import { p2App, SIZE } from './apps/p2-app.js';
 import { activityEvents, median, peakRssMb, report } from './lib.js';
 
 const N = Number(process.env.P2_N ?? 1_000_000);
-const SIZE = 5000;
+const THREADS = 2;
 /** The events as JSON texts. Made afresh where needed, never held across the timed runs: a large live heap slows every GC of the pipeline. */
 function eventTexts(): { texts: string[]; keys: string[]; ts: number[] } {
   const events = activityEvents(N);
@@ -41,10 +42,15 @@ function plainLoop(texts: string[], grace: number): { counts: Map<string, number
   return { counts, dropped, streamTime };
 }
 
-async function pipeline(grace: number, store?: StoreBackendOptions, n = N): Promise<{ seconds: number; results: Map<string, number>; dropped: number }> {
+/**
+ * One run through the worker. With `threads`, the topic has that many partitions (keyed by user,
+ * murmur2) and the app runs in that many task threads (threadedApp).
+ */
+async function pipeline(grace: number, store?: StoreBackendOptions, n = N, threads = 0): Promise<{ seconds: number; startMs: number; results: Map<string, number>; dropped: number }> {
+  const partitions = Math.max(1, threads);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-p2-'));
   const client = embedded({ dataDir: dir, flush: 'never', maintenanceIntervalMs: 0 });
-  await client.admin().createTopic('events', { partitions: 1 });
+  await client.admin().createTopic('events', { partitions });
   const producer = client.producer();
   {
     const { texts, keys, ts } = eventTexts();
@@ -54,44 +60,53 @@ async function pipeline(grace: number, store?: StoreBackendOptions, n = N): Prom
       await producer.send('events', batch);
     }
   }
-  const a = app({ id: 'p2', log: client, logger: silentLogger, batch: { maxRecords: 50_000, maxWaitMs: 20, maxBytesPerPartition: 8 * 1024 * 1024 } });
-  a.stream<string, { userId: string; ts: number }>('events', { key: string(), timestamp: (v) => v.ts }).pipe(
-    groupByKey(), // the topic is keyed by userId already: no repartition
-    windowed(tumbling(SIZE, { grace })),
-    count({ emit: 'final', name: 'counts', store }),
-    to('counts-out'),
-  );
-  const t0 = performance.now();
+  const a = threads ? threadedApp({ module: new URL('./apps/p2-app.ts', import.meta.url), threads, log: client, data: { grace } }) : p2App(client, grace, store);
+  // Timed from the end of start(): for task threads, start() includes loading the modules in
+  // each thread (reported apart as start-ms), as a process start would.
+  const ts = performance.now();
   await a.start();
+  const t0 = performance.now();
+  const startMs = t0 - ts;
   const { engine } = await client.deps();
   for (;;) {
     const g = await client.admin().describeGroup('p2.events-0');
-    if ((g.offsets[0]?.committed ?? 0) >= n) break;
+    if (g.offsets.reduce((sum, o) => sum + o.committed, 0) >= n) break;
     await new Promise((r) => setTimeout(r, 5));
   }
   const seconds = (performance.now() - t0) / 1000;
-  const dropped = a.metrics.total('sluice_late_records_total');
+  const dropped = 'metricTotal' in a ? await a.metricTotal('sluice_late_records_total') : a.metrics.total('sluice_late_records_total');
   const results = new Map<string, number>();
-  for (const r of (await engine.readRecords('counts-out', 0, 0, 1 << 30)).records) {
-    const k = JSON.parse(r.key!.toString()) as { key: string; window: { start: number } };
-    results.set(`${k.key}@${k.window.start}`, Number(r.value!.toString()));
+  for (let p = 0; p < partitions; p++) {
+    for (const r of (await engine.readRecords('counts-out', p, 0, 1 << 30)).records) {
+      const k = JSON.parse(r.key!.toString()) as { key: string; window: { start: number } };
+      results.set(`${k.key}@${k.window.start}`, Number(r.value!.toString()));
+    }
   }
   await a.stop();
+  if (threads) await client.close(); // a threaded app leaves the log open
   fs.rmSync(dir, { recursive: true, force: true });
-  return { seconds, results, dropped };
+  return { seconds, startMs, results, dropped };
 }
 
-function check(grace: number, res: { results: Map<string, number>; dropped: number }): number {
-  const plain = plainLoop(eventTexts().texts, grace);
+/** Checks a run against the plain loop, run per partition (each task has its own stream time). */
+function check(grace: number, res: { results: Map<string, number>; dropped: number }, partitions = 1): number {
+  const { texts, keys } = eventTexts();
+  const split: string[][] = Array.from({ length: partitions }, () => []);
+  for (let i = 0; i < N; i++) split[partitions === 1 ? 0 : defaultPartition(keys[i]!, partitions)]!.push(texts[i]!);
   let compared = 0;
-  for (const [k, n] of plain.counts) {
-    const start = Number(k.split('@')[1]);
-    if (start + SIZE + grace > plain.streamTime) continue; // still open: not emitted in final mode
-    if (res.results.get(k) !== n) throw new Error(`P2 mismatch for ${k}: pipeline ${res.results.get(k)}, plain loop ${n}`);
-    compared++;
+  let dropped = 0;
+  for (const part of split) {
+    const plain = plainLoop(part, grace);
+    dropped += plain.dropped;
+    for (const [k, n] of plain.counts) {
+      const start = Number(k.split('@')[1]);
+      if (start + SIZE + grace > plain.streamTime) continue; // still open: not emitted in final mode
+      if (res.results.get(k) !== n) throw new Error(`P2 mismatch for ${k}: pipeline ${res.results.get(k)}, plain loop ${n}`);
+      compared++;
+    }
   }
   if (compared !== res.results.size) throw new Error(`P2: pipeline emitted ${res.results.size} windows, the plain loop closed ${compared}`);
-  if (res.dropped !== plain.dropped) throw new Error(`P2: pipeline dropped ${res.dropped}, plain loop ${plain.dropped}`);
+  if (res.dropped !== dropped) throw new Error(`P2: pipeline dropped ${res.dropped}, plain loop ${dropped}`);
   return compared;
 }
 
@@ -120,6 +135,24 @@ const late = await pipeline(200);
 check(200, late);
 report('P2-late', 'events', Math.round(N / late.seconds), 'events/s');
 report('P2-late', 'dropped', late.dropped, 'events');
+// P2-threads: the same over 2 partitions, the app in 2 task threads, checked per partition.
+{
+  await pipeline(1000, undefined, N, THREADS); // warm-up
+  const firstT = await pipeline(1000, undefined, N, THREADS);
+  check(1000, firstT, THREADS);
+  firstT.results.clear();
+  const tsecs = [firstT.seconds];
+  const starts = [firstT.startMs];
+  for (let i = 0; i < 2; i++) {
+    const r = await pipeline(1000, undefined, N, THREADS);
+    tsecs.push(r.seconds);
+    starts.push(r.startMs);
+  }
+  const t = median(tsecs);
+  report('P2-threads', 'events', Math.round(N / t), 'events/s');
+  report('P2-threads', 'ratio-to-plain-loop', loopSecs / t, 'x');
+  report('P2-threads', 'start', Math.round(median(starts)), 'ms');
+}
 report('P2', 'peak-rss', Math.round(peakRssMb()), 'MB');
 
 // P2-redis: the same pipeline with the windows in Redis (store: { backend: 'redis' }) on the

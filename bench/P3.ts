@@ -1,23 +1,27 @@
 /**
  * P3 — windowed join: 500 000 orders and 500 000 payments keyed by order id, joined within 10 s,
  * through the real worker on the embedded log (both topics one partition, co-partitioned).
+ * P3-threads: the same over 2 partitions per topic, the app in 2 task threads (threadedApp).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { embedded } from '../core/client/embedded/client.js';
-import { app } from '../core/worker/app.js';
-import { silentLogger } from '../core/worker/logger.js';
-import { join, string, to } from '../processors/index.js';
+import { threadedApp } from '../core/worker/threads/threaded-app.js';
+import { p3App } from './apps/p3-app.js';
 import { median, mulberry32, peakRssMb, report } from './lib.js';
 
 const N = Number(process.env.P3_N ?? 500_000);
+const THREADS = 2;
+const startMs: number[] = [];
 
-async function once(): Promise<number> {
+/** One run; with `threads`, the topics have that many partitions and the app runs in that many task threads. */
+async function once(threads = 0): Promise<number> {
+  const partitions = Math.max(1, threads);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-p3-'));
   const client = embedded({ dataDir: dir, flush: 'never', maintenanceIntervalMs: 0 });
-  await client.admin().createTopic('orders', { partitions: 1 });
-  await client.admin().createTopic('payments', { partitions: 1 });
+  await client.admin().createTopic('orders', { partitions });
+  await client.admin().createTopic('payments', { partitions });
   const p = client.producer();
   const rnd = mulberry32(42);
   const t0 = 1_700_000_000_000;
@@ -32,13 +36,12 @@ async function once(): Promise<number> {
     await p.send('orders', orders);
     await p.send('payments', payments);
   }
-  const a = app({ id: 'p3', log: client, logger: silentLogger, batch: { maxRecords: 20_000, maxWaitMs: 20 } });
-  a.stream<string, { id: number; amount: number }>('orders', { key: string() }).pipe(
-    join({ topic: 'payments', key: string() }, (o: { id: number; amount: number }, pay: { paid: boolean }) => ({ id: o.id, amount: o.amount, paid: pay.paid }), { within: '10s', name: 'orders-payments' }),
-    to('paid-orders', { key: string() }),
-  );
-  const start = performance.now();
+  const a = threads ? threadedApp({ module: new URL('./apps/p3-app.ts', import.meta.url), threads, log: client }) : p3App(client);
+  // Timed from the end of start() (for task threads it includes loading the modules in each thread).
+  const ts = performance.now();
   await a.start();
+  const start = performance.now();
+  startMs.push(start - ts);
   const { engine } = await client.deps();
   for (;;) {
     const g = await client.admin().describeGroup('p3.orders-0');
@@ -46,8 +49,9 @@ async function once(): Promise<number> {
     await new Promise((r) => setTimeout(r, 5));
   }
   const secs = (performance.now() - start) / 1000;
-  const joined = engine.describeTopic('paid-orders').partitions[0]!.highWatermark;
+  const joined = engine.describeTopic('paid-orders').partitions.reduce((n, p) => n + p.highWatermark, 0);
   await a.stop();
+  if (threads) await client.close(); // a threaded app leaves the log open
   fs.rmSync(dir, { recursive: true, force: true });
   if (joined !== N) throw new Error(`P3: expected ${N} joined records, got ${joined}`);
   return secs;
@@ -56,4 +60,9 @@ async function once(): Promise<number> {
 await once();
 const secs = median([await once(), await once(), await once()]);
 report('P3', 'records', Math.round((2 * N) / secs), 'records/s');
+await once(THREADS);
+startMs.length = 0;
+const tsecs = median([await once(THREADS), await once(THREADS), await once(THREADS)]);
+report('P3-threads', 'records', Math.round((2 * N) / tsecs), 'records/s');
+report('P3-threads', 'start', Math.round(median(startMs)), 'ms');
 report('P3', 'peak-rss', Math.round(peakRssMb()), 'MB');

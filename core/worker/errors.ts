@@ -20,3 +20,10 @@ export class AppConfigError extends SluiceError {
     super('APP_CONFIG', message);
   }
 }
+
+/** A task thread of a threaded app failed: its module did not load or build an app, or its app failed. */
+export class ThreadFailedError extends SluiceError {
+  constructor(readonly thread: number, message: string, options: { cause?: unknown } = {}) {
+    super('THREAD_FAILED', `task thread ${thread}: ${message}`, options);
+  }
+}

@@ -18,6 +18,9 @@ import type { LogEngine } from '../../log/types.js';
 import { CommitFailedError, GroupMembershipError } from '../errors.js';
 import type { ConsumerOptions, FetchedBatch, LogConsumer, PollOptions, TopicPartition, TopicPartitionOffset } from '../types.js';
 
+/** What a consumer needs of its group coordinator (the coordinator itself, or its proxy in a task thread). */
+export type ConsumerCoordinator = Pick<EmbeddedGroupCoordinator, 'onRebalance' | 'joinGroup' | 'syncGroup' | 'heartbeat' | 'leaveGroup' | 'commitOffsets' | 'fetchOffsets'>;
+
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class EmbeddedConsumer implements LogConsumer {
@@ -37,7 +40,7 @@ export class EmbeddedConsumer implements LogConsumer {
   private readonly heartbeatIntervalMs: number;
 
   constructor(
-    private readonly deps: () => Promise<{ engine: LogEngine; coordinator: EmbeddedGroupCoordinator }>,
+    private readonly deps: () => Promise<{ engine: LogEngine; coordinator: ConsumerCoordinator }>,
     private readonly opts: ConsumerOptions,
   ) {
     this.sessionTimeoutMs = opts.sessionTimeoutMs ?? 30_000;

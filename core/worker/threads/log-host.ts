@@ -1,0 +1,111 @@
+/**
+ * The log's side of a task thread's connection: serves the embedded engine, its group coordinator
+ * and an admin over a MessagePort. Record data crosses as whole RecordBatch bytes in transferred
+ * buffers (the thread encodes and decodes), so this thread only copies bytes in and out of the log.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { EmbeddedGroupCoordinator } from '../../groups/coordinator.js';
+import type { LogEngine, OffsetSpec } from '../../log/types.js';
+import { EmbeddedAdmin } from '../../client/embedded/admin.js';
+import { emitEvent, serveRpc, Transfer } from './rpc.js';
+
+/** What a task thread caches of the log to answer synchronous metadata calls. */
+export interface LogMeta {
+  dataDir: string | null;
+  topics: Array<{ name: string; partitions: number; config: Record<string, unknown>; internal: boolean }>;
+}
+
+export function logMeta(engine: LogEngine): LogMeta {
+  return {
+    dataDir: engine.dataDir,
+    topics: engine.listTopics().map((name) => {
+      const d = engine.describeTopic(name);
+      return { name, partitions: d.partitions.length, config: { ...d.config }, internal: d.internal };
+    }),
+  };
+}
+
+function signature(engine: LogEngine): string {
+  let s = '';
+  for (const name of engine.listTopics()) s += `${name}:${engine.partitionCount(name)},`;
+  return s;
+}
+
+/** Serves one thread's connection until the port closes. */
+export function hostLog(engine: LogEngine, coordinator: EmbeddedGroupCoordinator, port: MessagePort): void {
+  const admin = new EmbeddedAdmin(async () => ({ engine, coordinator }));
+  const waits = new Map<number, AbortController>();
+  const subscriptions = new Map<number, () => void>();
+  let sent = '';
+  const connection = new AbortController();
+  port.on('close', () => {
+    connection.abort();
+    for (const ac of waits.values()) ac.abort();
+    for (const off of subscriptions.values()) off();
+    waits.clear();
+    subscriptions.clear();
+  });
+  const meta = () => {
+    const sig = signature(engine);
+    if (sig === sent) return undefined;
+    sent = sig;
+    return logMeta(engine);
+  };
+  serveRpc(
+    port,
+    {
+      // engine
+      meta: () => ((sent = signature(engine)), logMeta(engine)),
+      createTopicRaw: (name, opts) => engine.createTopic(name as string, opts as Parameters<LogEngine['createTopic']>[1]),
+      deleteTopicRaw: (name) => engine.deleteTopic(name as string),
+      listOffset: (topic, partition, spec) => engine.listOffset(topic as string, partition as number, spec as OffsetSpec),
+      read: async (topic, partition, offset, maxBytes) => {
+        const res = await engine.read(topic as string, partition as number, offset as number, maxBytes as number);
+        let total = 0;
+        for (const b of res.batches) total += b.length;
+        // One buffer of its own (never the shared pool), so it can be transferred rather than copied.
+        const out = Buffer.allocUnsafeSlow(total);
+        let pos = 0;
+        for (const b of res.batches) pos += b.copy(out, pos);
+        return new Transfer({ bytes: out, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset }, [out.buffer]);
+      },
+      appendRaw: (topic, partition, bytes) => engine.appendRaw(topic as string, partition as number, bytes as Buffer),
+      waitFor: async (waitId, topic, partition, offset, timeoutMs) => {
+        const ac = new AbortController();
+        waits.set(waitId as number, ac);
+        try {
+          return await engine.waitFor(topic as string, partition as number, offset as number, timeoutMs as number, ac.signal);
+        } finally {
+          waits.delete(waitId as number);
+        }
+      },
+      cancelWait: (waitId) => void waits.get(waitId as number)?.abort(),
+      flush: () => engine.flush(),
+      runMaintenance: () => engine.runMaintenance(),
+      // group coordinator
+      // A join pending when the thread goes away removes its member, as a closed connection does on the broker.
+      joinGroup: (req) => coordinator.joinGroup(req as Parameters<EmbeddedGroupCoordinator['joinGroup']>[0], connection.signal),
+      syncGroup: (req) => coordinator.syncGroup(req as Parameters<EmbeddedGroupCoordinator['syncGroup']>[0]),
+      heartbeat: (req) => coordinator.heartbeat(req as Parameters<EmbeddedGroupCoordinator['heartbeat']>[0]),
+      leaveGroup: (req) => coordinator.leaveGroup(req as Parameters<EmbeddedGroupCoordinator['leaveGroup']>[0]),
+      commitOffsets: (req) => coordinator.commitOffsets(req as Parameters<EmbeddedGroupCoordinator['commitOffsets']>[0]),
+      fetchOffsets: (req) => coordinator.fetchOffsets(req as Parameters<EmbeddedGroupCoordinator['fetchOffsets']>[0]),
+      onRebalance: (subId, groupId) => {
+        subscriptions.set(subId as number, coordinator.onRebalance(groupId as string, () => emitEvent(port, 'rebalance', subId)));
+      },
+      offRebalance: (subId) => {
+        subscriptions.get(subId as number)?.();
+        subscriptions.delete(subId as number);
+      },
+      // admin (answered here, where high watermarks and lags are current)
+      createTopic: (name, opts) => admin.createTopic(name as string, opts as Parameters<EmbeddedAdmin['createTopic']>[1]),
+      listTopics: () => admin.listTopics(),
+      describeTopic: (name) => admin.describeTopic(name as string),
+      deleteTopic: (name) => admin.deleteTopic(name as string),
+      listOffsets: (topic, spec) => admin.listOffsets(topic as string, spec as OffsetSpec),
+      listGroups: () => admin.listGroups(),
+      describeGroup: (groupId) => admin.describeGroup(groupId as string),
+    },
+    meta,
+  );
+}

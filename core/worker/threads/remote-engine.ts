@@ -1,0 +1,179 @@
+/**
+ * A LogEngine in a task thread that forwards to the engine of the thread owning the log. Records
+ * are encoded into RecordBatch bytes here and appended verbatim there (`appendRaw`); reads come
+ * back as whole batches and are decoded here, so the CPU work of encoding and decoding runs in
+ * the task's thread. Metadata (topics, partition counts, configs) is cached from the replies, so
+ * the synchronous calls the clients make (partitionCount, hasTopic) need no round trip.
+ */
+import { ClosedError, UnknownPartitionError, UnknownTopicError } from '../../errors.js';
+import { batchSizeAt, decodeRecordBatch, encodeRecordBatch, BATCH_HEADER_SIZE } from '../../log/record-batch.js';
+import {
+  systemClock,
+  type AppendRecord,
+  type AppendResult,
+  type Compression,
+  type LogEngine,
+  type LogRecord,
+  type OffsetSpec,
+  type ReadResult,
+  type TopicConfig,
+  type TopicDescription,
+} from '../../log/types.js';
+import type { LogMeta } from './log-host.js';
+import type { RpcClient } from './rpc.js';
+
+interface CachedTopic {
+  partitions: number;
+  config: TopicConfig;
+  internal: boolean;
+  /** Last high watermark and log start seen per partition (from reads and appends). */
+  hw: number[];
+  start: number[];
+}
+
+export class RemoteLogEngine implements LogEngine {
+  readonly clock = systemClock;
+  dataDir: string | null = null;
+  private topics = new Map<string, CachedTopic>();
+  private nextWait = 1;
+  private closed = false;
+
+  constructor(private readonly rpc: RpcClient) {}
+
+  /** Replaces the cached metadata (called with every snapshot the log thread sends). */
+  applyMeta(meta: LogMeta): void {
+    this.dataDir = meta.dataDir;
+    const next = new Map<string, CachedTopic>();
+    for (const t of meta.topics) {
+      const old = this.topics.get(t.name);
+      const fill = (a: number[] | undefined) => Array.from({ length: t.partitions }, (_, i) => a?.[i] ?? 0);
+      next.set(t.name, { partitions: t.partitions, config: t.config as unknown as TopicConfig, internal: t.internal, hw: fill(old?.hw), start: fill(old?.start) });
+    }
+    this.topics = next;
+  }
+
+  private topic(name: string): CachedTopic {
+    const t = this.topics.get(name);
+    if (!t) throw new UnknownTopicError(name);
+    return t;
+  }
+
+  private check(topic: string, partition: number): CachedTopic {
+    if (this.closed) throw new ClosedError('the log');
+    const t = this.topic(topic);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= t.partitions) throw new UnknownPartitionError(topic, partition);
+    return t;
+  }
+
+  async createTopic(name: string, opts: { partitions: number; config?: Record<string, string | number> }): Promise<TopicDescription> {
+    return this.rpc.call<TopicDescription>('createTopicRaw', [name, opts]);
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    await this.rpc.call('deleteTopicRaw', [name]);
+  }
+
+  listTopics(): string[] {
+    return [...this.topics.keys()];
+  }
+
+  hasTopic(name: string): boolean {
+    return this.topics.has(name);
+  }
+
+  /** High watermarks are the last ones this thread saw; the admin asks the log thread for current ones. */
+  describeTopic(name: string): TopicDescription {
+    const t = this.topic(name);
+    return {
+      name,
+      config: t.config,
+      internal: t.internal,
+      partitions: Array.from({ length: t.partitions }, (_, partition) => ({ partition, logStartOffset: t.start[partition]!, highWatermark: t.hw[partition]!, sizeBytes: 0 })),
+    };
+  }
+
+  partitionCount(name: string): number {
+    return this.topic(name).partitions;
+  }
+
+  async append(topic: string, partition: number, records: AppendRecord[], opts: { compression?: Compression } = {}): Promise<AppendResult> {
+    const t = this.check(topic, partition);
+    if (records.length === 0) return { baseOffset: t.hw[partition]!, lastOffset: t.hw[partition]! - 1, appendTime: this.clock.now() };
+    const configured = t.config['compression.type'];
+    const compression = configured === 'producer' ? (opts.compression ?? 'none') : configured;
+    return this.appendRaw(topic, partition, encodeRecordBatch(records, { baseOffset: 0, now: this.clock.now(), compression }));
+  }
+
+  async appendRaw(topic: string, partition: number, batches: Buffer): Promise<AppendResult> {
+    const t = this.check(topic, partition);
+    // Transfer the bytes when they own their memory; copy them out of a shared pool otherwise.
+    const own = batches.byteOffset === 0 && batches.buffer.byteLength === batches.length ? batches : Buffer.from(batches);
+    const res = await this.rpc.call<AppendResult>('appendRaw', [topic, partition, own], [own.buffer as ArrayBuffer]);
+    if (res.lastOffset + 1 > t.hw[partition]!) t.hw[partition] = res.lastOffset + 1;
+    return res;
+  }
+
+  async read(topic: string, partition: number, offset: number, maxBytes: number): Promise<ReadResult> {
+    const res = await this.readBytes(topic, partition, offset, maxBytes);
+    const batches: Buffer[] = [];
+    for (let pos = 0; pos + BATCH_HEADER_SIZE <= res.bytes.length; ) {
+      const size = batchSizeAt(res.bytes, pos, res.bytes.length);
+      batches.push(res.bytes.subarray(pos, pos + size));
+      pos += size;
+    }
+    return { batches, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset };
+  }
+
+  private async readBytes(topic: string, partition: number, offset: number, maxBytes: number): Promise<{ bytes: Buffer; highWatermark: number; logStartOffset: number }> {
+    const t = this.check(topic, partition);
+    const res = await this.rpc.call<{ bytes: Buffer; highWatermark: number; logStartOffset: number }>('read', [topic, partition, offset, maxBytes]);
+    t.hw[partition] = res.highWatermark;
+    t.start[partition] = res.logStartOffset;
+    return res;
+  }
+
+  async readRecords(topic: string, partition: number, offset: number, maxBytes: number, maxRecords = Infinity): Promise<{ records: LogRecord[]; highWatermark: number; logStartOffset: number }> {
+    const res = await this.readBytes(topic, partition, offset, maxBytes);
+    const records: LogRecord[] = [];
+    const buf = res.bytes;
+    // CRCs were checked when the bytes were appended to the log.
+    for (let pos = 0; pos + BATCH_HEADER_SIZE <= buf.length && records.length < maxRecords; ) {
+      const size = batchSizeAt(buf, pos, buf.length);
+      decodeRecordBatch(buf, pos, { verifyCrc: false, fromOffset: offset }, records);
+      pos += size;
+    }
+    if (records.length > maxRecords) records.length = maxRecords;
+    return { records, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset };
+  }
+
+  listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<{ offset: number; timestamp: number }> {
+    return this.rpc.call('listOffset', [topic, partition, spec]);
+  }
+
+  async waitFor(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.closed || signal?.aborted) return false;
+    const id = this.nextWait++;
+    const onAbort = () => void this.rpc.call('cancelWait', [id]).catch(() => {});
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.rpc.call<boolean>('waitFor', [id, topic, partition, offset, timeoutMs]);
+    } catch {
+      return false; // the connection closed: nothing more will arrive
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  flush(): Promise<void> {
+    return this.rpc.call('flush', []);
+  }
+
+  runMaintenance(): Promise<void> {
+    return this.rpc.call('runMaintenance', []);
+  }
+
+  /** Closes this thread's view only; the log stays open in its own thread. */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * A threaded app: the same app in several worker threads over one embedded log. The threads'
+ * members share the input partitions through the group, the windowed counts they produce equal
+ * a per-partition oracle, state moves between threads through the changelog when the thread
+ * count changes, and a module that cannot build an app fails start() with a clear error.
+ */
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { embedded, type EmbeddedClient } from '../../core/client/embedded/client.js';
+import { ThreadFailedError } from '../../core/worker/errors.js';
+import { threadedApp, type ThreadedApp } from '../../core/worker/threads/threaded-app.js';
+import { mulberry32 } from '../../bench/lib.js';
+import { repoRoot, tempDir } from '../support/tmp.js';
+
+const fixture = path.join(repoRoot, 'test/fixtures/threaded-count-app.ts');
+const SIZE = 1000;
+const GRACE = 200;
+type Ev = { user: string; ts: number };
+
+/** Kafka Streams' rules per task (= partition): stream time, late drops, windows closed by the final stream time. */
+function oracle(perPartition: Ev[][]): { closed: Map<string, number>; dropped: number } {
+  const closed = new Map<string, number>();
+  let dropped = 0;
+  for (const events of perPartition) {
+    const counts = new Map<string, number>();
+    let st = -1;
+    for (const e of events) {
+      st = Math.max(st, e.ts);
+      const start = e.ts - (e.ts % SIZE);
+      if (start + SIZE + GRACE <= st) {
+        dropped++;
+        continue;
+      }
+      const k = `${e.user}@${start}`;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    for (const [k, n] of counts) if (Number(k.split('@')[1]) + SIZE + GRACE <= st) closed.set(k, n);
+  }
+  return { closed, dropped };
+}
+
+async function results(client: EmbeddedClient): Promise<Map<string, number>> {
+  const { engine } = await client.deps();
+  const out = new Map<string, number>();
+  for (let p = 0; p < engine.partitionCount('counts-out'); p++) {
+    for (const r of (await engine.readRecords('counts-out', p, 0, 1 << 30)).records) {
+      const k = JSON.parse(r.key!.toString()) as { key: string; window: { start: number } };
+      out.set(`${k.key}@${k.window.start}`, Number(r.value!.toString()));
+    }
+  }
+  return out;
+}
+
+async function waitCommitted(client: EmbeddedClient, group: string, total: number): Promise<void> {
+  for (;;) {
+    const g = await client.admin().describeGroup(group);
+    if (g.offsets.reduce((s, o) => s + o.committed, 0) >= total) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('threadedApp', () => {
+  let running: ThreadedApp | undefined;
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+  });
+
+  it('shares the partitions among the threads and counts as the oracle does, across a change of thread count', async () => {
+    const client = embedded({ dataDir: tempDir('threads'), flush: 'never', maintenanceIntervalMs: 0 });
+    const admin = client.admin();
+    const P = 4;
+    await admin.createTopic('events', { partitions: P });
+    const rnd = mulberry32(3);
+    const all: Ev[] = Array.from({ length: 12_000 }, (_, i) => ({ user: `u${Math.floor(rnd() * 40)}`, ts: 50_000 + i * 3 + Math.round((rnd() - 0.5) * 800) }));
+    const send = async (evs: Ev[]) => {
+      for (let i = 0; i < evs.length; i += 500) await client.producer().send('events', evs.slice(i, i + 500).map((e) => ({ key: e.user, value: JSON.stringify(e), timestamp: e.ts })));
+    };
+    const half = all.length / 2;
+    await send(all.slice(0, half));
+
+    running = threadedApp({ module: fixture, threads: 2, log: client, data: { id: 'thr' } });
+    await running.start();
+    await waitCommitted(client, 'thr.events-0', half);
+    const g = await admin.describeGroup('thr.events-0');
+    expect(g.members).toHaveLength(2);
+    expect(g.members.map((m) => m.assignment.length).sort()).toEqual([2, 2]);
+    await running.stop();
+
+    // More data, three threads: tasks move, their window stores come back from the changelog.
+    await send(all.slice(half));
+    running = threadedApp({ module: fixture, threads: 3, log: client, data: { id: 'thr' } });
+    await running.start();
+    await waitCommitted(client, 'thr.events-0', all.length);
+    const dropped = await running.metricTotal('sluice_late_records_total');
+    await running.stop();
+
+    // Partition of each event as the producer chose it (murmur2 of the key): read it back.
+    const { engine } = await client.deps();
+    const perPartition: Ev[][] = [];
+    for (let p = 0; p < P; p++) perPartition.push((await engine.readRecords('events', p, 0, 1 << 30)).records.map((r) => JSON.parse(r.value!.toString()) as Ev));
+    const want = oracle(perPartition);
+    expect(want.closed.size).toBeGreaterThan(100);
+    expect(want.dropped).toBeGreaterThan(0);
+    const got = await results(client);
+    expect(got).toEqual(want.closed);
+    // Late records of the second run only (the first run's metrics went with its threads).
+    expect(dropped).toBeGreaterThan(0);
+    expect(dropped).toBeLessThanOrEqual(want.dropped);
+    await client.close();
+  });
+
+  it('fails start() with the thread and the reason when the module cannot build an app', async () => {
+    const client = embedded({ memory: true });
+    for (const [exp, msg] of [
+      ['throwsWhileBuilding', 'no pipeline today'],
+      ['returnsNoApp', 'must return an App'],
+      ['missing', 'has no function export "missing"'],
+    ] as const) {
+      const t = threadedApp({ module: fixture, export: exp, threads: 2, log: client, data: { id: 'bad' } });
+      const err = await t.start().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ThreadFailedError);
+      expect((err as Error).message).toContain(msg);
+      await expect(t.done).rejects.toThrow(msg);
+    }
+    expect(() => threadedApp({ module: fixture, threads: 0, log: client })).toThrow(/threads/);
+    expect(() => threadedApp({ module: fixture, log: {} as EmbeddedClient })).toThrow(/log must be an embedded log client/);
+    await client.close();
+  });
+});
