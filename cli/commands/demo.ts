@@ -10,16 +10,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { embedded } from '../../core/client/embedded/client.js';
 import { silentLogger } from '../../core/worker/logger.js';
+import { threadedApp } from '../../core/worker/threads/threaded-app.js';
 import { activityMonitor, INPUT, OUTPUT } from '../../examples/activity-monitor/activity-monitor.js';
 import { parseCommand, toInt } from '../options.js';
 
-export const usage = 'demo [--rate EVENTS_PER_S] [--duration S] [--data-dir DIR]   (activity monitor on the embedded log)';
+export const usage = 'demo [--rate EVENTS_PER_S] [--duration S] [--threads N] [--data-dir DIR]   (activity monitor on the embedded log)';
 
 const ACTIONS = ['hover', 'move', 'idle', 'click'] as const;
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseCommand(args, { rate: { type: 'string' }, duration: { type: 'string' } });
+  const { values } = parseCommand(args, { rate: { type: 'string' }, duration: { type: 'string' }, threads: { type: 'string' } });
   const rate = toInt('rate', values.rate, 50_000);
+  // --threads N: the app in N task threads (threadedApp), the generator and printer in this one.
+  const threads = toInt('threads', values.threads, 0);
   const duration = values.duration === undefined ? Infinity : toInt('duration', values.duration) * 1000;
   const explicitDir = args.includes('--data-dir');
   const dir = explicitDir ? path.resolve(values['data-dir']!) : fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-demo-'));
@@ -27,7 +30,10 @@ export async function run(args: string[]): Promise<number> {
   const admin = client.admin();
   await admin.createTopic(INPUT, { partitions: 2 });
   await admin.createTopic(OUTPUT, { partitions: 2 });
-  const monitor = activityMonitor(client, { logger: silentLogger });
+  const threaded = threads > 0 ? threadedApp({ module: new URL('../../examples/activity-monitor/activity-monitor.ts', import.meta.url), export: 'threaded', threads, log: client }) : null;
+  const single = threaded ? null : activityMonitor(client, { logger: silentLogger });
+  const monitor = threaded ?? single!;
+  const metric = async (name: string) => (threaded ? threaded.metricTotal(name) : single!.metrics.total(name));
   let stopping = false;
   const stop = () => {
     if (stopping) process.exit(130);
@@ -36,7 +42,7 @@ export async function run(args: string[]): Promise<number> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  process.stdout.write(`activity monitor on the embedded log in ${dir}\n${rate.toLocaleString()} user actions/s → 5 s tumbling windows (1 s grace), counts per user; Ctrl-C to stop\n\n`);
+  process.stdout.write(`activity monitor on the embedded log in ${dir}${threads ? ` (app in ${threads} task threads)` : ''}\n${rate.toLocaleString()} user actions/s → 5 s tumbling windows (1 s grace), counts per user; Ctrl-C to stop\n\n`);
   await monitor.start();
 
   // Generator: wall-clock paced, ±500 ms jitter, about 1 in 10 events out of order.
@@ -91,8 +97,8 @@ export async function run(args: string[]): Promise<number> {
       );
     }
     if (now - lastReport >= 5000) {
-      const counted = monitor.metrics.total('sluice_records_in_total');
-      process.stdout.write(`  throughput: ${Math.round(((counted - reportedCounted) * 1000) / (now - lastReport)).toLocaleString()} records/s through the app, ${produced.toLocaleString()} actions generated, late dropped: ${monitor.metrics.total('sluice_late_records_total')}\n`);
+      const counted = await metric('sluice_records_in_total');
+      process.stdout.write(`  throughput: ${Math.round(((counted - reportedCounted) * 1000) / (now - lastReport)).toLocaleString()} records/s through the app, ${produced.toLocaleString()} actions generated, late dropped: ${await metric('sluice_late_records_total')}\n`);
       reportedCounted = counted;
       lastReport = now;
     }
@@ -101,6 +107,7 @@ export async function run(args: string[]): Promise<number> {
   await generator;
   await reader.close();
   await monitor.stop();
+  if (threaded) await client.close(); // a threaded app leaves the log open
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   if (!explicitDir) fs.rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,8 @@ import type { LogClient } from '../../core/client/types.js';
 import { app, type App } from '../../core/worker/app.js';
 import { count, groupByKey, json, string, to, tumbling, windowed, type Rec } from '../../processors/index.js';
 import type { Logger } from '../../core/log/types.js';
+import { silentLogger } from '../../core/worker/logger.js';
+import type { ThreadContext } from '../../core/worker/threads/threaded-app.js';
 
 export interface UserAction {
   userId: string;
@@ -32,3 +34,6 @@ export function activityMonitor(log: LogClient, opts: { logger?: Logger } = {}):
   );
   return a;
 }
+
+/** The same app built in each task thread of a threadedApp (`sluice demo --threads N`). */
+export const threaded = ({ log }: ThreadContext): App => activityMonitor(log, { logger: silentLogger });

@@ -70,9 +70,10 @@ describe('sluice CLI', () => {
 });
 
 describe('sluice demo', () => {
-  it('runs the activity monitor on a temporary embedded log and prints closed windows', () => {
-    const r = spawnSync(process.execPath, [bin, 'demo', '--duration', '7', '--rate', '20000'], { encoding: 'utf8', cwd: repoRoot, timeout: 60_000 });
+  it.each([[[]], [['--threads', '2']]])('runs the activity monitor on a temporary embedded log and prints closed windows (%j)', (extra: string[]) => {
+    const r = spawnSync(process.execPath, [bin, 'demo', '--duration', '7', '--rate', '20000', ...extra], { encoding: 'utf8', cwd: repoRoot, timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
+    if (extra.length) expect(r.stdout).toContain('(app in 2 task threads)');
     expect(r.stdout).toMatch(/window \d\d:\d\d:\d\d–\d\d:\d\d:\d\d {2}\d+ users, \d+ actions; busiest: user-\d{5} \d+/);
     expect(r.stdout).toMatch(/stopped cleanly/);
   }, 60_000);

@@ -127,4 +127,21 @@ describe('threadedApp', () => {
     expect(() => threadedApp({ module: fixture, log: {} as EmbeddedClient })).toThrow(/log must be an embedded log client/);
     await client.close();
   });
+
+  it('fails, and stops every thread, when the app of one thread fails at run time', async () => {
+    const client = embedded({ memory: true });
+    await client.admin().createTopic('events', { partitions: 2 });
+    const t = threadedApp({ module: fixture, export: 'failsOnPoison', threads: 2, log: client });
+    running = t;
+    await t.start();
+    await client.producer().send('events', [{ key: 'a', value: JSON.stringify({ user: 'a', ts: 1 }) }, { key: 'poison', value: JSON.stringify({ user: 'poison', ts: 2 }) }]);
+    const err = await t.done.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ThreadFailedError);
+    expect((err as Error).message).toContain('poison record');
+    // Nothing was committed past the poison record's batch.
+    const g = await client.admin().describeGroup('poison.events-0');
+    const poisonPartition = (await client.admin().describeTopic('events')).partitions.find((p) => p.highWatermark > 0 && g.offsets.every((o) => o.partition !== p.partition || o.committed < p.highWatermark));
+    expect(poisonPartition).toBeDefined();
+    await client.close();
+  });
 });

@@ -151,7 +151,10 @@ export class ThreadedApp {
       this.threads.push(this.watch(index, worker, port1));
     }
     const timeout = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new ThreadFailedError(-1, `threads did not start within ${this.opts.startTimeoutMs} ms`)), this.opts.startTimeoutMs).unref(),
+      setTimeout(() => {
+        const slow = this.threads.find((t) => t.state === 'starting')?.index ?? 0;
+        reject(new ThreadFailedError(slow, `did not load its module and start its app within ${this.opts.startTimeoutMs} ms (startTimeoutMs)`));
+      }, this.opts.startTimeoutMs).unref(),
     );
     try {
       await Promise.race([Promise.all(this.threads.map((t) => t.started)), timeout]);
@@ -216,6 +219,21 @@ export class ThreadedApp {
         ),
     );
     return values.reduce((a, b) => a + b, 0);
+  }
+
+  /** SIGINT/SIGTERM stop every thread's app gracefully and exit 0; a second signal exits at once. */
+  handleSignals(): void {
+    let signalled = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (signalled) process.exit(sig === 'SIGINT' ? 130 : 143);
+      signalled = true;
+      void this.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   }
 
   private async fail(err: unknown): Promise<void> {
