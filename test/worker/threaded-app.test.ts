@@ -4,6 +4,7 @@
  * a per-partition oracle, state moves between threads through the changelog when the thread
  * count changes, and a module that cannot build an app fails start() with a clear error.
  */
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { embedded, type EmbeddedClient } from '../../core/client/embedded/client.js';
@@ -143,5 +144,38 @@ describe('threadedApp', () => {
     const poisonPartition = (await client.admin().describeTopic('events')).partitions.find((p) => p.highWatermark > 0 && g.offsets.every((o) => o.partition !== p.partition || o.committed < p.highWatermark));
     expect(poisonPartition).toBeDefined();
     await client.close();
+  });
+
+  it('runs from the CLI: sluice run FILE --data-dir DIR --threads 2, stopped by SIGTERM with everything committed', async () => {
+    const dataDir = path.join(tempDir('threads-cli'), 'data');
+    const setup = embedded({ dataDir, maintenanceIntervalMs: 0 });
+    await setup.admin().createTopic('events', { partitions: 2 });
+    const rnd = mulberry32(8);
+    const evs: Ev[] = Array.from({ length: 4000 }, (_, i) => ({ user: `u${Math.floor(rnd() * 10)}`, ts: 10_000 + i * 5 }));
+    await setup.producer().send('events', evs.map((e) => ({ key: e.user, value: JSON.stringify(e), timestamp: e.ts })));
+    await setup.close();
+    const runOnce = () =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [path.join(repoRoot, 'bin/sluice.js'), 'run', fixture, '--data-dir', dataDir, '--threads', '2'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        setTimeout(() => child.kill('SIGTERM'), 5000);
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+    // A slow machine may need more than one run to get through; each resumes from the commits.
+    let committed = 0;
+    let check!: EmbeddedClient;
+    for (let i = 0; i < 5 && committed < evs.length; i++) {
+      const r = await runOnce();
+      expect(r.code, r.stderr).toBe(0);
+      check = embedded({ dataDir, maintenanceIntervalMs: 0 });
+      committed = (await check.admin().describeGroup('thr-cli.events-0')).offsets.reduce((n, o) => n + o.committed, 0);
+      if (committed < evs.length) await check.close();
+    }
+    expect(committed).toBe(evs.length);
+    const { engine } = await check.deps();
+    const perPartition = [0, 1].map(async (p) => (await engine.readRecords('events', p, 0, 1 << 30)).records.map((r) => JSON.parse(r.value!.toString()) as Ev));
+    expect(await results(check)).toEqual(oracle(await Promise.all(perPartition)).closed);
+    await check.close();
   });
 });

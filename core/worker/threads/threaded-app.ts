@@ -221,16 +221,16 @@ export class ThreadedApp {
     return values.reduce((a, b) => a + b, 0);
   }
 
-  /** SIGINT/SIGTERM stop every thread's app gracefully and exit 0; a second signal exits at once. */
+  /**
+   * SIGINT/SIGTERM stop every thread's app gracefully, then `done` resolves (close the log after
+   * it, and the process ends); a second signal exits at once.
+   */
   handleSignals(): void {
     let signalled = false;
     const onSignal = (sig: NodeJS.Signals) => {
       if (signalled) process.exit(sig === 'SIGINT' ? 130 : 143);
       signalled = true;
-      void this.stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+      void this.stop();
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
