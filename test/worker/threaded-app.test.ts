@@ -168,6 +168,9 @@ describe('threadedApp', () => {
     for (let i = 0; i < 5 && committed < evs.length; i++) {
       const r = await runOnce();
       expect(r.code, r.stderr).toBe(0);
+      // Each thread's log lines say which thread wrote them.
+      expect(r.stderr).toMatch(/"thread":0,"msg":"app started"/);
+      expect(r.stderr).toMatch(/"thread":1,"msg":"app started"/);
       check = embedded({ dataDir, maintenanceIntervalMs: 0 });
       committed = (await check.admin().describeGroup('thr-cli.events-0')).offsets.reduce((n, o) => n + o.committed, 0);
       if (committed < evs.length) await check.close();

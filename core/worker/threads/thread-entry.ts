@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { App } from '../app.js';
+import { tagLogsWithThread } from '../logger.js';
 import { ThreadLogClient } from './thread-client.js';
 import type { ThreadContext, ThreadControl, ThreadReport, ThreadWorkerData } from './threaded-app.js';
 
@@ -33,6 +34,7 @@ async function load(): Promise<(ctx: ThreadContext) => App | Promise<App>> {
 }
 
 async function main(): Promise<void> {
+  tagLogsWithThread(wd.index);
   const log = new ThreadLogClient(wd.port as MessagePort);
   let a: App;
   try {
