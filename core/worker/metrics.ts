@@ -20,6 +20,9 @@ function labelKey(labels: Labels): string {
     .join(',');
 }
 
+/** A registry's families as plain data, to send between threads. */
+export type MetricsSnapshot = Array<[string, { help: string; type: Family['type']; series: Array<{ labels: Labels; value: number; buckets?: number[]; sum?: number; count?: number }> }]>;
+
 export class MetricsRegistry implements Metrics {
   private readonly families = new Map<string, Family>();
 
@@ -71,6 +74,25 @@ export class MetricsRegistry implements Metrics {
     let t = 0;
     for (const s of this.families.get(name)?.series.values() ?? []) t += s.value;
     return t;
+  }
+
+  snapshot(): MetricsSnapshot {
+    return [...this.families].map(([name, f]) => [name, { help: f.help, type: f.type, series: [...f.series.values()].map((x) => ({ ...x, labels: { ...x.labels }, buckets: x.buckets && [...x.buckets] })) }]);
+  }
+
+  /** Adds another registry's series (a task thread's), each with `extra` labels (e.g. its thread). */
+  absorb(snapshot: MetricsSnapshot, extra: Labels): void {
+    for (const [name, f] of snapshot) {
+      for (const x of f.series) {
+        const s = this.series(name, f.help, f.type, { ...x.labels, ...extra });
+        s.value = x.value;
+        if (x.buckets) {
+          s.buckets = [...x.buckets];
+          s.sum = x.sum;
+          s.count = x.count;
+        }
+      }
+    }
   }
 
   /** Prometheus text exposition (version 0.0.4). */

@@ -83,17 +83,34 @@ describe('threadedApp', () => {
     running = threadedApp({ module: fixture, threads: 2, log: client, data: { id: 'thr' } });
     await running.start();
     await waitCommitted(client, 'thr.events-0', half);
-    const g = await admin.describeGroup('thr.events-0');
+    // start() returns once each thread's app started; their members join the group after.
+    let g = await admin.describeGroup('thr.events-0');
+    while (g.state !== 'Stable' || g.members.length < 2 || g.members.some((m) => m.assignment.length === 0)) {
+      await new Promise((r) => setTimeout(r, 20));
+      g = await admin.describeGroup('thr.events-0');
+    }
     expect(g.members).toHaveLength(2);
     expect(g.members.map((m) => m.assignment.length).sort()).toEqual([2, 2]);
     await running.stop();
 
     // More data, three threads: tasks move, their window stores come back from the changelog.
     await send(all.slice(half));
-    running = threadedApp({ module: fixture, threads: 3, log: client, data: { id: 'thr' } });
+    running = threadedApp({ module: fixture, threads: 3, log: client, data: { id: 'thr' }, metricsPort: 0 });
     await running.start();
     await waitCommitted(client, 'thr.events-0', all.length);
     const dropped = await running.metricTotal('sluice_late_records_total');
+    // One /metrics for the process: every thread's series, labelled with its thread.
+    const { host, port } = running.metricsAddress!;
+    const text = await (await fetch(`http://${host}:${port}/metrics`)).text();
+    const inLines = text.split('\n').filter((l) => l.startsWith('sluice_records_in_total{'));
+    // (Which threads have series depends on when each joined; every series names one of them.)
+    expect(inLines.length).toBeGreaterThan(0);
+    for (const l of inLines) expect(l, text).toMatch(/thread="[012]"/);
+    expect(text.match(/^# TYPE sluice_records_in_total counter$/gm), text).toHaveLength(1);
+    const inTotal = inLines.reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    expect(inTotal).toBe(await running.metricTotal('sluice_records_in_total'));
+    expect(inTotal).toBeGreaterThanOrEqual(all.length - half);
+    expect((await fetch(`http://${host}:${port}/health`)).status).toBe(200);
     await running.stop();
 
     // Partition of each event as the producer chose it (murmur2 of the key): read it back.

@@ -54,8 +54,8 @@ async function main(): Promise<void> {
         () => report({ type: 'stopped' }),
         (e: unknown) => report({ type: 'failed', ...describe(e) }),
       );
-    } else if (m.type === 'metric') {
-      report({ type: 'metric', id: m.id, value: a.metrics.total(m.name) });
+    } else if (m.type === 'metrics') {
+      report({ type: 'metrics', id: m.id, snapshot: a.metrics.snapshot() });
     }
   });
   report({ type: 'started' });

@@ -18,6 +18,7 @@
  *   await t.start();
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,7 @@ import { z } from 'zod';
 import { EmbeddedClient } from '../../client/embedded/client.js';
 import type { LogClient } from '../../client/types.js';
 import { AppConfigError, ThreadFailedError } from '../errors.js';
+import { MetricsRegistry, type MetricsSnapshot } from '../metrics.js';
 import { hostLog } from './log-host.js';
 
 /** What the module's function is given in each thread. */
@@ -50,6 +52,9 @@ export const threadedAppOptionsSchema = z.object({
   data: z.unknown().optional(),
   /** Node flags for the task threads (e.g. ['--cpu-prof'] to profile them); the main thread's are not inherited. */
   execArgv: z.array(z.string()).default([]),
+  /** Serves /metrics (every thread's series, labelled thread="N") and /health here; 0 picks a free port. */
+  metricsPort: z.number().int().min(0).max(65535).optional(),
+  metricsHost: z.string().default('127.0.0.1'),
   /** How long a thread may take to load its module and start its app. */
   startTimeoutMs: z.number().int().min(1).default(60_000),
 });
@@ -66,13 +71,13 @@ export interface ThreadWorkerData {
   data: unknown;
 }
 /** @internal */
-export type ThreadControl = { type: 'stop' } | { type: 'metric'; id: number; name: string };
+export type ThreadControl = { type: 'stop' } | { type: 'metrics'; id: number };
 /** @internal */
 export type ThreadReport =
   | { type: 'started' }
   | { type: 'stopped' }
   | { type: 'failed'; message: string; stack?: string }
-  | { type: 'metric'; id: number; value: number };
+  | { type: 'metrics'; id: number; snapshot: MetricsSnapshot };
 
 // The thread's first script. Running from TypeScript sources, the entry (and so everything it
 // imports) is loaded through tsx's API; a worker does not inherit the main thread's loader.
@@ -110,7 +115,8 @@ export class ThreadedApp {
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   private settle!: { resolve: () => void; reject: (e: unknown) => void };
   private nextMetric = 1;
-  private readonly metricReplies = new Map<number, (v: number) => void>();
+  private readonly metricReplies = new Map<number, (s: MetricsSnapshot) => void>();
+  private server?: http.Server;
 
   constructor(options: ThreadedAppOptions) {
     const parsed = threadedAppOptionsSchema.safeParse(options);
@@ -158,6 +164,7 @@ export class ThreadedApp {
     );
     try {
       await Promise.race([Promise.all(this.threads.map((t) => t.started)), timeout]);
+      if (this.opts.metricsPort !== undefined) await this.startMetricsServer();
     } catch (err) {
       await this.shutdown();
       this.settle.reject(err);
@@ -190,8 +197,8 @@ export class ThreadedApp {
         stopped();
       } else if (m.type === 'failed') {
         failed(new ThreadFailedError(index, m.message));
-      } else if (m.type === 'metric') {
-        this.metricReplies.get(m.id)?.(m.value);
+      } else if (m.type === 'metrics') {
+        this.metricReplies.get(m.id)?.(m.snapshot);
       }
     });
     worker.on('error', (err) => failed(new ThreadFailedError(index, err.message, { cause: err })));
@@ -204,21 +211,53 @@ export class ThreadedApp {
     return handle;
   }
 
+  /** Every running thread's metrics in one registry, each series labelled with its thread. */
+  async metrics(): Promise<MetricsRegistry> {
+    const all = new MetricsRegistry();
+    const running = this.threads.filter((t) => t.state === 'running');
+    const snapshots = await Promise.all(
+      running.map(
+        (t) =>
+          new Promise<MetricsSnapshot>((resolve) => {
+            const id = this.nextMetric++;
+            this.metricReplies.set(id, (s) => (this.metricReplies.delete(id), resolve(s)));
+            t.worker.postMessage({ type: 'metrics', id } satisfies ThreadControl);
+          }),
+      ),
+    );
+    snapshots.forEach((s, i) => all.absorb(s, { thread: String(running[i]!.index) }));
+    return all;
+  }
+
   /** The sum over all threads of a metric (as App.metrics.total). */
   async metricTotal(name: string): Promise<number> {
-    const values = await Promise.all(
-      this.threads
-        .filter((t) => t.state === 'running')
-        .map(
-          (t) =>
-            new Promise<number>((resolve) => {
-              const id = this.nextMetric++;
-              this.metricReplies.set(id, (v) => (this.metricReplies.delete(id), resolve(v)));
-              t.worker.postMessage({ type: 'metric', id, name } satisfies ThreadControl);
-            }),
-        ),
-    );
-    return values.reduce((a, b) => a + b, 0);
+    return (await this.metrics()).total(name);
+  }
+
+  private async startMetricsServer(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      if (req.url === '/metrics') {
+        this.metrics().then(
+          (m) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(m.render()),
+          (e: unknown) => res.writeHead(500).end(String(e)),
+        );
+      } else if (req.url === '/health') {
+        const ok = this.state === 'running';
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'up' : this.state, threads: this.threads.map((t) => t.state) }));
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.opts.metricsPort, this.opts.metricsHost, () => resolve());
+    });
+  }
+
+  /** The metrics server's address (after start, when metricsPort was set). */
+  get metricsAddress(): { host: string; port: number } | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
   }
 
   /**
@@ -261,6 +300,7 @@ export class ThreadedApp {
         await t.worker.terminate();
       }),
     );
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.state = 'stopped';
   }
 }
