@@ -8,7 +8,7 @@
  *   a.addSink('out', sink, { topics: ['clean'] });
  *   await a.start();  …  await a.stop();
  */
-import http from 'node:http';
+import type http from 'node:http';
 import { mergeMap, toArray } from 'rxjs';
 import { z } from 'zod';
 import type { LogClient, LogProducer } from '../client/types.js';
@@ -20,6 +20,7 @@ import { errorPolicySchema, withRetries, type ErrorPolicy } from './error-policy
 import { groupOptionsSchema } from './group-options.js';
 import { createLogger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
+import { serverAddress, startMetricsServer } from './metrics-server.js';
 import { PipelineRunner } from './pipeline-runner.js';
 import { ensureSourceOffsetsTopic, readSourceOffsets } from './source-offsets.js';
 import { SourceRunner } from './source-runner.js';
@@ -309,28 +310,15 @@ export class App {
   }
 
   private async startMetricsServer(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      if (req.url === '/metrics') {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(this.metrics.render());
-      } else if (req.url === '/health') {
-        const ok = this.state === 'running';
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: ok ? 'up' : this.state }));
-      } else {
-        res.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.opts.metricsPort, this.opts.metricsHost, () => resolve());
+    this.server = await startMetricsServer(this.opts.metricsPort!, this.opts.metricsHost, {
+      render: () => this.metrics.render(),
+      health: () => ({ up: this.state === 'running', body: { status: this.state === 'running' ? 'up' : this.state } }),
     });
   }
 
   /** The metrics server's port (after start, when metricsPort was set; 0 picks a free one). */
   get metricsAddress(): { host: string; port: number } | undefined {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
+    return serverAddress(this.server);
   }
 }
 

@@ -18,7 +18,7 @@
  *   await t.start();
  */
 import fs from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,7 @@ import { EmbeddedClient } from '../../client/embedded/client.js';
 import type { LogClient } from '../../client/types.js';
 import { AppConfigError, ThreadFailedError } from '../errors.js';
 import { MetricsRegistry, type MetricsSnapshot } from '../metrics.js';
+import { serverAddress, startMetricsServer } from '../metrics-server.js';
 import { hostLog } from './log-host.js';
 
 /** What the module's function is given in each thread. */
@@ -235,29 +236,15 @@ export class ThreadedApp {
   }
 
   private async startMetricsServer(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      if (req.url === '/metrics') {
-        this.metrics().then(
-          (m) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(m.render()),
-          (e: unknown) => res.writeHead(500).end(String(e)),
-        );
-      } else if (req.url === '/health') {
-        const ok = this.state === 'running';
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'up' : this.state, threads: this.threads.map((t) => t.state) }));
-      } else {
-        res.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.opts.metricsPort, this.opts.metricsHost, () => resolve());
+    this.server = await startMetricsServer(this.opts.metricsPort!, this.opts.metricsHost, {
+      render: async () => (await this.metrics()).render(),
+      health: () => ({ up: this.state === 'running', body: { status: this.state === 'running' ? 'up' : this.state, threads: this.threads.map((t) => t.state) } }),
     });
   }
 
   /** The metrics server's address (after start, when metricsPort was set). */
   get metricsAddress(): { host: string; port: number } | undefined {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
+    return serverAddress(this.server);
   }
 
   /**
