@@ -15,9 +15,14 @@ const available = readdirSync(here)
   .filter((f) => /^[A-Z][0-9]+\.ts$/.test(f))
   .map((f) => f.replace(/\.ts$/, ''))
   .sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+// Pipeline workloads run with the young generation README's "Tuning" recommends for pipelines
+// (threadedApp's task threads get the same by default). SLUICE_BENCH_PIPELINE_FLAGS='' runs them on V8's defaults.
+const PIPELINES = ['P1', 'P2', 'P3', 'E1'];
+const PIPELINE_FLAGS = (process.env.SLUICE_BENCH_PIPELINE_FLAGS ?? '--max-semi-space-size=128').split(' ').filter(Boolean);
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const ids = wanted.length ? wanted : available;
 
+console.log(`pipeline workloads (${PIPELINES.join(', ')}) run with node ${PIPELINE_FLAGS.join(' ') || '(V8 defaults)'}`);
 console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
 const rows: string[] = [];
 let failed = 0;
@@ -27,7 +32,7 @@ for (const id of ids) {
     failed++;
     continue;
   }
-  const res = spawnSync(process.execPath, ['--import', 'tsx', join(here, `${id}.ts`)], {
+  const res = spawnSync(process.execPath, [...(PIPELINES.includes(id) ? PIPELINE_FLAGS : []), '--import', 'tsx', join(here, `${id}.ts`)], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
