@@ -59,6 +59,7 @@ export async function openLog(opts: OpenLogOptions = {}): Promise<LogEngine> {
 export class EmbeddedLog implements LogEngine {
   readonly dataDir: string | null;
   readonly clock: Clock;
+  topicsVersion = 0;
   private readonly flushPolicy: FlushPolicy;
   private readonly logger: Logger;
   private readonly defaults: Partial<TopicConfig>;
@@ -163,6 +164,7 @@ export class EmbeddedLog implements LogEngine {
     const topic: Topic = { name, config, partitions: [] };
     for (let p = 0; p < count; p++) topic.partitions.push(this.newPartition(name, p, config).open());
     this.topics.set(name, topic);
+    this.topicsVersion++;
     return this.describeTopic(name);
   }
 
@@ -170,6 +172,7 @@ export class EmbeddedLog implements LogEngine {
     this.check();
     const t = this.topic(name);
     this.topics.delete(name);
+    this.topicsVersion++;
     if (this.dataDir) {
       for (const p of t.partitions) p.close();
       // Rename first (atomic), then remove: a crash leaves trash, never half a topic.

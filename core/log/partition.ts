@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OffsetOutOfRangeError } from '../errors.js';
-import { decodeRecordBatch, encodeRecordBatch, readBatchHeader, setBaseOffset, validateBatches } from './record-batch.js';
+import { decodeRecordBatch, decodeStoredBatches, encodeRecordBatch, readBatchHeader, setBaseOffset, validateBatches } from './record-batch.js';
 import { Segment, segmentName } from './segment.js';
 import type { AppendResult, Clock, FlushPolicy, LogRecord, Logger, TopicConfig } from './types.js';
 
@@ -242,15 +242,7 @@ export class Partition {
    * (a consumer's record budget), so a poll never decodes records it would throw away.
    */
   readRecords(offset: number, maxBytes: number, maxRecords = Infinity): LogRecord[] {
-    const batches = this.read(offset, maxBytes);
-    const out: LogRecord[] = [];
-    // CRCs were checked when the bytes were appended or recovered.
-    for (const b of batches) {
-      if (out.length >= maxRecords) break;
-      decodeRecordBatch(b, 0, { verifyCrc: false, fromOffset: offset }, out);
-    }
-    if (out.length > maxRecords) out.length = maxRecords;
-    return out;
+    return decodeStoredBatches(this.read(offset, maxBytes), offset, maxRecords);
   }
 
   /** First offset whose timestamp is >= ts, with its timestamp; -1 when none. */

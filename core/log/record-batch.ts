@@ -486,6 +486,20 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, opts: DecodeOptions = {}
   return out;
 }
 
+/**
+ * Records of whole batches read from the log, from `fromOffset` on, at most `maxRecords`. CRCs are
+ * not checked: the log checked them when the bytes were appended or recovered.
+ */
+export function decodeStoredBatches(batches: readonly Buffer[], fromOffset: number, maxRecords = Infinity): LogRecord[] {
+  const out: LogRecord[] = [];
+  for (const b of batches) {
+    if (out.length >= maxRecords) break;
+    decodeRecordBatch(b, 0, { verifyCrc: false, fromOffset }, out);
+  }
+  if (out.length > maxRecords) out.length = maxRecords;
+  return out;
+}
+
 /** Decodes every whole batch of a buffer of concatenated batches. */
 export function decodeRecordBatches(buf: Buffer, opts: DecodeOptions = {}): LogRecord[] {
   const out: LogRecord[] = [];

@@ -108,6 +108,8 @@ export interface OpenLogOptions {
 export interface LogEngine {
   readonly dataDir: string | null;
   readonly clock: Clock;
+  /** Grows whenever a topic is created or deleted (so a cached copy of the topic list knows it is stale). */
+  readonly topicsVersion: number;
   createTopic(name: string, opts: { partitions: number; config?: Record<string, string | number> }): Promise<TopicDescription>;
   deleteTopic(name: string): Promise<void>;
   /** Every topic, internal ones (names starting with "__") included. */

@@ -20,6 +20,7 @@ import { errorPolicySchema, withRetries, type ErrorPolicy } from './error-policy
 import { groupOptionsSchema } from './group-options.js';
 import { createLogger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
+import { parseOptions } from './parse-options.js';
 import { serverAddress, startMetricsServer } from './metrics-server.js';
 import { PipelineRunner } from './pipeline-runner.js';
 import { ensureSourceOffsetsTopic, readSourceOffsets } from './source-offsets.js';
@@ -75,15 +76,10 @@ export class App {
   private settle!: { resolve: () => void; reject: (e: unknown) => void };
 
   constructor(options: AppOptions) {
-    const parsed = appOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const i = parsed.error.issues[0]!;
-      throw new AppConfigError(`${i.path.join('.') || 'app'}: ${i.message}`);
-    }
-    this.opts = parsed.data;
-    this.id = parsed.data.id;
-    this.client = parsed.data.log;
-    this.logger = parsed.data.logger ?? createLogger({ name: this.id });
+    this.opts = parseOptions(appOptionsSchema, options, 'app');
+    this.id = this.opts.id;
+    this.client = this.opts.log;
+    this.logger = this.opts.logger ?? createLogger({ name: this.id });
     this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.done.catch(() => {});
   }

@@ -160,6 +160,8 @@ describe('threadedApp', () => {
     const g = await client.admin().describeGroup('poison.events-0');
     const poisonPartition = (await client.admin().describeTopic('events')).partitions.find((p) => p.highWatermark > 0 && g.offsets.every((o) => o.partition !== p.partition || o.committed < p.highWatermark));
     expect(poisonPartition).toBeDefined();
+    // Every thread's app stopped when done rejected: no member is left in the group.
+    expect((await client.admin().describeGroup('poison.events-0')).members).toEqual([]);
     await client.close();
   });
 

@@ -12,12 +12,15 @@ import { emitEvent, serveRpc, Transfer } from './rpc.js';
 /** What a task thread caches of the log to answer synchronous metadata calls. */
 export interface LogMeta {
   dataDir: string | null;
+  /** The engine's topicsVersion this snapshot was taken at. */
+  version: number;
   topics: Array<{ name: string; partitions: number; config: Record<string, unknown>; internal: boolean }>;
 }
 
 export function logMeta(engine: LogEngine): LogMeta {
   return {
     dataDir: engine.dataDir,
+    version: engine.topicsVersion,
     topics: engine.listTopics().map((name) => {
       const d = engine.describeTopic(name);
       return { name, partitions: d.partitions.length, config: { ...d.config }, internal: d.internal };
@@ -25,18 +28,12 @@ export function logMeta(engine: LogEngine): LogMeta {
   };
 }
 
-function signature(engine: LogEngine): string {
-  let s = '';
-  for (const name of engine.listTopics()) s += `${name}:${engine.partitionCount(name)},`;
-  return s;
-}
-
 /** Serves one thread's connection until the port closes. */
 export function hostLog(engine: LogEngine, coordinator: EmbeddedGroupCoordinator, port: MessagePort): void {
   const admin = new EmbeddedAdmin(async () => ({ engine, coordinator }));
   const waits = new Map<number, AbortController>();
   const subscriptions = new Map<number, () => void>();
-  let sent = '';
+  let sent = -1; // the topicsVersion this thread last got
   const connection = new AbortController();
   port.on('close', () => {
     connection.abort();
@@ -45,17 +42,17 @@ export function hostLog(engine: LogEngine, coordinator: EmbeddedGroupCoordinator
     waits.clear();
     subscriptions.clear();
   });
+  // A snapshot rides along with a reply only when the topic list changed since the last one sent.
   const meta = () => {
-    const sig = signature(engine);
-    if (sig === sent) return undefined;
-    sent = sig;
+    if (engine.topicsVersion === sent) return undefined;
+    sent = engine.topicsVersion;
     return logMeta(engine);
   };
   serveRpc(
     port,
     {
       // engine
-      meta: () => ((sent = signature(engine)), logMeta(engine)),
+      meta: () => ((sent = engine.topicsVersion), logMeta(engine)),
       createTopicRaw: (name, opts) => engine.createTopic(name as string, opts as Parameters<LogEngine['createTopic']>[1]),
       deleteTopicRaw: (name) => engine.deleteTopic(name as string),
       listOffset: (topic, partition, spec) => engine.listOffset(topic as string, partition as number, spec as OffsetSpec),

@@ -6,7 +6,7 @@
  * the synchronous calls the clients make (partitionCount, hasTopic) need no round trip.
  */
 import { ClosedError, UnknownPartitionError, UnknownTopicError } from '../../errors.js';
-import { batchSizeAt, decodeRecordBatch, encodeRecordBatch, BATCH_HEADER_SIZE } from '../../log/record-batch.js';
+import { batchSizeAt, decodeStoredBatches, encodeRecordBatch, BATCH_HEADER_SIZE } from '../../log/record-batch.js';
 import {
   systemClock,
   type AppendRecord,
@@ -34,6 +34,7 @@ interface CachedTopic {
 export class RemoteLogEngine implements LogEngine {
   readonly clock = systemClock;
   dataDir: string | null = null;
+  topicsVersion = -1;
   private topics = new Map<string, CachedTopic>();
   private nextWait = 1;
   private closed = false;
@@ -43,6 +44,7 @@ export class RemoteLogEngine implements LogEngine {
   /** Replaces the cached metadata (called with every snapshot the log thread sends). */
   applyMeta(meta: LogMeta): void {
     this.dataDir = meta.dataDir;
+    this.topicsVersion = meta.version;
     const next = new Map<string, CachedTopic>();
     for (const t of meta.topics) {
       const old = this.topics.get(t.name);
@@ -113,8 +115,12 @@ export class RemoteLogEngine implements LogEngine {
     return res;
   }
 
+  /** Whole batches as the log thread read them (one transferred buffer, cut into views here). */
   async read(topic: string, partition: number, offset: number, maxBytes: number): Promise<ReadResult> {
-    const res = await this.readBytes(topic, partition, offset, maxBytes);
+    const t = this.check(topic, partition);
+    const res = await this.rpc.call<{ bytes: Buffer; highWatermark: number; logStartOffset: number }>('read', [topic, partition, offset, maxBytes]);
+    t.hw[partition] = res.highWatermark;
+    t.start[partition] = res.logStartOffset;
     const batches: Buffer[] = [];
     for (let pos = 0; pos + BATCH_HEADER_SIZE <= res.bytes.length; ) {
       const size = batchSizeAt(res.bytes, pos, res.bytes.length);
@@ -124,26 +130,9 @@ export class RemoteLogEngine implements LogEngine {
     return { batches, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset };
   }
 
-  private async readBytes(topic: string, partition: number, offset: number, maxBytes: number): Promise<{ bytes: Buffer; highWatermark: number; logStartOffset: number }> {
-    const t = this.check(topic, partition);
-    const res = await this.rpc.call<{ bytes: Buffer; highWatermark: number; logStartOffset: number }>('read', [topic, partition, offset, maxBytes]);
-    t.hw[partition] = res.highWatermark;
-    t.start[partition] = res.logStartOffset;
-    return res;
-  }
-
   async readRecords(topic: string, partition: number, offset: number, maxBytes: number, maxRecords = Infinity): Promise<{ records: LogRecord[]; highWatermark: number; logStartOffset: number }> {
-    const res = await this.readBytes(topic, partition, offset, maxBytes);
-    const records: LogRecord[] = [];
-    const buf = res.bytes;
-    // CRCs were checked when the bytes were appended to the log.
-    for (let pos = 0; pos + BATCH_HEADER_SIZE <= buf.length && records.length < maxRecords; ) {
-      const size = batchSizeAt(buf, pos, buf.length);
-      decodeRecordBatch(buf, pos, { verifyCrc: false, fromOffset: offset }, records);
-      pos += size;
-    }
-    if (records.length > maxRecords) records.length = maxRecords;
-    return { records, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset };
+    const res = await this.read(topic, partition, offset, maxBytes);
+    return { records: decodeStoredBatches(res.batches, offset, maxRecords), highWatermark: res.highWatermark, logStartOffset: res.logStartOffset };
   }
 
   listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<{ offset: number; timestamp: number }> {

@@ -30,6 +30,7 @@ import type { LogClient } from '../../client/types.js';
 import { AppConfigError, ThreadFailedError } from '../errors.js';
 import { MetricsRegistry, type MetricsSnapshot } from '../metrics.js';
 import { serverAddress, startMetricsServer } from '../metrics-server.js';
+import { parseOptions } from '../parse-options.js';
 import { hostLog } from './log-host.js';
 
 /** What the module's function is given in each thread. */
@@ -120,18 +121,9 @@ export class ThreadedApp {
   private server?: http.Server;
 
   constructor(options: ThreadedAppOptions) {
-    const parsed = threadedAppOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const i = parsed.error.issues[0]!;
-      throw new AppConfigError(`${i.path.join('.') || 'threadedApp'}: ${i.message}`);
-    }
-    this.opts = parsed.data;
+    this.opts = parseOptions(threadedAppOptionsSchema, options, 'threadedApp');
     this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.done.catch(() => {});
-  }
-
-  get threadCount(): number {
-    return this.opts.threads;
   }
 
   /** Starts every thread's app; rejects (after stopping the others) if one fails to start. */
