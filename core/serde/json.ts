@@ -1,5 +1,6 @@
 /** JSON; with a zod schema, values are validated (and transformed) on the way in. */
 import type { z } from 'zod';
+import { JsonDecoder } from './json-decoder.js';
 import { SerdeError } from './serde-error.js';
 import type { Serde } from './types.js';
 
@@ -25,6 +26,8 @@ export function toJsonText(v: unknown): string {
 }
 
 export function json<T = unknown>(schema?: z.ZodType<T, z.ZodTypeDef, unknown>): Serde<T> {
+  // One per serde: it learns the key layout of the values this serde reads (json-decoder.ts).
+  const decoder = new JsonDecoder();
   return {
     serialize: (v) => (v === null || v === undefined ? null : Buffer.from(toJsonText(v))),
     serializeText: (v) => (v === null || v === undefined ? null : toJsonText(v)),
@@ -32,7 +35,7 @@ export function json<T = unknown>(schema?: z.ZodType<T, z.ZodTypeDef, unknown>):
       if (b === null) return null as T;
       let v: unknown;
       try {
-        v = JSON.parse(b.toString()); // no argument: Buffer's fast path straight to its UTF-8 decoder
+        v = decoder.decode(b);
       } catch (err) {
         throw new SerdeError(`not JSON: ${(err as Error).message}`, undefined, { cause: err });
       }

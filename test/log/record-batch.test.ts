@@ -23,6 +23,20 @@ const records = [
 ];
 
 describe('RecordBatch v2 codec', () => {
+  it('writes string keys, values and headers of every length, ASCII or not, as their UTF-8 bytes', () => {
+    // Long strings are first taken to be ASCII and the batch is encoded again when one is not.
+    const texts = ['', 'a', 'x'.repeat(32), 'y'.repeat(33), '{"key":"user-00001","window":{"start":1700000000000,"end":1700000005000}}', 'é'.repeat(40), `${'z'.repeat(60)}🙂`, `lone ${'\ud800'} surrogate ${'w'.repeat(40)}`, 'ü'];
+    for (const order of [texts, [...texts].reverse()]) {
+      const recs = order.map((t, i) => ({ key: t, value: `${t}|${i}`, headers: { [`h${t.slice(0, 40)}`]: t }, timestamp: 1000 + i }));
+      const out = decodeRecordBatch(encodeRecordBatch(recs, { baseOffset: 0, now: 1 }));
+      expect(out.map((r) => r.key!.toString())).toEqual(order.map((t) => Buffer.from(t).toString()));
+      expect(out.map((r) => r.value!.toString())).toEqual(order.map((t, i) => Buffer.from(`${t}|${i}`).toString()));
+      expect(out.map((r) => r.headers[Buffer.from(`h${r.key!.toString().slice(0, 40)}`).toString()]?.equals(Buffer.from(r.key!.toString())))).toEqual(order.map(() => true));
+      // Each string field is exactly its UTF-8 bytes.
+      order.forEach((t, i) => expect(out[i]!.key!.equals(Buffer.from(t))).toBe(true));
+    }
+  });
+
   for (const compression of ['none', 'gzip'] as const) {
     it(`round-trips keys, values, null values, headers and timestamps (${compression})`, () => {
       const batch = encodeRecordBatch(records, { baseOffset: 42, now: 1, compression });
