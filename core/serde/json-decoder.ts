@@ -14,6 +14,8 @@
  * `JSON.parse(buf.toString())` (BENCHMARKS.md).
  */
 
+import { asciiText, utf8Text } from './buffer-text.js';
+
 interface Shape {
   /** Per key, the bytes `"key":` (and a comma before every key but the first). */
   readonly keys: Uint8Array[];
@@ -30,12 +32,6 @@ const MAX_SHAPES = 32;
 /** After this many misses in a row, the fast path rests for REST_RECORDS records (data of no fixed shape). */
 const MAX_MISSES = 64;
 const REST_RECORDS = 4096;
-
-/** Buffer's native slicers (on Buffer.prototype, not in @types/node): toString(encoding, start, end) checks its arguments in JS first. */
-interface NativeSlices {
-  latin1Slice(start: number, end: number): string;
-  utf8Slice(start: number, end: number): string;
-}
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const MISS = Symbol('miss');
@@ -64,7 +60,7 @@ export class JsonDecoder {
   }
 
   private slow(b: Buffer): unknown {
-    const v: unknown = JSON.parse(b.toString()); // no argument: Buffer's fast path to its UTF-8 decoder
+    const v: unknown = JSON.parse(utf8Text(b));
     if (this.resting === 0 && b[0] === 0x7b && ++this.misses <= MAX_MISSES) this.learn(v as Record<string, unknown>);
     else if (this.misses > MAX_MISSES) {
       this.misses = 0;
@@ -122,7 +118,7 @@ export class JsonDecoder {
           if (c >= 0x80) high = true;
           i++;
         }
-        values[f] = high ? (b as unknown as NativeSlices).utf8Slice(s, i) : (b as unknown as NativeSlices).latin1Slice(s, i);
+        values[f] = high ? utf8Text(b, s, i) : asciiText(b, s, i);
         i++;
       } else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
         const neg = c === 0x2d;
