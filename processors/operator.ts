@@ -6,6 +6,7 @@
  */
 import { from, mergeMap, Observable, type OperatorFunction } from 'rxjs';
 import type { InputRecord, TaskContext } from '../core/worker/contracts.js';
+import { ORIGIN_ONLY } from '../core/worker/batch-records.js';
 import type { Rec } from './types.js';
 
 export interface RecordOperatorHooks<I, O> {
@@ -15,11 +16,14 @@ export interface RecordOperatorHooks<I, O> {
   complete?(emit: (out: O) => void): void | Promise<void>;
 }
 
-/** The input record a typed record came from (for dead-letter headers). */
+/**
+ * The input record a typed record came from, for the error policy: a stand-in with its
+ * coordinates, which the task replaces with the batch's record (key and value bytes included).
+ */
 export function originOf(r: unknown): InputRecord {
-  const x = r as Rec & { __origin?: InputRecord };
-  if (x.__origin) return x.__origin;
-  return {
+  const x = r as Rec;
+  const standIn: InputRecord & { [ORIGIN_ONLY]: true } = {
+    [ORIGIN_ONLY]: true,
     topic: x.topic ?? '',
     partition: x.partition ?? -1,
     offset: x.offset ?? -1,
@@ -28,6 +32,7 @@ export function originOf(r: unknown): InputRecord {
     headers: x.headers ?? {},
     timestamp: x.timestamp ?? 0,
   };
+  return standIn;
 }
 
 export function recordOperator<I, O>(ctx: TaskContext, hooks: RecordOperatorHooks<I, O>): OperatorFunction<I, O> {

@@ -14,6 +14,7 @@ import { embedded } from '../core/client/embedded/client.js';
 import { jsonOrText, type Serde } from '../core/serde/serde.js';
 import type { LogClient, ProducerRecord } from '../core/client/types.js';
 import type { InputRecord, PipelineDefinition, TaskContext } from '../core/worker/contracts.js';
+import { BatchRecords } from '../core/worker/batch-records.js';
 import { deadLetterRecord } from '../core/worker/dead-letter.js';
 import { silentLogger } from '../core/worker/logger.js';
 import { MetricsRegistry } from '../core/worker/metrics.js';
@@ -54,6 +55,8 @@ class DriverTask implements TaskContext {
   readonly commitHooks: Array<() => Promise<void>> = [];
   readonly closeHooks: Array<() => Promise<void>> = [];
   readonly op;
+  /** The batch being run: a failed record is dead-lettered with its bytes. */
+  readonly batch = new BatchRecords();
 
   constructor(
     readonly appId: string,
@@ -78,7 +81,8 @@ class DriverTask implements TaskContext {
   onClose(h: () => Promise<void>): void {
     this.closeHooks.push(h);
   }
-  async handleError(record: InputRecord, error: unknown): Promise<'dead-lettered'> {
+  async handleError(failed: InputRecord, error: unknown): Promise<'dead-lettered'> {
+    const record = this.batch.resolve(failed);
     // No retries in the driver: a failing record goes straight to the dead-letter topic.
     const r = deadLetterRecord(record, error, 1);
     this.deadLetters.push([{ ...record, key: toBytesOrNull(r.key), value: toBytesOrNull(r.value), headers: bufferHeaders(r.headers) }]);
@@ -181,7 +185,9 @@ export class TestDriver implements AppLike {
       for (let i = 0; i < this.defs.length; i++) {
         if (!this.defs[i]!.inputs.includes(t)) continue;
         const task = this.tasks[i]!;
-        await new Promise<void>((resolve, reject) => from(batch.map((r) => ({ ...r }))).pipe(task.op).subscribe({ error: reject, complete: resolve }));
+        const copies = batch.map((r) => ({ ...r }));
+        task.batch.set(copies);
+        await new Promise<void>((resolve, reject) => from(copies).pipe(task.op).subscribe({ error: reject, complete: resolve }));
         await Promise.all(task.tracked);
         task.tracked = [];
         for (const h of task.commitHooks) await h();

@@ -12,6 +12,7 @@ import { deadLetterRecord, sendToDeadLetter } from './dead-letter.js';
 import { SluiceError } from '../errors.js';
 import { PipelineFailedError } from './errors.js';
 import { withRetries, type ErrorPolicy } from './error-policy.js';
+import { BatchRecords } from './batch-records.js';
 
 export interface TaskDeps {
   appId: string;
@@ -33,6 +34,8 @@ export class Task implements TaskContext {
   private sends = new Map<string, ProducerRecord[]>();
   private tracked: Promise<unknown>[] = [];
   private dlq: ProducerRecord[] = [];
+  /** The batch being processed: a failed record is dead-lettered with its bytes (batch-records.ts). */
+  private readonly batch = new BatchRecords();
   private readonly commitHooks: Array<() => Promise<void>> = [];
   private readonly closeHooks: Array<() => Promise<void>> = [];
   private readonly dlqCounter: { inc(by?: number): void };
@@ -71,7 +74,8 @@ export class Task implements TaskContext {
     this.closeHooks.push(hook);
   }
 
-  async handleError(record: InputRecord, error: unknown, attempt?: () => unknown): Promise<'retry-ok' | 'dead-lettered'> {
+  async handleError(failed: InputRecord, error: unknown, attempt?: () => unknown): Promise<'retry-ok' | 'dead-lettered'> {
+    const record = this.batch.resolve(failed);
     const policy = this.deps.policy;
     // Errors Sluice knows to be permanent (a value that does not deserialize) are not retried.
     const permanent = error instanceof SluiceError && !error.retriable;
@@ -101,6 +105,7 @@ export class Task implements TaskContext {
    * record alone and the others flow on.
    */
   async process(records: InputRecord[]): Promise<void> {
+    this.batch.set(records);
     try {
       await this.run(records);
       await Promise.all(this.tracked);

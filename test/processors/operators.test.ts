@@ -75,6 +75,31 @@ describe('DSL operators (TestDriver)', () => {
     expect(dlq[1]!.headers['sluice.source.offset']!.toString()).toBe('2');
     await d.close();
   });
+
+  it('dead-letters a record that fails in an operator past the decoder with its own key and value bytes', async () => {
+    const d = new TestDriver((app) => {
+      app.stream<string, { n: number }>('nums', { key: string() }).pipe(
+        mapValues((v: { n: number }) => {
+          if (v.n < 0) throw new Error(`negative: ${v.n}`);
+          return v.n * 2;
+        }),
+        to('doubled'),
+      );
+    });
+    await d.pipeInput('nums', [
+      { key: Buffer.from('a'), value: Buffer.from('{"n":1}') },
+      { key: Buffer.from('b'), value: Buffer.from('{"n":-5}') },
+      { key: Buffer.from('c'), value: Buffer.from('{"n":3}') },
+    ]);
+    expect(d.output('doubled').map((r) => r.value)).toEqual([2, 6]);
+    const dlq = d.output('test-app.dlq');
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]!.key).toBe('b');
+    expect(dlq[0]!.value).toEqual({ n: -5 });
+    expect(dlq[0]!.headers['sluice.error']!.toString()).toBe('negative: -5');
+    expect(dlq[0]!.headers['sluice.source.offset']!.toString()).toBe('1');
+    await d.close();
+  });
 });
 
 describe('tables and merge (TestDriver)', () => {

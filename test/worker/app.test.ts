@@ -6,6 +6,7 @@ import { app } from '../../core/worker/app.js';
 import { CopartitioningError, PipelineFailedError } from '../../core/worker/errors.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import type { LogEngine } from '../../core/log/types.js';
+import { mapValues, string, to } from '../../processors/index.js';
 import { readTopic, testLog } from '../support/log.js';
 
 const engineOf = new Map<LogClient, LogEngine>();
@@ -82,6 +83,28 @@ describe('App pipelines', () => {
     // the batch run, the record-by-record run, and two retries
     expect(attempts).toBe(4);
     expect(a.metrics.total('sluice_dlq_records_total')).toBe(1);
+    await a.stop();
+  });
+
+  it('dead-letters a record that fails in a DSL operator with the key and value bytes it was read with', async () => {
+    const client = await newLog();
+    await seed(client, 'in', 2, 200, (i) => JSON.stringify({ i, bad: i % 50 === 7 }));
+    const a = app({ id: 'dsl-dl', log: client, logger: silentLogger, batch: { maxRecords: 64 }, errors: { retries: 1, backoffMs: 1 } });
+    a.stream<string, { i: number; bad: boolean }>('in', { key: string() }).pipe(
+      mapValues((v: { i: number; bad: boolean }) => {
+        if (v.bad) throw new Error(`bad record ${v.i}`);
+        return v.i;
+      }),
+      to('out'),
+    );
+    await a.start();
+    await a.idle(200);
+    expect(await readAll(client, 'out')).toHaveLength(196);
+    const dlq = await readAll(client, 'dsl-dl.dlq');
+    const got = dlq.map((r) => ({ key: r.key!.toString(), value: r.value!.toString(), error: r.headers['sluice.error']!.toString() })).sort((x, y) => x.key.localeCompare(y.key));
+    expect(got).toEqual(
+      [7, 57, 107, 157].map((i) => ({ key: `k${i}`, value: JSON.stringify({ i, bad: true }), error: `bad record ${i}` })).sort((x, y) => x.key.localeCompare(y.key)),
+    );
     await a.stop();
   });
 
