@@ -124,6 +124,21 @@ describe('embedded consumers in a group', () => {
     await client.close();
   });
 
+  it('share a poll\'s record budget fairly: a partition with a long backlog does not starve the others', async () => {
+    const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
+    await client.admin().createTopic('a', { partitions: 1 });
+    await client.admin().createTopic('b', { partitions: 1 });
+    for (const t of ['a', 'b']) await client.producer().send(t, Array.from({ length: 100 }, (_, i) => ({ value: `${t}${i}` })));
+    const c = client.consumer({ groupId: 'fair', topics: ['a', 'b'] });
+    const got = new Map<string, number>();
+    for (let i = 0; i < 4; i++) {
+      for (const b of await c.poll({ maxWaitMs: 100, maxRecords: 30 })) got.set(b.topic, (got.get(b.topic) ?? 0) + b.records.length);
+    }
+    // Four polls of 30 records: both topics have been read, 60 records each.
+    expect(Object.fromEntries(got)).toEqual({ a: 60, b: 60 });
+    await client.close();
+  });
+
   it('keep committed offsets across a restart', async () => {
     const dir = freshDir();
     let client = embedded({ dataDir: dir, maintenanceIntervalMs: 0 });

@@ -29,6 +29,8 @@ export class EmbeddedConsumer implements LogConsumer {
   private assigned: TopicPartition[] = [];
   private readonly positions = new Map<string, number>();
   private readonly paused = new Set<string>();
+  /** Where the next poll starts among the active partitions (fetchReady). */
+  private rotation = 0;
   private needsJoin = true;
   private started = false;
   private closed = false;
@@ -92,7 +94,13 @@ export class EmbeddedConsumer implements LogConsumer {
     const maxBytes = opts.maxBytesPerPartition ?? 1024 * 1024;
     let budget = opts.maxRecords ?? Infinity;
     const out: FetchedBatch[] = [];
-    for (const tp of this.active()) {
+    // Each poll starts one partition further, as Kafka's fetcher rotates its partitions: with a
+    // record budget, always starting at the first would let a long backlog there starve the rest
+    // (and a task merging inputs by timestamp would wait for, or give up on, the starved one).
+    const parts = this.active();
+    const first = parts.length > 0 ? this.rotation++ % parts.length : 0;
+    for (let i = 0; i < parts.length; i++) {
+      const tp = parts[(first + i) % parts.length]!;
       if (budget <= 0) break;
       const key = tpKey(tp.topic, tp.partition);
       const pos = this.positions.get(key);
