@@ -94,10 +94,13 @@ export class EmbeddedConsumer implements LogConsumer {
     const maxBytes = opts.maxBytesPerPartition ?? 1024 * 1024;
     let budget = opts.maxRecords ?? Infinity;
     const out: FetchedBatch[] = [];
-    // Each poll starts one partition further, as Kafka's fetcher rotates its partitions: with a
-    // record budget, always starting at the first would let a long backlog there starve the rest
-    // (and a task merging inputs by timestamp would wait for, or give up on, the starved one).
+    // The record budget is shared out: each partition takes at most its share, so one poll reads
+    // every partition that has data, as a Kafka fetch does (per-partition limits). Letting the
+    // first partitions take the whole budget starved the others, and a task merging a join's
+    // inputs by timestamp then gave up waiting for the starved one after maxTaskIdleMs and
+    // dropped its records as late. The start rotates too, so rounding favours no partition.
     const parts = this.active();
+    const share = Math.max(1, Math.ceil(budget / Math.max(1, parts.length)));
     const first = parts.length > 0 ? this.rotation++ % parts.length : 0;
     for (let i = 0; i < parts.length; i++) {
       const tp = parts[(first + i) % parts.length]!;
@@ -107,7 +110,7 @@ export class EmbeddedConsumer implements LogConsumer {
       if (pos === undefined || !engine.hasTopic(tp.topic)) continue;
       let res;
       try {
-        res = await engine.readRecords(tp.topic, tp.partition, pos, maxBytes, budget);
+        res = await engine.readRecords(tp.topic, tp.partition, pos, maxBytes, Math.min(share, budget));
       } catch (err) {
         if (!(err instanceof OffsetOutOfRangeError)) throw err;
         // Retention removed records this member had not read: reset as auto.offset.reset says.
@@ -116,7 +119,7 @@ export class EmbeddedConsumer implements LogConsumer {
       }
       let records = res.records;
       if (records.length === 0) continue;
-      if (records.length > budget) records = records.slice(0, budget);
+      if (records.length > Math.min(share, budget)) records = records.slice(0, Math.min(share, budget));
       budget -= records.length;
       this.positions.set(key, records[records.length - 1]!.offset + 1);
       out.push({ topic: tp.topic, partition: tp.partition, records, highWatermark: res.highWatermark });
