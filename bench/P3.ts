@@ -12,6 +12,73 @@ import { p3App } from './apps/p3-app.js';
 import { median, mulberry32, peakRssMb, report } from './lib.js';
 
 const N = Number(process.env.P3_N ?? 500_000);
+const WITHIN = 10_000;
+
+interface Input {
+  key: string;
+  value: string;
+  timestamp: number;
+}
+
+/** The orders and payments, 1 000 of each at a time (seed 42): payments 0–5 s after their order. */
+function* inputs(): Generator<{ orders: Input[]; payments: Input[] }> {
+  const rnd = mulberry32(42);
+  const t0 = 1_700_000_000_000;
+  for (let i = 0; i < N; i += 1000) {
+    const orders: Input[] = [];
+    const payments: Input[] = [];
+    for (let j = i; j < i + 1000; j++) {
+      const ts = t0 + j;
+      orders.push({ key: `order-${j}`, value: JSON.stringify({ id: j, amount: Math.round(rnd() * 10000) / 100 }), timestamp: ts });
+      payments.push({ key: `order-${j}`, value: JSON.stringify({ order: j, paid: true }), timestamp: ts + Math.floor(rnd() * 5000) });
+    }
+    yield { orders, payments };
+  }
+}
+
+/**
+ * The same join as a plain loop, for a ratio that compares across machines and hours (as P2's
+ * plain loop does): both inputs in timestamp order (sorted before the clock starts), JSON.parse of
+ * every value, one Map of buffered records per key, a match within 10 s on either side, the
+ * joined value's JSON text, and expiry of records no partner can reach (2 × 10 s behind stream
+ * time) from a time-ordered queue. No log, no changelog, no record objects.
+ */
+function plainJoinLoop(): { seconds: number; joined: number } {
+  const merged: Array<Input & { left: boolean }> = [];
+  for (const { orders, payments } of inputs()) {
+    for (const o of orders) merged.push({ ...o, left: true });
+    for (const r of payments) merged.push({ ...r, left: false });
+  }
+  merged.sort((a, b) => a.timestamp - b.timestamp);
+  const t = performance.now();
+  const byKey = new Map<string, { left?: { ts: number; v: { id: number; amount: number } }; right?: { ts: number; v: { paid: boolean } } }>();
+  const expiry: Array<{ ts: number; key: string }> = [];
+  let head = 0;
+  let streamTime = -1;
+  let joined = 0;
+  let bytes = 0;
+  for (const r of merged) {
+    const ts = r.timestamp;
+    if (ts > streamTime) streamTime = ts;
+    const v = JSON.parse(r.value);
+    let e = byKey.get(r.key);
+    if (e === undefined) byKey.set(r.key, (e = {}));
+    const other = r.left ? e.right : e.left;
+    if (other !== undefined && Math.abs(other.ts - ts) <= WITHIN) {
+      const l = r.left ? v : e.left!.v;
+      const p = r.left ? e.right!.v : v;
+      bytes += JSON.stringify({ id: l.id, amount: l.amount, paid: p.paid }).length;
+      joined++;
+    }
+    if (r.left) e.left = { ts, v };
+    else e.right = { ts, v };
+    expiry.push({ ts, key: r.key });
+    while (expiry[head]!.ts + 2 * WITHIN < streamTime) byKey.delete(expiry[head++]!.key);
+  }
+  const seconds = (performance.now() - t) / 1000;
+  if (bytes === 0) throw new Error('P3 plain loop wrote nothing');
+  return { seconds, joined };
+}
 const THREADS = 2;
 const startMs: number[] = [];
 
@@ -23,16 +90,7 @@ async function once(threads = 0): Promise<number> {
   await client.admin().createTopic('orders', { partitions });
   await client.admin().createTopic('payments', { partitions });
   const p = client.producer();
-  const rnd = mulberry32(42);
-  const t0 = 1_700_000_000_000;
-  for (let i = 0; i < N; i += 1000) {
-    const orders = [];
-    const payments = [];
-    for (let j = i; j < i + 1000; j++) {
-      const ts = t0 + j;
-      orders.push({ key: `order-${j}`, value: JSON.stringify({ id: j, amount: Math.round(rnd() * 10000) / 100 }), timestamp: ts });
-      payments.push({ key: `order-${j}`, value: JSON.stringify({ order: j, paid: true }), timestamp: ts + Math.floor(rnd() * 5000) });
-    }
+  for (const { orders, payments } of inputs()) {
     await p.send('orders', orders);
     await p.send('payments', payments);
   }
@@ -60,6 +118,12 @@ async function once(threads = 0): Promise<number> {
 await once();
 const secs = median([await once(), await once(), await once()]);
 report('P3', 'records', Math.round((2 * N) / secs), 'records/s');
+plainJoinLoop(); // warm-up
+const loops = [plainJoinLoop(), plainJoinLoop(), plainJoinLoop()];
+if (loops.some((l) => l.joined !== N)) throw new Error(`P3 plain loop joined ${loops.map((l) => l.joined).join(', ')} of ${N}`);
+const loopSecs = median(loops.map((l) => l.seconds));
+report('P3', 'plain-loop', Math.round((2 * N) / loopSecs), 'records/s');
+report('P3', 'ratio-to-plain-loop', loopSecs / secs, 'x');
 await once(THREADS);
 startMs.length = 0;
 const tsecs = median([await once(THREADS), await once(THREADS), await once(THREADS)]);
