@@ -81,10 +81,15 @@ export class JsonDecoder {
         if (this.shapes.size >= MAX_SHAPES) this.shapes.clear(); // the layouts of long ago make room
         // The keys are plain string literals (checked above: nothing to escape).
         const body = keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ');
-        shape = {
-          keys: keys.map((k, i) => utf8.encode(`${i === 0 ? '' : ','}"${k}":`)),
-          make: new Function('v', `return { ${body} };`) as Shape['make'],
-        };
+        let make: Shape['make'];
+        try {
+          make = new Function('v', `return { ${body} };`) as Shape['make'];
+        } catch {
+          // Code generation from strings is off (--disallow-code-generation-from-strings): JSON.parse only.
+          this.resting = Number.MAX_SAFE_INTEGER;
+          return;
+        }
+        shape = { keys: keys.map((k, i) => utf8.encode(`${i === 0 ? '' : ','}"${k}":`)), make };
       }
       this.shapes.set(signature, shape);
     }

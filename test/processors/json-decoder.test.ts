@@ -4,6 +4,8 @@
  * Checked against JSON.parse on seeded random texts that mix the fast path's shapes with
  * everything that must leave it.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { JsonDecoder } from '../../core/serde/json-decoder.js';
 import { mulberry32 } from '../../bench/lib.js';
@@ -103,5 +105,12 @@ describe('JsonDecoder', () => {
       expectSame(text, decoded(d, text));
     }
     expect(d.fastReads - before).toBeGreaterThan(500);
+  });
+
+  it('falls back to JSON.parse alone where code generation from strings is off', () => {
+    const decoderUrl = new URL('../../core/serde/json-decoder.ts', import.meta.url).href;
+    const script = `const { JsonDecoder } = await import(${JSON.stringify(decoderUrl)}); const d = new JsonDecoder(); const out = []; for (let i = 0; i < 3; i++) out.push(d.decode(Buffer.from('{"a":' + i + ',"b":"x"}'))); console.log(JSON.stringify({ out, fast: d.fastReads }));`;
+    const stdout = execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8' });
+    expect(JSON.parse(stdout)).toEqual({ out: [{ a: 0, b: 'x' }, { a: 1, b: 'x' }, { a: 2, b: 'x' }], fast: 0 });
   });
 });
