@@ -138,6 +138,14 @@ describe('embedded consumers in a group', () => {
     }
     // Four polls of 30 records: each poll reads both topics, 15 records each.
     expect(Object.fromEntries(got)).toEqual({ a: 60, b: 60 });
+    // What one partition leaves of its share goes to another that has more: b has 40 left, a 140.
+    await client.producer().send('a', Array.from({ length: 100 }, (_, i) => ({ value: `a${100 + i}` })));
+    const drained = new Map<string, number[]>();
+    for (let i = 0; i < 3; i++) {
+      for (const b of await c.poll({ maxWaitMs: 100, maxRecords: 30 })) drained.set(b.topic, [...(drained.get(b.topic) ?? []), ...b.records.map((r) => r.offset)]);
+    }
+    expect(drained.get('b')).toEqual(Array.from({ length: 40 }, (_, i) => 60 + i));
+    expect(drained.get('a')).toEqual(Array.from({ length: 50 }, (_, i) => 60 + i)); // 3 polls × 30 = 90 records in all
     await client.close();
   });
 

@@ -90,41 +90,60 @@ export class EmbeddedConsumer implements LogConsumer {
   }
 
   private async fetchReady(opts: PollOptions): Promise<FetchedBatch[]> {
-    const { engine } = await this.deps();
     const maxBytes = opts.maxBytesPerPartition ?? 1024 * 1024;
     let budget = opts.maxRecords ?? Infinity;
     const out: FetchedBatch[] = [];
-    // The record budget is shared out: each partition takes at most its share, so one poll reads
-    // every partition that has data, as a Kafka fetch does (per-partition limits). Letting the
-    // first partitions take the whole budget starved the others, and a task merging a join's
-    // inputs by timestamp then gave up waiting for the starved one after maxTaskIdleMs and
-    // dropped its records as late. The start rotates too, so rounding favours no partition.
+    // The record budget is shared out: in a first pass each partition takes at most its share, so
+    // one poll reads every partition that has data, as a Kafka fetch does (per-partition limits).
+    // Letting the first partitions take the whole budget starved the others, and a task merging a
+    // join's inputs by timestamp then gave up waiting for the starved one after maxTaskIdleMs and
+    // dropped its records as late. What the share leaves unused goes, in a second pass, to the
+    // partitions that filled theirs, so a backlog in one partition still makes full batches. The
+    // start rotates, so rounding favours no partition.
     const parts = this.active();
     const share = Math.max(1, Math.ceil(budget / Math.max(1, parts.length)));
     const first = parts.length > 0 ? this.rotation++ % parts.length : 0;
-    for (let i = 0; i < parts.length; i++) {
+    const filled: FetchedBatch[] = [];
+    for (let i = 0; i < parts.length && budget > 0; i++) {
       const tp = parts[(first + i) % parts.length]!;
+      const limit = Math.min(share, budget);
+      const batch = await this.readFrom(tp, maxBytes, limit);
+      if (batch === null) continue;
+      budget -= batch.records.length;
+      out.push(batch);
+      if (batch.records.length === limit) filled.push(batch);
+    }
+    for (const batch of filled) {
       if (budget <= 0) break;
-      const key = tpKey(tp.topic, tp.partition);
-      const pos = this.positions.get(key);
-      if (pos === undefined || !engine.hasTopic(tp.topic)) continue;
-      let res;
-      try {
-        res = await engine.readRecords(tp.topic, tp.partition, pos, maxBytes, Math.min(share, budget));
-      } catch (err) {
-        if (!(err instanceof OffsetOutOfRangeError)) throw err;
-        // Retention removed records this member had not read: reset as auto.offset.reset says.
-        this.positions.set(key, await this.resetPosition(tp));
-        continue;
-      }
-      let records = res.records;
-      if (records.length === 0) continue;
-      if (records.length > Math.min(share, budget)) records = records.slice(0, Math.min(share, budget));
-      budget -= records.length;
-      this.positions.set(key, records[records.length - 1]!.offset + 1);
-      out.push({ topic: tp.topic, partition: tp.partition, records, highWatermark: res.highWatermark });
+      const more = await this.readFrom(batch, maxBytes, budget);
+      if (more === null) continue;
+      budget -= more.records.length;
+      for (const r of more.records) batch.records.push(r);
+      batch.highWatermark = more.highWatermark;
     }
     return out;
+  }
+
+  /** Up to `limit` records of a partition from this member's position, which moves past them; null when there are none. */
+  private async readFrom(tp: TopicPartition, maxBytes: number, limit: number): Promise<FetchedBatch | null> {
+    const { engine } = await this.deps();
+    const key = tpKey(tp.topic, tp.partition);
+    const pos = this.positions.get(key);
+    if (pos === undefined || !engine.hasTopic(tp.topic)) return null;
+    let res;
+    try {
+      res = await engine.readRecords(tp.topic, tp.partition, pos, maxBytes, limit);
+    } catch (err) {
+      if (!(err instanceof OffsetOutOfRangeError)) throw err;
+      // Retention removed records this member had not read: reset as auto.offset.reset says.
+      this.positions.set(key, await this.resetPosition(tp));
+      return null;
+    }
+    let records = res.records;
+    if (records.length === 0) return null;
+    if (records.length > limit) records = records.slice(0, limit);
+    this.positions.set(key, records[records.length - 1]!.offset + 1);
+    return { topic: tp.topic, partition: tp.partition, records, highWatermark: res.highWatermark };
   }
 
   /** Waits until any active partition has data past its position, a rebalance starts, or the timeout. */
