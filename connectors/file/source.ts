@@ -18,6 +18,7 @@ import { AppConfigError } from '../../core/worker/errors.js';
 import { sleep } from '../../core/worker/error-policy.js';
 import { globBase, globFiles } from './glob.js';
 import { CsvSplitter } from './csv.js';
+import { JsonDecoder } from '../../core/serde/json-decoder.js';
 
 export const fileSourceConfig = z.object({
   path: z.string().min(1).describe('glob of the files to tail, e.g. ./in/*.jsonl'),
@@ -50,6 +51,8 @@ export class FileSource implements Source {
   private readonly tails = new Map<string, Tail>();
   private committed = new Map<string, SourceOffset>();
   private buf = Buffer.allocUnsafe(0);
+  /** Checks JSONL lines (the json serde's decoder: lines of one key layout are read from their bytes). */
+  private readonly json = new JsonDecoder();
 
   constructor(private readonly cfg: FileSourceConfig) {}
 
@@ -164,7 +167,7 @@ export class FileSource implements Source {
       if (jsonl) {
         let parsed: unknown;
         try {
-          parsed = JSON.parse(chunk.toString('utf8', from, end));
+          parsed = this.json.decode(value);
         } catch (err) {
           void this.ctx.deadLetter(
             { topic: tail.path, partition: 0, offset: lineStart, key: null, value, headers: {}, timestamp: Date.now() },
