@@ -23,8 +23,6 @@ interface Shape {
   readonly make: (values: unknown[]) => object;
 }
 
-/** Keys that the compiled builder could not set as own properties the way JSON.parse does. */
-const UNSAFE_KEYS = new Set(['__proto__']);
 /** Objects with more keys take JSON.parse (the builder's source grows with the key count). */
 const MAX_KEYS = 64;
 /** Distinct shapes kept per decoder; when a new one comes beyond that, the old ones are forgotten. */
@@ -48,23 +46,26 @@ export class JsonDecoder {
 
   /** The value of JSON text in `b` (UTF-8); throws JSON.parse's SyntaxError when it is not JSON. */
   decode(b: Buffer): unknown {
-    if (this.shape !== undefined && this.resting === 0) {
+    if (this.resting > 0) {
+      this.resting--;
+      return JSON.parse(utf8Text(b));
+    }
+    if (this.shape !== undefined) {
       const v = this.fast(b, this.shape);
       if (v !== MISS) {
         this.misses = 0;
         this.fastReads++;
         return v;
       }
-    } else if (this.resting > 0) this.resting--;
-    return this.slow(b);
-  }
-
-  private slow(b: Buffer): unknown {
+    }
     const v: unknown = JSON.parse(utf8Text(b));
-    if (this.resting === 0 && b[0] === 0x7b && ++this.misses <= MAX_MISSES) this.learn(v as Record<string, unknown>);
-    else if (this.misses > MAX_MISSES) {
-      this.misses = 0;
-      this.resting = REST_RECORDS;
+    if (b[0] === 0x7b) {
+      // An object the fast path could not read: its layout becomes the shape, unless the data has
+      // had no fixed shape for a while, in which case the fast path rests.
+      if (++this.misses > MAX_MISSES) {
+        this.misses = 0;
+        this.resting = REST_RECORDS;
+      } else this.learn(v as Record<string, unknown>);
     }
     return v;
   }
@@ -77,9 +78,11 @@ export class JsonDecoder {
     let shape = this.shapes.get(signature);
     if (shape === undefined) {
       shape = null;
-      if (keys.every((k) => !UNSAFE_KEYS.has(k) && JSON.stringify(k) === `"${k}"`) && keys.every((k) => o[k] === null || typeof o[k] !== 'object')) {
+      // A key the builder can write as a plain string literal, and set as an own property as
+      // JSON.parse does (a literal `__proto__` would set the prototype); a value that is no object.
+      const plain = (k: string) => k !== '__proto__' && JSON.stringify(k) === `"${k}"` && (o[k] === null || typeof o[k] !== 'object');
+      if (keys.every(plain)) {
         if (this.shapes.size >= MAX_SHAPES) this.shapes.clear(); // the layouts of long ago make room
-        // The keys are plain string literals (checked above: nothing to escape).
         const body = keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ');
         let make: Shape['make'];
         try {
