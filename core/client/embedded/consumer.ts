@@ -90,6 +90,7 @@ export class EmbeddedConsumer implements LogConsumer {
   }
 
   private async fetchReady(opts: PollOptions): Promise<FetchedBatch[]> {
+    const { engine } = await this.deps();
     const maxBytes = opts.maxBytesPerPartition ?? 1024 * 1024;
     let budget = opts.maxRecords ?? Infinity;
     const out: FetchedBatch[] = [];
@@ -107,7 +108,7 @@ export class EmbeddedConsumer implements LogConsumer {
     for (let i = 0; i < parts.length && budget > 0; i++) {
       const tp = parts[(first + i) % parts.length]!;
       const limit = Math.min(share, budget);
-      const batch = await this.readFrom(tp, maxBytes, limit);
+      const batch = await this.readFrom(engine, tp, maxBytes, limit);
       if (batch === null) continue;
       budget -= batch.records.length;
       out.push(batch);
@@ -115,7 +116,7 @@ export class EmbeddedConsumer implements LogConsumer {
     }
     for (const batch of filled) {
       if (budget <= 0) break;
-      const more = await this.readFrom(batch, maxBytes, budget);
+      const more = await this.readFrom(engine, batch, maxBytes, budget);
       if (more === null) continue;
       budget -= more.records.length;
       for (const r of more.records) batch.records.push(r);
@@ -125,8 +126,7 @@ export class EmbeddedConsumer implements LogConsumer {
   }
 
   /** Up to `limit` records of a partition from this member's position, which moves past them; null when there are none. */
-  private async readFrom(tp: TopicPartition, maxBytes: number, limit: number): Promise<FetchedBatch | null> {
-    const { engine } = await this.deps();
+  private async readFrom(engine: LogEngine, tp: TopicPartition, maxBytes: number, limit: number): Promise<FetchedBatch | null> {
     const key = tpKey(tp.topic, tp.partition);
     const pos = this.positions.get(key);
     if (pos === undefined || !engine.hasTopic(tp.topic)) return null;
