@@ -39,6 +39,8 @@ export class Task implements TaskContext {
   private readonly commitHooks: Array<() => Promise<void>> = [];
   private readonly closeHooks: Array<() => Promise<void>> = [];
   private readonly dlqCounter: { inc(by?: number): void };
+  /** The pipeline's changelogs (its compacted internal topics): made durable after everything else of a batch. */
+  private readonly stateTopics: Set<string>;
 
   constructor(
     private readonly def: PipelineDefinition,
@@ -51,6 +53,7 @@ export class Task implements TaskContext {
     this.logger = deps.logger;
     this.metrics = deps.metrics;
     this.dlqCounter = deps.metrics.counter('sluice_dlq_records_total', 'records written to the dead-letter topic', { pipeline: def.name });
+    this.stateTopics = new Set((def.internalTopics ?? []).filter((t) => t.config?.['cleanup.policy'] === 'compact').map((t) => t.name));
     this.op = def.build(this);
   }
 
@@ -143,9 +146,13 @@ export class Task implements TaskContext {
 
   /** Makes the batch's effects durable: commit hooks, then produced records, tracked effects and DLQ records. */
   async flush(): Promise<void> {
-    // Commit hooks first (state stores flush here and may produce changelog records), then
-    // everything the batch produced becomes durable together, as Kafka Streams flushes its
-    // stores before the producer.
+    // Commit hooks first (state stores flush here and produce their changelog records). Then the
+    // batch's outputs, tracked effects and dead letters become durable, and only after them its
+    // changelogs: state must never be durable ahead of the outputs it caused. A worker killed in
+    // between would otherwise restore state that already holds the batch (stream time past its
+    // windows, the windows it closed deleted) and replay the batch against it: the replayed
+    // records would be late and the closed windows never emitted. The other way round, a replay
+    // only repeats outputs, which at-least-once allows.
     for (const hook of this.commitHooks) await hook();
     const sends = this.sends;
     const tracked = this.tracked;
@@ -153,14 +160,17 @@ export class Task implements TaskContext {
     this.discard();
     this.dlq = [];
     const out: Promise<unknown>[] = [];
+    const state: Array<[string, ProducerRecord[]]> = [];
     for (const [topic, records] of sends) {
       if (records.length === 0) continue;
-      out.push(this.deps.producer.send(topic, records));
+      if (this.stateTopics.has(topic)) state.push([topic, records]);
+      else out.push(this.deps.producer.send(topic, records));
       this.metrics.counter('sluice_records_out_total', 'records produced', { topic }).inc(records.length);
     }
     out.push(...tracked);
     if (dlq.length) out.push(sendToDeadLetter(this.deps.producer, this.appId, dlq));
     await Promise.all(out);
+    await Promise.all(state.map(([topic, records]) => this.deps.producer.send(topic, records)));
   }
 
   async close(): Promise<void> {

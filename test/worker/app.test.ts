@@ -6,7 +6,7 @@ import { app } from '../../core/worker/app.js';
 import { CopartitioningError, PipelineFailedError } from '../../core/worker/errors.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import type { LogEngine } from '../../core/log/types.js';
-import { mapValues, string, to } from '../../processors/index.js';
+import { count, groupByKey, mapValues, string, to, tumbling, windowed } from '../../processors/index.js';
 import { readTopic, testLog } from '../support/log.js';
 
 const engineOf = new Map<LogClient, LogEngine>();
@@ -106,6 +106,50 @@ describe('App pipelines', () => {
       [7, 57, 107, 157].map((i) => ({ key: `k${i}`, value: JSON.stringify({ i, bad: true }), error: `bad record ${i}` })).sort((x, y) => x.key.localeCompare(y.key)),
     );
     await a.stop();
+  });
+
+  it("makes a batch's changelog durable only after its outputs: a lost output write loses no window on replay", async () => {
+    const client = await newLog();
+    await client.admin().createTopic('ev', { partitions: 1 });
+    await client.producer().send('ev', Array.from({ length: 1000 }, (_, i) => ({ key: 'u', value: JSON.stringify({ i }), timestamp: i * 10 })));
+    const build = (log: LogClient) => {
+      const a = app({ id: 'state-after-out', log, logger: silentLogger, batch: { maxRecords: 1000 } });
+      a.stream<string, { i: number }>('ev', { key: string() }).pipe(groupByKey(), windowed(tumbling(1000)), count({ emit: 'final', name: 'per-second' }), to('wins'));
+      return a;
+    };
+    // The first worker's write of its results fails (as if it died before they were durable).
+    let lost = false;
+    const failing: LogClient = {
+      kind: client.kind,
+      connect: () => client.connect(),
+      admin: () => client.admin(),
+      consumer: (opts) => client.consumer(opts),
+      close: async () => {}, // the log stays open for the second worker
+      producer: () => {
+        const p = client.producer();
+        return {
+          send: (topic, records, opts) => {
+            if (topic === 'wins' && !lost) {
+              lost = true;
+              return Promise.reject(new Error('results lost'));
+            }
+            return p.send(topic, records, opts);
+          },
+          close: () => p.close(),
+        };
+      },
+    };
+    const first = build(failing);
+    await first.start();
+    await expect(first.done).rejects.toThrow();
+    expect(lost).toBe(true);
+    // The second worker restores the state and replays the batch: every closed window is emitted.
+    const second = build(client);
+    await second.start();
+    await second.idle(200);
+    const wins = (await readAll(client, 'wins')).map((r) => [(JSON.parse(r.key!.toString()) as { window: { start: number } }).window.start, Number(r.value!.toString())]);
+    expect(new Map(wins as Array<[number, number]>)).toEqual(new Map(Array.from({ length: 9 }, (_, w) => [w * 1000, 100])));
+    await second.stop();
   });
 
   it("stops the app with the error under onFailure 'fail', committing nothing of the failed batch", async () => {
