@@ -1,11 +1,13 @@
 /**
- * The registry of Kafka API handlers (kfake's `regKey`): each file under ./apis registers its key
- * and the version range it implements, and ApiVersions is derived from this table, so what the
- * broker advertises cannot drift from what it handles.
+ * The registry of Kafka API handlers (kfake's `regKey`): each file under ./apis declares its
+ * request and response (./schema.ts, every version Kafka 3.9 serves) and registers a handler for
+ * them. ApiVersions is derived from this table, and the connection decodes each request with the
+ * schema of its key, so what the broker advertises cannot drift from what it decodes.
  */
 import type { GroupCoordinator } from '../groups/types.js';
 import type { LogEngine, Logger } from '../log/types.js';
-import type { Reader, Writer } from './wire.js';
+import type { FetchSessions } from './fetch-sessions.js';
+import type { ApiSchema } from './schema.js';
 
 export interface BrokerSettings {
   nodeId: number;
@@ -18,6 +20,10 @@ export interface BrokerSettings {
   /** SASL/PLAIN users; when set, every connection must authenticate first. */
   users: Record<string, string> | null;
   clusterId: string;
+  /** The log's data directory (null: in memory), described as log.dirs. */
+  dataDir: string | null;
+  /** Largest request accepted (socket.request.max.bytes). */
+  maxRequestBytes: number;
 }
 
 export interface BrokerContext {
@@ -25,6 +31,8 @@ export interface BrokerContext {
   coordinator: GroupCoordinator;
   settings: BrokerSettings;
   logger: Logger;
+  /** Incremental fetch sessions (KIP-227) of this broker. */
+  fetchSessions: FetchSessions;
 }
 
 /** Per-connection state the handlers may read or change. */
@@ -41,25 +49,23 @@ export interface ConnectionState {
   readonly signal: AbortSignal;
 }
 
-export interface ApiHandler {
-  key: number;
-  name: string;
-  minVersion: number;
-  maxVersion: number;
+export interface ApiHandler<Req = any, Res = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  schema: ApiSchema<Req, Res>;
   /** Allowed before SASL authentication completes (ApiVersions, SaslHandshake, SaslAuthenticate). */
   beforeAuth?: boolean;
   /**
-   * Reads the request body and returns the response body, or null when no response is due
-   * (Produce with acks=0). Throwing FrameError closes the connection.
+   * Answers a decoded request, or returns null when no response is due (Produce with acks=0).
+   * Throwing FrameError closes the connection.
    */
-  handle(req: Reader, version: number, ctx: BrokerContext, conn: ConnectionState): Promise<Writer | null>;
+  handle(req: Req, version: number, ctx: BrokerContext, conn: ConnectionState): Promise<Res | null>;
 }
 
 const handlers = new Map<number, ApiHandler>();
 
-export function registerApi(handler: ApiHandler): ApiHandler {
-  if (handlers.has(handler.key)) throw new Error(`API key ${handler.key} registered twice`);
-  handlers.set(handler.key, handler);
+export function registerApi<Req, Res>(handler: ApiHandler<Req, Res>): ApiHandler<Req, Res> {
+  const key = handler.schema.key;
+  if (handlers.has(key)) throw new Error(`API key ${key} registered twice`);
+  handlers.set(key, handler as ApiHandler);
   return handler;
 }
 
@@ -68,11 +74,5 @@ export function apiHandler(key: number): ApiHandler | undefined {
 }
 
 export function registeredApis(): ApiHandler[] {
-  return [...handlers.values()].sort((a, b) => a.key - b.key);
-}
-
-/** Kafka puts throttle_time_ms first in most responses from a given version on; 0 = never throttled. */
-export function throttleIf(w: Writer, cond: boolean): Writer {
-  if (cond) w.int32(0);
-  return w;
+  return [...handlers.values()].sort((a, b) => a.schema.key - b.schema.key);
 }

@@ -15,6 +15,15 @@ import { apiHandler, type BrokerContext, type ConnectionState } from './api.js';
 import { checkPlainToken } from './sasl-plain.js';
 import { FrameError, Reader, Writer } from './wire.js';
 
+/** Skips a tagged-field section (the request header v2 has one; no header tag is used here). */
+function skipTaggedFields(r: Reader): void {
+  const n = r.uvarint();
+  for (let i = 0; i < n; i++) {
+    r.uvarint();
+    r.skip(r.uvarint());
+  }
+}
+
 const API_VERSIONS_KEY = 18;
 /** Requests read ahead of the one being handled before the socket is paused. */
 const MAX_QUEUED = 32;
@@ -177,13 +186,20 @@ export class BrokerConnection implements ConnectionState {
       this.stats.byKey[key] = (this.stats.byKey[key] ?? 0) + 1;
       const handler = apiHandler(key);
       if (!handler) return this.close(`unknown API key ${key}`);
-      if (version < handler.minVersion || version > handler.maxVersion) {
-        if (key === API_VERSIONS_KEY) return this.send(correlationId, unsupportedApiVersions(handler.minVersion, handler.maxVersion));
-        return this.close(`${handler.name} v${version} is not supported (${handler.minVersion}–${handler.maxVersion})`);
+      const { schema } = handler;
+      if (version < schema.minVersion || version > schema.maxVersion) {
+        if (key === API_VERSIONS_KEY) return this.send(correlationId, unsupportedApiVersions(schema.minVersion, schema.maxVersion), false);
+        return this.close(`${schema.name} v${version} is not supported (${schema.minVersion}–${schema.maxVersion})`);
       }
-      if (!this.authenticated && !handler.beforeAuth) return this.close(`${handler.name} before SASL authentication`);
-      const body = await handler.handle(r, version, this.ctx, this);
-      if (body) this.send(correlationId, body);
+      if (!this.authenticated && !handler.beforeAuth) return this.close(`${schema.name} before SASL authentication`);
+      // Flexible versions use request header v2 (tagged fields after the client id) and response
+      // header v1 (a tagged-field section after the correlation id), except ApiVersions, whose
+      // response header stays v0 so that any client can read it.
+      const flexible = version >= schema.flexibleFrom;
+      if (flexible) skipTaggedFields(r);
+      const request = schema.request.read(r, version);
+      const response = await handler.handle(request, version, this.ctx, this);
+      if (response) this.send(correlationId, schema.response.write(new Writer(), response, version), flexible && key !== API_VERSIONS_KEY);
     } catch (err) {
       if (err instanceof FrameError) return this.close(err.message);
       this.ctx.logger.warn('broker: request failed', { connection: this.id, correlationId, error: String(err) });
@@ -200,14 +216,16 @@ export class BrokerConnection implements ConnectionState {
     if (!this.closed) this.socket.write(Buffer.alloc(4));
   }
 
-  private send(correlationId: number, body: Writer): void {
+  private send(correlationId: number, body: Writer, headerTags: boolean): void {
     if (this.closed) return;
     const chunks = body.finish();
-    let size = 4;
+    const headSize = headerTags ? 9 : 8;
+    let size = headSize - 4;
     for (const c of chunks) size += c.length;
-    const head = Buffer.allocUnsafe(8);
+    const head = Buffer.allocUnsafe(headSize);
     head.writeInt32BE(size, 0);
     head.writeInt32BE(correlationId, 4);
+    if (headerTags) head[8] = 0; // no tagged fields
     this.socket.cork();
     this.socket.write(head);
     for (const c of chunks) this.socket.write(c);

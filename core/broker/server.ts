@@ -17,6 +17,7 @@ import { silentLogger } from '../worker/logger.js';
 import type { BrokerContext } from './api.js';
 import './apis/index.js';
 import { BrokerConnection, type BrokerStats } from './connection.js';
+import { FetchSessions } from './fetch-sessions.js';
 
 export const brokerOptionsSchema = z
   .object({
@@ -90,7 +91,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       defaultPartitions: opts.defaultPartitions,
       users: opts.users ?? null,
       clusterId: `sluice-${randomUUID().slice(0, 8)}`,
+      dataDir: opts.dataDir ?? null,
+      maxRequestBytes: opts.maxRequestBytes,
     },
+    fetchSessions: new FetchSessions(),
   };
   server.on('connection', (socket) => {
     connections.add(new BrokerConnection(socket, ctx, opts.maxRequestBytes, (c) => connections.delete(c), stats));

@@ -90,6 +90,23 @@ export class OffsetStore {
     });
   }
 
+  /** Deletes committed offsets (tombstones in the offsets topic). */
+  async delete(group: string, partitions: Array<{ topic: string; partition: number }>): Promise<void> {
+    const m = this.byGroup.get(group);
+    const present = partitions.filter((p) => m?.has(`${p.topic}\u0000${p.partition}`));
+    if (present.length === 0) return;
+    const now = this.engine.clock.now();
+    await this.engine.append(OFFSETS_TOPIC, 0, present.map((p) => ({ key: keyOf(group, p.topic, p.partition), value: null, timestamp: now })));
+    for (const p of present) m!.delete(`${p.topic}\u0000${p.partition}`);
+    if (m!.size === 0) this.byGroup.delete(group);
+  }
+
+  /** Deletes every committed offset of a group. */
+  async deleteGroup(group: string): Promise<void> {
+    const m = this.byGroup.get(group);
+    if (m) await this.delete(group, [...m.values()]);
+  }
+
   hasGroup(group: string): boolean {
     return (this.byGroup.get(group)?.size ?? 0) > 0;
   }

@@ -6,6 +6,7 @@
  * with the partition's segments. A lock file keeps a second process (or a second engine in this
  * one) from writing the same directory.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ClosedError, InvalidConfigError, TopicExistsError, UnknownPartitionError, UnknownTopicError } from '../errors.js';
@@ -39,7 +40,10 @@ const openDirs = new Set<string>();
 
 interface Topic {
   name: string;
+  id: string;
   config: TopicConfig;
+  /** The keys set on this topic, as given (the rest of config are defaults). */
+  overrides: Record<string, string>;
   partitions: Partition[];
 }
 
@@ -93,9 +97,14 @@ export class EmbeddedLog implements LogEngine {
     for (const name of fs.readdirSync(dir)) {
       const meta = path.join(dir, name, TOPIC_FILE);
       if (!fs.existsSync(meta)) continue;
-      const { partitions, config } = JSON.parse(fs.readFileSync(meta, 'utf8')) as { partitions: number; config: TopicConfig };
+      const saved = JSON.parse(fs.readFileSync(meta, 'utf8')) as SavedTopic;
+      const { partitions, config } = saved;
       const cfg = parseTopicConfig(config);
-      const topic: Topic = { name, config: cfg, partitions: [] };
+      // Topics written before topic ids and overrides were kept get them now: the id is new, the
+      // overrides are the values that differ from the defaults.
+      const overrides = saved.overrides ?? differingFromDefaults(cfg, this.defaults);
+      const topic: Topic = { name, id: saved.topicId ?? newTopicId(), config: cfg, overrides, partitions: [] };
+      if (!saved.topicId || !saved.overrides) this.saveTopic(topic, partitions);
       for (let p = 0; p < partitions; p++) topic.partitions.push(this.newPartition(name, p, cfg).open());
       this.topics.set(name, topic);
     }
@@ -153,15 +162,15 @@ export class EmbeddedLog implements LogEngine {
     this.check();
     validateTopicName(name);
     const count = validatePartitionCount(opts.partitions);
-    const config = parseTopicConfig(opts.config ?? {}, this.defaults);
+    const overrides = stringValues(opts.config ?? {});
+    const config = parseTopicConfig(overrides, this.defaults);
     if (this.topics.has(name)) throw new TopicExistsError(name);
+    const topic: Topic = { name, id: newTopicId(), config, overrides, partitions: [] };
     if (this.dataDir) {
-      const dir = path.join(this.dataDir, name);
-      fs.mkdirSync(dir, { recursive: true });
-      writeFileAtomic(path.join(dir, TOPIC_FILE), JSON.stringify({ partitions: count, config }, null, 2));
+      fs.mkdirSync(path.join(this.dataDir, name), { recursive: true });
+      this.saveTopic(topic, count);
       syncDir(this.dataDir);
     }
-    const topic: Topic = { name, config, partitions: [] };
     for (let p = 0; p < count; p++) topic.partitions.push(this.newPartition(name, p, config).open());
     this.topics.set(name, topic);
     this.topicsVersion++;
@@ -187,6 +196,44 @@ export class EmbeddedLog implements LogEngine {
     }
   }
 
+  /** Writes topic.json (partition count, effective config, overrides, id) atomically. */
+  private saveTopic(t: Topic, partitions: number): void {
+    if (!this.dataDir) return;
+    const saved: SavedTopic = { partitions, config: t.config, overrides: t.overrides, topicId: t.id };
+    writeFileAtomic(path.join(this.dataDir, t.name, TOPIC_FILE), JSON.stringify(saved, null, 2));
+  }
+
+  async createPartitions(name: string, count: number): Promise<TopicDescription> {
+    this.check();
+    const t = this.topic(name);
+    const target = validatePartitionCount(count);
+    if (target <= t.partitions.length) {
+      throw new InvalidConfigError(`topic "${name}" has ${t.partitions.length} partitions; the count can only grow (asked for ${target})`);
+    }
+    this.saveTopic(t, target);
+    for (let p = t.partitions.length; p < target; p++) t.partitions.push(this.newPartition(name, p, t.config).open());
+    this.topicsVersion++;
+    return this.describeTopic(name);
+  }
+
+  async alterTopicConfig(name: string, overrides: Record<string, string | number>): Promise<TopicDescription> {
+    this.check();
+    const t = this.topic(name);
+    const given = stringValues(overrides);
+    const config = parseTopicConfig(given, this.defaults);
+    t.config = config;
+    t.overrides = given;
+    this.saveTopic(t, t.partitions.length);
+    for (const p of t.partitions) p.config = config;
+    this.topicsVersion++;
+    return this.describeTopic(name);
+  }
+
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<number> {
+    this.check();
+    return this.partition(topic, partition).deleteRecordsBefore(offset === -1 ? this.partition(topic, partition).highWatermark : offset);
+  }
+
   listTopics(): string[] {
     return [...this.topics.keys()].sort();
   }
@@ -199,7 +246,9 @@ export class EmbeddedLog implements LogEngine {
     const t = this.topic(name);
     return {
       name,
+      topicId: t.id,
       config: { ...t.config },
+      overrides: Object.keys(t.overrides),
       internal: name.startsWith('__'),
       partitions: t.partitions.map((p) => ({
         partition: p.partition,
@@ -208,6 +257,11 @@ export class EmbeddedLog implements LogEngine {
         sizeBytes: p.sizeBytes,
       })),
     };
+  }
+
+  topicById(id: string): string | undefined {
+    for (const t of this.topics.values()) if (t.id === id) return t.name;
+    return undefined;
   }
 
   partitionCount(name: string): number {
@@ -245,6 +299,7 @@ export class EmbeddedLog implements LogEngine {
     const p = this.partition(topic, partition);
     if (spec === 'earliest') return { offset: p.logStartOffset, timestamp: -1 };
     if (spec === 'latest') return { offset: p.highWatermark, timestamp: -1 };
+    if (spec === 'max-timestamp') return p.maxTimestamp < 0 ? { offset: -1, timestamp: -1 } : p.offsetForTimestamp(p.maxTimestamp);
     return p.offsetForTimestamp(spec.timestamp);
   }
 
@@ -301,6 +356,32 @@ export class EmbeddedLog implements LogEngine {
     }
     return out;
   }
+}
+
+interface SavedTopic {
+  partitions: number;
+  config: TopicConfig;
+  overrides?: Record<string, string>;
+  topicId?: string;
+}
+
+function stringValues(config: Record<string, string | number>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) if (v !== undefined && v !== null) out[k] = String(v);
+  return out;
+}
+
+/** The keys of a config whose values differ from the defaults (topics saved before overrides were kept). */
+function differingFromDefaults(config: TopicConfig, defaults: Partial<TopicConfig>): Record<string, string> {
+  const base = parseTopicConfig({}, defaults) as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) if (String(v) !== String(base[k])) out[k] = String(v);
+  return out;
+}
+
+/** A random (version 4) UUID as 32 hex digits, never all zeros (Kafka's "no id"). */
+function newTopicId(): string {
+  return randomUUID().replace(/-/g, '');
 }
 
 function isAlive(pid: number): boolean {

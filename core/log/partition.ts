@@ -87,6 +87,13 @@ export class Partition {
     return n;
   }
 
+  /** The largest record timestamp in the partition; -1 when empty. */
+  get maxTimestamp(): number {
+    let ts = -1;
+    for (const s of this.segments) if (s.maxTimestamp > ts) ts = s.maxTimestamp;
+    return ts;
+  }
+
   get segmentCount(): number {
     return this.segments.length;
   }
@@ -275,6 +282,17 @@ export class Partition {
     }
     if (deleted > 0) this.setLogStart(this.segments[0]!.baseOffset);
     return deleted;
+  }
+
+  /**
+   * DeleteRecords: the log starts at `offset` from now on; closed segments wholly below it go.
+   * Returns the log start offset (which never moves back).
+   */
+  deleteRecordsBefore(offset: number): number {
+    if (offset > this.highWatermark || offset < 0) throw new OffsetOutOfRangeError(this.topic, this.partition, offset, this.logStartOffset);
+    while (this.segments.length > 1 && this.segments[1]!.baseOffset <= offset) this.segments.shift()!.remove();
+    this.setLogStart(offset);
+    return this.logStartOffset;
   }
 
   private setLogStart(offset: number): void {

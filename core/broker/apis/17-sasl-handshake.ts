@@ -1,5 +1,5 @@
 /**
- * SaslHandshake (key 17): v0–1
+ * SaslHandshake (key 17): v0–1 (never flexible)
  *
  * Request v0–v1: mechanism string
  * Response v0–v1: error_code i16, mechanisms [string]
@@ -14,22 +14,20 @@
  */
 import { KafkaErrorCode } from '../../kafka-errors.js';
 import { registerApi } from '../api.js';
-import { Writer } from '../wire.js';
+import { api } from '../schema.js';
+
+export const saslHandshakeSchema = api({ key: 17, name: 'SaslHandshake', valid: '0-1', flexible: null }, { mechanism: 'string' }, { errorCode: 'int16', mechanisms: '[]string' });
 
 registerApi({
-  key: 17,
-  name: 'SaslHandshake',
-  minVersion: 0,
-  maxVersion: 1,
+  schema: saslHandshakeSchema,
   beforeAuth: true,
   async handle(req, version, ctx, conn) {
-    const mechanism = req.string();
     const offered = ctx.settings.users ? ['PLAIN'] : [];
-    const ok = offered.includes(mechanism.toUpperCase());
+    const ok = offered.includes(req.mechanism.toUpperCase());
     if (ok) {
       conn.saslMechanism = 'PLAIN';
       conn.saslRawToken = version === 0;
     }
-    return new Writer().int16(ok ? 0 : KafkaErrorCode.UNSUPPORTED_SASL_MECHANISM).array(offered, (w, m) => w.string(m));
+    return { errorCode: ok ? 0 : KafkaErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: offered };
   },
 });

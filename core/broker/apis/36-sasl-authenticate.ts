@@ -1,9 +1,8 @@
 /**
- * SaslAuthenticate (key 36): v0–1
+ * SaslAuthenticate (key 36): v0–2, flexible from v2
  *
- * Request v0–v1: auth_bytes bytes
- * Response v0: error_code i16, error_message nullable string, auth_bytes bytes
- *          v1: ... , session_lifetime_ms i64
+ * Request: auth_bytes bytes
+ * Response: error_code i16, error_message nullable string, auth_bytes bytes, session_lifetime_ms i64 (v1+)
  *
  * Behavior:
  * - PLAIN (RFC 4616): auth_bytes = authzid NUL authcid NUL password, checked against the configured
@@ -16,23 +15,21 @@
 import { KafkaErrorCode } from '../../kafka-errors.js';
 import { registerApi } from '../api.js';
 import { checkPlainToken } from '../sasl-plain.js';
-import { Writer } from '../wire.js';
+import { api } from '../schema.js';
+
+export const saslAuthenticateSchema = api(
+  { key: 36, name: 'SaslAuthenticate', valid: '0-2', flexible: '2+' },
+  { authBytes: 'bytes' },
+  { errorCode: 'int16', errorMessage: 'string null0+', authBytes: 'bytes', sessionLifetimeMs: 'int64 v1+ =0' },
+);
 
 registerApi({
-  key: 36,
-  name: 'SaslAuthenticate',
-  minVersion: 0,
-  maxVersion: 1,
+  schema: saslAuthenticateSchema,
   beforeAuth: true,
-  async handle(req, version, ctx, conn) {
-    const token = req.bytes();
-    const answer = (code: number, message: string | null) => {
-      const w = new Writer().int16(code).nullableString(message).bytes(Buffer.alloc(0));
-      if (version >= 1) w.int64(0);
-      return w;
-    };
+  async handle(req, _version, ctx, conn) {
+    const answer = (errorCode: number, errorMessage: string | null) => ({ errorCode, errorMessage, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0 });
     if (conn.saslMechanism !== 'PLAIN' || conn.saslRawToken) return answer(KafkaErrorCode.ILLEGAL_SASL_STATE, 'SaslHandshake v1 with mechanism PLAIN must come first');
-    const failure = checkPlainToken(ctx, conn, token);
+    const failure = checkPlainToken(ctx, conn, req.authBytes);
     if (failure) return answer(KafkaErrorCode.SASL_AUTHENTICATION_FAILED, failure);
     conn.authenticated = true;
     return answer(0, null);

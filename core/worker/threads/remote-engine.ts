@@ -23,6 +23,7 @@ import type { LogMeta } from './log-host.js';
 import type { RpcClient } from './rpc.js';
 
 interface CachedTopic {
+  topicId: string;
   partitions: number;
   config: TopicConfig;
   internal: boolean;
@@ -49,7 +50,7 @@ export class RemoteLogEngine implements LogEngine {
     for (const t of meta.topics) {
       const old = this.topics.get(t.name);
       const fill = (a: number[] | undefined) => Array.from({ length: t.partitions }, (_, i) => a?.[i] ?? 0);
-      next.set(t.name, { partitions: t.partitions, config: t.config as unknown as TopicConfig, internal: t.internal, hw: fill(old?.hw), start: fill(old?.start) });
+      next.set(t.name, { topicId: t.topicId, partitions: t.partitions, config: t.config as unknown as TopicConfig, internal: t.internal, hw: fill(old?.hw), start: fill(old?.start) });
     }
     this.topics = next;
   }
@@ -75,6 +76,18 @@ export class RemoteLogEngine implements LogEngine {
     await this.rpc.call('deleteTopicRaw', [name]);
   }
 
+  async createPartitions(name: string, count: number): Promise<TopicDescription> {
+    return this.rpc.call<TopicDescription>('createPartitionsRaw', [name, count]);
+  }
+
+  async alterTopicConfig(name: string, overrides: Record<string, string | number>): Promise<TopicDescription> {
+    return this.rpc.call<TopicDescription>('alterTopicConfigRaw', [name, overrides]);
+  }
+
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<number> {
+    return this.rpc.call<number>('deleteRecords', [topic, partition, offset]);
+  }
+
   listTopics(): string[] {
     return [...this.topics.keys()];
   }
@@ -88,10 +101,16 @@ export class RemoteLogEngine implements LogEngine {
     const t = this.topic(name);
     return {
       name,
+      topicId: t.topicId,
       config: t.config,
       internal: t.internal,
       partitions: Array.from({ length: t.partitions }, (_, partition) => ({ partition, logStartOffset: t.start[partition]!, highWatermark: t.hw[partition]!, sizeBytes: 0 })),
     };
+  }
+
+  topicById(id: string): string | undefined {
+    for (const [name, t] of this.topics) if (t.topicId === id) return name;
+    return undefined;
   }
 
   partitionCount(name: string): number {
