@@ -74,6 +74,9 @@ const TOPIC_CONFIG_META: Record<keyof TopicConfig, { type: number; broker: strin
 
 export const TOPIC_CONFIG_NAMES = Object.keys(topicConfigSchema.shape) as Array<keyof TopicConfig>;
 
+/** The built-in defaults (parsed once: a zod parse of every key is not free). */
+const DEFAULTS = parseTopicConfig({}) as Record<string, unknown>;
+
 function documentation(name: string): string {
   const described = (topicConfigSchema.shape as Record<string, { description?: string }>)[name]?.description;
   if (ACTED_ON.has(name)) return described ?? name;
@@ -84,7 +87,7 @@ function documentation(name: string): string {
 export function describeTopicConfigs(engine: LogEngine, topic: string, keys: string[] | null, synonyms: boolean): ConfigEntry[] {
   const d = engine.describeTopic(topic);
   const config = d.config as Record<string, unknown>;
-  const defaults = parseTopicConfig({}) as Record<string, unknown>;
+  const defaults = DEFAULTS;
   const overridden = new Set(d.overrides ?? TOPIC_CONFIG_NAMES.filter((k) => String(config[k]) !== String(defaults[k])));
   return TOPIC_CONFIG_NAMES.filter((name) => keys === null || keys.includes(name)).map((name) => {
     const meta = TOPIC_CONFIG_META[name];
@@ -111,7 +114,7 @@ export function describeTopicConfigs(engine: LogEngine, topic: string, keys: str
 
 /** The broker's configs (node id, listeners, defaults of the topic configs, group limits…), all read-only. */
 export function describeBrokerConfigs(settings: BrokerSettings, keys: string[] | null): ConfigEntry[] {
-  const defaults = parseTopicConfig({}) as Record<string, unknown>;
+  const defaults = DEFAULTS;
   const listener = `PLAINTEXT://${settings.advertisedHost}:${settings.advertisedPort}`;
   const entries: Array<[string, string | null, number, number, boolean?]> = [
     ['node.id', String(settings.nodeId), TYPE.INT, SOURCE.STATIC_BROKER],

@@ -35,6 +35,8 @@ export interface BrokerStats {
   requests: number;
   /** Requests read per API key (those whose header parsed). */
   byKey: Record<number, number>;
+  /** Requests read per "key:version" (which versions real clients pick). */
+  byVersion: Record<string, number>;
   /** Connections the broker closed because of a malformed, oversized or unsupported frame. */
   refused: number;
 }
@@ -184,6 +186,8 @@ export class BrokerConnection implements ConnectionState {
       if (clientId) this.clientId = clientId;
       this.stats.requests++;
       this.stats.byKey[key] = (this.stats.byKey[key] ?? 0) + 1;
+      const kv = `${key}:${version}`;
+      this.stats.byVersion[kv] = (this.stats.byVersion[kv] ?? 0) + 1;
       const handler = apiHandler(key);
       if (!handler) return this.close(`unknown API key ${key}`);
       const { schema } = handler;

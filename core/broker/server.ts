@@ -66,7 +66,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
 
   const server = net.createServer();
   const connections = new Set<BrokerConnection>();
-  const stats: BrokerStats = { requests: 0, refused: 0, byKey: {} };
+  const stats: BrokerStats = { requests: 0, refused: 0, byKey: {}, byVersion: {} };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
