@@ -45,14 +45,18 @@ export function padJson(obj: Record<string, unknown>, size = 100): string {
 
 export const ACTIONS = ['hover', 'move', 'idle', 'click'] as const;
 
-/** Activity events: ts from 1.7e12, +1 ms per event, uniform jitter ±500 ms (seed 42). */
+/**
+ * Activity events: ts from 1.7e12, +1 ms per event, uniform integer jitter in [-500, 500] ms (seed
+ * 42), drawn exactly as shared/bench-ref/limits.mjs draws them, so P2's windows and dropped counts
+ * can be compared with the reference's.
+ */
 export function activityEvents(count: number, seed = 42): Array<{ userId: string; action: string; ts: number }> {
   const rnd = mulberry32(seed);
   const out = new Array(count);
   for (let i = 0; i < count; i++) {
     const userId = `user-${String(Math.floor(rnd() * 10000)).padStart(5, '0')}`;
     const action = ACTIONS[Math.floor(rnd() * 4)]!;
-    const ts = 1_700_000_000_000 + i + Math.round((rnd() - 0.5) * 1000);
+    const ts = 1_700_000_000_000 + i + (Math.floor(rnd() * 1001) - 500);
     out[i] = { userId, action, ts };
   }
   return out;
