@@ -7,6 +7,7 @@
 import type { GroupCoordinator } from '../groups/types.js';
 import type { LogEngine, Logger } from '../log/types.js';
 import type { FetchSessions } from './fetch-sessions.js';
+import type { ProducerIds } from './producer-ids.js';
 import type { ApiSchema } from './schema.js';
 
 export interface BrokerSettings {
@@ -33,6 +34,8 @@ export interface BrokerContext {
   logger: Logger;
   /** Incremental fetch sessions (KIP-227) of this broker. */
   fetchSessions: FetchSessions;
+  /** Producer ids for idempotent producers (InitProducerId). */
+  producerIds: ProducerIds;
 }
 
 /** Per-connection state the handlers may read or change. */

@@ -18,6 +18,7 @@ import type { BrokerContext } from './api.js';
 import './apis/index.js';
 import { BrokerConnection, type BrokerStats } from './connection.js';
 import { FetchSessions } from './fetch-sessions.js';
+import { ProducerIds } from './producer-ids.js';
 
 export const brokerOptionsSchema = z
   .object({
@@ -95,6 +96,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       maxRequestBytes: opts.maxRequestBytes,
     },
     fetchSessions: new FetchSessions(),
+    producerIds: new ProducerIds(engine.dataDir),
   };
   server.on('connection', (socket) => {
     connections.add(new BrokerConnection(socket, ctx, opts.maxRequestBytes, (c) => connections.delete(c), stats));

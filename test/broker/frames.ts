@@ -149,6 +149,7 @@ export const templates: Record<number, (v: number, n: number, ctx: TemplateConte
   18: () => ({ clientSoftwareName: 'fuzz', clientSoftwareVersion: '1.0' }),
   19: () => ({ topics: [{ name: 'fz-new', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'retention.ms', value: '1000' }] }], timeoutMs: 1000, validateOnly: true }),
   20: () => ({ topicNames: ['fz-missing'], topics: [{ name: 'fz-missing', topicId: ZERO_UUID }], timeoutMs: 1000 }),
+  22: () => ({ transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 }),
   21: () => ({ topics: [{ name: 'fz-missing', partitions: [{ partitionIndex: 0, offset: 0 }] }], timeoutMs: 1000 }),
   32: () => ({ resources: [{ resourceType: 2, resourceName: 'fuzz', configurationKeys: null }, { resourceType: 4, resourceName: '0', configurationKeys: ['num.partitions'] }], includeSynonyms: true }),
   33: () => ({ resources: [{ resourceType: 2, resourceName: 'fuzz', configs: [{ name: 'retention.ms', value: '3600000' }] }], validateOnly: true }),

@@ -17,6 +17,7 @@ import './18-api-versions.js';
 import './19-create-topics.js';
 import './20-delete-topics.js';
 import './21-delete-records.js';
+import './22-init-producer-id.js';
 import './32-describe-configs.js';
 import './33-alter-configs.js';
 import './36-sasl-authenticate.js';
