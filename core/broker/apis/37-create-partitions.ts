@@ -7,7 +7,8 @@
  * Behavior:
  * - Grows the topic to `count` partitions at once (new partitions are empty; keyed records may now
  *   land elsewhere, as in Kafka). The count can only grow: INVALID_PARTITIONS (37) otherwise.
- * - Assignments must name this broker alone for each new partition: INVALID_REPLICA_ASSIGNMENT (39).
+ * - Assignments, when given (an empty list counts as none), must name this broker alone for each new
+ *   partition: INVALID_REPLICA_ASSIGNMENT (39).
  * - Unknown topic: UNKNOWN_TOPIC_OR_PARTITION (3); a topic named twice: INVALID_REQUEST (42);
  *   internal topics: TOPIC_AUTHORIZATION_FAILED (29). validate_only checks and changes nothing.
  */
@@ -42,7 +43,7 @@ registerApi({
         const current = engine.partitionCount(t.name);
         if (t.count <= current) fail(KafkaErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than or equal to the requested ${t.count}.`);
         else if (t.count > MAX_PARTITIONS) fail(KafkaErrorCode.INVALID_PARTITIONS, `at most ${MAX_PARTITIONS} partitions per topic`);
-        else if (t.assignments && t.assignments.length !== t.count - current) fail(KafkaErrorCode.INVALID_REPLICA_ASSIGNMENT, `${t.assignments.length} assignments for ${t.count - current} new partitions`);
+        else if (t.assignments && t.assignments.length > 0 && t.assignments.length !== t.count - current) fail(KafkaErrorCode.INVALID_REPLICA_ASSIGNMENT, `${t.assignments.length} assignments for ${t.count - current} new partitions`);
         else if (t.assignments?.some((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== settings.nodeId)) fail(KafkaErrorCode.INVALID_REPLICA_ASSIGNMENT, `a Sluice broker is one node: every partition must be assigned to broker ${settings.nodeId} alone`);
         else if (req.validateOnly) results.push({ name: t.name, errorCode: 0, errorMessage: null });
         else {
