@@ -5,7 +5,7 @@
  */
 import type { GroupCoordinator } from '../groups/types.js';
 import type { LogEngine, Logger } from '../log/types.js';
-import type { LogLimiter } from './log-limiter.js';
+import type { LogLimiter } from '../worker/log-limiter.js';
 import type { Reader, Writer } from './wire.js';
 
 export interface BrokerSettings {

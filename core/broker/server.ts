@@ -21,7 +21,7 @@ import { silentLogger } from '../worker/logger.js';
 import type { BrokerContext } from './api.js';
 import './apis/index.js';
 import { BrokerConnection, type BrokerStats } from './connection.js';
-import { LogLimiter } from './log-limiter.js';
+import { LogLimiter } from '../worker/log-limiter.js';
 import { RequestMemory } from './request-memory.js';
 
 const MiB = 1024 * 1024;
