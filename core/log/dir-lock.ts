@@ -35,10 +35,16 @@ export async function lockDataDir(dir: string): Promise<DataDirLock> {
   const lockPath = path.join(dir, LOCK_FILE);
   let server: net.Server | null = null;
   if (process.platform === 'linux') {
-    server = await bindAbstract(`\0sluice-data-dir-${createHash('sha256').update(fs.realpathSync(dir)).digest('hex').slice(0, 48)}`).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') throw new DataDirLockedError(dir, holderPid(lockPath));
-      throw err;
-    });
+    const name = `\0sluice-data-dir-${createHash('sha256').update(fs.realpathSync(dir)).digest('hex').slice(0, 48)}`;
+    // A holder that was just killed may take a few milliseconds to let go (its threads exit one by one).
+    for (let attempt = 0; !server; attempt++) {
+      server = await bindAbstract(name).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EADDRINUSE') throw err;
+        if (attempt >= 10) throw new DataDirLockedError(dir, holderPid(lockPath));
+        return null;
+      });
+      if (!server) await new Promise((r) => setTimeout(r, 50));
+    }
   } else {
     takePidFile(dir, lockPath);
   }

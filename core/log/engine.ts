@@ -40,8 +40,21 @@ const TRASH = '~trash';
 /** Where a topic is assembled before it appears under its name (a failed creation leaves nothing behind). */
 const STAGING = '~creating';
 
-/** Default cap on open segment descriptors (the process limit here is often 1 024 or 20 000). */
-export const DEFAULT_MAX_OPEN_FILES = 512;
+/**
+ * Default cap on open segment descriptors: 512, or a quarter of the process's descriptor limit
+ * when that is lower (sockets, the broker's connections and the rest of the process need theirs).
+ */
+export function defaultMaxOpenFiles(): number {
+  let soft = Infinity;
+  try {
+    const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const v = Number(line?.split(/\s{2,}/)[1]);
+    if (Number.isFinite(v) && v > 0) soft = v;
+  } catch {
+    // not Linux: the fixed default
+  }
+  return Math.max(8, Math.min(512, Math.floor(soft / 4)));
+}
 /** Default cap on partitions over all topics of one log. */
 export const DEFAULT_MAX_PARTITIONS = 20_000;
 
@@ -92,7 +105,7 @@ export class EmbeddedLog implements LogEngine {
     this.logger = opts.logger ?? stderrLogger;
     this.defaults = opts.topicDefaults ?? {};
     this.repair = opts.repair ?? false;
-    const maxOpen = opts.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES;
+    const maxOpen = opts.maxOpenFiles ?? defaultMaxOpenFiles();
     if (!Number.isInteger(maxOpen) || maxOpen < 8) throw new InvalidConfigError(`maxOpenFiles must be an integer of at least 8, got ${maxOpen}`);
     this.files = new OpenFiles(maxOpen);
     this.maxPartitions = opts.maxPartitions ?? DEFAULT_MAX_PARTITIONS;

@@ -448,15 +448,20 @@ export class Partition {
     return removed;
   }
 
-  /** Writes everything and saves the indexes (clean shutdown). */
+  /** Writes everything and saves the indexes (clean shutdown). A disk refusing the last sync is logged; the files are closed all the same. */
   close(): void {
     this.cancelWaiters();
     const a = this.active;
-    if (this.dir) {
-      if (this.flush !== 'never' || this.dirty) a.file.syncNow();
-      a.saveIndexes();
+    try {
+      if (this.dir && a) {
+        if (this.flush !== 'never' || this.dirty) a.file.syncNow();
+        a.saveIndexes();
+      }
+    } catch (err) {
+      this.logger.error('closing the log: the last sync of a segment failed', { topic: this.topic, partition: this.partition, error: String(err) });
+    } finally {
+      for (const s of this.segments) s.close();
     }
-    for (const s of this.segments) s.close();
   }
 
   /** Deletes all data (topic deletion). */

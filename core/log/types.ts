@@ -118,7 +118,7 @@ export interface OpenLogOptions {
   topicDefaults?: Partial<TopicConfig>;
   /** How often retention and compaction run; default 30 000 ms. 0 disables the timer. */
   maintenanceIntervalMs?: number;
-  /** Most segment files open at once (least recently used closed first); default 512. */
+  /** Most segment files open at once (least recently used closed first); default 512, or a quarter of the process's descriptor limit when lower. */
   maxOpenFiles?: number;
   /** Most partitions over all topics; a topic that would go past it is refused. Default 20 000. */
   maxPartitions?: number;
