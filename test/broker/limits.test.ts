@@ -78,7 +78,8 @@ const fetchFrame = (correlationId: number, topic: string, partitions: number[], 
 
 describe('broker memory and connection limits', () => {
   it('a client that sends Fetches and never reads the answers gets a bounded buffer, and others are served', async () => {
-    await withBroker({}, async (broker) => {
+    // On disk: each read is a fresh buffer (an in-memory log would answer with views of one).
+    await withBroker({ dataDir: path.join(base, `d${dirs++}`) }, async (broker) => {
       await broker.engine.createTopic('big', { partitions: 1 });
       const value = Buffer.alloc(100_000, 7);
       for (let i = 0; i < 10; i++) await broker.engine.append('big', 0, Array.from({ length: 10 }, () => ({ value }))); // 10 MB
