@@ -42,5 +42,5 @@ export function readableCodecNames(): string {
   return ['none', ...[...byId.values()].map((c) => c.name)].join(', ');
 }
 
-// Level 1: on JSON values 3x faster than the default for a ratio of 4.35 against 5.11 (recordbatch-notes.md).
+// Level 1: on JSON values 3x faster than the default for a ratio of 4.35 against 5.11 (docs/notes/recordbatch.md).
 registerCodec({ id: 1, name: 'gzip', compress: (raw) => gzipSync(raw, { level: 1 }), decompress: (c) => gunzipSync(c) });
