@@ -63,6 +63,23 @@ async function allValues(log: LogEngine, topic: string): Promise<string[]> {
   return out;
 }
 
+/** The values an embedded consumer of a fresh group gets from `topic`, until the last one (value-59-…) or 20 s. */
+async function consumeAll(dir: string, topic: string, logger: Logger): Promise<string[]> {
+  const client = embedded({ dataDir: dir, maintenanceIntervalMs: 0, logger });
+  const consumer = client.consumer({ groupId: 'g', topics: [topic] });
+  const seen: string[] = [];
+  try {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !seen.some((v) => v.startsWith('value-59-'))) {
+      for (const b of await consumer.poll({ maxWaitMs: 100 })) for (const r of b.records) seen.push(r.value!.toString());
+    }
+  } finally {
+    await consumer.close();
+    await client.close();
+  }
+  return seen;
+}
+
 describe('corruption on open', () => {
   it('refuses a flipped bit in the active segment that valid batches follow, naming file and offset; repair cuts it on purpose', async () => {
     const dir = freshDir();
@@ -121,20 +138,12 @@ describe('damage met while reading', () => {
     fs.closeSync(fd);
 
     const logger = recording();
-    const client = embedded({ dataDir: dir, maintenanceIntervalMs: 0, logger });
-    const consumer = client.consumer({ groupId: 'g', topics: ['len'] });
-    const seen: string[] = [];
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && !seen.some((v) => v.startsWith('value-59-'))) {
-      for (const b of await consumer.poll({ maxWaitMs: 100 })) for (const r of b.records) seen.push(r.value!.toString());
-    }
+    const seen = await consumeAll(dir, 'len', logger);
     expect(seen.at(-1)).toMatch(/^value-59-/);
     // Only the damaged batch's records are missing (the rest of that segment is found again).
     expect(seen.length).toBe(59);
     expect(logger.errors.join('\n')).toMatch(/unreadable bytes in the log/);
     expect(logger.errors.join('\n')).toContain(victim);
-    await consumer.close();
-    await client.close();
   });
 
   it('the same damage does not stall kcat reading through the broker', async () => {
@@ -167,17 +176,9 @@ describe('damage met while reading', () => {
     bytes[positions[2]! + 75] ^= 0x20; // a value byte: the header stays plausible, the CRC fails
     fs.writeFileSync(victim, bytes);
     const logger = recording();
-    const client = embedded({ dataDir: dir, maintenanceIntervalMs: 0, logger });
-    const consumer = client.consumer({ groupId: 'g', topics: ['crc'] });
-    const seen: string[] = [];
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && !seen.some((v) => v.startsWith('value-59-'))) {
-      for (const b of await consumer.poll({ maxWaitMs: 100 })) for (const r of b.records) seen.push(r.value!.toString());
-    }
+    const seen = await consumeAll(dir, 'crc', logger);
     expect(seen.length).toBe(59);
     expect(seen.every((v) => /^value-\d+-x+$/.test(v))).toBe(true);
     expect(logger.errors.join('\n')).toMatch(/a record batch cannot be read and is skipped.*CRC/);
-    await consumer.close();
-    await client.close();
   });
 });
