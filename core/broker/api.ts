@@ -6,6 +6,7 @@
  */
 import type { GroupCoordinator } from '../groups/types.js';
 import type { LogEngine, Logger } from '../log/types.js';
+import type { LogLimiter } from '../worker/log-limiter.js';
 import type { FetchSessions } from './fetch-sessions.js';
 import type { ProducerIds } from './producer-ids.js';
 import type { ApiSchema } from './schema.js';
@@ -25,6 +26,8 @@ export interface BrokerSettings {
   dataDir: string | null;
   /** Largest request accepted (socket.request.max.bytes). */
   maxRequestBytes: number;
+  /** Kafka's fetch.max.bytes: the most record bytes one Fetch response carries, whatever the client asks (at least one batch). */
+  fetchMaxBytes: number;
 }
 
 export interface BrokerContext {
@@ -36,6 +39,8 @@ export interface BrokerContext {
   fetchSessions: FetchSessions;
   /** Producer ids for idempotent producers (InitProducerId). */
   producerIds: ProducerIds;
+  /** Failed logins, rate-limited (an attacker's guesses must not flood the log). */
+  authFailures: LogLimiter;
 }
 
 /** Per-connection state the handlers may read or change. */
@@ -48,6 +53,13 @@ export interface ConnectionState {
   saslMechanism: string | null;
   /** After SaslHandshake v0: the next frame is a raw SASL token, not a Kafka request. */
   saslRawToken: boolean;
+  /** The user authenticated on this connection (re-authentication must be the same user). */
+  principal: string | null;
+  /**
+   * A failed authentication: waits connection.failed.authentication.delay.ms (slowing down
+   * guessing), then the connection reads nothing more and closes once the answer is sent.
+   */
+  authenticationFailed(reason: string): Promise<void>;
   /** Aborted when the connection closes: parked fetches and joins stop waiting. */
   readonly signal: AbortSignal;
 }

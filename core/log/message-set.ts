@@ -85,7 +85,7 @@ export function messageSetToBatch(buf: Buffer, now: number): Buffer {
  * own offset. Headers have no place in the old formats and are dropped; control batches yield nothing.
  */
 export function batchesToMessageSet(batches: readonly Buffer[], magic: 0 | 1): Buffer {
-  const records = decodeStoredBatches(batches, -1);
+  const { records } = decodeStoredBatches(batches, -1);
   let size = 0;
   for (const r of records) size += LOG_OVERHEAD + 14 + (magic === 1 ? 8 : 0) + (r.key?.length ?? 0) + (r.value?.length ?? 0);
   const out = Buffer.allocUnsafe(size);

@@ -88,7 +88,10 @@ describe('@platformatic/kafka (flexible versions only) against sluice broker', (
       await admin.deleteConsumerGroupOffsets({ groupId: 'plat-adm-g', topics: [{ name: 'plat-adm', partitionIndexes: [0] }] });
       const [after] = await admin.listConsumerGroupOffsets({ groups: [{ groupId: 'plat-adm-g', topics: [{ name: 'plat-adm', partitionIndexes: [0] }] }] });
       expect(after!.topics[0]!.partitions[0]!.committedOffset).toBe(-1n);
+      // A group with offsets again, then deleted as a whole.
+      await admin.alterConsumerGroupOffsets({ groupId: 'plat-adm-g', topics: [{ name: 'plat-adm', partitionOffsets: [{ partition: 0, offset: 5n }] }] });
       await admin.deleteGroups({ groups: ['plat-adm-g'] });
+      expect([...(await admin.listGroups()).keys()]).not.toContain('plat-adm-g');
       await admin.deleteTopics({ topics: ['plat-adm'] });
       expect(broker.engine.hasTopic('plat-adm')).toBe(false);
     } finally {

@@ -42,6 +42,7 @@ describe('consumer protocol encodings', () => {
 describe('group coordinator', () => {
   it('runs join, sync, heartbeat and leave with Kafka error codes', async () => {
     const log = await openLog({ memory: true, maintenanceIntervalMs: 0 });
+    await log.createTopic('t', { partitions: 1 });
     const co = await coordinatorFor(log);
     const join = (memberId = '') =>
       co.joinGroup({ groupId: 'g', memberId, clientId: 'c', clientHost: 'h', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 5_000, protocolType: 'consumer', protocols: [{ name: 'p', metadata: Buffer.from('m') }] });
@@ -152,6 +153,7 @@ describe('group coordinator: member ids and static members', () => {
   it('deletes an empty group with its offsets, and refuses a group with members', async () => {
     const log = await openLog({ memory: true, maintenanceIntervalMs: 0 });
     const co = await coordinatorFor(log);
+    await log.createTopic('t', { partitions: 1 });
     await co.commitOffsets({ groupId: 'd', generationId: -1, memberId: '', offsets: [{ topic: 't', partition: 0, offset: 4 }] });
     const m = await co.joinGroup({ ...base, groupId: 'd', memberId: '' });
     expect(await co.deleteGroup('d')).toBe(KafkaErrorCode.NON_EMPTY_GROUP);

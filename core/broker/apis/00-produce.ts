@@ -15,10 +15,14 @@
  *   stored verbatim, only the base offset is rewritten (it lies before the CRC'd range).
  *   Failures, per partition: CORRUPT_MESSAGE (2), INVALID_RECORD (87) for a control batch,
  *   UNSUPPORTED_FOR_MESSAGE_FORMAT (43) for magic 0/1, UNSUPPORTED_COMPRESSION_TYPE (76) for a codec
- *   the log cannot decode, MESSAGE_TOO_LARGE (10) over the topic's max.message.bytes,
+ *   the log cannot read (core/log/codecs.ts), MESSAGE_TOO_LARGE (10) over the topic's max.message.bytes,
  *   UNKNOWN_TOPIC_OR_PARTITION (3).
  * - v0–v2 carry MessageSets (magic 0 for v0–v1, magic 1 for v2): they are converted to one
  *   RecordBatch v2 (core/log/message-set.ts), as Kafka 3.x converts old formats on append.
+ * - Internal topics (__consumer_offsets, and the changelogs, repartition and source-offsets topics
+ *   of apps running on this log) take no client's records: INVALID_TOPIC_EXCEPTION (17), as Kafka
+ *   answers "Cannot append to internal topic".
+ * - A disk that refuses the write (full, read-only, failing): KAFKA_STORAGE_ERROR (56), retriable.
  * - acks −1 and 1 answer once the log's flush policy made the batch durable (one node: the same);
  *   acks 0 writes no response at all. Other acks values: INVALID_REQUIRED_ACKS (21).
  * - acks −1 on a topic with min.insync.replicas above 1: NOT_ENOUGH_REPLICAS (19), as Kafka answers
@@ -30,8 +34,9 @@
  * - A transactional_id gets INVALID_REQUEST (42): transactions are not implemented (SKIPPED.md).
  * - current_leader / node_endpoints are only for NOT_LEADER_OR_FOLLOWER, which one node never answers.
  */
-import { CorruptRecordBatchError } from '../../errors.js';
+import { CorruptRecordBatchError, InternalTopicError, LogStorageError, RecordTooLargeError, UnsupportedCompressionError } from '../../errors.js';
 import { KafkaErrorCode } from '../../kafka-errors.js';
+import { isReadableCodec } from '../../log/codecs.js';
 import { messageSetToBatch } from '../../log/message-set.js';
 import { readBatchHeader } from '../../log/record-batch.js';
 import type { TopicConfig } from '../../log/topic-config.js';
@@ -82,7 +87,7 @@ function checkBatch(records: Buffer, maxBytes: number): { error: number; message
   if (size > maxBytes) return fail(KafkaErrorCode.MESSAGE_TOO_LARGE, `batch of ${size} bytes is over max.message.bytes ${maxBytes}`);
   const h = readBatchHeader(records, 0);
   if (h.attributes & CONTROL_BIT) return fail(KafkaErrorCode.INVALID_RECORD, 'clients may not produce control batches');
-  if (h.compression > 1) return fail(KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `compression codec ${h.compression} is not supported`);
+  if (!isReadableCodec(h.compression)) return fail(KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `compression codec ${h.compression} is not supported`);
   if (h.recordCount <= 0 || h.lastOffsetDelta !== h.recordCount - 1) return fail(KafkaErrorCode.CORRUPT_MESSAGE, 'lastOffsetDelta does not match the record count');
   return { error: 0, message: null };
 }
@@ -106,6 +111,7 @@ async function produceOne(ctx: BrokerContext, version: number, acks: number, top
   const { engine } = ctx;
   if (!engine.hasTopic(topic) || index < 0 || index >= engine.partitionCount(topic)) return fail(KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (transactional) return fail(KafkaErrorCode.INVALID_REQUEST, 'transactions are not supported by this broker');
+  if (engine.isInternalTopic(topic)) return fail(KafkaErrorCode.INVALID_TOPIC_EXCEPTION, `topic "${topic}" is internal: clients cannot append to it`);
   if (!given) return fail(KafkaErrorCode.CORRUPT_MESSAGE, 'records are null');
   let records: Buffer = given;
   if (version <= 2) {
@@ -134,6 +140,13 @@ async function produceOne(ctx: BrokerContext, version: number, acks: number, top
     return out;
   } catch (err) {
     if (err instanceof CorruptRecordBatchError) return fail(KafkaErrorCode.CORRUPT_MESSAGE, err.message);
+    if (err instanceof InternalTopicError) return fail(KafkaErrorCode.INVALID_TOPIC_EXCEPTION, err.message);
+    if (err instanceof RecordTooLargeError) return fail(KafkaErrorCode.MESSAGE_TOO_LARGE, err.message);
+    if (err instanceof UnsupportedCompressionError) return fail(KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE, err.message);
+    if (err instanceof LogStorageError) {
+      ctx.logger.error('broker: append failed: the disk refused the write', { topic, partition: index, error: err.message });
+      return fail(KafkaErrorCode.KAFKA_STORAGE_ERROR, err.message);
+    }
     ctx.logger.error('broker: append failed', { topic, partition: index, error: String(err) });
     return fail(KafkaErrorCode.UNKNOWN_SERVER_ERROR);
   }

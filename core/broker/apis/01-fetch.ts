@@ -25,7 +25,9 @@
  *   (core/log/message-set.ts), unless the topic's message.downconversion.enable is false, which
  *   answers UNSUPPORTED_VERSION (35) for that partition, as Kafka does.
  * - partition_max_bytes and max_bytes are soft (KIP-74): the first batch is always returned whole,
- *   so a consumer makes progress whatever its limits.
+ *   so a consumer makes progress whatever its limits. max_bytes is capped by the broker's
+ *   fetch.max.bytes (55 MiB), as Kafka does: a client cannot make one response hold gigabytes.
+ * - Bytes are read off the disk asynchronously: a large fetch does not hold up other connections.
  * - Waits up to max_wait_ms until min_bytes are available; an append to any partition of the
  *   request (or of the session) wakes it (no polling). Errors answer at once.
  * - records is an empty byte string when there is nothing, never null (librdkafka rejects null).
@@ -136,7 +138,7 @@ async function readAll(ctx: BrokerContext, parts: Wanted[], maxBytes: number): P
       p.logStartOffset = -1;
       continue;
     }
-    const budget = total === 0 ? p.maxBytes : Math.min(p.maxBytes, maxBytes - total);
+    const budget = total === 0 ? Math.min(p.maxBytes, maxBytes) : Math.min(p.maxBytes, maxBytes - total);
     try {
       const res = await engine.read(p.topic, p.partition, p.offset, budget > 0 ? budget : 1);
       p.highWatermark = res.highWatermark;
@@ -250,7 +252,7 @@ registerApi({
       }
     }
 
-    const maxBytes = version >= 3 ? req.maxBytes : 0x7fffffff;
+    const maxBytes = Math.min(version >= 3 ? req.maxBytes : 0x7fffffff, ctx.settings.fetchMaxBytes);
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     let total = await readAll(ctx, parts, maxBytes);
     const hasNews = () => (incremental ? parts.some(changed) : parts.some((p) => p.error !== 0));

@@ -19,7 +19,8 @@
  *   (kfake's choice; Kafka answers LEADER_NOT_AVAILABLE first). Otherwise UNKNOWN_TOPIC_OR_PARTITION
  *   (3); a name Kafka's rule refuses gets INVALID_TOPIC_EXCEPTION (17).
  * - v12 may name a topic by id only: an unknown id gets UNKNOWN_TOPIC_ID (100).
- * - Internal topics (names starting "__") are listed with is_internal = true.
+ * - Internal topics ("__" names, and the internal topics of apps running on this log) are listed
+ *   with is_internal = true.
  * - Authorized operations, when asked for (v8+): no ACLs, so every operation a topic or the
  *   cluster supports is allowed; when not asked: −2147483648, as Kafka.
  * - leader_epoch is −1: partition leader epochs are not tracked (one node, no elections).
@@ -74,7 +75,7 @@ function describe(ctx: BrokerContext, name: string, error = 0): TopicMeta {
     errorCode: error,
     name,
     topicId: exists ? engine.describeTopic(name).topicId : ZERO_UUID,
-    isInternal: exists && name.startsWith('__'),
+    isInternal: exists && engine.isInternalTopic(name),
     partitions: Array.from({ length: count }, (_, p) => ({
       errorCode: 0,
       partitionIndex: p,

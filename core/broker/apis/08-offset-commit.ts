@@ -14,10 +14,17 @@
  *   no generation and is such a commit.
  * - A static member (group_instance_id) whose member id is not the instance's current one gets
  *   FENCED_INSTANCE_ID (82).
- * - retention_time_ms and commit_timestamp are ignored: committed offsets are kept until the group
- *   or the offsets are deleted (DeleteGroups, OffsetDelete); committed_leader_epoch is not kept.
+ * - Each partition on its own: metadata over offset.metadata.max.bytes (4096) gets
+ *   OFFSET_METADATA_TOO_LARGE (12), a topic or partition that does not exist UNKNOWN_TOPIC_OR_PARTITION (3).
+ * - A disk that refuses the write answers NOT_COORDINATOR (16) for those partitions, as Kafka maps a
+ *   storage error of its offsets log: every client retries it (after finding the coordinator again).
+ *   The connection stays open.
+ * - retention_time_ms and commit_timestamp are ignored: offsets of a group without members expire
+ *   per the broker's offsets.retention.minutes (7 days), as Kafka 2.1+ does; committed_leader_epoch
+ *   is not kept.
  * - v9 is the same as v8 for classic groups (KIP-848 member epochs: SKIPPED.md).
  */
+import { KafkaErrorCode } from '../../kafka-errors.js';
 import { registerApi } from '../api.js';
 import { api, arr } from '../schema.js';
 
@@ -57,7 +64,8 @@ registerApi({
       groupInstanceId: req.groupInstanceId,
       offsets,
     });
-    const errorOf = new Map(results.map((r) => [`${r.topic}\0${r.partition}`, r.errorCode]));
+    const wire = (code: number) => (code === KafkaErrorCode.KAFKA_STORAGE_ERROR ? KafkaErrorCode.NOT_COORDINATOR : code);
+    const errorOf = new Map(results.map((r) => [`${r.topic}\0${r.partition}`, wire(r.errorCode)]));
     const res = offsetCommitSchema.response.defaults();
     res.topics = req.topics.map((t) => ({
       name: t.name,

@@ -8,10 +8,14 @@
  *
  * Behavior:
  * - Deletes the topic's data at once. Unknown topic: UNKNOWN_TOPIC_OR_PARTITION (3), or
- *   UNKNOWN_TOPIC_ID (100) for an unknown id (v6). Internal topics (__consumer_offsets) cannot be
- *   deleted: TOPIC_AUTHORIZATION_FAILED (29), as Kafka refuses them.
+ *   UNKNOWN_TOPIC_ID (100) for an unknown id (v6). Internal topics (__consumer_offsets; the
+ *   changelogs, repartition and source-offsets topics of apps running on this log) cannot be
+ *   deleted: TOPIC_AUTHORIZATION_FAILED (29), the answer a Kafka client gets when it may not delete
+ *   a topic.
+ * - A name of up to 249 characters (Kafka's limit) deletes like any other, for good.
  * - The topic's partitions leave every fetch session.
  */
+import { InternalTopicError } from '../../errors.js';
 import { KafkaErrorCode } from '../../kafka-errors.js';
 import { registerApi } from '../api.js';
 import { api, arr, ZERO_UUID } from '../schema.js';
@@ -43,7 +47,7 @@ registerApi({
       if (name === null || !engine.hasTopic(name)) {
         out.errorCode = byId ? KafkaErrorCode.UNKNOWN_TOPIC_ID : KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         out.errorMessage = byId ? `no topic has id ${w.topicId}` : `topic "${name}" does not exist`;
-      } else if (name.startsWith('__')) {
+      } else if (engine.isInternalTopic(name)) {
         out.errorCode = KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED;
         out.errorMessage = `internal topic "${name}" cannot be deleted`;
       } else {
@@ -52,9 +56,14 @@ registerApi({
           await engine.deleteTopic(name);
           ctx.fetchSessions.forgetTopic(name);
         } catch (err) {
-          ctx.logger.error('broker: delete topic failed', { topic: name, error: String(err) });
-          out.errorCode = KafkaErrorCode.UNKNOWN_SERVER_ERROR;
-          out.errorMessage = String(err);
+          if (err instanceof InternalTopicError) {
+            out.errorCode = KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED;
+            out.errorMessage = err.message;
+          } else {
+            ctx.logger.error('broker: delete topic failed', { topic: name, error: String(err) });
+            out.errorCode = KafkaErrorCode.UNKNOWN_SERVER_ERROR;
+            out.errorMessage = String(err);
+          }
         }
       }
       responses.push(version < 6 && out.name === null ? { ...out, name: '' } : out);
