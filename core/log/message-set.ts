@@ -12,7 +12,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { CorruptRecordBatchError } from '../errors.js';
-import { decompress } from './compression.js';
+import { codecById } from './codecs.js';
 import { decodeStoredBatches, encodeRecordBatch } from './record-batch.js';
 import type { AppendRecord } from './types.js';
 
@@ -63,7 +63,15 @@ function readMessages(buf: Buffer, now: number, out: AppendRecord[], depth: numb
     else {
       if (depth > 0) throw new CorruptRecordBatchError('compressed message nested in a compressed message');
       if (!value) throw new CorruptRecordBatchError('compressed wrapper message without a value');
-      readMessages(decompress(codec, value), timestamp, out, depth + 1);
+      const c = codecById(codec);
+      if (!c) throw new CorruptRecordBatchError(`message set uses compression codec ${codec}, which Sluice cannot read`);
+      let inner: Buffer;
+      try {
+        inner = c.decompress(value);
+      } catch (err) {
+        throw new CorruptRecordBatchError(`${c.name} data of a message set does not decompress: ${(err as Error).message}`);
+      }
+      readMessages(inner, timestamp, out, depth + 1);
     }
     pos = end;
   }

@@ -78,11 +78,11 @@ export const topicConfigSchema = z
     'segment.ms': int(1, Number.MAX_SAFE_INTEGER).default(604_800_000).describe('roll a new segment after this much time'),
     'delete.retention.ms': int(0, Number.MAX_SAFE_INTEGER).default(86_400_000).describe('compacted topics: how long a tombstone is kept'),
     'compression.type': z
-      .preprocess((v) => (v === 'uncompressed' ? 'none' : v), z.enum(['producer', 'none', 'gzip']))
+      .preprocess((v) => (v === 'uncompressed' ? 'none' : v), z.enum(['producer', 'none', 'gzip', 'snappy', 'lz4', 'zstd']))
       .default('producer')
-      .describe('compression of batches Sluice writes; producer keeps what the producer sent ("uncompressed" is an alias of none)'),
+      .describe('codec of the batches Sluice writes (its own producers and compaction); producer keeps what each producer chose; "uncompressed" is an alias of none. Batches from Kafka clients are stored as sent'),
     'compression.gzip.level': int(-1, 9).refine((v) => v !== 0, 'must be -1 or 1 to 9').default(-1).describe('gzip level of batches Sluice compresses; -1 = the codec default'),
-    'compression.lz4.level': int(1, 17).default(9).describe('lz4 level of batches Sluice compresses'),
+    'compression.lz4.level': int(1, 17).default(9),
     'compression.zstd.level': int(-131072, 22).default(3).describe('zstd level of batches Sluice compresses'),
     'max.message.bytes': int(0).default(1_048_588).describe('largest record batch accepted'),
     'min.insync.replicas': int(1).default(1).describe('acks=all produces need this many in-sync replicas; one node has one, so more fails them with NOT_ENOUGH_REPLICAS'),
@@ -130,7 +130,6 @@ export const ACTED_ON: ReadonlySet<string> = new Set<TopicConfigKey>([
   'delete.retention.ms',
   'compression.type',
   'compression.gzip.level',
-  'compression.lz4.level',
   'compression.zstd.level',
   'max.message.bytes',
   'min.insync.replicas',

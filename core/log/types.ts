@@ -45,7 +45,7 @@ export interface ReadRecordsResult {
   next: number;
 }
 
-export type Compression = 'none' | 'gzip';
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 /** Topic configuration, under Kafka's own key names so CLI, broker and docs share them (./topic-config.ts). */
 export type { TopicConfig } from './topic-config.js';

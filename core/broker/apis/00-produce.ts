@@ -23,6 +23,12 @@
  *   of apps running on this log) take no client's records: INVALID_TOPIC_EXCEPTION (17), as Kafka
  *   answers "Cannot append to internal topic".
  * - A disk that refuses the write (full, read-only, failing): KAFKA_STORAGE_ERROR (56), retriable.
+ * - zstd batches need Produce v7+ (KIP-110): UNSUPPORTED_COMPRESSION_TYPE (76) below.
+ * - Idempotent producers (producer id ≥ 0, from InitProducerId): the partition checks the batch's
+ *   sequence (core/log/producer-state.ts). A batch it already has (a retry after a lost
+ *   response) gets DUPLICATE_SEQUENCE_NUMBER (46) with the offset it was stored at, and nothing is
+ *   appended; a gap OUT_OF_ORDER_SEQUENCE_NUMBER (45); an older epoch INVALID_PRODUCER_EPOCH (47).
+ * - LogAppendTime topics: batches are stamped with the broker's time, answered in log_append_time_ms.
  * - acks −1 and 1 answer once the log's flush policy made the batch durable (one node: the same);
  *   acks 0 writes no response at all. Other acks values: INVALID_REQUIRED_ACKS (21).
  * - acks −1 on a topic with min.insync.replicas above 1: NOT_ENOUGH_REPLICAS (19), as Kafka answers
@@ -37,6 +43,7 @@
 import { CorruptRecordBatchError, InternalTopicError, LogStorageError, RecordTooLargeError, UnsupportedCompressionError } from '../../errors.js';
 import { KafkaErrorCode } from '../../kafka-errors.js';
 import { isReadableCodec } from '../../log/codecs.js';
+import { DuplicateSequenceError, InvalidProducerEpochError, OutOfOrderSequenceError } from '../../log/errors.js';
 import { messageSetToBatch } from '../../log/message-set.js';
 import { readBatchHeader } from '../../log/record-batch.js';
 import type { TopicConfig } from '../../log/topic-config.js';
@@ -76,8 +83,9 @@ export const produceSchema = api(
 type PartitionResponse = ResponseOf<typeof produceSchema>['responses'][number]['partitionResponses'][number];
 
 const CONTROL_BIT = 0x20;
+const ZSTD = 4;
 
-function checkBatch(records: Buffer, maxBytes: number): { error: number; message: string | null } {
+function checkBatch(records: Buffer, maxBytes: number, version: number): { error: number; message: string | null } {
   const fail = (error: number, message: string) => ({ error, message });
   if (records.length < 61) return fail(KafkaErrorCode.CORRUPT_MESSAGE, `records are ${records.length} bytes, shorter than a batch header`);
   const magic = records[16];
@@ -87,6 +95,7 @@ function checkBatch(records: Buffer, maxBytes: number): { error: number; message
   if (size > maxBytes) return fail(KafkaErrorCode.MESSAGE_TOO_LARGE, `batch of ${size} bytes is over max.message.bytes ${maxBytes}`);
   const h = readBatchHeader(records, 0);
   if (h.attributes & CONTROL_BIT) return fail(KafkaErrorCode.INVALID_RECORD, 'clients may not produce control batches');
+  if (h.compression === ZSTD && version < 7) return fail(KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd batches need Produce v7 or later');
   if (!isReadableCodec(h.compression)) return fail(KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `compression codec ${h.compression} is not supported`);
   if (h.recordCount <= 0 || h.lastOffsetDelta !== h.recordCount - 1) return fail(KafkaErrorCode.CORRUPT_MESSAGE, 'lastOffsetDelta does not match the record count');
   return { error: 0, message: null };
@@ -123,7 +132,7 @@ async function produceOne(ctx: BrokerContext, version: number, acks: number, top
     }
   }
   const config = engine.describeTopic(topic).config;
-  const checked = checkBatch(records, config['max.message.bytes']);
+  const checked = checkBatch(records, config['max.message.bytes'], version);
   if (checked.error) return fail(checked.error, checked.message);
   if (acks === -1 && config['min.insync.replicas'] > 1) {
     return fail(KafkaErrorCode.NOT_ENOUGH_REPLICAS, `min.insync.replicas is ${config['min.insync.replicas']} but a Sluice broker has one replica`);
@@ -136,10 +145,17 @@ async function produceOne(ctx: BrokerContext, version: number, acks: number, top
   try {
     const appended = await engine.appendRaw(topic, index, records);
     out.baseOffset = appended.baseOffset;
+    if (config['message.timestamp.type'] === 'LogAppendTime') out.logAppendTimeMs = appended.appendTime;
     out.logStartOffset = engine.describeTopic(topic).partitions[index]!.logStartOffset;
     return out;
   } catch (err) {
     if (err instanceof CorruptRecordBatchError) return fail(KafkaErrorCode.CORRUPT_MESSAGE, err.message);
+    if (err instanceof DuplicateSequenceError) {
+      out.baseOffset = err.firstOffset;
+      return fail(KafkaErrorCode.DUPLICATE_SEQUENCE_NUMBER, err.message);
+    }
+    if (err instanceof OutOfOrderSequenceError) return fail(KafkaErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, err.message);
+    if (err instanceof InvalidProducerEpochError) return fail(KafkaErrorCode.INVALID_PRODUCER_EPOCH, err.message);
     if (err instanceof InternalTopicError) return fail(KafkaErrorCode.INVALID_TOPIC_EXCEPTION, err.message);
     if (err instanceof RecordTooLargeError) return fail(KafkaErrorCode.MESSAGE_TOO_LARGE, err.message);
     if (err instanceof UnsupportedCompressionError) return fail(KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE, err.message);

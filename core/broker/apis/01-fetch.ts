@@ -38,6 +38,7 @@
  * - isolation_level: read_committed reads up to the last stable offset. Sluice has no
  *   transactions, so the last stable offset is the high watermark and no transaction is ever
  *   aborted (an empty list for read_committed, null for read_uncommitted, as Kafka answers).
+ * - Below v10 a zstd batch is not served: UNSUPPORTED_COMPRESSION_TYPE (76) for that partition (KIP-110).
  * - log_start_offset: the partition's log start offset; preferred_read_replica −1 (one node:
  *   librdkafka would otherwise move its fetches there); leader epochs are not tracked (−1).
  */
@@ -104,6 +105,7 @@ export const fetchSchema = api(
 type PartitionData = ResponseOf<typeof fetchSchema>['responses'][number]['partitions'][number];
 
 const READ_COMMITTED = 1;
+const ZSTD = 4;
 
 /** One partition of this fetch: where to read, and what was read. */
 interface Wanted {
@@ -268,7 +270,11 @@ registerApi({
     for (const p of answered) {
       let records: Buffer | Buffer[] = p.batches;
       let error = p.error;
-      if (version <= 3 && p.batches.length > 0) {
+      if (version < 10 && p.batches.some((b) => (b[22]! & 0x07) === ZSTD)) {
+        // KIP-110: a client that may not know zstd (Fetch below v10) must not get zstd batches.
+        error = KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
+        records = [];
+      } else if (version <= 3 && p.batches.length > 0) {
         if (ctx.engine.describeTopic(p.topic).config['message.downconversion.enable'] === false) {
           error = KafkaErrorCode.UNSUPPORTED_VERSION;
           records = [];

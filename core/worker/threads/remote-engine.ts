@@ -5,6 +5,7 @@
  * the task's thread. Metadata (topics, partition counts, configs) is cached from the replies, so
  * the synchronous calls the clients make (partitionCount, hasTopic) need no round trip.
  */
+import { codecLevel } from '../../log/codecs.js';
 import { ClosedError, UnknownPartitionError, UnknownTopicError } from '../../errors.js';
 import { batchSizeAt, decodeStoredBatches, encodeRecordBatch, BATCH_HEADER_SIZE } from '../../log/record-batch.js';
 import { stderrLogger } from '../../log/engine.js';
@@ -140,7 +141,7 @@ export class RemoteLogEngine implements LogEngine {
     const configured = t.config['compression.type'];
     const compression = configured === 'producer' ? (opts.compression ?? 'none') : configured;
     const now = this.clock.now();
-    const batch = encodeRecordBatch(records, { baseOffset: 0, now, compression });
+    const batch = encodeRecordBatch(records, { baseOffset: 0, now, compression, compressionLevel: codecLevel(compression, t.config) });
     if (batch.length <= t.config['max.message.bytes'] || records.length === 1) return this.appendRaw(topic, partition, batch, opts);
     // Over the limit: halves, each appended in order (the rare path).
     const half = records.length >>> 1;
