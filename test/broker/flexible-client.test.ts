@@ -65,6 +65,30 @@ describe('@platformatic/kafka (flexible versions only) against sluice broker', (
     expect(highest(8)).toBeGreaterThanOrEqual(8); // OffsetCommit
   });
 
+  it('produces gzip, snappy and lz4 batches, stored as sent, and reads them back', async () => {
+    await broker.engine.createTopic('plat-cmp', { partitions: 1 });
+    for (const compression of ['gzip', 'snappy', 'lz4'] as const) {
+      const producer = new Producer({ clientId: 'plat-cmp', bootstrapBrokers, serializers: stringSerializers, compression });
+      try {
+        await producer.send({ messages: Array.from({ length: 50 }, (_, i) => ({ topic: 'plat-cmp', key: `k${i}`, value: `${compression}-${i}` })) });
+      } finally {
+        await producer.close();
+      }
+    }
+    const { batches } = await broker.engine.read('plat-cmp', 0, 0, 1 << 20);
+    expect(new Set(batches.map((b) => b[22]! & 0x07))).toEqual(new Set([1, 2, 3]));
+    const consumer = new Consumer({ groupId: 'plat-cmp-g', clientId: 'plat-cmp', bootstrapBrokers, deserializers: stringDeserializers, maxWaitTime: 100 });
+    const stream = await consumer.consume({ autocommit: false, topics: ['plat-cmp'], mode: 'earliest', sessionTimeout: 10_000, heartbeatInterval: 500 });
+    const seen: string[] = [];
+    for await (const m of stream) {
+      seen.push(m.value);
+      if (seen.length >= 150) break;
+    }
+    await stream.close();
+    await consumer.close();
+    expect(seen.sort()).toEqual(['gzip', 'snappy', 'lz4'].flatMap((c) => Array.from({ length: 50 }, (_, i) => `${c}-${i}`)).sort());
+  });
+
   it('describes and alters configs, deletes records, offsets, groups and topics', async () => {
     const admin = new Admin({ clientId: 'plat-admin', bootstrapBrokers });
     try {

@@ -60,6 +60,9 @@ const scenarios: Array<[string, string, object, string[]]> = [
   ['kafka-python', 'pinned to Kafka 0.10.1 (MessageSet v1)', { api_version: [0, 10, 1] }, ['0:2', '1:3']],
   ['kafka-python', 'pinned to Kafka 0.9 (MessageSet v0)', { api_version: [0, 9] }, ['0:1', '1:1']],
   ['confluent', 'default configuration', {}, []],
+  ['confluent', 'idempotent (enable.idempotence=true)', { idempotent: true }, ['22:4']],
+  ...(['gzip', 'snappy', 'lz4', 'zstd'] as const).map((c): [string, string, object, string[]] => ['confluent', `compressed with ${c}`, { compression: c }, []]),
+  ['kafka-python', 'compressed with gzip', { compression: 'gzip' }, []],
 ];
 
 describe('the client scenario in Python', () => {
