@@ -9,6 +9,7 @@ import type { LogEngine, Logger } from '../log/types.js';
 import type { LogLimiter } from '../worker/log-limiter.js';
 import type { FetchSessions } from './fetch-sessions.js';
 import type { ProducerIds } from './producer-ids.js';
+import type { ScramServer, UserCredentials } from './scram.js';
 import type { ApiSchema } from './schema.js';
 
 export interface BrokerSettings {
@@ -19,8 +20,12 @@ export interface BrokerSettings {
   /** Create a topic named in a Metadata request when it is missing (and the request allows it). */
   autoCreateTopics: boolean;
   defaultPartitions: number;
-  /** SASL/PLAIN users; when set, every connection must authenticate first. */
-  users: Record<string, string> | null;
+  /** SASL users with their salted, hashed credentials (./scram.ts); when set, every connection must authenticate first. */
+  users: ReadonlyMap<string, UserCredentials> | null;
+  /** What SaslHandshake offers: PLAIN and the SCRAM mechanisms the users have credentials for. */
+  saslMechanisms: string[];
+  /** The listener's security protocol, as Kafka names it (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL). */
+  securityProtocol: string;
   clusterId: string;
   /** The log's data directory (null: in memory), described as log.dirs. */
   dataDir: string | null;
@@ -51,8 +56,10 @@ export interface ConnectionState {
   authenticated: boolean;
   /** Set by SaslHandshake: the mechanism SaslAuthenticate must use. */
   saslMechanism: string | null;
-  /** After SaslHandshake v0: the next frame is a raw SASL token, not a Kafka request. */
+  /** After SaslHandshake v0: the next frames are raw SASL tokens, not Kafka requests. */
   saslRawToken: boolean;
+  /** A SCRAM exchange under way (between its first and final message). */
+  scram: ScramServer | null;
   /** The user authenticated on this connection (re-authentication must be the same user). */
   principal: string | null;
   /**

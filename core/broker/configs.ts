@@ -115,7 +115,7 @@ export function describeTopicConfigs(engine: LogEngine, topic: string, keys: str
 /** The broker's configs (node id, listeners, defaults of the topic configs, group limits…), all read-only. */
 export function describeBrokerConfigs(settings: BrokerSettings, keys: string[] | null): ConfigEntry[] {
   const defaults = DEFAULTS;
-  const listener = `PLAINTEXT://${settings.advertisedHost}:${settings.advertisedPort}`;
+  const listener = `${settings.securityProtocol}://${settings.advertisedHost}:${settings.advertisedPort}`;
   const entries: Array<[string, string | null, number, number, boolean?]> = [
     ['node.id', String(settings.nodeId), TYPE.INT, SOURCE.STATIC_BROKER],
     ['broker.id', String(settings.nodeId), TYPE.INT, SOURCE.STATIC_BROKER],
@@ -128,7 +128,7 @@ export function describeBrokerConfigs(settings: BrokerSettings, keys: string[] |
     ['auto.create.topics.enable', String(settings.autoCreateTopics), TYPE.BOOLEAN, SOURCE.STATIC_BROKER],
     ['delete.topic.enable', 'true', TYPE.BOOLEAN, SOURCE.DEFAULT],
     ['socket.request.max.bytes', String(settings.maxRequestBytes), TYPE.INT, SOURCE.STATIC_BROKER],
-    ['sasl.enabled.mechanisms', settings.users ? 'PLAIN' : '', TYPE.LIST, SOURCE.STATIC_BROKER],
+    ['sasl.enabled.mechanisms', settings.saslMechanisms.join(','), TYPE.LIST, SOURCE.STATIC_BROKER],
     ['group.min.session.timeout.ms', '1000', TYPE.INT, SOURCE.DEFAULT],
     ['group.max.session.timeout.ms', '3600000', TYPE.INT, SOURCE.DEFAULT],
     ['group.initial.rebalance.delay.ms', '0', TYPE.INT, SOURCE.DEFAULT],

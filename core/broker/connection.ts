@@ -25,7 +25,8 @@ import type { Socket } from 'node:net';
 import { KafkaErrorCode } from '../kafka-errors.js';
 import { apiHandler, type BrokerContext, type ConnectionState } from './api.js';
 import type { RequestMemory } from './request-memory.js';
-import { checkPlainToken } from './sasl-plain.js';
+import { saslStep } from './sasl-exchange.js';
+import type { ScramServer } from './scram.js';
 import { FrameError, Reader, Writer } from './wire.js';
 
 /** Skips a tagged-field section (the request header v2 has one; no header tag is used here). */
@@ -84,6 +85,7 @@ export class BrokerConnection implements ConnectionState {
   saslMechanism: string | null = null;
   saslRawToken = false;
   principal: string | null = null;
+  scram: ScramServer | null = null;
   private readonly abort = new AbortController();
   readonly signal: AbortSignal = this.abort.signal;
 
@@ -335,17 +337,22 @@ export class BrokerConnection implements ConnectionState {
     if (this.limits.failedAuthDelayMs > 0) await new Promise((r) => setTimeout(r, this.limits.failedAuthDelayMs));
   }
 
-  /** SaslHandshake v0: the frame is the PLAIN token itself; success is an empty frame, failure a close (after the delay). */
+  /**
+   * SaslHandshake v0: the frame is a SASL token itself, answered with a size-prefixed frame of the
+   * reply (empty for PLAIN); SCRAM takes two. A failure closes the connection (after the delay).
+   */
   private async rawSaslToken(token: Buffer): Promise<void> {
-    this.saslRawToken = false;
-    const user = checkPlainToken(this.ctx, this, token);
-    if (typeof user !== 'string') {
-      await this.authenticationFailed(user.failure);
+    const step = saslStep(this.ctx, this, token);
+    if ('failure' in step) {
+      this.saslRawToken = false;
+      await this.authenticationFailed(step.failure);
       return;
     }
-    this.authenticated = true;
-    this.principal = user;
-    if (!this.closed) this.socket.write(Buffer.alloc(4));
+    if (step.done) this.saslRawToken = false;
+    if (this.closed) return;
+    const head = Buffer.allocUnsafe(4);
+    head.writeInt32BE(step.reply.length, 0);
+    this.socket.write(step.reply.length ? Buffer.concat([head, step.reply]) : head);
   }
 
   private send(correlationId: number, body: Writer, headerTags: boolean): void {

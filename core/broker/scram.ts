@@ -153,7 +153,9 @@ export class ScramServer {
     const withoutProof = text.slice(0, proofAt);
     const attrs = attributes(withoutProof);
     if (attrs.get('c') !== Buffer.from(this.gs2Header).toString('base64')) throw new ScramError('invalid SCRAM channel binding');
-    if (attrs.get('r') !== this.nonce) throw new ScramError('invalid SCRAM nonce');
+    // Kafka accepts a nonce that ends with the server's (ScramSaslServer: endsWith): librdkafka up
+    // to at least 2.0 sends its own nonce again in front of it.
+    if (!(attrs.get('r') ?? '').endsWith(this.nonce)) throw new ScramError('invalid SCRAM nonce');
     const c = this.credential;
     const { name, size } = HASH[this.mechanism];
     const proof = Buffer.from(text.slice(proofAt + 3), 'base64');
@@ -168,4 +170,34 @@ export class ScramServer {
     this.user = this.claimed;
     return `v=${hmac(name, c.serverKey, authMessage).toString('base64')}`;
   }
+}
+
+/**
+ * A user's credentials from a users entry: stored credentials (`SCRAM-SHA-256:…`, several joined
+ * by ";"), or a password, which is salted and hashed for both mechanisms here and not kept.
+ */
+export function credentialsFromEntry(entry: string): UserCredentials {
+  const out: UserCredentials = {};
+  if (/^SCRAM-SHA-(256|512):/.test(entry)) {
+    for (const part of entry.split(';')) {
+      const c = parseCredential(part);
+      out[c.mechanism] = c;
+    }
+    return out;
+  }
+  for (const m of SCRAM_MECHANISMS) out[m] = scramCredential(m, entry);
+  return out;
+}
+
+/** Whether a password matches any of a user's credentials (PLAIN logins). */
+export function checkUserPassword(creds: UserCredentials, password: string): boolean {
+  let ok = false;
+  for (const m of SCRAM_MECHANISMS) {
+    const c = creds[m];
+    if (c) {
+      ok = checkPassword(c, password);
+      break;
+    }
+  }
+  return ok;
 }

@@ -8,51 +8,15 @@
  */
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
-import { checkScenario, type ScenarioRecords } from './scenario.js';
+import { checkScenario, platformaticScenario } from './scenario.js';
 import { testBroker } from './support.js';
 
 const broker = await testBroker({ autoCreateTopics: false });
 const bootstrapBrokers = [broker.address];
 
-type Security = Record<string, unknown>;
-
-/** The scenario of ./scenario.ts with this client; `extra` goes into every client's options (TLS, SASL). */
-export async function platformaticScenario(topic: string, group: string, n: number, extra: Security = {}, producerOptions: Record<string, unknown> = {}): Promise<ScenarioRecords> {
-  const admin = new Admin({ clientId: 'plat-admin', bootstrapBrokers, ...extra });
-  const producer = new Producer({ clientId: 'plat-producer', bootstrapBrokers, serializers: stringSerializers, ...extra, ...producerOptions });
-  try {
-    await admin.createTopics({ topics: [topic], partitions: 2, replicas: 1, configs: [{ name: 'retention.ms', value: '3600000' }] });
-    await admin.createPartitions({ topics: [{ name: topic, count: 3, assignments: [] }] });
-    await producer.send({ messages: Array.from({ length: n }, (_, i) => ({ topic, key: `k${i}`, value: `v${i}`, partition: i % 3 })) });
-
-    const consume = async (limit: number) => {
-      const consumer = new Consumer({ groupId: group, clientId: 'plat-consumer', bootstrapBrokers, deserializers: stringDeserializers, maxWaitTime: 100, ...extra });
-      const stream = await consumer.consume({ autocommit: false, topics: [topic], mode: 'committed', fallbackMode: 'earliest', sessionTimeout: 10_000, heartbeatInterval: 500 });
-      const got: Array<[number, number, string]> = [];
-      for await (const m of stream) {
-        got.push([m.partition, Number(m.offset), m.value]);
-        await m.commit();
-        if (got.length >= limit) break;
-      }
-      await stream.close();
-      await consumer.close();
-      return got;
-    };
-    const first = await consume(n / 2);
-    const [offsets] = await admin.listConsumerGroupOffsets({ groups: [group] });
-    const committed: Record<string, number> = {};
-    for (const t of offsets!.topics) for (const p of t.partitions) committed[String(p.partitionIndex)] = Number(p.committedOffset);
-    const resumed = await consume(n - first.length);
-    return { first, resumed, committed };
-  } finally {
-    await producer.close();
-    await admin.close();
-  }
-}
-
 describe('@platformatic/kafka (flexible versions only) against sluice broker', () => {
   it('administers topics, produces, consumes in a group, commits and resumes from the commits', async () => {
-    const result = await platformaticScenario('plat-scn', 'plat-g', 200);
+    const result = await platformaticScenario(broker.address, 'plat-scn', 'plat-g', 200);
     checkScenario(result, 200);
     // It really spoke flexible versions.
     const used = Object.keys(broker.stats().byVersion);

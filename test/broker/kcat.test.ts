@@ -5,33 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defaultPartition } from '../../core/log/partitioner.js';
-import { checkScenario, type ScenarioRecords } from './scenario.js';
+import { checkScenario, kcatScenario } from './scenario.js';
 import { run, testBroker } from './support.js';
 
 const broker = await testBroker({ defaultPartitions: 1 });
 const b = ['-b', broker.address];
-
-/** The scenario with kcat; `extra` are librdkafka options (-X ...) or flags for every kcat run. */
-export async function kcatScenario(address: string, topic: string, group: string, n: number, extra: string[] = [], produceExtra: string[] = []): Promise<ScenarioRecords> {
-  const b = ['-b', address, ...extra];
-  const lines = Array.from({ length: n }, (_, i) => `k${i}:v${i}`).join('\n') + '\n';
-  const produced = await run('kcat', [...b, '-t', topic, '-P', '-K:', '-X', 'acks=all', '-X', 'topic.partitioner=murmur2_random', ...produceExtra], lines);
-  if (produced.code !== 0) throw new Error(`kcat -P: ${produced.stderr}`);
-  const consume = async (count: number | null) => {
-    const args = [...b, '-G', group, '-q', '-X', 'auto.offset.reset=earliest', '-f', '%p %o %s\\n', ...(count === null ? ['-e'] : ['-c', String(count)]), topic];
-    const res = await run('kcat', args, undefined, 60_000);
-    if (res.code !== 0) throw new Error(`kcat -G: ${res.stderr}`);
-    return res.stdout.trim().split('\n').filter(Boolean).map((l) => {
-      const [p, o, v] = l.split(' ');
-      return [Number(p), Number(o), v!] as [number, number, string];
-    });
-  };
-  const first = await consume(n / 2);
-  const committed: Record<string, number> = {};
-  for (const [p, o] of first) committed[String(p)] = Math.max(committed[String(p)] ?? 0, o + 1);
-  const resumed = await consume(null);
-  return { first, resumed, committed };
-}
 
 describe('kcat against sluice broker', () => {
   it('produces, consumes half in a group, and a second consumer resumes from the commits', async () => {

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/tmp.js';
-import { checkScenario, type ScenarioRecords } from './scenario.js';
+import { checkScenario, pythonScenario } from './scenario.js';
 import { PYTHON, run, testBroker } from './support.js';
 
 const broker = await testBroker({ autoCreateTopics: false });
@@ -38,20 +38,6 @@ function consumer(lib: string, topic: string, group: string, expect: number) {
     child.on('close', () => resolve({ records: lines.filter((l) => /^\d+ \d+ /.test(l)), stderr })),
   );
   return { assigned, done, kill: () => child.kill('SIGKILL') };
-}
-
-/** Runs test/fixtures/python/scenario.py; returns its records for checkScenario. */
-export async function pythonScenario(address: string, lib: string, topic: string, group: string, opts: object = {}): Promise<ScenarioRecords & { steps: Array<Record<string, unknown>> }> {
-  const res = await run(PYTHON, [script('scenario.py'), lib, address, topic, group, JSON.stringify(opts)], undefined, 120_000);
-  if (res.code !== 0) throw new Error(`scenario.py ${lib} exited ${res.code}: ${res.stderr.slice(-2000)}`);
-  const steps = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  const step = (name: string) => steps.find((s) => s.step === name)!;
-  return {
-    steps,
-    first: step('first').records as ScenarioRecords['first'],
-    resumed: step('resumed').records as ScenarioRecords['resumed'],
-    committed: step('first').committed as ScenarioRecords['committed'],
-  };
 }
 
 /** lib, what, options, Produce and Fetch versions it must have sent. */

@@ -1,29 +1,7 @@
 /** SCRAM-SHA-256/512 on the server (core/broker/scram.ts): the RFC 7677 exchange, stored credentials, wrong proofs. */
-import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkPassword, formatCredential, parseCredential, scramCredential, ScramError, ScramServer, type ScramMechanism } from '../../core/broker/scram.js';
-
-/** A SCRAM client, written from RFC 5802 §3 (the test's own, not the server's code). */
-function client(mechanism: ScramMechanism, user: string, password: string, nonce: string) {
-  const alg = mechanism === 'SCRAM-SHA-256' ? 'sha256' : 'sha512';
-  const size = alg === 'sha256' ? 32 : 64;
-  const bare = `n=${user},r=${nonce}`;
-  return {
-    first: Buffer.from(`n,,${bare}`),
-    final(serverFirst: string) {
-      const attrs = Object.fromEntries(serverFirst.split(',').map((p) => [p[0], p.slice(2)]));
-      const salted = pbkdf2Sync(password, Buffer.from(attrs.s!, 'base64'), Number(attrs.i), size, alg);
-      const clientKey = createHmac(alg, salted).update('Client Key').digest();
-      const storedKey = createHash(alg).update(clientKey).digest();
-      const withoutProof = `c=biws,r=${attrs.r}`;
-      const auth = `${bare},${serverFirst},${withoutProof}`;
-      const sig = createHmac(alg, storedKey).update(auth).digest();
-      const proof = Buffer.from(clientKey.map((b, i) => b ^ sig[i]!));
-      const serverKey = createHmac(alg, salted).update('Server Key').digest();
-      return { message: Buffer.from(`${withoutProof},p=${proof.toString('base64')}`), expected: `v=${createHmac(alg, serverKey).update(auth).digest('base64')}` };
-    },
-  };
-}
+import { checkPassword, formatCredential, parseCredential, scramCredential, ScramError, ScramServer } from '../../core/broker/scram.js';
+import { scramClient as client } from './scram-client.js';
 
 describe('SCRAM', () => {
   it('runs the exchange of RFC 7677 §3 byte for byte', () => {
