@@ -131,7 +131,8 @@ async function produceOne(ctx: BrokerContext, version: number, acks: number, top
       throw err;
     }
   }
-  const config = engine.describeTopic(topic).config;
+  const described = engine.describeTopic(topic);
+  const config = described.config;
   const checked = checkBatch(records, config['max.message.bytes'], version);
   if (checked.error) return fail(checked.error, checked.message);
   if (acks === -1 && config['min.insync.replicas'] > 1) {
@@ -146,7 +147,8 @@ async function produceOne(ctx: BrokerContext, version: number, acks: number, top
     const appended = await engine.appendRaw(topic, index, records);
     out.baseOffset = appended.baseOffset;
     if (config['message.timestamp.type'] === 'LogAppendTime') out.logAppendTimeMs = appended.appendTime;
-    out.logStartOffset = engine.describeTopic(topic).partitions[index]!.logStartOffset;
+    // An append never moves the log start: the description taken before it still holds.
+    out.logStartOffset = described.partitions[index]!.logStartOffset;
     return out;
   } catch (err) {
     if (err instanceof CorruptRecordBatchError) return fail(KafkaErrorCode.CORRUPT_MESSAGE, err.message);
