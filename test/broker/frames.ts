@@ -151,7 +151,7 @@ export const templates: Record<number, (v: number, n: number, ctx: TemplateConte
   20: () => ({ topicNames: ['fz-missing'], topics: [{ name: 'fz-missing', topicId: ZERO_UUID }], timeoutMs: 1000 }),
   22: () => ({ transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 }),
   21: () => ({ topics: [{ name: 'fz-missing', partitions: [{ partitionIndex: 0, offset: 0 }] }], timeoutMs: 1000 }),
-  32: () => ({ resources: [{ resourceType: 2, resourceName: 'fuzz', configurationKeys: null }, { resourceType: 4, resourceName: '0', configurationKeys: ['num.partitions'] }], includeSynonyms: true }),
+  32: () => ({ resources: [{ resourceType: 2, resourceName: 'fuzz', configurationKeys: ['retention.ms', 'cleanup.policy'] }, { resourceType: 4, resourceName: '0', configurationKeys: ['num.partitions'] }], includeSynonyms: true }),
   33: () => ({ resources: [{ resourceType: 2, resourceName: 'fuzz', configs: [{ name: 'retention.ms', value: '3600000' }] }], validateOnly: true }),
   36: () => ({ authBytes: Buffer.from('\0user\0password') }),
   37: () => ({ topics: [{ name: 'fuzz', count: 2, assignments: null }], timeoutMs: 1000, validateOnly: true }),

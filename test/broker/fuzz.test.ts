@@ -164,7 +164,7 @@ function closedByBroker(port: number, f: Buffer): Promise<boolean> {
 }
 
 describe('broker fuzzing', () => {
-  it('survives 100 000 random and mutated frames for every API key while a real client keeps working', { timeout: 600_000 }, async () => {
+  it('survives 100 000 random and mutated frames for every API key while a real client keeps working', { timeout: 900_000 }, async () => {
     const kafka = new Kafka({ brokers: [broker.address], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
     const producer = kafka.producer();
     await producer.connect();
