@@ -7,6 +7,7 @@ import { CompressionTypes, type IHeaders, type Message, type Producer } from 'ka
 import { StickyPartitioner } from '../../log/partitioner.js';
 import { partitionRecords } from '../partition-records.js';
 import type { LogProducer, ProducerRecord, RecordMetadata } from '../types.js';
+import { kafkaCall } from './errors.js';
 
 const ROUND_BYTES = 512 * 1024;
 
@@ -41,10 +42,15 @@ export class KafkaProducer implements LogProducer {
   constructor(
     private readonly producer: () => Promise<Producer>,
     private readonly partitionCount: (topic: string) => Promise<number>,
+    private readonly brokers: string[],
   ) {}
 
   async send(topic: string, records: ProducerRecord[], opts: { acks?: -1 | 0 | 1; compression?: 'none' | 'gzip' } = {}): Promise<RecordMetadata[]> {
     if (records.length === 0) return [];
+    return kafkaCall({ brokers: this.brokers, what: `producing to topic "${topic}"`, topic }, () => this.sendAll(topic, records, opts));
+  }
+
+  private async sendAll(topic: string, records: ProducerRecord[], opts: { acks?: -1 | 0 | 1; compression?: 'none' | 'gzip' }): Promise<RecordMetadata[]> {
     const [producer, n] = await Promise.all([this.producer(), this.partitionCount(topic)]);
     const byPartition = partitionRecords(records, n, this.sticky, (r, partition): Message => ({
       key: r.key ?? null,
