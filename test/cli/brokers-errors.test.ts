@@ -6,24 +6,15 @@
  * every start of an app on existing topics printed.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sluiceSpawn, type CliResult } from '../support/cli.js';
+import { freePort } from '../support/net.js';
 import { tempDir } from '../support/tmp.js';
 import { testBroker } from '../broker/support.js';
 
 const broker = await testBroker({ autoCreateTopics: false });
 const dir = tempDir('brokers-errors');
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const sluice = (args: string[], brokers = broker.address) => sluiceSpawn([...args, '--brokers', brokers], { cwd: dir, timeoutMs: 30_000 }).exited;
 
@@ -37,14 +28,14 @@ function expectOneLineError(r: CliResult, command: string, message: RegExp): voi
 
 describe('sluice --brokers errors', () => {
   it('an unreachable cluster: one line naming it, after a bounded retry', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const [list, consume] = await Promise.all([sluice(['topics', 'list'], `127.0.0.1:${port}`), sluice(['consume', 't', '--timeout-ms', '100'], `127.0.0.1:${port}`)]);
     expectOneLineError(list, 'topics', new RegExp(`cannot reach the Kafka cluster at 127\\.0\\.0\\.1:${port} \\(.*ECONNREFUSED`));
     expectOneLineError(consume, 'consume', /cannot reach the Kafka cluster/);
   });
 
   it('an unreachable cluster in a connect file: the app stops and says so', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     fs.mkdirSync(path.join(dir, 'in'), { recursive: true });
     const file = path.join(dir, 'unreachable.yaml');
     fs.writeFileSync(file, [`app: unreachable`, `brokers: ["127.0.0.1:${port}"]`, 'sinks:', '  - connector: file', '    topics: [t]', '    config: { dir: ./out }'].join('\n'));

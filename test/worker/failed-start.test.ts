@@ -13,6 +13,7 @@ import { app } from '../../core/worker/app.js';
 import type { ConnectorContext, Sink, SinkRecord, Source, SourceRecord } from '../../core/worker/contracts.js';
 import { AppStoppedError } from '../../core/worker/errors.js';
 import { silentLogger } from '../../core/worker/logger.js';
+import { freePort } from '../support/net.js';
 import { tempDir } from '../support/tmp.js';
 
 /** Connectors that record their lifecycle; `failStart` makes start() throw after it began. */
@@ -48,14 +49,6 @@ class LifecycleSource implements Source {
   async stop(): Promise<void> {
     this.events.push(`stop${this.signal?.aborted ? ' (aborted)' : ''}`);
   }
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 const refused = (port: number) =>
