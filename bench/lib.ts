@@ -1,11 +1,11 @@
 /**
- * Shared pieces of the benchmark workloads (../shared/benchmarks.md): the seeded data, the
+ * Shared pieces of the benchmark workloads (docs/benchmarks.md): the seeded data, the
  * warm-up + 3 runs + median protocol, and the `id figure value unit` output lines that
  * bench/run.ts collects into its summary table.
  */
 import { performance } from 'node:perf_hooks';
 
-/** mulberry32, the PRNG benchmarks.md names (seed 42 for keys). */
+/** mulberry32, the PRNG docs/benchmarks.md names (seed 42 for keys). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -45,14 +45,18 @@ export function padJson(obj: Record<string, unknown>, size = 100): string {
 
 export const ACTIONS = ['hover', 'move', 'idle', 'click'] as const;
 
-/** Activity events: ts from 1.7e12, +1 ms per event, uniform jitter ±500 ms (seed 42). */
+/**
+ * Activity events: ts from 1.7e12, +1 ms per event, uniform integer jitter in [-500, 500] ms (seed
+ * 42), drawn exactly as shared/bench-ref/limits.mjs draws them, so P2's windows and dropped counts
+ * can be compared with the reference's.
+ */
 export function activityEvents(count: number, seed = 42): Array<{ userId: string; action: string; ts: number }> {
   const rnd = mulberry32(seed);
   const out = new Array(count);
   for (let i = 0; i < count; i++) {
     const userId = `user-${String(Math.floor(rnd() * 10000)).padStart(5, '0')}`;
     const action = ACTIONS[Math.floor(rnd() * 4)]!;
-    const ts = 1_700_000_000_000 + i + Math.round((rnd() - 0.5) * 1000);
+    const ts = 1_700_000_000_000 + i + (Math.floor(rnd() * 1001) - 500);
     out[i] = { userId, action, ts };
   }
   return out;
@@ -70,7 +74,7 @@ export function report(id: string, figure: string, value: number, unit: string):
 }
 
 /**
- * benchmarks.md's protocol: one warm-up run, then 3 timed runs; returns the median rate
+ * docs/benchmarks.md's protocol: one warm-up run, then 3 timed runs; returns the median rate
  * (`items` per second). `setup` runs untimed before each run.
  */
 export async function measure(
