@@ -10,13 +10,14 @@ import { embedded } from '../../core/client/embedded/client.js';
 import { sluiceSpawn, sluiceSync, type SluiceProcess } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 
+/** Made here, at the top level, so that its removal is registered where vitest runs it. */
+const base = tempDir('demo');
+
 /** A private TMPDIR for the demo, so what it leaves there is what this test sees. */
 const demoDirs = (tmp: string) => fs.readdirSync(tmp).filter((n) => n.startsWith('sluice-demo-'));
 
 function privateTmp(): string {
-  const dir = path.join(tempDir('demo-tmp'), 'tmp');
-  fs.mkdirSync(dir);
-  return dir;
+  return fs.mkdtempSync(path.join(base, 'tmp-'));
 }
 
 /** Starts a slow demo in TMPDIR `tmp` and resolves once it runs. */
@@ -36,7 +37,7 @@ async function startDemo(tmp: string): Promise<SluiceProcess & { printed(text: R
 
 describe('sluice demo', () => {
   it('keeps a bounded window of each topic: retention deletes old segments while it runs', () => {
-    const dataDir = path.join(tempDir('demo-bounded'), 'data');
+    const dataDir = path.join(fs.mkdtempSync(path.join(base, 'bounded-')), 'data');
     const r = sluiceSync(['demo', '--duration', '4', '--rate', '20000', '--retention-ms', '2000', '--data-dir', dataDir], { timeoutMs: 60_000 });
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/topics keep the last 2 s/);

@@ -12,11 +12,10 @@ import { PG_ADMIN_URL, testDatabase } from '../support/pg-database.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
 
 const dir = tempDir('failed-start-cli');
-let db: { url: string; name: string };
+const db = await testDatabase();
 const role = `sluice_norepl_${process.pid}`;
 
 beforeAll(async () => {
-  db = await testDatabase();
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
   await c.query('CREATE TABLE no_pk (id int, v text)');

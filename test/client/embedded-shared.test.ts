@@ -3,15 +3,19 @@
  * a second caller asking for another flush policy, maintenance interval, topic defaults or clock
  * is refused with the difference named, instead of silently getting the first caller's.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { embedded } from '../../core/client/embedded/client.js';
 import { InvalidConfigError } from '../../core/errors.js';
 import { tempDir } from '../support/tmp.js';
 
+/** Made here, at the top level, so that its removal is registered where vitest runs it. */
+const base = tempDir('embedded-shared');
+
 describe('embedded clients on one data directory', () => {
   it('share the engine when the options agree (defaults spelled out or not)', async () => {
-    const dataDir = path.join(tempDir('shared'), 'data');
+    const dataDir = path.join(fs.mkdtempSync(path.join(base, 'shared-')), 'data');
     const a = embedded(dataDir);
     const b = embedded({ dataDir, flush: 'always', maintenanceIntervalMs: 30_000 });
     try {
@@ -23,7 +27,7 @@ describe('embedded clients on one data directory', () => {
   });
 
   it('refuses a second client asking for other options, naming them', async () => {
-    const dataDir = path.join(tempDir('mismatch'), 'data');
+    const dataDir = path.join(fs.mkdtempSync(path.join(base, 'mismatch-')), 'data');
     const a = embedded({ dataDir, flush: 'always', maintenanceIntervalMs: 0 });
     try {
       await a.connect();

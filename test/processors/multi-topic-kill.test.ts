@@ -15,10 +15,11 @@ import { repoRoot, tempDir } from '../support/tmp.js';
 
 const fixture = path.join(repoRoot, 'test/fixtures/multi-topic-app.ts');
 const PER_TOPIC = 3000;
+/** Made here, at the top level, so that its removal is registered where vitest runs it. */
+const dataDir = path.join(tempDir('multi-kill'), 'data');
 
 describe('DSL streams over several topics under SIGKILL', () => {
   it('lose nothing: every record of every input is in the output', async () => {
-    const dataDir = path.join(tempDir('multi-kill'), 'data');
     const setup = embedded({ dataDir, maintenanceIntervalMs: 0 });
     for (const [t, n] of Object.entries({ ...DIFFERENT, ...EQUAL })) {
       await setup.admin().createTopic(t, { partitions: n });

@@ -19,6 +19,9 @@ import { tempDir } from '../support/tmp.js';
 const TOPICS = { ca: 1, cb: 3, cc: 3 } as const;
 const LINES = 12_000;
 const BATCH = 1000;
+/** Made at the top level, so that their removal is registered where vitest runs it. */
+const dir = tempDir('chaos');
+const db = await testDatabase();
 
 /** Every id the file sink wrote for `topic`. */
 function fileIds(dir: string, topic: string): Set<number> {
@@ -42,8 +45,6 @@ const missing = (ids: Set<number> | number[]) => {
 
 describe('chaos: sluice connect under SIGKILL', () => {
   it('three sources, two multi-topic sinks, 20 SIGKILLs: every record written at least once', async () => {
-    const dir = tempDir('chaos');
-    const db = await testDatabase();
     const sql = new pg.Client({ connectionString: db.url });
     await sql.connect();
     try {

@@ -16,6 +16,9 @@ import { silentLogger } from '../../core/worker/logger.js';
 import { freePort } from '../support/net.js';
 import { tempDir } from '../support/tmp.js';
 
+/** Made here, at the top level, so that its removal is registered where vitest runs it. */
+const base = tempDir('failed-start');
+
 /** Connectors that record their lifecycle; `failStart` makes start() throw after it began. */
 class LifecycleSink implements Sink {
   events: string[] = [];
@@ -60,7 +63,7 @@ const refused = (port: number) =>
 
 describe('a start that fails', () => {
   it('stops what started, closes the metrics server and the log, and rejects start() and done with the error', async () => {
-    const dataDir = path.join(tempDir('failed-start'), 'data');
+    const dataDir = path.join(fs.mkdtempSync(path.join(base, 'app-')), 'data');
     const port = await freePort();
     const a = app({ id: 'fails', log: embedded({ dataDir, maintenanceIntervalMs: 0 }), logger: silentLogger, metricsPort: port });
     const good = new LifecycleSink();
@@ -89,7 +92,7 @@ describe('a start that fails', () => {
   });
 
   it('stops the pipelines, sinks and sources already running when a source fails to start', async () => {
-    const dataDir = path.join(tempDir('failed-source'), 'data');
+    const dataDir = path.join(fs.mkdtempSync(path.join(base, 'source-')), 'data');
     const a = app({ id: 'src-fails', log: embedded({ dataDir, maintenanceIntervalMs: 0 }), logger: silentLogger });
     const sink = new LifecycleSink();
     const first = new LifecycleSource();

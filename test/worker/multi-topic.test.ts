@@ -47,12 +47,15 @@ function written(dir: string): Map<string, number> {
 
 const expected = (topics: string[], per: number) => topics.flatMap((t) => Array.from({ length: per }, (_, j) => `${t}/${j}`)).sort();
 
+/** Made here, at the top level, so that its removal is registered where vitest runs it. */
+const base = tempDir('multi-topic');
+
 describe('a sink over several topics', () => {
   for (const counts of [[2, 2], [1, 3], [3, 1, 4, 2, 2]]) {
     it(`writes every record of every topic before committing it (partitions ${counts.join(', ')})`, async () => {
       const { client } = await testLog();
       const topics = await seedTopics(client, `s${counts.join('')}-`, counts, 300);
-      const out = path.join(tempDir('multi-sink'), 'out');
+      const out = fs.mkdtempSync(path.join(base, 'out-'));
       const a = app({ id: `ms${counts.join('')}`, log: client, logger: silentLogger, batch: { maxRecords: 128, maxWaitMs: 50 } });
       a.addSink('files', new FileSink({ dir: out, format: 'jsonl', envelope: false, rotateBytes: 1 << 30, rotateMs: 3_600_000 }), { topics });
       await a.start();

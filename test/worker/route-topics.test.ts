@@ -16,9 +16,11 @@ import { readTopic, testLog, type TestLog } from '../support/log.js';
 import { tempDir } from '../support/tmp.js';
 
 const regions = ['eu', 'us', 'x'.repeat(260)];
+/** Made here, at the top level, so that its removal is registered where vitest runs it. */
+const base = tempDir('route');
 
 function input(): string {
-  const dir = tempDir('route');
+  const dir = fs.mkdtempSync(path.join(base, 'in-'));
   fs.writeFileSync(path.join(dir, 'orders.jsonl'), Array.from({ length: 30 }, (_, i) => JSON.stringify({ i, region: regions[i % 3] })).join('\n') + '\n');
   return path.join(dir, '*.jsonl');
 }
