@@ -92,6 +92,19 @@ describe('a DSL stream over several topics', () => {
     await a.stop();
   });
 
+  it('does not wait for an input whose partitions are empty (their end is known), however long maxTaskIdleMs is', async () => {
+    const { client, engine } = await testLog();
+    const topics = await seedTopics(client, 'idle-', [2, 2], 200);
+    await client.admin().createTopic('idle-empty', { partitions: 2 });
+    // A task waits up to maxTaskIdleMs for an input that may have more to fetch; an empty one has not.
+    const a = app({ id: 'dsl-idle', log: client, logger: silentLogger, maxTaskIdleMs: 600_000, batch: { maxRecords: 50, maxWaitMs: 50 } });
+    a.stream<string, { t: string; j: number }>([...topics, 'idle-empty'], { key: string() }).pipe(to('idle-out'));
+    await a.start();
+    await a.idle(300);
+    expect(await readTopic(engine, 'idle-out')).toHaveLength(400);
+    await a.stop();
+  }, 30_000);
+
   it('still refuses a join (or a table lookup) over topics that are not co-partitioned', async () => {
     const { client } = await testLog();
     await client.admin().createTopic('orders', { partitions: 2 });
