@@ -182,17 +182,25 @@ export class PipelineRunner {
 
   /** Each task's batch: the records of all its topic-partitions in this poll, one after the other. */
   private takeBatches(batches: FetchedBatch[]): TaskWork[] {
-    const work = new Map<number, TaskWork>();
+    const work = new Map<number, TaskWork & { shared: boolean }>();
     for (const b of batches) {
       const task = this.tasks.get(b.partition);
       // The consumer returns records only of assigned partitions, and every one has a task; were
       // it otherwise, committing this batch's offsets would lose its records.
       if (!task) throw new Error(`internal: records of ${b.topic}/${b.partition} arrived for pipeline "${this.def.name}" without a task`);
-      let w = work.get(b.partition);
-      if (!w) work.set(b.partition, (w = { task, records: [], offsets: [] }));
       const recs = b.records as InputRecord[];
-      for (let i = 0; i < recs.length; i++) w.records.push(recs[i]!);
-      w.offsets.push({ topic: b.topic, partition: b.partition, offset: recs[recs.length - 1]!.offset + 1 });
+      const offset = { topic: b.topic, partition: b.partition, offset: recs[recs.length - 1]!.offset + 1 };
+      const w = work.get(b.partition);
+      // A task's only batch is run as it came (no copy); a second topic's is appended to a copy.
+      if (!w) work.set(b.partition, { task, records: recs, offsets: [offset], shared: true });
+      else {
+        if (w.shared) {
+          w.records = w.records.slice();
+          w.shared = false;
+        }
+        for (let i = 0; i < recs.length; i++) w.records.push(recs[i]!);
+        w.offsets.push(offset);
+      }
     }
     return [...work.values()];
   }
