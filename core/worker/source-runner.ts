@@ -25,6 +25,8 @@ export interface SourceRunnerOptions {
   transforms: Transform[];
   client: LogClient;
   producer: LogProducer;
+  /** Writes the source offsets (an internal topic of the app). */
+  internalProducer: LogProducer;
   logger: Logger;
   metrics: MetricsRegistry;
   /** Create a topic a record names that does not exist (else dead-letter the record). */
@@ -59,7 +61,7 @@ export class SourceRunner {
       metrics: o.metrics,
       client: o.client,
       signal: this.abort.signal,
-      committedOffsets: () => readSourceOffsets(o.client, o.appId, o.name),
+      committedOffsets: () => readSourceOffsets(o.client, o.appId, o.name, o.logger),
       deadLetter: async (record, error, attempts) => {
         await o.producer.send(dlqTopic(o.appId), [deadLetterRecord(record, error, attempts)]);
       },
@@ -112,7 +114,7 @@ export class SourceRunner {
         o.metrics.counter('sluice_dlq_records_total', 'records written to the dead-letter topic', { pipeline: `source-${o.name}` }).inc(dead.length);
       }
       out.inc(polled.length);
-      await writeSourceOffsets(o.client, o.appId, o.name, offsets);
+      await writeSourceOffsets(o.internalProducer, o.appId, o.name, offsets);
       await this.source.commit(offsets);
       this.busy = false;
     }
