@@ -13,8 +13,9 @@ import { app } from '../../core/worker/app.js';
 import type { ConnectorContext, Sink, SinkRecord, Source, SourceRecord } from '../../core/worker/contracts.js';
 import { AppStoppedError } from '../../core/worker/errors.js';
 import { silentLogger } from '../../core/worker/logger.js';
+import { threadedApp } from '../../core/worker/threads/threaded-app.js';
 import { freePort } from '../support/net.js';
-import { tempDir } from '../support/tmp.js';
+import { repoRoot, tempDir } from '../support/tmp.js';
 
 /** Made here, at the top level, so that its removal is registered where vitest runs it. */
 const base = tempDir('failed-start');
@@ -133,4 +134,21 @@ describe('a start that fails', () => {
     expect(slow.events).toEqual(['start slow', 'stop']);
     expect(later.events).toEqual([]);
   });
+
+  it('a threaded app stopped while its threads start: start() rejects with AppStoppedError, done resolves, no member is left', async () => {
+    const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
+    await client.admin().createTopic('events', { partitions: 2 });
+    for (const waitForThreads of [false, true]) {
+      const t = threadedApp({ module: path.join(repoRoot, 'test/fixtures/threaded-count-app.ts'), threads: 2, log: client, data: { id: 'early-stop' } });
+      const starting = t.start();
+      starting.catch(() => {});
+      // Before the threads exist, or while they load their module.
+      if (waitForThreads) await new Promise((r) => setTimeout(r, 200));
+      await t.stop();
+      await expect(starting).rejects.toBeInstanceOf(AppStoppedError);
+      await expect(t.done).resolves.toBeUndefined();
+      expect((await client.admin().describeGroup('early-stop.events-0')).members).toEqual([]);
+    }
+    await client.close();
+  }, 60_000);
 });
