@@ -21,7 +21,7 @@ export type * from './core/log/types.js';
 export { embedded, EmbeddedClient, CommitFailedError, GroupMembershipError, type EmbeddedOptions } from './core/client/index.js';
 export type * from './core/client/types.js';
 export { kafka, KafkaClient, type KafkaClientOptions } from './core/client/kafka/index.js';
-export { startBroker, brokerOptionsSchema, type Broker, type BrokerOptions } from './core/broker/index.js';
+export { startBroker, ListenError, brokerOptionsSchema, type Broker, type BrokerOptions } from './core/broker/index.js';
 export type * from './core/worker/contracts.js';
 export { app, App, appOptionsSchema, type AppOptions } from './core/worker/app.js';
 export { PipelineFailedError, CopartitioningError, AppConfigError, ThreadFailedError } from './core/worker/errors.js';

@@ -8,23 +8,37 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { embedded } from '../../core/client/embedded/client.js';
-import { silentLogger } from '../../core/worker/logger.js';
-import { threadedApp } from '../../core/worker/threads/threaded-app.js';
-import { activityMonitor, INPUT, OUTPUT } from '../../examples/activity-monitor/activity-monitor.js';
-import { parseCommand, toInt } from '../options.js';
-
-export const usage = 'demo [--rate EVENTS_PER_S] [--duration S] [--threads N] [--data-dir DIR]   (activity monitor on the embedded log)';
+import { command } from '../args.js';
+import { integer } from '../values.js';
 
 const ACTIONS = ['hover', 'move', 'idle', 'click'] as const;
 
-export async function run(args: string[]): Promise<number> {
-  const { values } = parseCommand(args, { rate: { type: 'string' }, duration: { type: 'string' }, threads: { type: 'string' } });
-  const rate = toInt('rate', values.rate, 50_000);
+export const demo = command({
+  name: 'demo',
+  summary: 'the activity monitor on a temporary embedded log: counts per user in 5 s windows',
+  options: {
+    rate: { arg: 'EVENTS_PER_S', parse: integer(1), default: '50000', help: 'user actions generated per second' },
+    duration: { arg: 'S', parse: integer(1), help: 'stop after S seconds (default: at Ctrl-C)' },
+    threads: { arg: 'N', parse: integer(0, 256), default: '0', help: 'run the app in N task threads (threadedApp); 0: in this thread' },
+    'data-dir': { arg: 'DIR', help: 'keep the log in DIR instead of a temporary directory' },
+  },
+  description: 'Needs nothing but Node. Prints the busiest users of each window as it closes, and the throughput.',
+  run: (v) => runDemo(v),
+});
+
+async function runDemo(values: { rate: number; duration?: number; threads: number; 'data-dir'?: string }): Promise<number> {
+  // Loaded here, not at the top: every other command would otherwise load the DSL too.
+  const [{ embedded }, { silentLogger }, { threadedApp }, { activityMonitor, INPUT, OUTPUT }] = await Promise.all([
+    import('../../core/client/embedded/client.js'),
+    import('../../core/worker/logger.js'),
+    import('../../core/worker/threads/threaded-app.js'),
+    import('../../examples/activity-monitor/activity-monitor.js'),
+  ]);
+  const rate = values.rate;
   // --threads N: the app in N task threads (threadedApp), the generator and printer in this one.
-  const threads = toInt('threads', values.threads, 0);
-  const duration = values.duration === undefined ? Infinity : toInt('duration', values.duration) * 1000;
-  const explicitDir = args.includes('--data-dir');
+  const threads = values.threads;
+  const duration = values.duration === undefined ? Infinity : values.duration * 1000;
+  const explicitDir = values['data-dir'] !== undefined;
   const dir = explicitDir ? path.resolve(values['data-dir']!) : fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-demo-'));
   const client = embedded({ dataDir: dir, flush: { intervalMs: 200 }, maintenanceIntervalMs: 0 });
   const admin = client.admin();

@@ -9,7 +9,7 @@
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { InvalidConfigError } from '../errors.js';
+import { InvalidConfigError, SluiceError } from '../errors.js';
 import { acquireEngine } from '../client/embedded/engines.js';
 import { coordinatorFor } from '../groups/coordinator.js';
 import type { FlushPolicy, LogEngine, Logger } from '../log/types.js';
@@ -51,6 +51,21 @@ export interface Broker {
   close(): Promise<void>;
 }
 
+/** The broker could not listen on its address (a port in use, an address not on this machine, no permission). */
+export class ListenError extends SluiceError {
+  constructor(host: string, port: number, cause: NodeJS.ErrnoException) {
+    const why =
+      cause.code === 'EADDRINUSE'
+        ? 'the port is in use (another broker or process); choose another port'
+        : cause.code === 'EADDRNOTAVAIL'
+          ? 'the address is not one of this machine\'s'
+          : cause.code === 'EACCES'
+            ? 'permission denied (ports below 1024 need privileges)'
+            : cause.message;
+    super('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${why}`, { cause });
+  }
+}
+
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const { engine: givenEngine, flush, logger = silentLogger, ...rest } = options;
   const parsed = brokerOptionsSchema.safeParse(rest);
@@ -59,23 +74,35 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     throw new InvalidConfigError(`broker option "${issue.path.join('.') || (issue as { keys?: string[] }).keys?.join(', ')}": ${issue.message}`);
   }
   const opts = parsed.data;
-  const acquired = givenEngine ? null : acquireEngine(opts.dataDir ? { dataDir: opts.dataDir, flush, logger } : { memory: true, logger });
-  const engine = givenEngine ?? (await acquired!.engine);
-  const coordinator = await coordinatorFor(engine);
-
+  // Listen first: a port in use must fail before the data directory is created or locked.
   const server = net.createServer();
-  const connections = new Set<BrokerConnection>();
-  const stats: BrokerStats = { requests: 0, refused: 0, byKey: {} };
+  const early: net.Socket[] = [];
+  const hold = (socket: net.Socket) => early.push(socket);
+  server.on('connection', hold);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
       server.off('error', reject);
       resolve();
     });
-  }).catch(async (err) => {
-    await acquired?.release();
-    throw err;
+  }).catch((err: NodeJS.ErrnoException) => {
+    throw new ListenError(opts.host, opts.port, err);
   });
+  let acquired: ReturnType<typeof acquireEngine> | null = null;
+  let engine: LogEngine;
+  let coordinator: Awaited<ReturnType<typeof coordinatorFor>>;
+  try {
+    acquired = givenEngine ? null : acquireEngine(opts.dataDir ? { dataDir: opts.dataDir, flush, logger } : { memory: true, logger });
+    engine = givenEngine ?? (await acquired!.engine);
+    coordinator = await coordinatorFor(engine);
+  } catch (err) {
+    for (const socket of early) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    await acquired?.release().catch(() => {});
+    throw err;
+  }
+  const connections = new Set<BrokerConnection>();
+  const stats: BrokerStats = { requests: 0, refused: 0, byKey: {} };
   const port = (server.address() as net.AddressInfo).port;
   const advertisedHost = opts.advertisedHost ?? (opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host);
   const ctx: BrokerContext = {
@@ -92,9 +119,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       clusterId: `sluice-${randomUUID().slice(0, 8)}`,
     },
   };
-  server.on('connection', (socket) => {
-    connections.add(new BrokerConnection(socket, ctx, opts.maxRequestBytes, (c) => connections.delete(c), stats));
-  });
+  const accept = (socket: net.Socket) => void connections.add(new BrokerConnection(socket, ctx, opts.maxRequestBytes, (c) => connections.delete(c), stats));
+  server.off('connection', hold);
+  server.on('connection', accept);
+  for (const socket of early.splice(0)) accept(socket);
   server.on('error', (err) => logger.error('broker: server error', { error: String(err) }));
   logger.info('broker: listening', { host: opts.host, port, dataDir: opts.dataDir ?? null, sasl: opts.users ? 'PLAIN' : 'off' });
 

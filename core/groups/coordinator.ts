@@ -336,6 +336,21 @@ export class EmbeddedGroupCoordinator implements GroupCoordinator {
     return [...out].map(([groupId, protocolType]) => ({ groupId, protocolType }));
   }
 
+  async deleteGroups(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: number }>> {
+    const out: Array<{ groupId: string; errorCode: number }> = [];
+    for (const groupId of groupIds) {
+      const g = this.groups.get(groupId);
+      if (g && g.members.size > 0) out.push({ groupId, errorCode: KafkaErrorCode.NON_EMPTY_GROUP });
+      else if (!g && !this.offsets.hasGroup(groupId)) out.push({ groupId, errorCode: KafkaErrorCode.GROUP_ID_NOT_FOUND });
+      else {
+        await this.offsets.deleteGroup(groupId);
+        if (g) this.forgetIfUnused(g);
+        out.push({ groupId, errorCode: 0 });
+      }
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const g of this.groups.values()) {

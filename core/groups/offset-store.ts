@@ -81,6 +81,15 @@ export class OffsetStore {
     for (const o of offsets) this.set(group, o.topic, o.partition, { offset: o.offset, metadata: o.metadata ?? null });
   }
 
+  /** Removes every committed offset of the group (tombstones in the compacted topic). */
+  async deleteGroup(group: string): Promise<void> {
+    const m = this.byGroup.get(group);
+    if (!m || m.size === 0) return;
+    const now = this.engine.clock.now();
+    await this.engine.append(OFFSETS_TOPIC, 0, [...m.values()].map((s) => ({ key: keyOf(group, s.topic, s.partition), value: null, timestamp: now })));
+    this.byGroup.delete(group);
+  }
+
   fetch(group: string, partitions?: Array<{ topic: string; partition: number }>): CommittedOffset[] {
     const m = this.byGroup.get(group);
     if (!partitions) return m ? [...m.values()].map((s) => ({ topic: s.topic, partition: s.partition, offset: s.offset, metadata: s.metadata })) : [];

@@ -87,5 +87,7 @@ export interface GroupCoordinator {
   fetchOffsets(req: { groupId: string; partitions?: Array<{ topic: string; partition: number }> }): Promise<CommittedOffset[]>;
   describeGroup(groupId: string): Promise<GroupDescriptionRaw>;
   listGroups(): Promise<Array<{ groupId: string; protocolType: string }>>;
+  /** Kafka's DeleteGroups: each group with its error code (NON_EMPTY_GROUP while it has members, GROUP_ID_NOT_FOUND when unknown). */
+  deleteGroups(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: number }>>;
   close(): Promise<void>;
 }

@@ -168,6 +168,46 @@ export class EmbeddedLog implements LogEngine {
     return this.describeTopic(name);
   }
 
+  /**
+   * Changes topic configs (Kafka's IncrementalAlterConfigs): a value sets a key, null puts it back
+   * to its default. Validated as a whole before anything changes; partitions see the new config
+   * at once (the next roll, retention and compaction follow it).
+   */
+  async alterTopicConfig(name: string, changes: Record<string, string | number | null>): Promise<TopicConfig> {
+    this.check();
+    const t = this.topic(name);
+    const next: Record<string, unknown> = { ...t.config };
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null) delete next[k];
+      else next[k] = v;
+    }
+    const config = parseTopicConfig(next, this.defaults);
+    this.writeTopicFile(name, t.partitions.length, config);
+    t.config = config;
+    for (const p of t.partitions) p.config = config;
+    return { ...config };
+  }
+
+  /** Grows a topic to `total` partitions (Kafka's CreatePartitions: a topic never shrinks). */
+  async createPartitions(name: string, total: number): Promise<void> {
+    this.check();
+    const t = this.topic(name);
+    const count = validatePartitionCount(total);
+    if (count <= t.partitions.length) throw new InvalidConfigError(`topic "${name}" has ${t.partitions.length} partitions; the new count must be larger (partitions are never removed)`);
+    // The new partitions' directories first, then the count: a crash in between leaves empty
+    // directories that a retry reuses, never a count naming partitions that do not exist.
+    const added: Partition[] = [];
+    for (let p = t.partitions.length; p < count; p++) added.push(this.newPartition(name, p, t.config).open());
+    this.writeTopicFile(name, count, t.config);
+    t.partitions.push(...added);
+    this.topicsVersion++;
+  }
+
+  private writeTopicFile(name: string, partitions: number, config: TopicConfig): void {
+    if (!this.dataDir) return;
+    writeFileAtomic(path.join(this.dataDir, name, TOPIC_FILE), JSON.stringify({ partitions, config }, null, 2));
+  }
+
   async deleteTopic(name: string): Promise<void> {
     this.check();
     const t = this.topic(name);

@@ -112,6 +112,10 @@ export interface LogEngine {
   readonly topicsVersion: number;
   createTopic(name: string, opts: { partitions: number; config?: Record<string, string | number> }): Promise<TopicDescription>;
   deleteTopic(name: string): Promise<void>;
+  /** Sets topic configs (null: back to the default); resolves with the topic's whole config. */
+  alterTopicConfig(name: string, changes: Record<string, string | number | null>): Promise<TopicConfig>;
+  /** Grows a topic to `total` partitions; refuses a count that is not larger. */
+  createPartitions(name: string, total: number): Promise<void>;
   /** Every topic, internal ones (names starting with "__") included. */
   listTopics(): string[];
   hasTopic(name: string): boolean;

@@ -77,7 +77,7 @@ export class KafkaClient implements LogClient {
   }
 
   admin(): LogAdmin {
-    return new KafkaAdmin(() => this.adminClient());
+    return new KafkaAdmin(() => this.adminClient(), this.options.brokers.join(','));
   }
 
   producer(): LogProducer {

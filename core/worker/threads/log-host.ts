@@ -55,6 +55,8 @@ export function hostLog(engine: LogEngine, coordinator: EmbeddedGroupCoordinator
       meta: () => ((sent = engine.topicsVersion), logMeta(engine)),
       createTopicRaw: (name, opts) => engine.createTopic(name as string, opts as Parameters<LogEngine['createTopic']>[1]),
       deleteTopicRaw: (name) => engine.deleteTopic(name as string),
+      alterTopicConfigRaw: (name, changes) => engine.alterTopicConfig(name as string, changes as Record<string, string | null>),
+      createPartitionsRaw: (name, total) => engine.createPartitions(name as string, total as number),
       listOffset: (topic, partition, spec) => engine.listOffset(topic as string, partition as number, spec as OffsetSpec),
       read: async (topic, partition, offset, maxBytes) => {
         const res = await engine.read(topic as string, partition as number, offset as number, maxBytes as number);
@@ -102,6 +104,10 @@ export function hostLog(engine: LogEngine, coordinator: EmbeddedGroupCoordinator
       listOffsets: (topic, spec) => admin.listOffsets(topic as string, spec as OffsetSpec),
       listGroups: () => admin.listGroups(),
       describeGroup: (groupId) => admin.describeGroup(groupId as string),
+      alterTopicConfig: (name, changes) => admin.alterTopicConfig(name as string, changes as Record<string, string | null>),
+      createPartitions: (name, total) => admin.createPartitions(name as string, total as number),
+      setGroupOffsets: (groupId, offsets) => admin.setGroupOffsets(groupId as string, offsets as Parameters<EmbeddedAdmin['setGroupOffsets']>[1]),
+      deleteGroup: (groupId) => admin.deleteGroup(groupId as string),
     },
     meta,
   );

@@ -75,6 +75,14 @@ export class RemoteLogEngine implements LogEngine {
     await this.rpc.call('deleteTopicRaw', [name]);
   }
 
+  async alterTopicConfig(name: string, changes: Record<string, string | number | null>): Promise<TopicConfig> {
+    return this.rpc.call<TopicConfig>('alterTopicConfigRaw', [name, changes]);
+  }
+
+  async createPartitions(name: string, total: number): Promise<void> {
+    await this.rpc.call('createPartitionsRaw', [name, total]);
+  }
+
   listTopics(): string[] {
     return [...this.topics.keys()];
   }
