@@ -13,6 +13,7 @@ export const KafkaErrorCode = {
   NOT_LEADER_FOR_PARTITION: 6,
   REQUEST_TIMED_OUT: 7,
   MESSAGE_TOO_LARGE: 10,
+  OFFSET_METADATA_TOO_LARGE: 12,
   COORDINATOR_LOAD_IN_PROGRESS: 14,
   COORDINATOR_NOT_AVAILABLE: 15,
   NOT_COORDINATOR: 16,
@@ -41,10 +42,12 @@ export const KafkaErrorCode = {
   INVALID_CONFIG: 40,
   NOT_CONTROLLER: 41,
   UNKNOWN_SERVER_ERROR: -1,
+  KAFKA_STORAGE_ERROR: 56,
   SASL_AUTHENTICATION_FAILED: 58,
   GROUP_ID_NOT_FOUND: 69,
   MEMBER_ID_REQUIRED: 79,
   NON_EMPTY_GROUP: 68,
+  UNSUPPORTED_COMPRESSION_TYPE: 76,
 } as const;
 
 export type KafkaErrorCodeValue = (typeof KafkaErrorCode)[keyof typeof KafkaErrorCode];
@@ -59,6 +62,7 @@ const RETRIABLE = new Set<number>([
   KafkaErrorCode.COORDINATOR_NOT_AVAILABLE,
   KafkaErrorCode.NOT_COORDINATOR,
   KafkaErrorCode.REBALANCE_IN_PROGRESS,
+  KafkaErrorCode.KAFKA_STORAGE_ERROR,
 ]);
 
 export function isRetriableKafkaError(code: number): boolean {

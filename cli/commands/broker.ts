@@ -1,35 +1,77 @@
-/** sluice broker: serves the embedded log over the Kafka protocol until SIGINT/SIGTERM. */
-import { command, UsageError } from '../args.js';
+/**
+ * sluice broker: serves the embedded log over the Kafka protocol until SIGINT/SIGTERM.
+ *
+ * SASL/PLAIN users come from a file (--users-file, lines "name:password") or the environment
+ * (SLUICE_BROKER_USERS, the same lines): a password on the command line (--user NAME:PASSWORD,
+ * still accepted) is visible to every local user in `ps`.
+ */
+import fs from 'node:fs';
+import { InvalidConfigError } from '../../core/errors.js';
+import { command } from '../args.js';
 import { applyLogOptions, DEFAULT_DATA_DIR, logFormatOptions } from '../options.js';
 import { print } from '../output.js';
 import { integer, partitionCount, port } from '../values.js';
 
-function user(raw: string, flag: string): [string, string] {
-  const i = raw.indexOf(':');
-  if (i <= 0) throw new UsageError(`${flag} must look like NAME:PASSWORD, got "${raw}"`);
-  return [raw.slice(0, i), raw.slice(i + 1)];
+/** `name:password` lines (blank lines and # comments skipped) into users; `where` names the source in errors. */
+export function parseUsers(text: string, where: string, into: Record<string, string> = {}): Record<string, string> {
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const at = line.indexOf(':');
+    if (at <= 0) throw new InvalidConfigError(`${where} line ${i + 1}: a user must look like NAME:PASSWORD`);
+    into[line.slice(0, at)] = line.slice(at + 1);
+  });
+  return into;
+}
+
+function user(raw: string, flag: string): string {
+  parseUsers(raw, flag);
+  return raw;
 }
 
 export const broker = command({
   name: 'broker',
   summary: 'serve the embedded log over the Kafka protocol (kcat, kafkajs, kafka-python, confluent-kafka)',
   options: {
-    host: { arg: 'HOST', default: '127.0.0.1', help: 'address to listen on (0.0.0.0: every interface)' },
+    host: { arg: 'HOST', default: '127.0.0.1', help: 'address to listen on (0.0.0.0: every interface; set users then)' },
     port: { arg: 'PORT', parse: port, default: '9092', help: 'port to listen on' },
     'data-dir': { arg: 'DIR', default: DEFAULT_DATA_DIR, help: 'the log to serve (created if missing; held by this process while it runs)' },
     'advertised-host': { arg: 'HOST', help: 'the host Metadata tells clients to connect to (default: --host, or 127.0.0.1 for 0.0.0.0)' },
     partitions: { arg: 'N', parse: partitionCount, default: '1', help: 'partitions of topics created automatically' },
     'no-auto-create': { help: 'do not create a topic a client asks Metadata for' },
-    user: { arg: 'NAME:PASSWORD', multiple: true, parse: user, help: 'a SASL/PLAIN user; with any, every connection must authenticate' },
-    'max-request-bytes': { arg: 'N', parse: integer(1024), default: String(100 * 1024 * 1024), help: 'larger requests are refused from their size prefix and the connection closed' },
+    'users-file': { arg: 'FILE', help: 'SASL/PLAIN users, one "name:password" per line; with any user, every connection must authenticate' },
+    user: { arg: 'NAME:PASSWORD', multiple: true, parse: user, help: 'a SASL/PLAIN user on the command line (visible in ps: prefer --users-file or SLUICE_BROKER_USERS)' },
+    'max-request-bytes': { arg: 'N', parse: integer(1024), help: "largest request; larger ones close the connection (Kafka's socket.request.max.bytes; default 100 MiB)" },
+    'max-connections': { arg: 'N', parse: integer(1), help: "connections at once (Kafka's max.connections; default 1000)" },
+    'max-connections-per-ip': { arg: 'N', parse: integer(1), help: "connections at once from one address (Kafka's max.connections.per.ip; default 250)" },
+    'connections-max-idle-ms': { arg: 'MS', parse: integer(1), help: "close a connection idle this long (Kafka's connections.max.idle.ms; default 600000)" },
+    'max-queued-request-bytes': { arg: 'N', parse: integer(1024), help: "request bytes held over all connections (Kafka's queued.max.request.bytes; default 512 MiB)" },
+    'fetch-max-bytes': { arg: 'N', parse: integer(1024), help: "most record bytes in one Fetch response (Kafka's fetch.max.bytes; default 55 MiB)" },
+    'max-partitions': { arg: 'N', parse: integer(1), help: 'most partitions over all topics (default 20000)' },
+    'offsets-retention-minutes': { arg: 'N', parse: integer(1), help: "offsets of an empty group expire this long after their commit (Kafka's offsets.retention.minutes; default 10080)" },
+    repair: { help: 'open a damaged log anyway, cutting corrupt segments and accepting missing ones (logged)' },
     ...logFormatOptions,
   },
-  description: 'What it speaks and what it does not: docs/broker.md. Security: docs/security.md.',
-  examples: ['sluice broker --data-dir ./data', 'sluice broker --host 0.0.0.0 --advertised-host broker.internal --user app:secret'],
+  description: 'SASL users may also come from SLUICE_BROKER_USERS (the same lines as --users-file). What it speaks: docs/broker.md. Security: docs/security.md.',
+  examples: ['sluice broker --data-dir ./data', 'sluice broker --host 0.0.0.0 --advertised-host broker.internal --users-file ./users.txt'],
   async run(v) {
     applyLogOptions(v);
-    const [{ startBroker }, { createLogger }] = await Promise.all([import('../../core/broker/server.js'), import('../../core/worker/logger.js')]);
-    const users = v.user.length ? Object.fromEntries(v.user) : undefined;
+    const [{ isLoopback, startBroker }, { createLogger }] = await Promise.all([import('../../core/broker/server.js'), import('../../core/worker/logger.js')]);
+    let users: Record<string, string> | undefined;
+    if (v['users-file']) {
+      let text: string;
+      try {
+        text = fs.readFileSync(v['users-file'], 'utf8');
+      } catch (err) {
+        throw new InvalidConfigError(`--users-file ${v['users-file']}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      users = parseUsers(text, v['users-file']);
+    }
+    if (process.env.SLUICE_BROKER_USERS) users = parseUsers(process.env.SLUICE_BROKER_USERS, 'SLUICE_BROKER_USERS', users);
+    if (v.user.length) {
+      process.stderr.write('sluice broker: --user puts a password on the command line, where every local user can read it (ps); prefer --users-file FILE or SLUICE_BROKER_USERS\n');
+      users = parseUsers(v.user.join('\n'), '--user', users);
+    }
     const b = await startBroker({
       host: v.host,
       port: v.port,
@@ -39,9 +81,21 @@ export const broker = command({
       autoCreateTopics: !v['no-auto-create'],
       users,
       maxRequestBytes: v['max-request-bytes'],
+      maxConnections: v['max-connections'],
+      maxConnectionsPerIp: v['max-connections-per-ip'],
+      connectionsMaxIdleMs: v['connections-max-idle-ms'],
+      maxQueuedRequestBytes: v['max-queued-request-bytes'],
+      fetchMaxBytes: v['fetch-max-bytes'],
+      maxPartitions: v['max-partitions'],
+      offsetsRetentionMinutes: v['offsets-retention-minutes'],
+      repair: v.repair,
       logger: createLogger({ name: 'broker' }),
     });
-    print(`sluice broker listening on ${b.address} (data: ${v['data-dir']}${users ? ', SASL/PLAIN' : ''})\n`);
+    const advertised = b.address === b.listenAddress ? '' : `, clients connect to ${b.address}`;
+    print(`sluice broker listening on ${b.listenAddress}${advertised} (data: ${v['data-dir']}${users ? ', SASL/PLAIN' : ''})\n`);
+    if (!users && !isLoopback(v.host)) {
+      process.stderr.write(`sluice broker: WARNING: listening on ${b.listenAddress} without authentication: anyone who can reach this port can read, write and delete every topic. Add --users-file FILE, or use --host 127.0.0.1\n`);
+    }
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());

@@ -5,6 +5,7 @@
  */
 import type { GroupCoordinator } from '../groups/types.js';
 import type { LogEngine, Logger } from '../log/types.js';
+import type { LogLimiter } from '../worker/log-limiter.js';
 import type { Reader, Writer } from './wire.js';
 
 export interface BrokerSettings {
@@ -18,6 +19,8 @@ export interface BrokerSettings {
   /** SASL/PLAIN users; when set, every connection must authenticate first. */
   users: Record<string, string> | null;
   clusterId: string;
+  /** Kafka's fetch.max.bytes: the most record bytes one Fetch response carries, whatever the client asks (at least one batch). */
+  fetchMaxBytes: number;
 }
 
 export interface BrokerContext {
@@ -25,6 +28,8 @@ export interface BrokerContext {
   coordinator: GroupCoordinator;
   settings: BrokerSettings;
   logger: Logger;
+  /** Failed logins, rate-limited (an attacker's guesses must not flood the log). */
+  authFailures: LogLimiter;
 }
 
 /** Per-connection state the handlers may read or change. */
@@ -37,6 +42,13 @@ export interface ConnectionState {
   saslMechanism: string | null;
   /** After SaslHandshake v0: the next frame is a raw SASL token, not a Kafka request. */
   saslRawToken: boolean;
+  /** The user authenticated on this connection (re-authentication must be the same user). */
+  principal: string | null;
+  /**
+   * A failed authentication: waits connection.failed.authentication.delay.ms (slowing down
+   * guessing), then the connection reads nothing more and closes once the answer is sent.
+   */
+  authenticationFailed(reason: string): Promise<void>;
   /** Aborted when the connection closes: parked fetches and joins stop waiting. */
   readonly signal: AbortSignal;
 }

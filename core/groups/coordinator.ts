@@ -9,6 +9,7 @@
  * join waits at most the rebalance timeout for the other members.
  */
 import { randomUUID } from 'node:crypto';
+import { LogStorageError } from '../errors.js';
 import { KafkaErrorCode } from '../kafka-errors.js';
 import type { LogEngine } from '../log/types.js';
 import { OffsetStore } from './offset-store.js';
@@ -54,14 +55,63 @@ interface Group {
 
 const EMPTY = Buffer.alloc(0);
 
+/** Kafka's group-coordinator settings that Sluice implements, under their Kafka meaning. */
+export interface CoordinatorSettings {
+  /** offset.metadata.max.bytes: a commit's metadata over this gets OFFSET_METADATA_TOO_LARGE. Kafka's default 4096. */
+  offsetMetadataMaxBytes: number;
+  /** offsets.retention.minutes, in ms: offsets of a group without members expire this long after their commit. Kafka's default 7 days. */
+  offsetsRetentionMs: number;
+  /** offsets.retention.check.interval.ms: how often expiry runs (checked as commits arrive). Kafka's default 10 minutes. */
+  offsetsRetentionCheckIntervalMs: number;
+}
+
+export const defaultCoordinatorSettings: CoordinatorSettings = {
+  offsetMetadataMaxBytes: 4096,
+  offsetsRetentionMs: 7 * 24 * 3600_000,
+  offsetsRetentionCheckIntervalMs: 600_000,
+};
+
 export class EmbeddedGroupCoordinator implements GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private closed = false;
+  private settings: CoordinatorSettings = { ...defaultCoordinatorSettings };
+  private lastExpiry = 0;
+  private expiring: Promise<void> | null = null;
 
-  private constructor(private readonly offsets: OffsetStore) {}
+  private constructor(
+    private readonly engine: LogEngine,
+    private readonly offsets: OffsetStore,
+  ) {}
 
   static async open(engine: LogEngine): Promise<EmbeddedGroupCoordinator> {
-    return new EmbeddedGroupCoordinator(await OffsetStore.open(engine));
+    const c = new EmbeddedGroupCoordinator(engine, await OffsetStore.open(engine));
+    await c.expireOffsets();
+    return c;
+  }
+
+  /** Changes settings (the broker passes its own); takes effect for the next commit and expiry. */
+  configure(settings: Partial<CoordinatorSettings>): void {
+    this.settings = { ...this.settings, ...settings };
+  }
+
+  /** Drops offsets of groups without members committed longer ago than the retention (KIP-211, simplified per offset). */
+  async expireOffsets(): Promise<void> {
+    const now = this.engine.clock.now();
+    this.lastExpiry = now;
+    const idle = this.offsets.groups().filter((id) => (this.groups.get(id)?.members.size ?? 0) === 0);
+    const n = await this.offsets.expire(idle, now - this.settings.offsetsRetentionMs);
+    if (n > 0) this.engine.logger.info('expired committed offsets', { offsets: n, retentionMs: this.settings.offsetsRetentionMs });
+    for (const id of idle) {
+      const g = this.groups.get(id);
+      if (g) this.forgetIfUnused(g);
+    }
+  }
+
+  private maybeExpire(): void {
+    if (this.expiring || this.engine.clock.now() - this.lastExpiry < this.settings.offsetsRetentionCheckIntervalMs) return;
+    this.expiring = this.expireOffsets()
+      .catch((err) => this.engine.logger.warn('offset expiry failed; retried later', { error: String(err) }))
+      .finally(() => (this.expiring = null));
   }
 
   private group(id: string): Group {
@@ -284,24 +334,45 @@ export class EmbeddedGroupCoordinator implements GroupCoordinator {
     m.sessionTimer = undefined;
   }
 
+  /**
+   * Commits what it can: each offset is checked on its own (metadata size, the partition exists)
+   * and gets its own error code; a disk that refuses the write answers KAFKA_STORAGE_ERROR for
+   * the offsets of that write instead of throwing.
+   */
   async commitOffsets(req: OffsetCommitRequest): Promise<Array<{ topic: string; partition: number; errorCode: number }>> {
     const each = (errorCode: number) => req.offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode }));
     if (!req.groupId) return each(KafkaErrorCode.INVALID_GROUP_ID);
-    const g = this.group(req.groupId);
+    // No group is made for a commit: clients inventing group ids must not grow the coordinator.
+    const g = this.groups.get(req.groupId);
     if (req.generationId < 0) {
       // Commits outside membership (admin tools, simple consumers) only while nobody is a member.
-      if (g.members.size > 0) return each(KafkaErrorCode.UNKNOWN_MEMBER_ID);
+      if (g && g.members.size > 0) return each(KafkaErrorCode.UNKNOWN_MEMBER_ID);
     } else {
-      const m = g.members.get(req.memberId);
-      if (!m) return each(KafkaErrorCode.UNKNOWN_MEMBER_ID);
+      const m = g?.members.get(req.memberId);
+      if (!g || !m) return each(KafkaErrorCode.UNKNOWN_MEMBER_ID);
       if (req.generationId !== g.generation) return each(KafkaErrorCode.ILLEGAL_GENERATION);
       // As Kafka: commits of the current generation are accepted while a rebalance is being
       // prepared (members commit before rejoining), not while the new generation is forming.
       if (g.state === 'CompletingRebalance') return each(KafkaErrorCode.REBALANCE_IN_PROGRESS);
       this.touchSession(g, m);
     }
-    await this.offsets.commit(req.groupId, req.offsets);
-    return each(0);
+    const results = req.offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: this.checkCommit(o) as number }));
+    const accepted = req.offsets.filter((_, i) => results[i]!.errorCode === 0);
+    try {
+      await this.offsets.commit(req.groupId, accepted);
+    } catch (err) {
+      if (!(err instanceof LogStorageError)) throw err;
+      this.engine.logger.error('offset commit failed: the disk refused the write', { group: req.groupId, error: err.message });
+      for (const r of results) if (r.errorCode === 0) r.errorCode = KafkaErrorCode.KAFKA_STORAGE_ERROR;
+    }
+    this.maybeExpire();
+    return results;
+  }
+
+  private checkCommit(o: { topic: string; partition: number; metadata?: string | null }): number {
+    if (o.metadata && Buffer.byteLength(o.metadata, 'utf8') > this.settings.offsetMetadataMaxBytes) return KafkaErrorCode.OFFSET_METADATA_TOO_LARGE;
+    if (!this.engine.hasTopic(o.topic) || !Number.isInteger(o.partition) || o.partition < 0 || o.partition >= this.engine.partitionCount(o.topic)) return KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return 0;
   }
 
   async fetchOffsets(req: { groupId: string; partitions?: Array<{ topic: string; partition: number }> }): Promise<CommittedOffset[]> {

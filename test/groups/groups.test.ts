@@ -42,6 +42,7 @@ describe('consumer protocol encodings', () => {
 describe('group coordinator', () => {
   it('runs join, sync, heartbeat and leave with Kafka error codes', async () => {
     const log = await openLog({ memory: true, maintenanceIntervalMs: 0 });
+    await log.createTopic('t', { partitions: 1 });
     const co = await coordinatorFor(log);
     const join = (memberId = '') =>
       co.joinGroup({ groupId: 'g', memberId, clientId: 'c', clientHost: 'h', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 5_000, protocolType: 'consumer', protocols: [{ name: 'p', metadata: Buffer.from('m') }] });

@@ -12,16 +12,21 @@
  *   CRC-32C over attributes..end, lastOffsetDelta = count − 1, not a control batch); they are stored
  *   verbatim, only the base offset is rewritten (it lies before the CRC'd range). Compressed batches
  *   are stored compressed. Failures, per partition: CORRUPT_MESSAGE (2), UNSUPPORTED_FOR_MESSAGE_FORMAT
- *   (43) for magic 0/1, UNSUPPORTED_COMPRESSION_TYPE (76) for snappy/lz4/zstd, MESSAGE_TOO_LARGE (10) over the topic's max.message.bytes,
- *   UNKNOWN_TOPIC_OR_PARTITION (3).
+ *   (43) for magic 0/1, UNSUPPORTED_COMPRESSION_TYPE (76) for a codec the log cannot read (core/log/codecs.ts),
+ *   MESSAGE_TOO_LARGE (10) over the topic's max.message.bytes, UNKNOWN_TOPIC_OR_PARTITION (3).
+ * - Internal topics (__consumer_offsets, and the changelogs, repartition and source-offsets topics
+ *   of apps running on this log) take no client's records: INVALID_TOPIC_EXCEPTION (17), as Kafka
+ *   answers "Cannot append to internal topic".
+ * - A disk that refuses the write (full, read-only, failing): KAFKA_STORAGE_ERROR (56), retriable.
  * - acks −1 and 1 answer once the log's flush policy made the batch durable (one node: the same);
  *   acks 0 writes no response at all. Other acks values: INVALID_REQUIRED_ACKS (21).
  * - log_append_time_ms is −1 (CreateTime topics); timeout_ms is ignored (writes do not wait on replicas).
  * - A transactional_id gets INVALID_REQUEST (42): transactions are not implemented (SKIPPED.md).
  */
 import { KafkaErrorCode } from '../../kafka-errors.js';
+import { isReadableCodec } from '../../log/codecs.js';
 import { readBatchHeader } from '../../log/record-batch.js';
-import { CorruptRecordBatchError } from '../../errors.js';
+import { CorruptRecordBatchError, InternalTopicError, LogStorageError, RecordTooLargeError, UnsupportedCompressionError } from '../../errors.js';
 import { registerApi, type BrokerContext } from '../api.js';
 import { Writer } from '../wire.js';
 
@@ -33,7 +38,6 @@ interface PartitionResult {
 }
 
 const CONTROL_BIT = 0x20;
-const UNSUPPORTED_COMPRESSION_TYPE = 76;
 
 function checkBatch(records: Buffer | null, maxBytes: number): number {
   if (!records || records.length < 61) return KafkaErrorCode.CORRUPT_MESSAGE;
@@ -44,7 +48,7 @@ function checkBatch(records: Buffer | null, maxBytes: number): number {
   if (size > maxBytes) return KafkaErrorCode.MESSAGE_TOO_LARGE;
   const h = readBatchHeader(records, 0);
   if (h.attributes & CONTROL_BIT) return KafkaErrorCode.CORRUPT_MESSAGE;
-  if (h.compression > 1) return UNSUPPORTED_COMPRESSION_TYPE; // the log decodes none and gzip only
+  if (!isReadableCodec(h.compression)) return KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
   if (h.recordCount <= 0 || h.lastOffsetDelta !== h.recordCount - 1) return KafkaErrorCode.CORRUPT_MESSAGE;
   return 0;
 }
@@ -54,6 +58,7 @@ async function produceOne(ctx: BrokerContext, topic: string, index: number, reco
   const { engine } = ctx;
   if (!engine.hasTopic(topic) || index < 0 || index >= engine.partitionCount(topic)) return fail(KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (transactional) return fail(KafkaErrorCode.INVALID_REQUEST);
+  if (engine.isInternalTopic(topic)) return fail(KafkaErrorCode.INVALID_TOPIC_EXCEPTION);
   const error = checkBatch(records, engine.describeTopic(topic).config['max.message.bytes']);
   if (error) return fail(error);
   try {
@@ -62,6 +67,13 @@ async function produceOne(ctx: BrokerContext, topic: string, index: number, reco
     return { index, error: 0, baseOffset: res.baseOffset, logStartOffset };
   } catch (err) {
     if (err instanceof CorruptRecordBatchError) return fail(KafkaErrorCode.CORRUPT_MESSAGE);
+    if (err instanceof InternalTopicError) return fail(KafkaErrorCode.INVALID_TOPIC_EXCEPTION);
+    if (err instanceof RecordTooLargeError) return fail(KafkaErrorCode.MESSAGE_TOO_LARGE);
+    if (err instanceof UnsupportedCompressionError) return fail(KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    if (err instanceof LogStorageError) {
+      ctx.logger.error('broker: append failed: the disk refused the write', { topic, partition: index, error: err.message });
+      return fail(KafkaErrorCode.KAFKA_STORAGE_ERROR);
+    }
     ctx.logger.error('broker: append failed', { topic, partition: index, error: String(err) });
     return fail(KafkaErrorCode.UNKNOWN_SERVER_ERROR);
   }

@@ -12,7 +12,9 @@
  * - Serves the stored batches byte for byte (no decoding, no re-encoding): whole batches only, the
  *   first one may start below fetch_offset (clients skip those records).
  * - partition_max_bytes and max_bytes are soft (KIP-74): the first batch is always returned whole,
- *   so a consumer makes progress whatever its limits.
+ *   so a consumer makes progress whatever its limits. max_bytes is capped by the broker's
+ *   fetch.max.bytes (55 MiB), as Kafka does: a client cannot make one response hold gigabytes.
+ * - Bytes are read off the disk asynchronously: a large fetch does not hold up other connections.
  * - Waits up to max_wait_ms until min_bytes are available; an append to any requested partition
  *   wakes it (no polling). Errors answer at once.
  * - records is an empty byte string when there is nothing, never null (librdkafka rejects null).
@@ -51,7 +53,7 @@ async function readAll(ctx: BrokerContext, parts: PartitionFetch[], maxBytes: nu
       p.highWatermark = -1;
       continue;
     }
-    const budget = total === 0 ? p.maxBytes : Math.min(p.maxBytes, maxBytes - total);
+    const budget = total === 0 ? Math.min(p.maxBytes, maxBytes) : Math.min(p.maxBytes, maxBytes - total);
     try {
       const res = await engine.read(p.topic, p.partition, p.offset, budget > 0 ? budget : 1);
       p.highWatermark = res.highWatermark;
@@ -98,7 +100,7 @@ registerApi({
     req.int32(); // replica_id
     const maxWaitMs = Math.max(0, req.int32());
     const minBytes = req.int32();
-    const maxBytes = req.int32();
+    const maxBytes = Math.min(req.int32(), ctx.settings.fetchMaxBytes);
     req.int8(); // isolation_level
     const parts: PartitionFetch[] = [];
     const topics = req.array((r) => {

@@ -17,7 +17,8 @@
  *   request does (v0–v3 always do, v4 says so); created synchronously, so it is answered at once
  *   (kfake's choice; Kafka answers LEADER_NOT_AVAILABLE first). Otherwise UNKNOWN_TOPIC_OR_PARTITION
  *   (3); a name Kafka's rule refuses gets INVALID_TOPIC_EXCEPTION (17).
- * - Internal topics (names starting "__") are listed with is_internal = true.
+ * - Internal topics ("__" names, and the internal topics of apps running on this log) are listed
+ *   with is_internal = true.
  */
 import { KafkaErrorCode } from '../../kafka-errors.js';
 import { validateTopicName } from '../../log/topic-config.js';
@@ -33,7 +34,7 @@ interface TopicMeta {
 
 async function lookUp(ctx: BrokerContext, name: string, autoCreate: boolean): Promise<TopicMeta> {
   const { engine, settings } = ctx;
-  if (engine.hasTopic(name)) return { error: 0, name, partitions: engine.partitionCount(name), internal: name.startsWith('__') };
+  if (engine.hasTopic(name)) return { error: 0, name, partitions: engine.partitionCount(name), internal: engine.isInternalTopic(name) };
   try {
     validateTopicName(name);
   } catch {

@@ -9,9 +9,16 @@
  * - Offsets go to the compacted __consumer_offsets topic through core/groups (the same store the
  *   EmbeddedClient uses). Accepted from members of the current generation, and with generation −1
  *   and an empty member id from consumers outside group management (manual assign()).
- * - retention_time_ms is ignored: committed offsets are kept until the group is deleted.
+ * - Each partition on its own: metadata over offset.metadata.max.bytes (4096) gets
+ *   OFFSET_METADATA_TOO_LARGE (12), a topic or partition that does not exist UNKNOWN_TOPIC_OR_PARTITION (3).
+ * - A disk that refuses the write answers NOT_COORDINATOR (16) for those partitions, as Kafka maps a
+ *   storage error of its offsets log: every client retries it (after finding the coordinator again).
+ *   The connection stays open.
+ * - retention_time_ms is ignored: offsets of a group without members expire per the broker's
+ *   offsets.retention.minutes (7 days), as Kafka 2.1+ does.
  * - Only v2: the one version every client in scope sends (kafka-python hard-codes it).
  */
+import { KafkaErrorCode } from '../../kafka-errors.js';
 import { registerApi } from '../api.js';
 import { Writer } from '../wire.js';
 
@@ -31,7 +38,8 @@ registerApi({
     }));
     const offsets = topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, ...p })));
     const results = await ctx.coordinator.commitOffsets({ groupId, generationId, memberId, offsets });
-    const errorOf = new Map(results.map((r) => [`${r.topic}\0${r.partition}`, r.errorCode]));
+    const wire = (code: number) => (code === KafkaErrorCode.KAFKA_STORAGE_ERROR ? KafkaErrorCode.NOT_COORDINATOR : code);
+    const errorOf = new Map(results.map((r) => [`${r.topic}\0${r.partition}`, wire(r.errorCode)]));
     return new Writer().array(topics, (w, t) => {
       w.string(t.name);
       w.array(t.partitions, (w, p) => w.int32(p.partition).int16(errorOf.get(`${t.name}\0${p.partition}`) ?? 0));

@@ -7,8 +7,12 @@
  *
  * Behavior:
  * - Deletes the topic's data at once. Unknown topic: UNKNOWN_TOPIC_OR_PARTITION (3). Internal topics
- *   (__consumer_offsets) cannot be deleted: TOPIC_AUTHORIZATION_FAILED (29), as Kafka refuses them.
+ *   (__consumer_offsets; the changelogs, repartition and source-offsets topics of apps running on
+ *   this log) cannot be deleted: TOPIC_AUTHORIZATION_FAILED (29), the answer a Kafka client gets
+ *   when it may not delete a topic.
+ * - A name of up to 249 characters (Kafka's limit) deletes like any other, for good.
  */
+import { InternalTopicError } from '../../errors.js';
 import { KafkaErrorCode } from '../../kafka-errors.js';
 import { registerApi, throttleIf } from '../api.js';
 import { Writer } from '../wire.js';
@@ -25,13 +29,16 @@ registerApi({
     for (const name of names) {
       let error = 0;
       if (!ctx.engine.hasTopic(name)) error = KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      else if (name.startsWith('__')) error = KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      else if (ctx.engine.isInternalTopic(name)) error = KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED;
       else {
         try {
           await ctx.engine.deleteTopic(name);
         } catch (err) {
-          ctx.logger.error('broker: delete topic failed', { topic: name, error: String(err) });
-          error = KafkaErrorCode.UNKNOWN_SERVER_ERROR;
+          if (err instanceof InternalTopicError) error = KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED;
+          else {
+            ctx.logger.error('broker: delete topic failed', { topic: name, error: String(err) });
+            error = KafkaErrorCode.UNKNOWN_SERVER_ERROR;
+          }
         }
       }
       results.push({ name, error });

@@ -8,9 +8,11 @@
  * Behavior:
  * - PLAIN (RFC 4616): auth_bytes = authzid NUL authcid NUL password, checked against the configured
  *   users with a constant-time comparison.
- * - Without a prior SaslHandshake v1: ILLEGAL_SASL_STATE (34). A wrong user or password:
- *   SASL_AUTHENTICATION_FAILED (58) with a message; the connection stays unauthenticated, and any
- *   request other than ApiVersions/SaslHandshake/SaslAuthenticate on it closes it.
+ * - Without a prior SaslHandshake v1: ILLEGAL_SASL_STATE (34). A wrong user or password, an
+ *   authorization identity other than the user, or a re-authentication as another user:
+ *   SASL_AUTHENTICATION_FAILED (58) with a message, sent after connection.failed.authentication.delay.ms,
+ *   and then the connection closes (as Kafka does): guessing costs a connection and the delay per try.
+ *   A failed re-authentication ends an authenticated session the same way.
  * - session_lifetime_ms 0: no re-authentication required.
  */
 import { KafkaErrorCode } from '../../kafka-errors.js';
@@ -32,9 +34,13 @@ registerApi({
       return w;
     };
     if (conn.saslMechanism !== 'PLAIN' || conn.saslRawToken) return answer(KafkaErrorCode.ILLEGAL_SASL_STATE, 'SaslHandshake v1 with mechanism PLAIN must come first');
-    const failure = checkPlainToken(ctx, conn, token);
-    if (failure) return answer(KafkaErrorCode.SASL_AUTHENTICATION_FAILED, failure);
+    const user = checkPlainToken(ctx, conn, token);
+    if (typeof user !== 'string') {
+      await conn.authenticationFailed(user.failure);
+      return answer(KafkaErrorCode.SASL_AUTHENTICATION_FAILED, user.failure);
+    }
     conn.authenticated = true;
+    conn.principal = user;
     return answer(0, null);
   },
 });

@@ -87,6 +87,11 @@ export class KafkaClient implements LogClient {
     );
   }
 
+  /** Kafka has no notion of an application's internal topics (Kafka Streams' are plain topics): nothing to claim. */
+  async claimInternalTopics(): Promise<() => Promise<void>> {
+    return async () => {};
+  }
+
   consumer(opts: ConsumerOptions): LogConsumer {
     const c = new KafkaConsumerAdapter(this.kafka, () => this.adminClient(), { clientId: this.options.clientId, ...opts });
     this.consumers.add(c);
