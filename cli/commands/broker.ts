@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import { InvalidConfigError } from '../../core/errors.js';
-import { command } from '../args.js';
+import { command, UsageError } from '../args.js';
 import { applyLogOptions, DEFAULT_DATA_DIR, logFormatOptions } from '../options.js';
 import { print } from '../output.js';
 import { integer, partitionCount, port } from '../values.js';
@@ -25,7 +25,7 @@ export function parseUsers(text: string, where: string, into: Record<string, str
 }
 
 function user(raw: string, flag: string): string {
-  parseUsers(raw, flag);
+  if (raw.indexOf(':') <= 0) throw new UsageError(`${flag} must look like NAME:PASSWORD, got "${raw}"`);
   return raw;
 }
 
