@@ -134,7 +134,7 @@ export class OffsetStore {
     const m = this.byGroup.get(group);
     if (!m || m.size === 0) return;
     const now = this.engine.clock.now();
-    await this.engine.append(OFFSETS_TOPIC, 0, [...m.values()].map((s) => ({ key: keyOf(group, s.topic, s.partition), value: null, timestamp: now })));
+    await this.engine.append(OFFSETS_TOPIC, 0, [...m.values()].map((s) => ({ key: keyOf(group, s.topic, s.partition), value: null, timestamp: now })), { writer: SYSTEM_WRITER });
     this.byGroup.delete(group);
   }
 
