@@ -113,10 +113,31 @@ describe('sluice run in a user project', () => {
     expectDoubled(await runAndRead(dir, 'job.js', ['--data-dir', './data']));
   }, 300_000);
 
-  it('ESM project ("type": "module"): app.ts importing sluice', async () => {
+  it('ESM project ("type": "module"): app.ts importing sluice, and the README\'s activity monitor as it is written there', async () => {
     const dir = await project('esm', 'module');
     fs.writeFileSync(path.join(dir, 'app.ts'), appTs);
     expectDoubled(await runAndRead(dir, 'app.ts'));
+
+    // Quick start 2 of the README: its app.ts and its commands, word for word.
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Quick start 2'), readme.indexOf('## Quick start 3'));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)![1]!;
+    const commands = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+    const qs = path.join(dir, 'quickstart');
+    fs.mkdirSync(qs);
+    fs.writeFileSync(path.join(qs, 'app.ts'), code);
+    const r = await sh('sh', ['-e', '-c', commands], qs);
+    expect(r.code, r.err).toBe(0);
+    // 7 users, actions i % 4 (2 is idle), one event per ms from a 5 s boundary: windows 0–2 closed.
+    const expected = new Map<string, number>();
+    for (let i = 0; i < 15_000; i++) if (i % 4 !== 2) expected.set(`user-${i % 7}@${Math.floor(i / 5000)}`, (expected.get(`user-${i % 7}@${Math.floor(i / 5000)}`) ?? 0) + 1);
+    const got = new Map<string, number>();
+    for (const line of r.out.trim().split('\n')) {
+      const [key, value] = line.split('\t') as [string, string];
+      const k = JSON.parse(key) as { key: string; window: { start: number } };
+      got.set(`${k.key}@${(k.window.start - 1_700_000_000_000) / 5000}`, Number(value));
+    }
+    expect(got).toEqual(expected);
     // The installed package answers for itself.
     const v = await sh('npx', ['sluice', '--version'], dir);
     expect(v.out.trim()).toBe(`sluice ${JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version}`);
