@@ -120,7 +120,6 @@ function parseAt(root: AnyCommand, argv: string[], path: string[]): Parsed {
     if (rest.length === 0) return { command: cmd, path, values: {}, args: [], help: true };
     throw new UsageError(`expected a ${path.length === 1 ? 'command' : 'subcommand'} (${cmd.subcommands.map((s) => s.name).join(', ')}), got "${rest[0]}"`);
   }
-  const where = path.join(' ');
   const defs: Options = cmd.options ?? {};
   const raw = new Map<string, string[]>();
   const flags = new Set<string>();
@@ -193,6 +192,10 @@ export function helpText(cmd: AnyCommand, path: string[]): string {
   lines.push(`usage: ${[name, ...args, ...required, '[options]'].join(' ')}`, '', cmd.summary);
   if (cmd.description) lines.push('', cmd.description.trim());
   lines.push('', 'options:', ...optionLines((cmd.options ?? {}) as Options, true));
+  if (cmd.subcommands?.length) {
+    const width = Math.max(...cmd.subcommands.map((s) => s.name.length)) + 2;
+    lines.push('', 'subcommands:', ...cmd.subcommands.map((s) => `  ${s.name.padEnd(width)}${s.summary}`));
+  }
   if (cmd.examples?.length) lines.push('', 'examples:', ...cmd.examples.map((e) => `  ${e}`));
   return lines.join('\n') + '\n';
 }

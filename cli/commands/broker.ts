@@ -1,9 +1,12 @@
 /**
  * sluice broker: serves the embedded log over the Kafka protocol until SIGINT/SIGTERM.
  *
- * SASL/PLAIN users come from a file (--users-file, lines "name:password") or the environment
- * (SLUICE_BROKER_USERS, the same lines): a password on the command line (--user NAME:PASSWORD,
- * still accepted) is visible to every local user in `ps`.
+ * SASL users (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) come from a file (--users-file, lines
+ * "name:password", or "name:SCRAM-SHA-256:…;SCRAM-SHA-512:…" as `sluice broker hash-user NAME`
+ * prints them, so that the file holds only salted hashes) or the environment (SLUICE_BROKER_USERS,
+ * the same lines): a password on the command line (--user NAME:PASSWORD, still accepted) is
+ * visible to every local user in `ps`. --tls-cert/--tls-key (PEM files) serve TLS instead of
+ * plaintext; --tls-ca also requires client certificates signed by that CA.
  */
 import fs from 'node:fs';
 import { InvalidConfigError } from '../../core/errors.js';
@@ -24,6 +27,24 @@ export function parseUsers(text: string, where: string, into: Record<string, str
   return into;
 }
 
+/** `sluice broker hash-user NAME`: reads the password from stdin, prints "NAME:<stored credentials>". */
+const hashUser = command({
+  name: 'hash-user',
+  summary: 'print a --users-file line of salted SCRAM hashes for NAME (the password on standard input)',
+  args: [{ name: 'NAME' }],
+  examples: ['printf %s "$PASSWORD" | sluice broker hash-user alice >> users.txt'],
+  async run(_v, [name]) {
+    if (name!.includes(':')) throw new UsageError('NAME must not contain ":"');
+    const { formatCredential, SCRAM_MECHANISMS, scramCredential } = await import('../../core/broker/scram.js');
+    let input = '';
+    for await (const chunk of process.stdin) input += chunk;
+    const password = input.replace(/\r?\n$/, '');
+    if (!password) throw new InvalidConfigError('no password on standard input');
+    print(`${name}:${SCRAM_MECHANISMS.map((m) => formatCredential(scramCredential(m, password))).join(';')}\n`);
+    return 0;
+  },
+});
+
 function user(raw: string, flag: string): string {
   if (raw.indexOf(':') <= 0) throw new UsageError(`${flag} must look like NAME:PASSWORD, got "${raw}"`);
   return raw;
@@ -39,8 +60,11 @@ export const broker = command({
     'advertised-host': { arg: 'HOST', help: 'the host Metadata tells clients to connect to (default: --host, or 127.0.0.1 for 0.0.0.0)' },
     partitions: { arg: 'N', parse: partitionCount, default: '1', help: 'partitions of topics created automatically' },
     'no-auto-create': { help: 'do not create a topic a client asks Metadata for' },
-    'users-file': { arg: 'FILE', help: 'SASL/PLAIN users, one "name:password" per line; with any user, every connection must authenticate' },
-    user: { arg: 'NAME:PASSWORD', multiple: true, parse: user, help: 'a SASL/PLAIN user on the command line (visible in ps: prefer --users-file or SLUICE_BROKER_USERS)' },
+    'users-file': { arg: 'FILE', help: 'SASL users, one "name:password" (or a hash-user line) per line; with any user, every connection must authenticate' },
+    user: { arg: 'NAME:PASSWORD', multiple: true, parse: user, help: 'a SASL user on the command line (visible in ps: prefer --users-file or SLUICE_BROKER_USERS)' },
+    'tls-cert': { arg: 'PEM', help: 'serve TLS with this certificate (with --tls-key)' },
+    'tls-key': { arg: 'PEM', help: 'the private key of --tls-cert' },
+    'tls-ca': { arg: 'PEM', help: 'with TLS: require client certificates signed by this CA' },
     'max-request-bytes': { arg: 'N', parse: integer(1024), help: "largest request; larger ones close the connection (Kafka's socket.request.max.bytes; default 100 MiB)" },
     'max-connections': { arg: 'N', parse: integer(1), help: "connections at once (Kafka's max.connections; default 1000)" },
     'max-connections-per-ip': { arg: 'N', parse: integer(1), help: "connections at once from one address (Kafka's max.connections.per.ip; default 250)" },
@@ -53,9 +77,12 @@ export const broker = command({
     ...logFormatOptions,
   },
   description: 'SASL users may also come from SLUICE_BROKER_USERS (the same lines as --users-file). What it speaks: docs/broker.md. Security: docs/security.md.',
-  examples: ['sluice broker --data-dir ./data', 'sluice broker --host 0.0.0.0 --advertised-host broker.internal --users-file ./users.txt'],
+  examples: ['sluice broker --data-dir ./data', 'sluice broker --host 0.0.0.0 --advertised-host broker.internal --users-file ./users.txt --tls-cert cert.pem --tls-key key.pem'],
+  subcommands: [hashUser],
   async run(v) {
     applyLogOptions(v);
+    if (Boolean(v['tls-cert']) !== Boolean(v['tls-key'])) throw new UsageError('TLS needs both --tls-cert and --tls-key (PEM files)');
+    if (v['tls-ca'] && !v['tls-cert']) throw new UsageError('--tls-ca needs --tls-cert and --tls-key');
     const [{ isLoopback, startBroker }, { createLogger }] = await Promise.all([import('../../core/broker/server.js'), import('../../core/worker/logger.js')]);
     let users: Record<string, string> | undefined;
     if (v['users-file']) {
@@ -80,6 +107,7 @@ export const broker = command({
       defaultPartitions: v.partitions,
       autoCreateTopics: !v['no-auto-create'],
       users,
+      tls: v['tls-cert'] ? { cert: v['tls-cert'], key: v['tls-key']!, ca: v['tls-ca'] } : undefined,
       maxRequestBytes: v['max-request-bytes'],
       maxConnections: v['max-connections'],
       maxConnectionsPerIp: v['max-connections-per-ip'],
@@ -92,7 +120,7 @@ export const broker = command({
       logger: createLogger({ name: 'broker' }),
     });
     const advertised = b.address === b.listenAddress ? '' : `, clients connect to ${b.address}`;
-    print(`sluice broker listening on ${b.listenAddress}${advertised} (data: ${v['data-dir']}${users ? ', SASL/PLAIN' : ''})\n`);
+    print(`sluice broker listening on ${b.listenAddress}${advertised} (data: ${v['data-dir']}${users ? ', SASL PLAIN/SCRAM' : ''}${v['tls-cert'] ? ', TLS' : ''})\n`);
     if (!users && !isLoopback(v.host)) {
       process.stderr.write(`sluice broker: WARNING: listening on ${b.listenAddress} without authentication: anyone who can reach this port can read, write and delete every topic. Add --users-file FILE, or use --host 127.0.0.1\n`);
     }

@@ -37,10 +37,10 @@ const create = command({
 const list = command({
   name: 'list',
   summary: 'list the topics',
-  options: { internal: { help: 'include internal topics (names starting with "__")' }, ...outputOption, ...logOptions },
+  options: { 'exclude-internal': { help: 'leave out internal topics (names starting with "__", as kafka-topics.sh --exclude-internal)' }, ...outputOption, ...logOptions },
   async run(v) {
     return withAdmin(v, async (admin) => {
-      const names = (await admin.listTopics()).filter((t) => v.internal || !t.startsWith('__'));
+      const names = (await admin.listTopics()).filter((t) => !v['exclude-internal'] || !t.startsWith('__'));
       if (v.output === 'json') printJson(names);
       else print(names.map((t) => `${t}\n`).join(''));
       return 0;

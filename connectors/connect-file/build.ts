@@ -24,8 +24,8 @@ export interface BuildOptions {
 export async function connectFileClient(loaded: LoadedConnectFile): Promise<LogClient> {
   const cfg = loaded.config;
   if (cfg.brokers) {
-    const { kafka } = await import('../../core/client/kafka/index.js');
-    return kafka({ brokers: cfg.brokers, clientId: cfg.app });
+    const [{ kafka }, { kafkajsSecurity }] = await Promise.all([import('../../core/client/kafka/index.js'), import('../../core/client/kafka/security.js')]);
+    return kafka({ brokers: cfg.brokers, clientId: cfg.app, ...kafkajsSecurity(cfg.security, loaded.dir) });
   }
   return embedded({ dataDir: path.resolve(loaded.dir, cfg.dataDir ?? './.sluice'), flush: cfg.flush ?? 'always' });
 }

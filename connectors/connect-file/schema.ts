@@ -4,6 +4,7 @@
  * of the field.
  */
 import { z } from 'zod';
+import { kafkaSecuritySchema } from '../../core/client/kafka/security.js';
 import { errorPolicySchema } from '../../core/worker/error-policy.js';
 import { groupOptionsSchema } from '../../core/worker/group-options.js';
 
@@ -17,6 +18,7 @@ export const connectFileSchema = z
     app: z.string().regex(/^[a-zA-Z0-9._-]{1,200}$/, 'use ASCII letters, digits, ".", "_" and "-"').describe('the app id: names its consumer groups, dead-letter topic and source-offsets topic'),
     dataDir: z.string().optional().describe('the embedded log (relative paths are relative to this file)'),
     brokers: z.array(z.string()).min(1).optional().describe('a Kafka cluster (or sluice broker) instead of the embedded log'),
+    security: kafkaSecuritySchema.optional().describe('SASL and TLS for brokers (PEM paths relative to this file)'),
     flush: flushSchema.optional().describe('the embedded log\'s flush policy: always (default), never, or { intervalMs }'),
     errors: errorPolicySchema.partial().optional().describe('the error policy: retries, backoffMs, maxBackoffMs, onFailure'),
     batch: z.object({ maxRecords: z.number().int().min(1).optional(), maxWaitMs: z.number().int().min(0).optional() }).strict().optional(),
@@ -52,6 +54,7 @@ export const connectFileSchema = z
   })
   .strict()
   .refine((c) => !(c.dataDir && c.brokers), { message: 'give either dataDir or brokers, not both', path: ['brokers'] })
+  .refine((c) => !(c.security && !c.brokers), { message: 'security applies to brokers; the embedded log has no connection to secure', path: ['security'] })
   .refine((c) => c.sources.length + c.sinks.length > 0, { message: 'needs at least one source or sink', path: ['sources'] });
 
 export type ConnectFile = z.output<typeof connectFileSchema>;

@@ -25,8 +25,18 @@ import type { Socket } from 'node:net';
 import { KafkaErrorCode } from '../kafka-errors.js';
 import { apiHandler, type BrokerContext, type ConnectionState } from './api.js';
 import type { RequestMemory } from './request-memory.js';
-import { checkPlainToken } from './sasl-plain.js';
+import { saslStep } from './sasl-exchange.js';
+import type { ScramServer } from './scram.js';
 import { FrameError, Reader, Writer } from './wire.js';
+
+/** Skips a tagged-field section (the request header v2 has one; no header tag is used here). */
+function skipTaggedFields(r: Reader): void {
+  const n = r.uvarint();
+  for (let i = 0; i < n; i++) {
+    r.uvarint();
+    r.skip(r.uvarint());
+  }
+}
 
 const API_VERSIONS_KEY = 18;
 /** Requests read ahead of the one being handled before the socket is paused. */
@@ -41,6 +51,8 @@ export interface BrokerStats {
   requests: number;
   /** Requests read per API key (those whose header parsed). */
   byKey: Record<number, number>;
+  /** Requests read per "key:version" (which versions real clients pick). */
+  byVersion: Record<string, number>;
   /** Connections the broker closed because of a malformed, oversized or unsupported frame. */
   refused: number;
   /** Connections refused at accept (max.connections, max.connections.per.ip). */
@@ -73,6 +85,7 @@ export class BrokerConnection implements ConnectionState {
   saslMechanism: string | null = null;
   saslRawToken = false;
   principal: string | null = null;
+  scram: ScramServer | null = null;
   private readonly abort = new AbortController();
   readonly signal: AbortSignal = this.abort.signal;
 
@@ -290,15 +303,24 @@ export class BrokerConnection implements ConnectionState {
       if (clientId) this.clientId = clientId;
       this.stats.requests++;
       this.stats.byKey[key] = (this.stats.byKey[key] ?? 0) + 1;
+      const kv = `${key}:${version}`;
+      this.stats.byVersion[kv] = (this.stats.byVersion[kv] ?? 0) + 1;
       const handler = apiHandler(key);
       if (!handler) return this.close(`unknown API key ${key}`);
-      if (version < handler.minVersion || version > handler.maxVersion) {
-        if (key === API_VERSIONS_KEY) return this.send(correlationId, unsupportedApiVersions(handler.minVersion, handler.maxVersion));
-        return this.close(`${handler.name} v${version} is not supported (${handler.minVersion}–${handler.maxVersion})`);
+      const { schema } = handler;
+      if (version < schema.minVersion || version > schema.maxVersion) {
+        if (key === API_VERSIONS_KEY) return this.send(correlationId, unsupportedApiVersions(schema.minVersion, schema.maxVersion), false);
+        return this.close(`${schema.name} v${version} is not supported (${schema.minVersion}–${schema.maxVersion})`);
       }
-      if (!this.authenticated && !handler.beforeAuth) return this.close(`${handler.name} before SASL authentication`);
-      const body = await handler.handle(r, version, this.ctx, this);
-      if (body) this.send(correlationId, body);
+      if (!this.authenticated && !handler.beforeAuth) return this.close(`${schema.name} before SASL authentication`);
+      // Flexible versions use request header v2 (tagged fields after the client id) and response
+      // header v1 (a tagged-field section after the correlation id), except ApiVersions, whose
+      // response header stays v0 so that any client can read it.
+      const flexible = version >= schema.flexibleFrom;
+      if (flexible) skipTaggedFields(r);
+      const request = schema.request.read(r, version);
+      const response = await handler.handle(request, version, this.ctx, this);
+      if (response) this.send(correlationId, schema.response.write(new Writer(), response, version), flexible && key !== API_VERSIONS_KEY);
     } catch (err) {
       if (err instanceof FrameError) return this.close(err.message);
       this.ctx.logger.warn('broker: request failed', { connection: this.id, correlationId, error: String(err) });
@@ -315,27 +337,34 @@ export class BrokerConnection implements ConnectionState {
     if (this.limits.failedAuthDelayMs > 0) await new Promise((r) => setTimeout(r, this.limits.failedAuthDelayMs));
   }
 
-  /** SaslHandshake v0: the frame is the PLAIN token itself; success is an empty frame, failure a close (after the delay). */
+  /**
+   * SaslHandshake v0: the frame is a SASL token itself, answered with a size-prefixed frame of the
+   * reply (empty for PLAIN); SCRAM takes two. A failure closes the connection (after the delay).
+   */
   private async rawSaslToken(token: Buffer): Promise<void> {
-    this.saslRawToken = false;
-    const user = checkPlainToken(this.ctx, this, token);
-    if (typeof user !== 'string') {
-      await this.authenticationFailed(user.failure);
+    const step = saslStep(this.ctx, this, token);
+    if ('failure' in step) {
+      this.saslRawToken = false;
+      await this.authenticationFailed(step.failure);
       return;
     }
-    this.authenticated = true;
-    this.principal = user;
-    if (!this.closed) this.socket.write(Buffer.alloc(4));
+    if (step.done) this.saslRawToken = false;
+    if (this.closed) return;
+    const head = Buffer.allocUnsafe(4);
+    head.writeInt32BE(step.reply.length, 0);
+    this.socket.write(step.reply.length ? Buffer.concat([head, step.reply]) : head);
   }
 
-  private send(correlationId: number, body: Writer): void {
+  private send(correlationId: number, body: Writer, headerTags: boolean): void {
     if (this.closed) return;
     const chunks = body.finish();
-    let size = 4;
+    const headSize = headerTags ? 9 : 8;
+    let size = headSize - 4;
     for (const c of chunks) size += c.length;
-    const head = Buffer.allocUnsafe(8);
+    const head = Buffer.allocUnsafe(headSize);
     head.writeInt32BE(size, 0);
     head.writeInt32BE(correlationId, 4);
+    if (headerTags) head[8] = 0; // no tagged fields
     this.socket.cork();
     this.socket.write(head);
     for (const c of chunks) this.socket.write(c);

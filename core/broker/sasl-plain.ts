@@ -1,16 +1,13 @@
 /**
- * SASL/PLAIN (RFC 4616) credential check, shared by SaslAuthenticate and SaslHandshake v0's raw
+ * SASL/PLAIN (RFC 4616) credential check (against the users' salted, hashed credentials: ./scram.ts), shared by SaslAuthenticate and SaslHandshake v0's raw
  * token. Failures are logged through the broker's rate limiter (one line per interval, with a
  * count), and the caller closes the connection after connection.failed.authentication.delay.ms.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { BrokerContext, ConnectionState } from './api.js';
+import { checkUserPassword, scramCredential, type UserCredentials } from './scram.js';
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
+/** Checked for unknown users too, so that a wrong user name takes as long as a wrong password. */
+const NOBODY: UserCredentials = { 'SCRAM-SHA-256': scramCredential('SCRAM-SHA-256', 'sluice-nobody') };
 
 /**
  * Checks a PLAIN token (authzid NUL authcid NUL password); returns the user when it is good, else
@@ -23,8 +20,9 @@ export function checkPlainToken(ctx: BrokerContext, conn: ConnectionState, token
   const parts = token.toString('utf8').split('\0');
   if (parts.length !== 3) return fail(ctx, conn, 'malformed PLAIN token', null);
   const [authzid, user, password] = parts as [string, string, string];
-  const expected = Object.prototype.hasOwnProperty.call(users, user) ? users[user]! : null;
-  if (expected === null || !sameSecret(expected, password)) return fail(ctx, conn, 'Authentication failed: invalid username or password', user);
+  const creds = users.get(user);
+  const good = checkUserPassword(creds ?? NOBODY, password);
+  if (!creds || !good) return fail(ctx, conn, 'Authentication failed: invalid username or password', user);
   if (authzid !== '' && authzid !== user) return fail(ctx, conn, `Authentication failed: authorization identity "${authzid}" differs from the user "${user}"`, user);
   if (conn.principal !== null && conn.principal !== user) return fail(ctx, conn, `Authentication failed: a connection authenticated as "${conn.principal}" cannot re-authenticate as "${user}"`, user);
   return user;

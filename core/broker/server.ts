@@ -10,7 +10,9 @@
  * are capped at accept, idle connections are closed, request memory is budgeted across
  * connections, and before authentication a request may be only 512 KB (connection.ts).
  */
+import fs from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidConfigError, SluiceError } from '../errors.js';
@@ -21,10 +23,42 @@ import { silentLogger } from '../worker/logger.js';
 import type { BrokerContext } from './api.js';
 import './apis/index.js';
 import { BrokerConnection, type BrokerStats } from './connection.js';
+import { FetchSessions } from './fetch-sessions.js';
+import { ProducerIds } from './producer-ids.js';
 import { LogLimiter } from '../worker/log-limiter.js';
 import { RequestMemory } from './request-memory.js';
+import { credentialsFromEntry, SCRAM_MECHANISMS, type UserCredentials } from './scram.js';
 
 const MiB = 1024 * 1024;
+
+function userCredentials(name: string, entry: string): UserCredentials {
+  try {
+    return credentialsFromEntry(entry);
+  } catch (err) {
+    throw new InvalidConfigError(`broker option "users.${name}": ${(err as Error).message}`);
+  }
+}
+
+/** PLAIN, and each SCRAM mechanism every user has a credential for. */
+function saslMechanisms(users: ReadonlyMap<string, UserCredentials>): string[] {
+  return ['PLAIN', ...SCRAM_MECHANISMS.filter((m) => [...users.values()].every((c) => c[m]))];
+}
+
+function secureContext(o: { cert: string; key: string; ca?: string }): tls.SecureContext {
+  const read = (file: string, what: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new InvalidConfigError(`broker option "tls.${what}": cannot read ${file}: ${(err as Error).message}`);
+    }
+  };
+  try {
+    return tls.createSecureContext({ cert: read(o.cert, 'cert'), key: read(o.key, 'key'), ...(o.ca ? { ca: read(o.ca, 'ca') } : {}) });
+  } catch (err) {
+    if (err instanceof InvalidConfigError) throw err;
+    throw new InvalidConfigError(`broker option "tls": the certificate and key do not load: ${(err as Error).message}`);
+  }
+}
 
 export const brokerOptionsSchema = z
   .object({
@@ -34,7 +68,19 @@ export const brokerOptionsSchema = z
     advertisedHost: z.string().optional().describe('host clients are told to connect to (default: host, or 127.0.0.1 when host is 0.0.0.0)'),
     autoCreateTopics: z.boolean().default(true).describe('create a missing topic when a client asks Metadata for it'),
     defaultPartitions: z.number().int().min(1).default(1).describe('partitions of auto-created topics and of CreateTopics with −1'),
-    users: z.record(z.string()).optional().describe('SASL/PLAIN users (name → password); when set, clients must authenticate'),
+    users: z
+      .record(z.string())
+      .optional()
+      .describe('SASL users (name → password, or stored credentials "SCRAM-SHA-256:…;SCRAM-SHA-512:…" from `sluice broker hash-user`); when set, clients must authenticate with PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. Passwords are salted and hashed at start and not kept'),
+    tls: z
+      .object({
+        cert: z.string().describe('PEM file of the broker certificate (and its chain)'),
+        key: z.string().describe('PEM file of its private key'),
+        ca: z.string().optional().describe('PEM file of the CA client certificates must be signed by; when set, clients must present one (mutual TLS)'),
+      })
+      .strict()
+      .optional()
+      .describe('serve TLS on the port instead of plaintext (the SSL / SASL_SSL listener of Kafka)'),
     maxRequestBytes: z.number().int().min(1024).default(100 * MiB).describe("largest request accepted (Kafka's socket.request.max.bytes)"),
     maxPreAuthBytes: z.number().int().min(1024).default(512 * 1024).describe("largest request before SASL authentication (Kafka's sasl.server.max.receive.size)"),
     maxQueuedRequestBytes: z.number().int().min(1024).default(512 * MiB).describe("request bytes held in memory over all connections; past it connections wait (Kafka's queued.max.request.bytes)"),
@@ -104,6 +150,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   if (opts.maxQueuedRequestBytes < opts.maxRequestBytes) {
     throw new InvalidConfigError(`broker option "maxQueuedRequestBytes" (${opts.maxQueuedRequestBytes}) must be at least maxRequestBytes (${opts.maxRequestBytes})`);
   }
+  const credentials = opts.users ? new Map(Object.entries(opts.users).map(([name, entry]) => [name, userCredentials(name, entry)])) : null;
+  const tlsContext = opts.tls ? secureContext(opts.tls) : null;
   // Listen first: a port in use must fail before the data directory is created or locked.
   // Connections arriving before the log is open wait in `early`.
   const server = net.createServer();
@@ -137,7 +185,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
 
   const connections = new Set<BrokerConnection>();
   const perIp = new Map<string, number>();
-  const stats: BrokerStats = { requests: 0, refused: 0, byKey: {}, rejectedConnections: 0, idleClosed: 0, authFailures: 0 };
+  const stats: BrokerStats = { requests: 0, refused: 0, byKey: {}, byVersion: {}, rejectedConnections: 0, idleClosed: 0, authFailures: 0 };
   const memory = new RequestMemory(opts.maxQueuedRequestBytes);
   const rejections = new LogLimiter(logger);
   const port = (server.address() as net.AddressInfo).port;
@@ -153,10 +201,16 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       advertisedPort: port,
       autoCreateTopics: opts.autoCreateTopics,
       defaultPartitions: opts.defaultPartitions,
-      users: opts.users ?? null,
+      users: credentials,
+      saslMechanisms: credentials ? saslMechanisms(credentials) : [],
+      securityProtocol: `${credentials ? 'SASL_' : ''}${tlsContext ? 'SSL' : 'PLAINTEXT'}`,
       clusterId: `sluice-${randomUUID().slice(0, 8)}`,
+      dataDir: opts.dataDir ?? null,
+      maxRequestBytes: opts.maxRequestBytes,
       fetchMaxBytes: opts.fetchMaxBytes,
     },
+    fetchSessions: new FetchSessions(),
+    producerIds: new ProducerIds(engine.dataDir),
   };
   const limits = {
     maxRequestBytes: opts.maxRequestBytes,
@@ -164,7 +218,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     idleMs: opts.connectionsMaxIdleMs,
     failedAuthDelayMs: opts.failedAuthenticationDelayMs,
   };
-  const accept = (socket: net.Socket) => {
+  const accept = (raw: net.Socket) => {
+    const socket = tlsContext ? new tls.TLSSocket(raw, { isServer: true, secureContext: tlsContext, requestCert: !!opts.tls!.ca, rejectUnauthorized: !!opts.tls!.ca }) : raw;
     const ip = socket.remoteAddress ?? '';
     const fromIp = perIp.get(ip) ?? 0;
     if (connections.size >= opts.maxConnections || fromIp >= opts.maxConnectionsPerIp) {
@@ -189,7 +244,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   for (const socket of early.splice(0)) accept(socket);
   server.on('error', (err) => logger.error('broker: server error', { error: String(err) }));
   const listenAddress = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
-  logger.info('broker: listening', { listen: listenAddress, advertised: `${advertisedHost}:${port}`, dataDir: opts.dataDir ?? null, sasl: opts.users ? 'PLAIN' : 'off' });
+  logger.info('broker: listening', { listen: listenAddress, advertised: `${advertisedHost}:${port}`, dataDir: opts.dataDir ?? null, sasl: ctx.settings.saslMechanisms.join(',') || 'off', tls: !!tlsContext });
   if (!opts.users && !isLoopback(opts.host)) {
     logger.warn(`broker: listening on ${listenAddress} without authentication: anyone who can reach this port can read, write and delete every topic; set users (sluice broker --users-file FILE), or bind 127.0.0.1`, { listen: listenAddress });
   }

@@ -5,7 +5,7 @@
  * commit), which is what Kafka Streams' own task loop is built on; rebalance listeners run inside
  * poll(), so a worker always finishes and commits a batch before its partitions move.
  */
-import type { AppendRecord, LogRecord, OffsetSpec, TopicConfig, TopicDescription } from '../log/types.js';
+import type { AppendRecord, Compression, LogRecord, OffsetSpec, TopicConfig, TopicDescription } from '../log/types.js';
 
 export interface TopicPartition {
   topic: string;
@@ -73,7 +73,7 @@ export interface LogProducer {
    * Appends the records; resolves when they are durable per `acks` (-1, the default: durable under
    * the log's flush policy / all in-sync replicas on Kafka).
    */
-  send(topic: string, records: ProducerRecord[], opts?: { acks?: -1 | 0 | 1; compression?: 'none' | 'gzip' }): Promise<RecordMetadata[]>;
+  send(topic: string, records: ProducerRecord[], opts?: { acks?: -1 | 0 | 1; compression?: Compression }): Promise<RecordMetadata[]>;
   close(): Promise<void>;
 }
 

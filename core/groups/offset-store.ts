@@ -129,15 +129,6 @@ export class OffsetStore {
     for (const o of offsets) this.set(group, o.topic, o.partition, o.offset, o.metadata ?? null, now);
   }
 
-  /** Removes every committed offset of the group (tombstones in the compacted topic). */
-  async deleteGroup(group: string): Promise<void> {
-    const m = this.byGroup.get(group);
-    if (!m || m.size === 0) return;
-    const now = this.engine.clock.now();
-    await this.engine.append(OFFSETS_TOPIC, 0, [...m.values()].map((s) => ({ key: keyOf(group, s.topic, s.partition), value: null, timestamp: now })), { writer: SYSTEM_WRITER });
-    this.byGroup.delete(group);
-  }
-
   fetch(group: string, partitions?: Array<{ topic: string; partition: number }>): CommittedOffset[] {
     const m = this.byGroup.get(group);
     if (!partitions) return m ? [...m.values()].map((s) => ({ topic: s.topic, partition: s.partition, offset: s.offset, metadata: s.metadata })) : [];
@@ -145,6 +136,23 @@ export class OffsetStore {
       const s = m?.get(`${topic}\u0000${partition}`);
       return { topic, partition, offset: s ? s.offset : -1, metadata: s ? s.metadata : null };
     });
+  }
+
+  /** Deletes committed offsets (tombstones in the offsets topic). */
+  async delete(group: string, partitions: Array<{ topic: string; partition: number }>): Promise<void> {
+    const m = this.byGroup.get(group);
+    const present = partitions.filter((p) => m?.has(`${p.topic}\u0000${p.partition}`));
+    if (present.length === 0) return;
+    const now = this.engine.clock.now();
+    await this.engine.append(OFFSETS_TOPIC, 0, present.map((p) => ({ key: keyOf(group, p.topic, p.partition), value: null, timestamp: now })), { writer: SYSTEM_WRITER });
+    for (const p of present) m!.delete(`${p.topic}\u0000${p.partition}`);
+    if (m!.size === 0) this.byGroup.delete(group);
+  }
+
+  /** Deletes every committed offset of a group. */
+  async deleteGroup(group: string): Promise<void> {
+    const m = this.byGroup.get(group);
+    if (m) await this.delete(group, [...m.values()]);
   }
 
   hasGroup(group: string): boolean {

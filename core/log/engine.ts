@@ -6,6 +6,7 @@
  * with the partition's segments. An OS-held lock (./dir-lock.ts) keeps a second process (or a
  * second engine in this one) from writing the same directory.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ClosedError, CorruptLogError, InvalidConfigError, InvalidPartitionsError, TopicExistsError, UnknownPartitionError, UnknownTopicError } from '../errors.js';
@@ -60,7 +61,10 @@ export const DEFAULT_MAX_PARTITIONS = 20_000;
 
 interface Topic {
   name: string;
+  id: string;
   config: TopicConfig;
+  /** The keys set on this topic, as given (the rest of config are defaults). */
+  overrides: Record<string, string>;
   partitions: Partition[];
 }
 
@@ -131,9 +135,14 @@ export class EmbeddedLog implements LogEngine {
     for (const name of fs.readdirSync(dir)) {
       const meta = path.join(dir, name, TOPIC_FILE);
       if (!fs.existsSync(meta)) continue;
-      const { partitions, config } = readTopicFile(meta);
+      const saved = readTopicFile(meta);
+      const { partitions, config } = saved;
       const cfg = parseTopicConfig(config);
-      const topic: Topic = { name, config: cfg, partitions: [] };
+      // Topics written before topic ids and overrides were kept get them now: the id is new, the
+      // overrides are the values that differ from the defaults.
+      const overrides = saved.overrides ?? differingFromDefaults(cfg, this.defaults);
+      const topic: Topic = { name, id: saved.topicId ?? newTopicId(), config: cfg, overrides, partitions: [] };
+      if (!saved.topicId || !saved.overrides) this.saveTopic(topic, partitions);
       for (let p = 0; p < partitions; p++) topic.partitions.push(this.newPartition(name, p, cfg).open(this.repair));
       this.topics.set(name, topic);
     }
@@ -181,8 +190,10 @@ export class EmbeddedLog implements LogEngine {
     this.check();
     validateTopicName(name);
     const count = validatePartitionCount(opts.partitions);
-    const config = parseTopicConfig(opts.config ?? {}, this.defaults);
+    const overrides = stringValues(opts.config ?? {});
+    const config = parseTopicConfig(overrides, this.defaults);
     if (this.topics.has(name)) throw new TopicExistsError(name);
+    const topic: Topic = { name, id: newTopicId(), config, overrides, partitions: [] };
     const total = this.partitionTotal();
     if (total + count > this.maxPartitions) {
       throw new InvalidPartitionsError(`creating "${name}" with ${count} partitions would make ${total + count} partitions in this log; the limit is ${this.maxPartitions} (maxPartitions / --max-partitions)`);
@@ -191,7 +202,7 @@ export class EmbeddedLog implements LogEngine {
       const staging = path.join(this.dataDir, STAGING, `${process.pid}-${this.topicsVersion}-${Date.now()}`);
       try {
         for (let p = 0; p < count; p++) fs.mkdirSync(path.join(staging, String(p)), { recursive: true });
-        writeFileAtomic(path.join(staging, TOPIC_FILE), JSON.stringify({ partitions: count, config }, null, 2));
+        writeFileAtomic(path.join(staging, TOPIC_FILE), JSON.stringify({ partitions: count, config, overrides, topicId: topic.id } satisfies SavedTopic, null, 2));
         fs.renameSync(staging, path.join(this.dataDir, name));
         syncDir(this.dataDir);
       } catch (err) {
@@ -199,7 +210,6 @@ export class EmbeddedLog implements LogEngine {
         throw err;
       }
     }
-    const topic: Topic = { name, config, partitions: [] };
     try {
       for (let p = 0; p < count; p++) topic.partitions.push(this.newPartition(name, p, config).open());
     } catch (err) {
@@ -210,58 +220,6 @@ export class EmbeddedLog implements LogEngine {
     this.topics.set(name, topic);
     this.topicsVersion++;
     return this.describeTopic(name);
-  }
-
-  /**
-   * Changes topic configs (Kafka's IncrementalAlterConfigs): a value sets a key, null puts it back
-   * to its default. Validated as a whole before anything changes; partitions see the new config
-   * at once (the next roll, retention and compaction follow it).
-   */
-  async alterTopicConfig(name: string, changes: Record<string, string | number | null>): Promise<TopicConfig> {
-    this.check();
-    const t = this.topic(name);
-    const next: Record<string, unknown> = { ...t.config };
-    for (const [k, v] of Object.entries(changes)) {
-      if (v === null) delete next[k];
-      else next[k] = v;
-    }
-    const config = parseTopicConfig(next, this.defaults);
-    this.writeTopicFile(name, t.partitions.length, config);
-    t.config = config;
-    for (const p of t.partitions) p.config = config;
-    return { ...config };
-  }
-
-  /** Grows a topic to `total` partitions (Kafka's CreatePartitions: a topic never shrinks). */
-  async createPartitions(name: string, total: number): Promise<void> {
-    this.check();
-    const t = this.topic(name);
-    const count = validatePartitionCount(total);
-    if (count <= t.partitions.length) throw new InvalidPartitionsError(`topic "${name}" has ${t.partitions.length} partitions; the new count must be larger (partitions are never removed)`);
-    // Internal topics are laid out by who owns them: more offsets partitions, or a changelog or
-    // repartition topic out of step with its app's inputs, would scatter what belongs together.
-    if (this.isInternalTopic(name)) throw new InvalidPartitionsError(`topic "${name}" is internal; its partition count is not changed by hand`);
-    const all = this.partitionTotal();
-    if (all + count - t.partitions.length > this.maxPartitions) {
-      throw new InvalidPartitionsError(`growing "${name}" to ${count} partitions would make ${all + count - t.partitions.length} partitions in this log; the limit is ${this.maxPartitions} (maxPartitions / --max-partitions)`);
-    }
-    // The new partitions' directories first, then the count: a crash in between leaves empty
-    // directories that a retry reuses, never a count naming partitions that do not exist.
-    const added: Partition[] = [];
-    try {
-      for (let p = t.partitions.length; p < count; p++) added.push(this.newPartition(name, p, t.config).open());
-    } catch (err) {
-      for (const p of added) p.discard();
-      throw err;
-    }
-    this.writeTopicFile(name, count, t.config);
-    t.partitions.push(...added);
-    this.topicsVersion++;
-  }
-
-  private writeTopicFile(name: string, partitions: number, config: TopicConfig): void {
-    if (!this.dataDir) return;
-    writeFileAtomic(path.join(this.dataDir, name, TOPIC_FILE), JSON.stringify({ partitions, config }, null, 2));
   }
 
   /**
@@ -280,6 +238,44 @@ export class EmbeddedLog implements LogEngine {
       if (this.dataDir) p.discard();
       else p.destroy();
     }
+  }
+
+  /** Writes topic.json (partition count, effective config, overrides, id) atomically. */
+  private saveTopic(t: Topic, partitions: number): void {
+    if (!this.dataDir) return;
+    const saved: SavedTopic = { partitions, config: t.config, overrides: t.overrides, topicId: t.id };
+    writeFileAtomic(path.join(this.dataDir, t.name, TOPIC_FILE), JSON.stringify(saved, null, 2));
+  }
+
+  async createPartitions(name: string, count: number): Promise<TopicDescription> {
+    this.check();
+    const t = this.topic(name);
+    const target = validatePartitionCount(count);
+    if (target <= t.partitions.length) {
+      throw new InvalidConfigError(`topic "${name}" has ${t.partitions.length} partitions; the count can only grow (asked for ${target})`);
+    }
+    this.saveTopic(t, target);
+    for (let p = t.partitions.length; p < target; p++) t.partitions.push(this.newPartition(name, p, t.config).open());
+    this.topicsVersion++;
+    return this.describeTopic(name);
+  }
+
+  async alterTopicConfig(name: string, overrides: Record<string, string | number>): Promise<TopicDescription> {
+    this.check();
+    const t = this.topic(name);
+    const given = stringValues(overrides);
+    const config = parseTopicConfig(given, this.defaults);
+    t.config = config;
+    t.overrides = given;
+    this.saveTopic(t, t.partitions.length);
+    for (const p of t.partitions) p.config = config;
+    this.topicsVersion++;
+    return this.describeTopic(name);
+  }
+
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<number> {
+    this.check();
+    return this.partition(topic, partition).deleteRecordsBefore(offset === -1 ? this.partition(topic, partition).highWatermark : offset);
   }
 
   /** Moves <dataDir>/<name> to the trash (a short name: the topic's may be 249 characters) and removes it. */
@@ -320,7 +316,9 @@ export class EmbeddedLog implements LogEngine {
     const t = this.topic(name);
     return {
       name,
+      topicId: t.id,
       config: { ...t.config },
+      overrides: Object.keys(t.overrides),
       internal: this.internal.isInternal(name),
       partitions: t.partitions.map((p) => ({
         partition: p.partition,
@@ -329,6 +327,11 @@ export class EmbeddedLog implements LogEngine {
         sizeBytes: p.sizeBytes,
       })),
     };
+  }
+
+  topicById(id: string): string | undefined {
+    for (const t of this.topics.values()) if (t.id === id) return t.name;
+    return undefined;
   }
 
   partitionCount(name: string): number {
@@ -372,6 +375,7 @@ export class EmbeddedLog implements LogEngine {
     const p = this.partition(topic, partition);
     if (spec === 'earliest') return { offset: p.logStartOffset, timestamp: -1 };
     if (spec === 'latest') return { offset: p.highWatermark, timestamp: -1 };
+    if (spec === 'max-timestamp') return p.maxTimestamp < 0 ? { offset: -1, timestamp: -1 } : p.offsetForTimestamp(p.maxTimestamp);
     return p.offsetForTimestamp(spec.timestamp);
   }
 
@@ -431,8 +435,34 @@ export class EmbeddedLog implements LogEngine {
   }
 }
 
+interface SavedTopic {
+  partitions: number;
+  config: TopicConfig;
+  overrides?: Record<string, string>;
+  topicId?: string;
+}
+
+function stringValues(config: Record<string, string | number>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) if (v !== undefined && v !== null) out[k] = String(v);
+  return out;
+}
+
+/** The keys of a config whose values differ from the defaults (topics saved before overrides were kept). */
+function differingFromDefaults(config: TopicConfig, defaults: Partial<TopicConfig>): Record<string, string> {
+  const base = parseTopicConfig({}, defaults) as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) if (String(v) !== String(base[k])) out[k] = String(v);
+  return out;
+}
+
+/** A random (version 4) UUID as 32 hex digits, never all zeros (Kafka's "no id"). */
+function newTopicId(): string {
+  return randomUUID().replace(/-/g, '');
+}
+
 /** A topic's topic.json, or a CorruptLogError naming the file when it cannot be read. */
-function readTopicFile(file: string): { partitions: number; config: TopicConfig } {
+function readTopicFile(file: string): SavedTopic {
   let meta: unknown;
   try {
     meta = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -443,5 +473,5 @@ function readTopicFile(file: string): { partitions: number; config: TopicConfig 
   if (typeof m !== 'object' || m === null || !Number.isInteger(m.partitions) || (m.partitions as number) < 1 || typeof m.config !== 'object' || m.config === null) {
     throw new CorruptLogError(`${file} does not describe a topic ({ partitions, config }): restore it, or move that topic's directory out of the data directory`);
   }
-  return m as { partitions: number; config: TopicConfig };
+  return m as SavedTopic;
 }

@@ -7,8 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CorruptLogError, OffsetOutOfRangeError, RecordTooLargeError, UnsupportedCompressionError } from '../errors.js';
-import { codecById, isReadableCodec, readableCodecNames } from './codecs.js';
-import { decodeRecordBatch, decodeStoredBatches, encodeRecordBatch, readBatchHeader, setBaseOffset, validateBatches, type StoredDecodeOptions } from './record-batch.js';
+import { codecById, codecLevel, isReadableCodec, readableCodecNames } from './codecs.js';
+import { ProducerState, lastSequence, type ProducerBatch } from './producer-state.js';
+import { decodeRecordBatch, decodeStoredBatches, encodeRecordBatch, readBatchHeader, setBaseOffset, stampLogAppendTime, validateBatches, type BatchHeader, type StoredDecodeOptions } from './record-batch.js';
 import { Segment, segmentName, type Damage } from './segment.js';
 import type { OpenFiles } from './segment-file.js';
 import type { AppendRecord, AppendResult, Clock, Compression, FlushPolicy, LogRecord, Logger, TopicConfig } from './types.js';
@@ -26,6 +27,8 @@ export class Partition {
   private waiters: Waiter[] = [];
   private syncQueue: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private syncing = false;
+  /** Idempotent producers' sequences (./producer-state.ts), rebuilt from the batch headers on first use. */
+  private producers: ProducerState | null = null;
   dirty = false;
 
   /** Damaged places already reported (a reader stepping over one again says nothing more). */
@@ -145,6 +148,13 @@ export class Partition {
     return n;
   }
 
+  /** The largest record timestamp in the partition; -1 when empty. */
+  get maxTimestamp(): number {
+    let ts = -1;
+    for (const s of this.segments) if (s.maxTimestamp > ts) ts = s.maxTimestamp;
+    return ts;
+  }
+
   get segmentCount(): number {
     return this.segments.length;
   }
@@ -176,12 +186,34 @@ export class Partition {
     const now = this.clock.now();
     const baseOffset = this.highWatermark;
     const limit = this.config['max.message.bytes'];
-    const batch = encodeRecordBatch(records, { baseOffset, now, compression });
-    if (batch.length <= limit) return this.write(batch, baseOffset, baseOffset + records.length, readBatchHeader(batch, 0).maxTimestamp, now);
-    const parts = this.split(records, batch.length, limit, baseOffset, now, compression);
+    const batch = encodeRecordBatch(records, { baseOffset, now, compression, compressionLevel: codecLevel(compression, this.config) });
+    const parts = batch.length <= limit ? [batch] : this.split(records, batch.length, limit, baseOffset, now, compression);
     let maxTs = -1;
-    for (const p of parts) maxTs = Math.max(maxTs, readBatchHeader(p, 0).maxTimestamp);
+    for (const p of parts) {
+      if (this.logAppendTime) stampLogAppendTime(p, 0, now);
+      maxTs = Math.max(maxTs, readBatchHeader(p, 0).maxTimestamp);
+    }
     return this.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts), baseOffset, baseOffset + records.length, maxTs, now);
+  }
+
+  /** message.timestamp.type = LogAppendTime: batches are stamped with the broker's time on append. */
+  private get logAppendTime(): boolean {
+    return this.config['message.timestamp.type'] === 'LogAppendTime';
+  }
+
+  /** The producer state, rebuilt from the headers of the batches still in the log the first time it is needed. */
+  private producerState(): ProducerState {
+    if (this.producers) return this.producers;
+    const state = new ProducerState(`${this.topic}/${this.partition}`);
+    for (const seg of this.segments) {
+      for (const h of seg.headers()) {
+        const [b] = producerBatch(h, h.baseOffset);
+        if (b && h.endOffset > this.logStartOffset) state.record(b);
+      }
+    }
+    state.expire(this.clock.now());
+    this.producers = state;
+    return state;
   }
 
   /** Batches of at most `limit` bytes holding `records` in order (the rare path: a send over max.message.bytes). */
@@ -193,7 +225,7 @@ export class Partition {
     const per = Math.max(1, Math.floor((records.length * limit) / size / 1.25));
     for (let i = 0; i < records.length; i += per) {
       const chunk = records.slice(i, i + per);
-      const b = encodeRecordBatch(chunk, { baseOffset: baseOffset + i, now, compression });
+      const b = encodeRecordBatch(chunk, { baseOffset: baseOffset + i, now, compression, compressionLevel: codecLevel(compression, this.config) });
       if (b.length <= limit) out.push(b);
       else out.push(...this.split(chunk, b.length, limit, baseOffset + i, now, compression));
     }
@@ -214,15 +246,33 @@ export class Partition {
     }
     const now = this.clock.now();
     const baseOffset = this.highWatermark;
+    // Idempotent producers: every batch is checked (against the state and the batches before it in
+    // this append) before anything is written, so a duplicate or a gap appends nothing.
+    const produced: ProducerBatch[] = [];
+    if (headers.some((h) => h.producerId >= 0 && !h.isControl)) {
+      const state = this.producerState();
+      let at = baseOffset;
+      for (const h of headers) {
+        const [b] = producerBatch(h, at);
+        if (b) {
+          state.check(b, produced);
+          produced.push(b);
+        }
+        at += h.lastOffsetDelta + 1;
+      }
+    }
     let next = baseOffset;
     let maxTs = -1;
     for (let i = 0; i < positions.length; i++) {
       const h = headers[i]!;
       setBaseOffset(batches, positions[i]!, next);
+      if (this.logAppendTime) stampLogAppendTime(batches, positions[i]!, now);
       next += h.lastOffsetDelta + 1;
-      if (h.maxTimestamp > maxTs) maxTs = h.maxTimestamp;
+      maxTs = Math.max(maxTs, this.logAppendTime ? now : h.maxTimestamp);
     }
-    return this.write(batches, baseOffset, next, maxTs, now);
+    const result = this.write(batches, baseOffset, next, maxTs, now);
+    for (const b of produced) this.producers!.record(b);
+    return result;
   }
 
   private write(bytes: Buffer, baseOffset: number, endOffset: number, maxTimestamp: number, now: number): Promise<AppendResult> {
@@ -387,12 +437,25 @@ export class Partition {
       deleted++;
     }
     if (deleted > 0) this.setLogStart(this.segments[0]!.baseOffset);
+    this.producers?.expire(now);
     return deleted;
+  }
+
+  /**
+   * DeleteRecords: the log starts at `offset` from now on; closed segments wholly below it go.
+   * Returns the log start offset (which never moves back).
+   */
+  deleteRecordsBefore(offset: number): number {
+    if (offset > this.highWatermark || offset < 0) throw new OffsetOutOfRangeError(this.topic, this.partition, offset, this.logStartOffset);
+    while (this.segments.length > 1 && this.segments[1]!.baseOffset <= offset) this.segments.shift()!.remove();
+    this.setLogStart(offset);
+    return this.logStartOffset;
   }
 
   private setLogStart(offset: number): void {
     if (offset <= this.logStartOffset) return;
     this.logStartOffset = offset;
+    this.producers?.truncateBefore(offset);
     if (this.dir) writeFileAtomic(path.join(this.dir, LOG_START_FILE), String(offset));
   }
 
@@ -508,4 +571,20 @@ export function writeFileAtomic(file: string, data: string | Buffer): void {
   }
   fs.renameSync(tmp, file);
   syncDir(path.dirname(file));
+}
+
+/** An idempotent producer's batch as the producer state keeps it, or nothing for other batches. */
+function producerBatch(h: BatchHeader, firstOffset: number): [ProducerBatch] | [] {
+  if (h.producerId < 0 || h.isControl) return [];
+  return [
+    {
+      producerId: h.producerId,
+      epoch: h.producerEpoch,
+      firstSeq: h.baseSequence,
+      lastSeq: lastSequence(h.baseSequence, h.lastOffsetDelta),
+      firstOffset,
+      lastOffset: firstOffset + h.lastOffsetDelta,
+      timestamp: h.maxTimestamp,
+    },
+  ];
 }

@@ -7,7 +7,7 @@
  *   12      partitionLeaderEpoch   int32
  *   16      magic                  int8    = 2
  *   17      crc                    uint32  CRC-32C of bytes [21, end)
- *   21      attributes             int16   bits 0-2 compression (0 none, 1 gzip), 3 timestamp type,
+ *   21      attributes             int16   bits 0-2 compression (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd: ./codecs.ts), 3 timestamp type,
  *                                          4 transactional, 5 control
  *   23      lastOffsetDelta        int32
  *   27      firstTimestamp         int64
@@ -16,7 +16,7 @@
  *   51      producerEpoch          int16
  *   53      baseSequence           int32
  *   57      recordCount            int32
- *   61      records (gzip-compressed as a whole when compression = 1)
+ *   61      records (compressed as a whole when compression ≠ 0)
  *
  *   record: length varint, attributes int8, timestampDelta varlong, offsetDelta varint,
  *           keyLength varint (-1 = null), key, valueLength varint (-1 = null), value,
@@ -130,6 +130,8 @@ export interface EncodeOptions {
   /** Timestamp for records that carry none. */
   now: number;
   compression?: Compression;
+  /** The codec's level (compression.gzip.level / compression.zstd.level); undefined: its default. */
+  compressionLevel?: number;
   /** Kafka's timestamp type bit: false = CreateTime (the default), true = LogAppendTime. */
   logAppendTime?: boolean;
   /** Explicit, increasing offsets (compaction keeps records' offsets, leaving gaps). */
@@ -178,7 +180,7 @@ export function encodeRecordBatch(records: readonly AppendRecord[], opts: Encode
   const codec = opts.compression && opts.compression !== 'none' ? codecByName(opts.compression) : undefined;
   if (opts.compression && opts.compression !== 'none' && !codec) throw new UnsupportedCompressionError(-1, readableCodecNames());
   if (codec) {
-    const compressed = codec.compress(buf.subarray(BATCH_HEADER_SIZE, pos));
+    const compressed = codec.compress(buf.subarray(BATCH_HEADER_SIZE, pos), opts.compressionLevel);
     out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + compressed.length);
     compressed.copy(out, BATCH_HEADER_SIZE);
     attributes |= codec.id;
@@ -297,6 +299,8 @@ export interface BatchHeader {
   firstTimestamp: number;
   maxTimestamp: number;
   producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
   recordCount: number;
   isControl: boolean;
 }
@@ -315,6 +319,8 @@ export function readBatchHeader(buf: Uint8Array, pos = 0): BatchHeader {
     firstTimestamp: readInt64(buf, pos + 27),
     maxTimestamp: readInt64(buf, pos + 35),
     producerId: readInt64(buf, pos + 43),
+    producerEpoch: (buf[pos + 51]! << 24) >> 16 | buf[pos + 52]!,
+    baseSequence: readInt32(buf, pos + 53),
     recordCount: readInt32(buf, pos + 57),
     isControl: (attributes & 0x20) !== 0,
   };
@@ -342,6 +348,17 @@ export function batchSizeAt(buf: Uint8Array, pos: number, end: number): number {
 
 export function setBaseOffset(buf: Buffer, pos: number, baseOffset: number): void {
   writeInt64(buf, pos, baseOffset);
+}
+
+/**
+ * Marks the batch at pos as LogAppendTime (attribute bit 3) with `now` as its max timestamp, which
+ * readers then give every record (Kafka's message.timestamp.type=LogAppendTime), and renews its CRC.
+ */
+export function stampLogAppendTime(buf: Buffer, pos: number, now: number): void {
+  const size = readInt32(buf, pos + 8) + LOG_OVERHEAD;
+  buf.writeInt16BE(buf.readInt16BE(pos + 21) | 0x08, pos + 21);
+  writeInt64(buf, pos + 35, now);
+  buf.writeUInt32BE(crc32c(buf.subarray(pos + CRC_START, pos + size)), pos + 17);
 }
 
 /**

@@ -14,7 +14,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BATCH_HEADER_SIZE, readBatchHeader, validateBatch } from './record-batch.js';
+import { BATCH_HEADER_SIZE, readBatchHeader, validateBatch, type BatchHeader } from './record-batch.js';
 import { DiskSegmentFile, MemorySegmentFile, type OpenFiles, type SegmentFile } from './segment-file.js';
 
 export const INDEX_INTERVAL = 4096;
@@ -237,6 +237,13 @@ export class Segment {
 
   /** All batches (for compaction and recovery); damaged places are stepped over. */
   *batches(): Generator<BatchInfo & { bytes: Buffer }> {
+    for (const h of this.headers()) {
+      yield { position: h.position, baseOffset: h.baseOffset, endOffset: h.endOffset, maxTimestamp: h.maxTimestamp, size: h.size, bytes: this.file.read(h.position, h.size) };
+    }
+  }
+
+  /** Every batch's header, reading only the headers (producer state is rebuilt from them). */
+  *headers(): Generator<BatchHeader & { position: number; endOffset: number }> {
     let pos = 0;
     const size = this.file.size;
     let expected = this.baseOffset;
@@ -246,9 +253,8 @@ export class Segment {
         pos = this.stepOver(pos, expected);
         continue;
       }
-      const bytes = this.file.read(pos, h.size);
       const endOffset = h.baseOffset + h.lastOffsetDelta + 1;
-      yield { position: pos, baseOffset: h.baseOffset, endOffset, maxTimestamp: h.maxTimestamp, size: h.size, bytes };
+      yield { ...h, position: pos, endOffset };
       expected = endOffset;
       pos += h.size;
     }

@@ -45,21 +45,11 @@ export interface ReadRecordsResult {
   next: number;
 }
 
-export type Compression = 'none' | 'gzip';
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
-/** Topic configuration, under Kafka's own key names so CLI, broker and docs share them. */
-export interface TopicConfig {
-  'cleanup.policy': 'delete' | 'compact' | 'compact,delete';
-  /** -1 = keep forever. */
-  'retention.ms': number;
-  /** -1 = no size limit (per partition, as in Kafka). */
-  'retention.bytes': number;
-  'segment.bytes': number;
-  'segment.ms': number;
-  'delete.retention.ms': number;
-  'compression.type': 'producer' | 'none' | 'gzip';
-  'max.message.bytes': number;
-}
+/** Topic configuration, under Kafka's own key names so CLI, broker and docs share them (./topic-config.ts). */
+export type { TopicConfig } from './topic-config.js';
+import type { TopicConfig } from './topic-config.js';
 
 export interface PartitionInfo {
   partition: number;
@@ -71,8 +61,12 @@ export interface PartitionInfo {
 
 export interface TopicDescription {
   name: string;
+  /** Kafka's topic id (KIP-516): 32 hex digits, made at creation and kept with the topic. */
+  topicId: string;
   partitions: PartitionInfo[];
   config: TopicConfig;
+  /** The config keys set on the topic itself (the rest are the defaults); absent where unknown. */
+  overrides?: string[];
   internal: boolean;
 }
 
@@ -90,7 +84,8 @@ export interface ReadResult {
   logStartOffset: number;
 }
 
-export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number };
+/** max-timestamp: the first record with the partition's largest timestamp (Kafka's KIP-734). */
+export type OffsetSpec = 'earliest' | 'latest' | 'max-timestamp' | { timestamp: number };
 
 /** Injectable time source (tests drive retention and flush timers with it). */
 export interface Clock {
@@ -144,10 +139,19 @@ export interface LogEngine {
   createTopic(name: string, opts: { partitions: number; config?: Record<string, string | number> }): Promise<TopicDescription>;
   /** Refuses internal topics (InternalTopicError). */
   deleteTopic(name: string): Promise<void>;
-  /** Sets topic configs (null: back to the default); resolves with the topic's whole config. */
-  alterTopicConfig(name: string, changes: Record<string, string | number | null>): Promise<TopicConfig>;
-  /** Grows a topic to `total` partitions; refuses a count that is not larger. */
-  createPartitions(name: string, total: number): Promise<void>;
+  /** Grows a topic to `count` partitions (never shrinks: Kafka's CreatePartitions). */
+  createPartitions(name: string, count: number): Promise<TopicDescription>;
+  /**
+   * Replaces the topic's own config (the keys not given return to their defaults) and applies it
+   * to every partition at once. Refuses an unknown key or bad value naming it.
+   */
+  alterTopicConfig(name: string, overrides: Record<string, string | number>): Promise<TopicDescription>;
+  /**
+   * Deletes the records below `offset` (−1 = the high watermark) by moving the log start offset
+   * there (Kafka's DeleteRecords); whole segments below it are removed. Returns the new log start.
+   * Throws OffsetOutOfRangeError above the high watermark.
+   */
+  deleteRecords(topic: string, partition: number, offset: number): Promise<number>;
   /**
    * Marks `topics` internal to the running app `owner` until the returned release is called: no
    * client may append to them (only writers passing `writer: owner`) nor delete them.
@@ -159,6 +163,8 @@ export interface LogEngine {
   listTopics(): string[];
   hasTopic(name: string): boolean;
   describeTopic(name: string): TopicDescription;
+  /** The name of the topic with this id (32 hex digits), if there is one. */
+  topicById(id: string): string | undefined;
   partitionCount(name: string): number;
   /**
    * Encodes the records as RecordBatch v2 (one batch, or several when they exceed the topic's
@@ -181,7 +187,7 @@ export interface LogEngine {
    * reported and skipped; `next` then points past it.
    */
   readRecords(topic: string, partition: number, offset: number, maxBytes: number, maxRecords?: number, opts?: ReadRecordsOptions): Promise<ReadRecordsResult>;
-  /** earliest = log start, latest = high watermark, timestamp = first offset whose timestamp >= t (or -1 when none). */
+  /** earliest = log start, latest = high watermark, timestamp = first offset whose timestamp >= t (or -1 when none), max-timestamp = the first record with the largest timestamp (-1 when empty). */
   listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<{ offset: number; timestamp: number }>;
   /** Resolves true as soon as the partition's high watermark is > offset, false after timeoutMs or on abort. No polling. */
   waitFor(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;

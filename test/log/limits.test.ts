@@ -107,7 +107,7 @@ describe('what the broker enforces, the log enforces for every append', () => {
     const log = await openLog({ memory: true, maintenanceIntervalMs: 0 });
     await log.createTopic('z', { partitions: 1 });
     const b = encodeRecordBatch([{ value: 'v' }], { now: 1 });
-    b.writeInt16BE(3, 21); // lz4
+    b.writeInt16BE(5, 21); // codec 5: no Kafka codec has it
     b.writeUInt32BE(crc32c(b.subarray(21)), 17);
     await expect(log.appendRaw('z', 0, b)).rejects.toBeInstanceOf(UnsupportedCompressionError);
     expect(log.describeTopic('z').partitions[0]!.highWatermark).toBe(0);

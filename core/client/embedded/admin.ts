@@ -71,7 +71,15 @@ export class EmbeddedAdmin implements LogAdmin {
   }
 
   async alterTopicConfig(name: string, changes: Record<string, string | null>): Promise<TopicConfig> {
-    return (await this.deps()).engine.alterTopicConfig(name, changes);
+    const { engine } = await this.deps();
+    // The engine replaces a topic's own config (AlterConfigs); an incremental change keeps the rest.
+    const d = engine.describeTopic(name);
+    const own: Record<string, string> = Object.fromEntries((d.overrides ?? []).map((k) => [k, String(d.config[k as keyof TopicConfig])]));
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null) delete own[k];
+      else own[k] = v;
+    }
+    return (await engine.alterTopicConfig(name, own)).config;
   }
 
   async createPartitions(name: string, total: number): Promise<void> {
@@ -89,8 +97,8 @@ export class EmbeddedAdmin implements LogAdmin {
 
   async deleteGroup(groupId: string): Promise<void> {
     const { coordinator } = await this.deps();
-    const [res] = await coordinator.deleteGroups([groupId]);
-    if (res!.errorCode === KafkaErrorCode.NON_EMPTY_GROUP) throw new GroupNotEmptyError(groupId, (await coordinator.describeGroup(groupId)).members.length);
-    if (res!.errorCode === KafkaErrorCode.GROUP_ID_NOT_FOUND) throw new UnknownGroupError(groupId);
+    const code = await coordinator.deleteGroup(groupId);
+    if (code === KafkaErrorCode.NON_EMPTY_GROUP) throw new GroupNotEmptyError(groupId, (await coordinator.describeGroup(groupId)).members.length);
+    if (code === KafkaErrorCode.GROUP_ID_NOT_FOUND) throw new UnknownGroupError(groupId);
   }
 }

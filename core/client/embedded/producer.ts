@@ -6,7 +6,7 @@
  */
 import { StickyPartitioner } from '../../log/partitioner.js';
 import { partitionRecords } from '../partition-records.js';
-import type { AppendRecord, LogEngine } from '../../log/types.js';
+import type { AppendRecord, Compression, LogEngine } from '../../log/types.js';
 import type { LogProducer, ProducerRecord, RecordMetadata } from '../types.js';
 
 export class EmbeddedProducer implements LogProducer {
@@ -17,7 +17,7 @@ export class EmbeddedProducer implements LogProducer {
     private readonly owner?: string,
   ) {}
 
-  async send(topic: string, records: ProducerRecord[], opts: { acks?: -1 | 0 | 1; compression?: 'none' | 'gzip' } = {}): Promise<RecordMetadata[]> {
+  async send(topic: string, records: ProducerRecord[], opts: { acks?: -1 | 0 | 1; compression?: Compression } = {}): Promise<RecordMetadata[]> {
     if (records.length === 0) return [];
     const engine = await this.engine();
     const n = engine.partitionCount(topic);

@@ -14,7 +14,7 @@ export interface LogMeta {
   dataDir: string | null;
   /** The engine's topicsVersion this snapshot was taken at. */
   version: number;
-  topics: Array<{ name: string; partitions: number; config: Record<string, unknown>; internal: boolean }>;
+  topics: Array<{ name: string; topicId: string; partitions: number; config: Record<string, unknown>; internal: boolean }>;
 }
 
 export function logMeta(engine: LogEngine): LogMeta {
@@ -23,7 +23,7 @@ export function logMeta(engine: LogEngine): LogMeta {
     version: engine.topicsVersion,
     topics: engine.listTopics().map((name) => {
       const d = engine.describeTopic(name);
-      return { name, partitions: d.partitions.length, config: { ...d.config }, internal: d.internal };
+      return { name, topicId: d.topicId, partitions: d.partitions.length, config: { ...d.config }, internal: d.internal };
     }),
   };
 }
@@ -60,8 +60,9 @@ export function hostLog(engine: LogEngine, coordinator: EmbeddedGroupCoordinator
       meta: () => ((sent = engine.topicsVersion), logMeta(engine)),
       createTopicRaw: (name, opts) => engine.createTopic(name as string, opts as Parameters<LogEngine['createTopic']>[1]),
       deleteTopicRaw: (name) => engine.deleteTopic(name as string),
-      alterTopicConfigRaw: (name, changes) => engine.alterTopicConfig(name as string, changes as Record<string, string | null>),
-      createPartitionsRaw: (name, total) => engine.createPartitions(name as string, total as number),
+      createPartitionsRaw: (name, count) => engine.createPartitions(name as string, count as number),
+      alterTopicConfigRaw: (name, overrides) => engine.alterTopicConfig(name as string, overrides as Record<string, string>),
+      deleteRecords: (topic, partition, offset) => engine.deleteRecords(topic as string, partition as number, offset as number),
       listOffset: (topic, partition, spec) => engine.listOffset(topic as string, partition as number, spec as OffsetSpec),
       read: async (topic, partition, offset, maxBytes) => {
         const res = await engine.read(topic as string, partition as number, offset as number, maxBytes as number);

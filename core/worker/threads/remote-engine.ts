@@ -5,6 +5,7 @@
  * the task's thread. Metadata (topics, partition counts, configs) is cached from the replies, so
  * the synchronous calls the clients make (partitionCount, hasTopic) need no round trip.
  */
+import { codecLevel } from '../../log/codecs.js';
 import { ClosedError, UnknownPartitionError, UnknownTopicError } from '../../errors.js';
 import { batchSizeAt, decodeStoredBatches, encodeRecordBatch, BATCH_HEADER_SIZE } from '../../log/record-batch.js';
 import { stderrLogger } from '../../log/engine.js';
@@ -28,6 +29,7 @@ import type { LogMeta } from './log-host.js';
 import type { RpcClient } from './rpc.js';
 
 interface CachedTopic {
+  topicId: string;
   partitions: number;
   config: TopicConfig;
   internal: boolean;
@@ -55,7 +57,7 @@ export class RemoteLogEngine implements LogEngine {
     for (const t of meta.topics) {
       const old = this.topics.get(t.name);
       const fill = (a: number[] | undefined) => Array.from({ length: t.partitions }, (_, i) => a?.[i] ?? 0);
-      next.set(t.name, { partitions: t.partitions, config: t.config as unknown as TopicConfig, internal: t.internal, hw: fill(old?.hw), start: fill(old?.start) });
+      next.set(t.name, { topicId: t.topicId, partitions: t.partitions, config: t.config as unknown as TopicConfig, internal: t.internal, hw: fill(old?.hw), start: fill(old?.start) });
     }
     this.topics = next;
   }
@@ -81,12 +83,16 @@ export class RemoteLogEngine implements LogEngine {
     await this.rpc.call('deleteTopicRaw', [name]);
   }
 
-  async alterTopicConfig(name: string, changes: Record<string, string | number | null>): Promise<TopicConfig> {
-    return this.rpc.call<TopicConfig>('alterTopicConfigRaw', [name, changes]);
+  async createPartitions(name: string, count: number): Promise<TopicDescription> {
+    return this.rpc.call<TopicDescription>('createPartitionsRaw', [name, count]);
   }
 
-  async createPartitions(name: string, total: number): Promise<void> {
-    await this.rpc.call('createPartitionsRaw', [name, total]);
+  async alterTopicConfig(name: string, overrides: Record<string, string | number>): Promise<TopicDescription> {
+    return this.rpc.call<TopicDescription>('alterTopicConfigRaw', [name, overrides]);
+  }
+
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<number> {
+    return this.rpc.call<number>('deleteRecords', [topic, partition, offset]);
   }
 
   /** Claims on the log's thread (released there too when this thread's connection closes). */
@@ -112,10 +118,16 @@ export class RemoteLogEngine implements LogEngine {
     const t = this.topic(name);
     return {
       name,
+      topicId: t.topicId,
       config: t.config,
       internal: t.internal,
       partitions: Array.from({ length: t.partitions }, (_, partition) => ({ partition, logStartOffset: t.start[partition]!, highWatermark: t.hw[partition]!, sizeBytes: 0 })),
     };
+  }
+
+  topicById(id: string): string | undefined {
+    for (const [name, t] of this.topics) if (t.topicId === id) return name;
+    return undefined;
   }
 
   partitionCount(name: string): number {
@@ -129,7 +141,7 @@ export class RemoteLogEngine implements LogEngine {
     const configured = t.config['compression.type'];
     const compression = configured === 'producer' ? (opts.compression ?? 'none') : configured;
     const now = this.clock.now();
-    const batch = encodeRecordBatch(records, { baseOffset: 0, now, compression });
+    const batch = encodeRecordBatch(records, { baseOffset: 0, now, compression, compressionLevel: codecLevel(compression, t.config) });
     if (batch.length <= t.config['max.message.bytes'] || records.length === 1) return this.appendRaw(topic, partition, batch, opts);
     // Over the limit: halves, each appended in order (the rare path).
     const half = records.length >>> 1;

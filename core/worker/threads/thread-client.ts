@@ -7,7 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { EmbeddedConsumer, type ConsumerCoordinator } from '../../client/embedded/consumer.js';
 import { EmbeddedProducer } from '../../client/embedded/producer.js';
 import type { ConsumerOptions, GroupDescription, LogAdmin, LogClient, LogConsumer, LogProducer, ProducerOptions, TopicPartitionOffset } from '../../client/types.js';
-import type { OffsetSpec, TopicConfig, TopicDescription } from '../../log/types.js';
+import type { OffsetSpec, TopicDescription, TopicConfig } from '../../log/types.js';
 import type { LogMeta } from './log-host.js';
 import { RemoteLogEngine } from './remote-engine.js';
 import { RpcClient } from './rpc.js';
