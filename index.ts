@@ -18,12 +18,13 @@ export {
   DataDirLockedError,
 } from './core/log/index.js';
 export type * from './core/log/types.js';
-export { embedded, EmbeddedClient, CommitFailedError, GroupMembershipError, type EmbeddedOptions } from './core/client/index.js';
+export { embedded, EmbeddedClient, CommitFailedError, GroupMembershipError, GroupNotEmptyError, UnknownGroupError, UnsupportedByBrokerError, type EmbeddedOptions } from './core/client/index.js';
 export type * from './core/client/types.js';
 export { kafka, KafkaClient, BrokerUnreachableError, KafkaAuthenticationError, KafkaClientError, type KafkaClientOptions } from './core/client/kafka/index.js';
-export { startBroker, brokerOptionsSchema, type Broker, type BrokerOptions } from './core/broker/index.js';
+export { startBroker, ListenError, brokerOptionsSchema, type Broker, type BrokerOptions } from './core/broker/index.js';
 export type * from './core/worker/contracts.js';
 export { app, App, appOptionsSchema, type AppOptions } from './core/worker/app.js';
+export { isApp, type AppLike } from './core/worker/app-brand.js';
 export { PipelineFailedError, CopartitioningError, AppConfigError, AppStoppedError, ThreadFailedError } from './core/worker/errors.js';
 export { threadedApp, ThreadedApp, threadedAppOptionsSchema, type ThreadedAppOptions, type ThreadContext } from './core/worker/threads/threaded-app.js';
 export { errorPolicySchema, type ErrorPolicy } from './core/worker/error-policy.js';
@@ -31,6 +32,9 @@ export { createLogger } from './core/worker/logger.js';
 export { MetricsRegistry } from './core/worker/metrics.js';
 export type { Transform } from './core/worker/transform.js';
 export { registerConnector, getConnector, listConnectors } from './connectors/registry.js';
+export { loadConnectFile, buildConnectApp, connectFileClient, connectFileSchema, resolveEnvReferences, type LoadedConnectFile, type LoadedConnector, type BuildOptions, type ConnectFile } from './connectors/connect-file/index.js';
+export { configFields, type ConfigField } from './connectors/config-fields.js';
+export { transformDefinitions, parseTransform } from './connectors/transforms/index.js';
 export { createTransform, transformSchema } from './connectors/transforms/index.js';
 export { FileSource, FileSink, fileSourceConfig, fileSinkConfig } from './connectors/file/index.js';
 export { HttpSource, HttpSink, httpSourceConfig, httpSinkConfig, HttpSinkError, MalformedBodyError } from './connectors/http/index.js';

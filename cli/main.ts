@@ -1,59 +1,64 @@
 /**
- * `sluice <command> ...`: each command lives in cli/commands/<name>.ts and exports
- * `run(args: string[]): Promise<number>` (the exit code) and `usage` (one line of help).
- * Commands are imported lazily so `sluice consume` does not load Postgres drivers.
+ * `sluice <command> ...`: the commands are declared in cli/commands/<name>.ts (options, arguments,
+ * help and the function that runs them) and parsed by cli/args.ts, which also writes every
+ * `--help` from the same declarations. A command resolves to its exit code.
+ *
+ * Exit codes: 0 done, 1 the command failed (one line on stderr naming why), 2 the command line is
+ * wrong (one line naming the option or argument).
  */
+import fs from 'node:fs';
 import { SluiceError } from '../core/errors.js';
 import { AppStoppedError } from '../core/worker/errors.js';
+import { command, helpText, parse, UsageError } from './args.js';
+import { broker } from './commands/broker.js';
+import { connect } from './commands/connect.js';
+import { connectors } from './commands/connectors.js';
+import { consume } from './commands/consume.js';
+import { demo } from './commands/demo.js';
+import { groups } from './commands/groups.js';
+import { produce } from './commands/produce.js';
+import { run } from './commands/run.js';
+import { topics } from './commands/topics.js';
 
-const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number>; usage: string }>> = {
-  topics: () => import('./commands/topics.js'),
-  produce: () => import('./commands/produce.js'),
-  consume: () => import('./commands/consume.js'),
-  groups: () => import('./commands/groups.js'),
-  connect: () => import('./commands/connect.js'),
-  run: () => import('./commands/run.js'),
-  demo: () => import('./commands/demo.js'),
-  broker: () => import('./commands/broker.js'),
-};
+export const root = command({
+  name: 'sluice',
+  summary: 'Stream processing for TypeScript: an embedded Kafka-format log, an RxJS DSL, connectors, and a worker with at-least-once commits.',
+  options: { version: { help: 'print the version of Sluice' } },
+  subcommands: [topics, produce, consume, groups, run, connect, connectors, broker, demo],
+});
+
+export function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(await help());
-    return name ? 0 : 1;
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    process.stdout.write(`sluice ${version()}\n`);
+    return 0;
   }
-  const load = commands[name];
-  if (!load) {
-    process.stderr.write(`sluice: unknown command "${name}"\n\n${await help()}`);
-    return 2;
-  }
+  let where = 'sluice';
   try {
-    const cmd = await load();
-    return await cmd.run(rest);
+    const p = parse(root, argv);
+    where = p.path.join(' ');
+    if (p.help || !p.command.run) {
+      process.stdout.write(helpText(p.command, p.path));
+      // `sluice` alone is a mistake of sorts (help, exit 1); asking for help is not.
+      return argv.length === 0 ? 1 : 0;
+    }
+    return await p.command.run(p.values as never, p.args, { path: where });
   } catch (err) {
     // Ctrl-C or SIGTERM while the app was starting: a stop, like one while it runs.
     if (err instanceof AppStoppedError) return 0;
-    if (err instanceof SluiceError) {
-      process.stderr.write(`sluice ${name}: ${err.message}\n`);
-      return 1;
-    }
-    if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`sluice ${name}: ${err.message}\n`);
+    if (err instanceof UsageError) {
+      const w = err.where ?? where;
+      process.stderr.write(`${w}: ${err.message} (see "${w} --help")\n`);
       return 2;
+    }
+    if (err instanceof SluiceError) {
+      process.stderr.write(`${where}: ${err.message}\n`);
+      return 1;
     }
     throw err;
   }
-}
-
-async function help(): Promise<string> {
-  const lines = ['usage: sluice <command> [options]', ''];
-  for (const [name, load] of Object.entries(commands)) {
-    try {
-      lines.push(`  ${(await load()).usage}`);
-    } catch {
-      lines.push(`  ${name}`);
-    }
-  }
-  return lines.join('\n') + '\n';
 }

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { ConnectorDefinition } from '../core/worker/contracts.js';
+import { didYouMean } from '../core/util/closest-name.js';
 import { AppConfigError } from '../core/worker/errors.js';
 
 type Kind = 'source' | 'sink';
@@ -31,8 +32,11 @@ export async function getConnector(kind: Kind, name: string): Promise<ConnectorD
   }
   const def = registered.get(key);
   if (!def) {
-    const known = [...new Set([...Object.keys(builtins), ...[...registered.values()].filter((d) => d.kind === kind).map((d) => d.name)])];
-    throw new AppConfigError(`no ${kind} connector named "${name}" (known: ${known.join(', ')})`);
+    // Every built-in is loaded to say which names are sources and which sinks.
+    const all = await listConnectors();
+    const known = [...new Set(all.filter((d) => d.kind === kind).map((d) => d.name))].sort();
+    const other = all.some((d) => d.name === name) ? ` "${name}" is a ${kind === 'source' ? 'sink' : 'source'} only;` : didYouMean(name, known).replace(/^ \((.*)\)$/, ' $1');
+    throw new AppConfigError(`no ${kind} connector named "${name}";${other} known ${kind}s: ${known.join(', ')}`);
   }
   return def;
 }

@@ -13,30 +13,39 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { embedded, type EmbeddedClient } from '../../core/client/embedded/client.js';
-import { InvalidConfigError } from '../../core/errors.js';
+import type { EmbeddedClient } from '../../core/client/embedded/client.js';
 import type { TopicConfig } from '../../core/log/types.js';
-import { silentLogger } from '../../core/worker/logger.js';
-import { threadedApp } from '../../core/worker/threads/threaded-app.js';
-import { activityMonitor, INPUT, OUTPUT } from '../../examples/activity-monitor/activity-monitor.js';
-import { parseCommand, toInt } from '../options.js';
-
-export const usage = 'demo [--rate EVENTS_PER_S] [--duration S] [--threads N] [--retention-ms MS] [--data-dir DIR]   (activity monitor on the embedded log)';
+import { command } from '../args.js';
+import { integer } from '../values.js';
 
 const ACTIONS = ['hover', 'move', 'idle', 'click'] as const;
 const TEMP_PREFIX = 'sluice-demo-';
 /** Per partition, whatever --retention-ms says. */
 const RETENTION_BYTES = 32 * 1024 * 1024;
 
-export async function run(args: string[]): Promise<number> {
-  const { values } = parseCommand(args, { rate: { type: 'string' }, duration: { type: 'string' }, threads: { type: 'string' }, 'retention-ms': { type: 'string' } });
-  const rate = toInt('rate', values.rate, 50_000);
+export const demo = command({
+  name: 'demo',
+  summary: 'the activity monitor on a temporary embedded log: counts per user in 5 s windows',
+  options: {
+    rate: { arg: 'EVENTS_PER_S', parse: integer(1), default: '50000', help: 'user actions generated per second' },
+    duration: { arg: 'S', parse: integer(1), help: 'stop after S seconds (default: at Ctrl-C)' },
+    threads: { arg: 'N', parse: integer(0, 256), default: '0', help: 'run the app in N task threads (threadedApp); 0: in this thread' },
+    'retention-ms': { arg: 'MS', parse: integer(1000), default: '60000', help: 'every topic keeps the last MS of records (and at most 32 MiB per partition)' },
+    'data-dir': { arg: 'DIR', help: 'keep the log in DIR instead of a temporary directory (removed on every way out)' },
+  },
+  description: 'Needs nothing but Node. Prints the busiest users of each window as it closes, and the throughput.',
+  run: (v) => runDemo(v),
+});
+
+async function runDemo(values: { rate: number; duration?: number; threads: number; 'retention-ms': number; 'data-dir'?: string }): Promise<number> {
+  // Loaded here, not at the top: every other command would otherwise load the DSL too.
+  const { embedded } = await import('../../core/client/embedded/client.js');
+  const rate = values.rate;
   // --threads N: the app in N task threads (threadedApp), the generator and printer in this one.
-  const threads = toInt('threads', values.threads, 0);
-  const duration = values.duration === undefined ? Infinity : toInt('duration', values.duration) * 1000;
-  const retentionMs = toInt('retention-ms', values['retention-ms'], 60_000);
-  if (retentionMs < 1000) throw new InvalidConfigError(`--retention-ms must be at least 1000, got ${retentionMs}`);
-  const explicitDir = args.includes('--data-dir');
+  const threads = values.threads;
+  const duration = values.duration === undefined ? Infinity : values.duration * 1000;
+  const retentionMs = values['retention-ms'];
+  const explicitDir = values['data-dir'] !== undefined;
   if (!explicitDir) removeAbandonedDemoDirs();
   const dir = explicitDir ? path.resolve(values['data-dir']!) : fs.mkdtempSync(path.join(os.tmpdir(), TEMP_PREFIX));
   const removeDir = () => {
@@ -55,7 +64,7 @@ export async function run(args: string[]): Promise<number> {
   for (const sig of signals) process.on(sig, stop);
   const client = embedded({ dataDir: dir, flush: { intervalMs: 200 }, maintenanceIntervalMs: 1000, topicDefaults: boundedTopics(retentionMs) });
   try {
-    return await demo(client, dir, state, { rate, threads, duration, retentionMs });
+    return await runMonitor(client, dir, state, { rate, threads, duration, retentionMs });
   } finally {
     await client.close().catch(() => {});
     removeDir();
@@ -104,7 +113,12 @@ function processExists(pid: number): boolean {
   }
 }
 
-async function demo(client: EmbeddedClient, dir: string, state: { stopping: boolean }, o: { rate: number; threads: number; duration: number; retentionMs: number }): Promise<number> {
+async function runMonitor(client: EmbeddedClient, dir: string, state: { stopping: boolean }, o: { rate: number; threads: number; duration: number; retentionMs: number }): Promise<number> {
+  const [{ silentLogger }, { threadedApp }, { activityMonitor, INPUT, OUTPUT }] = await Promise.all([
+    import('../../core/worker/logger.js'),
+    import('../../core/worker/threads/threaded-app.js'),
+    import('../../examples/activity-monitor/activity-monitor.js'),
+  ]);
   const admin = client.admin();
   await admin.createTopic(INPUT, { partitions: 2 });
   await admin.createTopic(OUTPUT, { partitions: 2 });
@@ -118,7 +132,7 @@ async function demo(client: EmbeddedClient, dir: string, state: { stopping: bool
   );
   await monitor.start();
   try {
-    await generateAndPrint(client, metric, state, o.rate, o.duration);
+    await generateAndPrint(client, metric, state, o.rate, o.duration, INPUT, OUTPUT);
   } finally {
     await monitor.stop();
   }
@@ -127,7 +141,7 @@ async function demo(client: EmbeddedClient, dir: string, state: { stopping: bool
 }
 
 /** Writes user actions at `rate` and prints the busiest users of each closed window, until stopped or `duration` is over. */
-async function generateAndPrint(client: EmbeddedClient, metric: (name: string) => Promise<number>, state: { stopping: boolean }, rate: number, duration: number): Promise<void> {
+async function generateAndPrint(client: EmbeddedClient, metric: (name: string) => Promise<number>, state: { stopping: boolean }, rate: number, duration: number, INPUT: string, OUTPUT: string): Promise<void> {
   // Generator: wall-clock paced, ±500 ms jitter, about 1 in 10 events out of order.
   const producer = client.producer();
   let seed = 42;

@@ -11,7 +11,7 @@ import { jsonOrText } from '../../core/serde/serde.js';
 
 export const fileSinkConfig = z.object({
   dir: z.string().min(1).describe('output directory; one sub-directory per topic'),
-  format: z.literal('jsonl').default('jsonl'),
+  format: z.literal('jsonl').default('jsonl').describe('one JSON value per line (the only format)'),
   envelope: z.boolean().default(false).describe('write {topic, partition, offset, timestamp, key, value} instead of the value alone'),
   rotateBytes: z.number().int().min(1).default(64 * 1024 * 1024).describe('start a new file past this size'),
   rotateMs: z.number().int().min(1).default(3_600_000).describe('start a new file after this long'),

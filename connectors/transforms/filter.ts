@@ -7,8 +7,8 @@ export const filterSchema = z
   .object({
     type: z.literal('Filter'),
     field: z.string().min(1).describe('value field to test (dotted path)'),
-    equals: z.unknown().optional(),
-    in: z.array(z.unknown()).optional(),
+    equals: z.unknown().optional().describe('keep records whose field equals this value'),
+    in: z.array(z.unknown()).optional().describe('keep records whose field is one of these values'),
     matches: z.string().optional().describe('regular expression tested against the field as text'),
     drop: z.boolean().default(false).describe('drop matching records instead of keeping them'),
   })

@@ -1,1 +1,1 @@
-export { startBroker, brokerOptionsSchema, type Broker, type BrokerOptions } from './server.js';
+export { startBroker, ListenError, brokerOptionsSchema, type Broker, type BrokerOptions } from './server.js';

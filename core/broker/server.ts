@@ -15,7 +15,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { InvalidConfigError } from '../errors.js';
+import { InvalidConfigError, SluiceError } from '../errors.js';
 import { acquireEngine } from '../client/embedded/engines.js';
 import { coordinatorFor } from '../groups/coordinator.js';
 import type { FlushPolicy, LogEngine, Logger } from '../log/types.js';
@@ -124,6 +124,21 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
+/** The broker could not listen on its address (a port in use, an address not on this machine, no permission). */
+export class ListenError extends SluiceError {
+  constructor(host: string, port: number, cause: NodeJS.ErrnoException) {
+    const why =
+      cause.code === 'EADDRINUSE'
+        ? 'the port is in use (another broker or process); choose another port'
+        : cause.code === 'EADDRNOTAVAIL'
+          ? "the address is not one of this machine's"
+          : cause.code === 'EACCES'
+            ? 'permission denied (ports below 1024 need privileges)'
+            : cause.message;
+    super('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${why}`, { cause });
+  }
+}
+
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const { engine: givenEngine, flush, logger = silentLogger, ...rest } = options;
   const parsed = brokerOptionsSchema.safeParse(rest);
@@ -135,30 +150,44 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   if (opts.maxQueuedRequestBytes < opts.maxRequestBytes) {
     throw new InvalidConfigError(`broker option "maxQueuedRequestBytes" (${opts.maxQueuedRequestBytes}) must be at least maxRequestBytes (${opts.maxRequestBytes})`);
   }
-  const engineOptions = { logger, maxPartitions: opts.maxPartitions, repair: opts.repair };
-  const acquired = givenEngine ? null : acquireEngine(opts.dataDir ? { dataDir: opts.dataDir, flush, ...engineOptions } : { memory: true, ...engineOptions });
-  const engine = givenEngine ?? (await acquired!.engine);
-  const coordinator = await coordinatorFor(engine);
-  coordinator.configure({ offsetMetadataMaxBytes: opts.offsetMetadataMaxBytes, offsetsRetentionMs: opts.offsetsRetentionMinutes * 60_000 });
-
   const credentials = opts.users ? new Map(Object.entries(opts.users).map(([name, entry]) => [name, userCredentials(name, entry)])) : null;
   const tlsContext = opts.tls ? secureContext(opts.tls) : null;
+  // Listen first: a port in use must fail before the data directory is created or locked.
+  // Connections arriving before the log is open wait in `early`.
   const server = net.createServer();
-  const connections = new Set<BrokerConnection>();
-  const perIp = new Map<string, number>();
-  const stats: BrokerStats = { requests: 0, refused: 0, byKey: {}, byVersion: {}, rejectedConnections: 0, idleClosed: 0, authFailures: 0 };
-  const memory = new RequestMemory(opts.maxQueuedRequestBytes);
-  const rejections = new LogLimiter(logger);
+  const early: net.Socket[] = [];
+  const hold = (socket: net.Socket) => void early.push(socket);
+  server.on('connection', hold);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
       server.off('error', reject);
       resolve();
     });
-  }).catch(async (err) => {
-    await acquired?.release();
-    throw err;
+  }).catch((err: NodeJS.ErrnoException) => {
+    throw new ListenError(opts.host, opts.port, err);
   });
+  const engineOptions = { logger, maxPartitions: opts.maxPartitions, repair: opts.repair };
+  let acquired: ReturnType<typeof acquireEngine> | null = null;
+  let engine: LogEngine;
+  let coordinator: Awaited<ReturnType<typeof coordinatorFor>>;
+  try {
+    acquired = givenEngine ? null : acquireEngine(opts.dataDir ? { dataDir: opts.dataDir, flush, ...engineOptions } : { memory: true, ...engineOptions });
+    engine = givenEngine ?? (await acquired!.engine);
+    coordinator = await coordinatorFor(engine);
+  } catch (err) {
+    for (const socket of early) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    await acquired?.release().catch(() => {});
+    throw err;
+  }
+  coordinator.configure({ offsetMetadataMaxBytes: opts.offsetMetadataMaxBytes, offsetsRetentionMs: opts.offsetsRetentionMinutes * 60_000 });
+
+  const connections = new Set<BrokerConnection>();
+  const perIp = new Map<string, number>();
+  const stats: BrokerStats = { requests: 0, refused: 0, byKey: {}, byVersion: {}, rejectedConnections: 0, idleClosed: 0, authFailures: 0 };
+  const memory = new RequestMemory(opts.maxQueuedRequestBytes);
+  const rejections = new LogLimiter(logger);
   const port = (server.address() as net.AddressInfo).port;
   const advertisedHost = opts.advertisedHost ?? (opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host);
   const ctx: BrokerContext = {
@@ -189,7 +218,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     idleMs: opts.connectionsMaxIdleMs,
     failedAuthDelayMs: opts.failedAuthenticationDelayMs,
   };
-  server.on('connection', (raw) => {
+  const accept = (raw: net.Socket) => {
     const socket = tlsContext ? new tls.TLSSocket(raw, { isServer: true, secureContext: tlsContext, requestCert: !!opts.tls!.ca, rejectUnauthorized: !!opts.tls!.ca }) : raw;
     const ip = socket.remoteAddress ?? '';
     const fromIp = perIp.get(ip) ?? 0;
@@ -209,7 +238,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       else perIp.delete(ip);
     }, stats);
     connections.add(conn);
-  });
+  };
+  server.off('connection', hold);
+  server.on('connection', accept);
+  for (const socket of early.splice(0)) accept(socket);
   server.on('error', (err) => logger.error('broker: server error', { error: String(err) }));
   const listenAddress = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
   logger.info('broker: listening', { listen: listenAddress, advertised: `${advertisedHost}:${port}`, dataDir: opts.dataDir ?? null, sasl: ctx.settings.saslMechanisms.join(',') || 'off', tls: !!tlsContext });

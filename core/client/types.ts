@@ -38,6 +38,17 @@ export interface LogAdmin {
   listOffsets(topic: string, spec: OffsetSpec): Promise<Array<{ partition: number; offset: number; timestamp: number }>>;
   listGroups(): Promise<string[]>;
   describeGroup(groupId: string): Promise<GroupDescription>;
+  /** Sets topic configs; null puts a key back to its default. Resolves with the topic's config after. */
+  alterTopicConfig(name: string, changes: Record<string, string | null>): Promise<TopicConfig>;
+  /** Grows a topic to `total` partitions (never fewer: keys already written would change partition). */
+  createPartitions(name: string, total: number): Promise<void>;
+  /**
+   * Commits offsets for a group that has no members (what kafka-consumer-groups --reset-offsets
+   * does); rejects with GroupNotEmptyError while it has members.
+   */
+  setGroupOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void>;
+  /** Deletes an empty group and its committed offsets; GroupNotEmptyError while it has members, UnknownGroupError when there is none. */
+  deleteGroup(groupId: string): Promise<void>;
 }
 
 export interface GroupDescription {

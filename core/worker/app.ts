@@ -18,6 +18,7 @@ import { deadLetterRecord, dlqTopic, sendToDeadLetter } from './dead-letter.js';
 import { AppConfigError, AppStoppedError, CopartitioningError, PipelineFailedError } from './errors.js';
 import { errorPolicySchema, withRetries, type ErrorPolicy } from './error-policy.js';
 import { groupOptionsSchema } from './group-options.js';
+import { APP_BRAND, trackApp } from './app-brand.js';
 import { createLogger } from './logger.js';
 import { MetricsRegistry } from './metrics.js';
 import { parseOptions } from './parse-options.js';
@@ -65,6 +66,8 @@ export const appOptionsSchema = z.object({
 export type AppOptions = z.input<typeof appOptionsSchema>;
 
 export class App {
+  /** The brand `isApp` checks: an App from any copy of the package is recognised. */
+  readonly [APP_BRAND] = true;
   readonly id: string;
   readonly client: LogClient;
   readonly logger: Logger;
@@ -101,6 +104,7 @@ export class App {
     this.logger = this.opts.logger ?? createLogger({ name: this.id });
     this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.done.catch(() => {});
+    trackApp(this);
   }
 
   get running(): boolean {
@@ -170,7 +174,7 @@ export class App {
               }
               if (batch.length === 0) return;
               const res = await withRetries(policy, () => sink.write(batch));
-              if (res.error === undefined) return;
+              if (res.error === undefined) return void app.metrics.counter('sluice_sink_records_total', 'records written by sinks', { sink: name }).inc(batch.length);
               if (policy.onFailure === 'fail') throw new PipelineFailedError(`sink-${name}`, `a batch of ${batch.length} records`, res.error);
               app.logger.warn('sink batch dead-lettered', { sink: name, records: batch.length, error: String(res.error) });
               await sendToDeadLetter(app.producer!, app.id, batch.map((r) => deadLetterRecord(r, res.error, res.attempts)));

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveEnvReferences } from '../../core/worker/config-env.js';
+import { resolveEnvReferences } from '../../connectors/connect-file/env.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
 
 const bin = path.join(repoRoot, 'bin/sluice.js');

@@ -1,9 +1,11 @@
 /** Admin over the embedded log and its group coordinator. */
 import { TopicExistsError } from '../../errors.js';
+import { KafkaErrorCode } from '../../kafka-errors.js';
+import { GroupNotEmptyError, UnknownGroupError } from '../errors.js';
 import { decodeMemberAssignment } from '../../groups/consumer-protocol.js';
 import type { EmbeddedGroupCoordinator } from '../../groups/coordinator.js';
-import type { LogEngine, OffsetSpec, TopicDescription } from '../../log/types.js';
-import type { GroupDescription, LogAdmin } from '../types.js';
+import type { LogEngine, OffsetSpec, TopicConfig, TopicDescription } from '../../log/types.js';
+import type { GroupDescription, LogAdmin, TopicPartitionOffset } from '../types.js';
 
 export class EmbeddedAdmin implements LogAdmin {
   constructor(private readonly deps: () => Promise<{ engine: LogEngine; coordinator: EmbeddedGroupCoordinator }>) {}
@@ -66,5 +68,37 @@ export class EmbeddedAdmin implements LogAdmin {
       })
       .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
     return { groupId, state: raw.state, protocol: raw.protocol, members, offsets };
+  }
+
+  async alterTopicConfig(name: string, changes: Record<string, string | null>): Promise<TopicConfig> {
+    const { engine } = await this.deps();
+    // The engine replaces a topic's own config (AlterConfigs); an incremental change keeps the rest.
+    const d = engine.describeTopic(name);
+    const own: Record<string, string> = Object.fromEntries((d.overrides ?? []).map((k) => [k, String(d.config[k as keyof TopicConfig])]));
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null) delete own[k];
+      else own[k] = v;
+    }
+    return (await engine.alterTopicConfig(name, own)).config;
+  }
+
+  async createPartitions(name: string, total: number): Promise<void> {
+    await (await this.deps()).engine.createPartitions(name, total);
+  }
+
+  async setGroupOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
+    const { coordinator } = await this.deps();
+    const members = (await coordinator.describeGroup(groupId)).members.length;
+    if (members > 0) throw new GroupNotEmptyError(groupId, members);
+    const res = await coordinator.commitOffsets({ groupId, generationId: -1, memberId: '', offsets });
+    // A member that joined between the check and the commit makes the coordinator refuse it.
+    if (res.some((r) => r.errorCode !== 0)) throw new GroupNotEmptyError(groupId, (await coordinator.describeGroup(groupId)).members.length);
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    const { coordinator } = await this.deps();
+    const code = await coordinator.deleteGroup(groupId);
+    if (code === KafkaErrorCode.NON_EMPTY_GROUP) throw new GroupNotEmptyError(groupId, (await coordinator.describeGroup(groupId)).members.length);
+    if (code === KafkaErrorCode.GROUP_ID_NOT_FOUND) throw new UnknownGroupError(groupId);
   }
 }

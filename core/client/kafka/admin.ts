@@ -2,14 +2,26 @@
 // kafkajs is CommonJS; Node's ESM loader sees only some of its named exports.
 import kafkajs, { type Admin } from 'kafkajs';
 import { InvalidConfigError, UnknownTopicError } from '../../errors.js';
+import { GroupNotEmptyError, UnknownGroupError, UnsupportedByBrokerError } from '../errors.js';
 import { decodeMemberAssignment } from '../../groups/consumer-protocol.js';
 import { topicConfigSchema, parseTopicConfig } from '../../log/topic-config.js';
-import type { OffsetSpec, TopicDescription } from '../../log/types.js';
-import type { GroupDescription, LogAdmin, TopicPartition } from '../types.js';
+import type { OffsetSpec, TopicConfig, TopicDescription } from '../../log/types.js';
+import type { GroupDescription, LogAdmin, TopicPartition, TopicPartitionOffset } from '../types.js';
 import { kafkaCall } from './errors.js';
 
 const { ConfigResourceTypes } = kafkajs;
 const KNOWN_CONFIG_KEYS = new Set(Object.keys(topicConfigSchema.shape));
+
+/**
+ * An admin call the broker does not implement (a `sluice broker` without CreatePartitions,
+ * AlterConfigs or DeleteGroups, an old Kafka) becomes one clear error instead of kafkajs's.
+ */
+function unsupported(err: unknown): boolean {
+  for (let e = err as { name?: string; originalError?: unknown; cause?: unknown } | undefined; e; e = (e.originalError ?? e.cause) as typeof e) {
+    if (e.name === 'KafkaJSServerDoesNotSupportApiKey' || e.name === 'KafkaJSNotImplemented') return true;
+  }
+  return false;
+}
 
 export class KafkaAdmin implements LogAdmin {
   constructor(
@@ -17,8 +29,20 @@ export class KafkaAdmin implements LogAdmin {
     private readonly brokers: string[],
   ) {}
 
-  private call<T>(what: string, topic: string | undefined, fn: () => Promise<T>): Promise<T> {
-    return kafkaCall({ brokers: this.brokers, what, topic }, fn);
+  /**
+   * Runs an admin operation (`what`, about `topic` if any) with kafkajs's errors translated; `api`
+   * names the Kafka API an operation needs, so a broker without it gets one clear error.
+   */
+  private call<T>(what: string, topic: string | undefined, fn: (admin: Admin) => Promise<T>, api?: string): Promise<T> {
+    return kafkaCall({ brokers: this.brokers, what, topic }, async () => {
+      const admin = await this.admin();
+      try {
+        return await fn(admin);
+      } catch (err) {
+        if (api && unsupported(err)) throw new UnsupportedByBrokerError(what, api, this.brokers.join(','));
+        throw err;
+      }
+    });
   }
 
   /**
@@ -150,5 +174,62 @@ export class KafkaAdmin implements LogAdmin {
     }
     offsets.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
     return { groupId, state: (g.state || 'Dead') as GroupDescription['state'], protocol: g.protocol, members, offsets };
+  }
+
+  async alterTopicConfig(name: string, changes: Record<string, string | null>): Promise<TopicConfig> {
+    await this.describeTopic(name); // UnknownTopicError first
+    await this.call(`changing the config of topic "${name}"`, name, async (admin) => {
+      // AlterConfigs replaces a topic's whole set of overrides: send the current ones with the changes.
+      const current = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name }], includeSynonyms: false });
+      const overrides = new Map<string, string>();
+      for (const e of current.resources[0]?.configEntries ?? []) if (!e.isDefault && !e.readOnly && e.configValue !== null) overrides.set(e.configName, e.configValue);
+      for (const [k, v] of Object.entries(changes)) {
+        if (v === null) overrides.delete(k);
+        else overrides.set(k, v);
+      }
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name, configEntries: [...overrides].map(([n, value]) => ({ name: n, value })) }],
+      });
+    }, 'AlterConfigs (Kafka API 33)');
+    return (await this.describeTopic(name)).config;
+  }
+
+  async createPartitions(name: string, total: number): Promise<void> {
+    await this.call(`adding partitions to topic "${name}"`, name, (admin) => admin.createPartitions({ topicPartitions: [{ topic: name, count: total }] }), 'CreatePartitions (Kafka API 37)');
+  }
+
+  private async members(groupId: string): Promise<number> {
+    const { groups } = await (await this.admin()).describeGroups([groupId]);
+    return groups[0]?.members.length ?? 0;
+  }
+
+  async setGroupOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
+    const members = await this.members(groupId);
+    if (members > 0) throw new GroupNotEmptyError(groupId, members);
+    const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+    for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: String(o.offset) }]);
+    for (const [topic, partitions] of byTopic) {
+      try {
+        await (await this.admin()).setOffsets({ groupId, topic, partitions });
+      } catch (err) {
+        // kafkajs joins the group to commit; a member that appeared meanwhile makes it refuse.
+        if (/must have no running instances/.test((err as Error).message)) throw new GroupNotEmptyError(groupId, await this.members(groupId));
+        throw err;
+      }
+    }
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    await this.call(`deleting group "${groupId}"`, undefined, async (admin) => {
+      try {
+        await admin.deleteGroups([groupId]);
+      } catch (err) {
+        const errors = (err as { groups?: Array<{ errorCode: number }> }).groups ?? [];
+        if (errors.some((g) => g.errorCode === 68)) throw new GroupNotEmptyError(groupId, await this.members(groupId));
+        if (errors.some((g) => g.errorCode === 69)) throw new UnknownGroupError(groupId);
+        throw err;
+      }
+    }, 'DeleteGroups (Kafka API 42)');
   }
 }

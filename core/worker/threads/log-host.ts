@@ -119,6 +119,10 @@ export function hostLog(engine: LogEngine, coordinator: EmbeddedGroupCoordinator
       listOffsets: (topic, spec) => admin.listOffsets(topic as string, spec as OffsetSpec),
       listGroups: () => admin.listGroups(),
       describeGroup: (groupId) => admin.describeGroup(groupId as string),
+      alterTopicConfig: (name, changes) => admin.alterTopicConfig(name as string, changes as Record<string, string | null>),
+      createPartitions: (name, total) => admin.createPartitions(name as string, total as number),
+      setGroupOffsets: (groupId, offsets) => admin.setGroupOffsets(groupId as string, offsets as Parameters<EmbeddedAdmin['setGroupOffsets']>[1]),
+      deleteGroup: (groupId) => admin.deleteGroup(groupId as string),
     },
     meta,
   );

@@ -6,8 +6,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import { EmbeddedConsumer, type ConsumerCoordinator } from '../../client/embedded/consumer.js';
 import { EmbeddedProducer } from '../../client/embedded/producer.js';
-import type { ConsumerOptions, GroupDescription, LogAdmin, LogClient, LogConsumer, LogProducer, ProducerOptions } from '../../client/types.js';
-import type { OffsetSpec, TopicDescription } from '../../log/types.js';
+import type { ConsumerOptions, GroupDescription, LogAdmin, LogClient, LogConsumer, LogProducer, ProducerOptions, TopicPartitionOffset } from '../../client/types.js';
+import type { OffsetSpec, TopicDescription, TopicConfig } from '../../log/types.js';
 import type { LogMeta } from './log-host.js';
 import { RemoteLogEngine } from './remote-engine.js';
 import { RpcClient } from './rpc.js';
@@ -63,6 +63,18 @@ class RemoteAdmin implements LogAdmin {
   }
   describeGroup(groupId: string): Promise<GroupDescription> {
     return this.rpc.call('describeGroup', [groupId]);
+  }
+  alterTopicConfig(name: string, changes: Record<string, string | null>): Promise<TopicConfig> {
+    return this.rpc.call('alterTopicConfig', [name, changes]);
+  }
+  createPartitions(name: string, total: number): Promise<void> {
+    return this.rpc.call('createPartitions', [name, total]);
+  }
+  setGroupOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
+    return this.rpc.call('setGroupOffsets', [groupId, offsets]);
+  }
+  deleteGroup(groupId: string): Promise<void> {
+    return this.rpc.call('deleteGroup', [groupId]);
   }
 }
 

@@ -3,7 +3,7 @@
  * Kafka Connect's EnvVarConfigProvider: secrets and per-machine addresses stay out of the file.
  * A variable that is unset and has no default is a config error naming the field.
  */
-import { AppConfigError } from './errors.js';
+import { AppConfigError } from '../../core/worker/errors.js';
 
 const REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
