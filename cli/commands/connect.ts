@@ -54,9 +54,11 @@ export async function run(args: string[]): Promise<number> {
   process.chdir(path.dirname(path.resolve(file)));
 
   // Connector configs are checked before anything starts.
-  const sources: Array<{ name: string; source: Source; topic: string; transforms: ReturnType<typeof createTransform>[] }> = [];
+  const sources: Array<{ name: string; source: Source; topic: string | undefined; transforms: ReturnType<typeof createTransform>[] }> = [];
   for (const [i, s] of cfg.sources.entries()) {
     const def = await getConnector('source', s.connector);
+    if (def.ownTopics && s.topic !== undefined) throw new AppConfigError(`${file}: sources[${i}].topic: the ${s.connector} source names its own topics (${def.ownTopics}); remove topic`);
+    if (!def.ownTopics && s.topic === undefined) throw new AppConfigError(`${file}: sources[${i}].topic: Required (the topic the ${s.connector} source writes to)`);
     const c = def.config.safeParse(s.config);
     if (!c.success) throw new AppConfigError(`${file}: ${describeZodError(c.error, `sources[${i}].config`)}`);
     sources.push({ name: s.name ?? `${s.connector}-${i}`, source: def.create(c.data) as Source, topic: s.topic, transforms: s.transforms.map(createTransform) });

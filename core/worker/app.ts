@@ -66,7 +66,7 @@ export class App {
   readonly done: Promise<void>;
   private readonly opts: z.output<typeof appOptionsSchema>;
   private readonly pipelines: Array<{ def: PipelineDefinition; policy: ErrorPolicy; copartitioned: boolean }> = [];
-  private readonly sources: Array<{ name: string; source: Source; topic: string; transforms: Transform[] }> = [];
+  private readonly sources: Array<{ name: string; source: Source; topic: string | undefined; transforms: Transform[] }> = [];
   private readonly sinks: Sink[] = [];
   private runners: PipelineRunner[] = [];
   private sourceRunners: SourceRunner[] = [];
@@ -106,7 +106,8 @@ export class App {
     return tableOf<K, V>(topic, opts, this);
   }
 
-  addSource(name: string, source: Source, opts: { topic: string; transforms?: Transform[] }): void {
+  /** `topic`: where records without their own topic go; a source that names every record's topic (postgres-cdc) needs none. */
+  addSource(name: string, source: Source, opts: { topic?: string; transforms?: Transform[] } = {}): void {
     if (this.state !== 'new') throw new AppConfigError('sources must be added before start()');
     this.sources.push({ name, source, topic: opts.topic, transforms: opts.transforms ?? [] });
   }
@@ -161,7 +162,7 @@ export class App {
     // Topics the app writes to exist before anything runs.
     await admin.createTopic(dlqTopic(this.id), { partitions: 1 });
     if (this.sources.length) await ensureSourceOffsetsTopic(this.client, this.id);
-    for (const s of this.sources) await admin.createTopic(s.topic, { partitions: this.opts.defaultPartitions });
+    for (const s of this.sources) if (s.topic !== undefined) await admin.createTopic(s.topic, { partitions: this.opts.defaultPartitions });
     const existing = new Set(await admin.listTopics());
     for (const { def, copartitioned } of this.pipelines) {
       const counts: Array<[string, number]> = [];

@@ -25,7 +25,7 @@ export const connectFileSchema = z
         z.object({
           connector: z.string(),
           name: z.string().regex(/^[a-zA-Z0-9._-]+$/).optional(),
-          topic: z.string(),
+          topic: z.string().optional().describe('where the records go; not for a source that names its own topics (postgres-cdc)'),
           config: z.record(z.unknown()).default({}),
           transforms: z.array(transformSchema).default([]),
         }),

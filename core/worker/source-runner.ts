@@ -10,12 +10,14 @@ import type { ConnectorContext, Source, SourceOffset, SourceRecord } from './con
 import { dlqTopic } from './dead-letter.js';
 import type { MetricsRegistry } from './metrics.js';
 import { readSourceOffsets, writeSourceOffsets } from './source-offsets.js';
+import { AppConfigError } from './errors.js';
 import type { Transform } from './transform.js';
 
 export interface SourceRunnerOptions {
   appId: string;
   name: string;
-  topic: string;
+  /** Where records without a topic of their own go (none: every record must name one). */
+  topic: string | undefined;
   transforms: Transform[];
   client: LogClient;
   producer: LogProducer;
@@ -79,6 +81,7 @@ export class SourceRunner {
         }
         if (!r) continue;
         const topic = r.topic ?? o.topic;
+        if (topic === undefined) throw new AppConfigError(`source "${o.name}" produced a record without a topic, and no topic is configured for it`);
         let list = byTopic.get(topic);
         if (!list) byTopic.set(topic, (list = []));
         list.push({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, partition: r.partition });
