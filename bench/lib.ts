@@ -1,11 +1,11 @@
 /**
- * Shared pieces of the benchmark workloads (../shared/benchmarks.md): the seeded data, the
+ * Shared pieces of the benchmark workloads (docs/benchmarks.md): the seeded data, the
  * warm-up + 3 runs + median protocol, and the `id figure value unit` output lines that
  * bench/run.ts collects into its summary table.
  */
 import { performance } from 'node:perf_hooks';
 
-/** mulberry32, the PRNG benchmarks.md names (seed 42 for keys). */
+/** mulberry32, the PRNG docs/benchmarks.md names (seed 42 for keys). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -74,7 +74,7 @@ export function report(id: string, figure: string, value: number, unit: string):
 }
 
 /**
- * benchmarks.md's protocol: one warm-up run, then 3 timed runs; returns the median rate
+ * docs/benchmarks.md's protocol: one warm-up run, then 3 timed runs; returns the median rate
  * (`items` per second). `setup` runs untimed before each run.
  */
 export async function measure(

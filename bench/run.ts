@@ -1,9 +1,9 @@
 /**
  * `npm run bench [-- ID...]`: first the reference limits (shared/bench-ref/limits.mjs, see
- * reference.ts), then each workload of shared/benchmarks.md in its own Node process (so peak RSS is
+ * reference.ts), then each workload of docs/benchmarks.md in its own Node process (so peak RSS is
  * per workload); echoes its `id figure value unit` lines followed by its ratio to the reference
  * measured in this same run, and ends with a summary table, ratios first. A workload is a file
- * bench/<ID>.ts (ID as in benchmarks.md, e.g. L1, P2).
+ * bench/<ID>.ts (ID as in docs/benchmarks.md, e.g. L1, P2).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -18,7 +18,7 @@ const available = readdirSync(here)
   .filter((f) => /^[A-Z][0-9]+\.ts$/.test(f))
   .map((f) => f.replace(/\.ts$/, ''))
   .sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
-// Pipeline workloads run with the young generation README's "Tuning" recommends for pipelines
+// Pipeline workloads run with the young generation docs/worker.md's "Tuning" recommends for pipelines
 // (threadedApp's task threads get the same by default). SLUICE_BENCH_PIPELINE_FLAGS='' runs them on V8's defaults.
 const PIPELINES = ['P1', 'P2', 'P3', 'E1'];
 const PIPELINE_FLAGS = (process.env.SLUICE_BENCH_PIPELINE_FLAGS ?? '--max-semi-space-size=128').split(' ').filter(Boolean);

@@ -1,6 +1,6 @@
 /**
  * sluice demo: the activity-monitoring example on the embedded log, needing nothing but Node.
- * A generator writes user actions (benchmarks.md's event shape, timestamps at wall-clock pace with
+ * A generator writes user actions (docs/benchmarks.md's event shape, timestamps at wall-clock pace with
  * ±500 ms jitter) into `user-actions`; the app counts actions per user in 5 s tumbling windows with
  * 1 s grace; this command prints the busiest users of each window as it closes, and the
  * throughput. Ctrl-C stops it cleanly (the app finishes its batch and commits).

@@ -2,7 +2,7 @@
  * A logical replication connection on `pg` (replication: 'database'): creating a slot with an
  * exported snapshot, and START_REPLICATION in CopyBoth mode. XLogData messages are handed to
  * `onData`; primary keepalives to `onKeepalive`; standby status updates go out only through
- * `confirm(lsn)` — never for an LSN the caller has not made durable (see postgres-cdc-notes.md:
+ * `confirm(lsn)` — never for an LSN the caller has not made durable (see docs/notes/postgres-cdc.md:
  * acknowledging a received-but-unprocessed LSN loses data).
  */
 import pg from 'pg';

@@ -1,6 +1,6 @@
 /**
  * Kafka protocol primitives (non-flexible encodings only: every version the broker advertises is
- * below the flexible thresholds, see ../../../shared/kafka-protocol.md §1.4).
+ * below the flexible thresholds, see docs/notes/kafka-protocol.md §1.4).
  *
  * Reader throws FrameError on any read past the end or impossible length, which the connection
  * turns into "close this connection" — a malformed frame never reaches the log or the process.

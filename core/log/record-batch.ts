@@ -25,7 +25,7 @@
  * Exports: encodeRecordBatch, decodeRecordBatch, decodeRecordBatches, readBatchHeader,
  * validateBatch, validateBatches, setBaseOffset, batchEndOffset, BATCH_HEADER_SIZE.
  *
- * Speed (recordbatch-notes.md): one pass into a reused scratch buffer with each record's length
+ * Speed (docs/notes/recordbatch.md): one pass into a reused scratch buffer with each record's length
  * computed arithmetically before it is written (no back-patching, no per-record buffers), a JS
  * loop for ASCII keys, Uint8Array.set for values, hardware CRC-32C, and on decode cheap Buffer
  * views instead of Buffer#subarray.

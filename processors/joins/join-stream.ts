@@ -1,6 +1,6 @@
 /**
  * Stream-stream join within a time difference (Kafka Streams' KStream#join/leftJoin/outerJoin
- * with JoinWindows), design §5:
+ * with JoinWindows), docs/architecture.md, "Stream-processing semantics":
  * - a left record at t matches right records of its key in [t − d, t + d], both ends inclusive,
  *   and the other way round; the output's timestamp is the larger of the two;
  * - stream time is shared by both sides; a record with t + d + grace < stream time is late:

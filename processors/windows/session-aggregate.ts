@@ -1,5 +1,5 @@
 /**
- * Session-windowed aggregation, with Kafka Streams' rules (design §5):
+ * Session-windowed aggregation, with Kafka Streams' rules (docs/architecture.md, "Stream-processing semantics"):
  * - a record at t merges with every session of its key having end >= t − gap and
  *   start <= t + gap; the merged session is [min start, max end] (both inclusive);
  * - the record is dropped (late) only if mergedEnd + gap + grace < stream time;

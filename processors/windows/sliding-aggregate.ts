@@ -1,5 +1,5 @@
 /**
- * Sliding-window aggregation (Kafka Streams' SlidingWindows, design §5), maximum time
+ * Sliding-window aggregation (Kafka Streams' SlidingWindows; docs/architecture.md, "Stream-processing semantics"), maximum time
  * difference d:
  * - a record at t gets the window [t − d, t] (both ends inclusive; records with t < d share
  *   [0, d]), and [t + 1, t + 1 + d] exists only when a record falls in it;

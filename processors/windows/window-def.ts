@@ -1,5 +1,5 @@
 /**
- * Window definitions, with Kafka Streams' semantics (design §5):
+ * Window definitions, with Kafka Streams' semantics (docs/architecture.md, "Stream-processing semantics"):
  * - tumbling(size) = hopping(size, size): windows [start, end) aligned to the epoch;
  * - hopping(size, advance): a record at t belongs to every window [s, s + size) with s a multiple
  *   of advance and s <= t < s + size;

@@ -1,5 +1,5 @@
 /**
- * The README's CDC examples as they are: examples/postgres/orders.sql in a fresh database of the
+ * The CDC examples of README.md and docs/connectors.md as they are: examples/postgres/orders.sql in a fresh database of the
  * private cluster, then `sluice connect` on the unchanged YAML files (PG_URL points them there).
  * pg-to-topic prints every row as a Debezium envelope; pg-to-pg keeps orders_copy equal to orders
  * through inserts, updates and deletes made between runs.
