@@ -47,6 +47,13 @@ export class InvalidConfigError extends SluiceError {
   }
 }
 
+/** A partition count over a limit of the log (per topic or in total). */
+export class InvalidPartitionsError extends SluiceError {
+  constructor(message: string) {
+    super('INVALID_PARTITIONS', message);
+  }
+}
+
 /** A read below the log start offset (the records there were deleted by retention or compaction). */
 export class OffsetOutOfRangeError extends SluiceError {
   constructor(readonly topic: string, readonly partition: number, readonly offset: number, readonly logStartOffset: number) {
@@ -67,6 +74,45 @@ export class CorruptRecordBatchError extends SluiceError {
 export class RecordTooLargeError extends SluiceError {
   constructor(message: string) {
     super('RECORD_TOO_LARGE', message);
+  }
+}
+
+/** An append to, or the deletion of, a topic only Sluice itself may write (core/log/internal-topics.ts). */
+export class InternalTopicError extends SluiceError {
+  constructor(readonly topic: string, readonly operation: 'append' | 'delete', why: string) {
+    super(
+      'INTERNAL_TOPIC',
+      operation === 'append'
+        ? `cannot append to internal topic "${topic}": ${why}; only Sluice writes to it`
+        : `cannot delete internal topic "${topic}": ${why}`,
+    );
+  }
+}
+
+/** A batch compressed with a codec this process cannot decode (core/log/codecs.ts lists the registered ones). */
+export class UnsupportedCompressionError extends SluiceError {
+  constructor(readonly codec: number, known: string) {
+    super('UNSUPPORTED_COMPRESSION_TYPE', `record batch compression codec ${codec} cannot be read here (readable: ${known})`);
+  }
+}
+
+/**
+ * The disk refused a write or a sync (full, read-only, failing). Retriable: Kafka's
+ * KAFKA_STORAGE_ERROR; the same write may succeed once space is freed.
+ */
+export class LogStorageError extends SluiceError {
+  constructor(readonly path: string, cause: NodeJS.ErrnoException) {
+    super('KAFKA_STORAGE_ERROR', `the log could not write ${path}: ${cause.code ?? cause.message}${cause.code === 'ENOSPC' ? ' (the disk is full: free space or lower retention)' : ''}`, { retriable: true, cause });
+  }
+}
+
+/**
+ * The log on disk is damaged in a way that opening it must not paper over (corruption followed by
+ * valid records, or missing segments): nothing is truncated or skipped without the operator's say.
+ */
+export class CorruptLogError extends SluiceError {
+  constructor(message: string) {
+    super('CORRUPT_LOG', message);
   }
 }
 

@@ -72,7 +72,7 @@ export async function run(args: string[]): Promise<number> {
   }
 
   const client: LogClient = cfg.brokers
-    ? await clientFromCliOptions({ brokers: cfg.brokers.join(',') })
+    ? await clientFromCliOptions({ brokers: cfg.brokers.join(','), security: cfg.security, securityBaseDir: path.dirname(path.resolve(file)) })
     : embedded({ dataDir: cfg.dataDir ?? './.sluice', flush: cfg.flush ?? 'always' });
   const metricsPort = values['metrics-port'] !== undefined ? Number(values['metrics-port']) : cfg.metricsPort;
   const a = createApp({ id: cfg.app, log: client, errors: cfg.errors ?? {}, batch: cfg.batch ?? {}, defaultPartitions: cfg.partitions, metricsPort, group: cfg.group ?? {} });

@@ -13,17 +13,17 @@ import { threadedApp } from '../../core/worker/threads/threaded-app.js';
 import { AppConfigError } from '../../core/worker/errors.js';
 import { startProgressLine } from '../../core/worker/progress.js';
 import type { LogClient } from '../../core/client/types.js';
-import { clientFromCliOptions, toInt } from '../options.js';
+import { clientFromCliOptions, clientOptions, toInt } from '../options.js';
 
 export const usage = 'run FILE.ts|FILE.js [--brokers H:P | --data-dir DIR [--threads N]]   (runs the App the file exports by default)';
 
 export async function run(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args, options: { brokers: { type: 'string' }, 'data-dir': { type: 'string' }, threads: { type: 'string' } }, allowPositionals: true });
+  const { positionals, values } = parseArgs({ args, options: { ...clientOptions, 'data-dir': { type: 'string' }, threads: { type: 'string' } }, allowPositionals: true });
   const file = positionals[0];
   if (!file) throw new AppConfigError(`usage: sluice ${usage}`);
   if (values.threads !== undefined) return runThreaded(file, toInt('threads', values.threads), values.brokers, values['data-dir']);
   // --brokers / --data-dir choose the log; the file receives it as `log` when it exports a function.
-  const log = values.brokers || values['data-dir'] ? await clientFromCliOptions({ brokers: values.brokers, 'data-dir': values['data-dir'] }) : undefined;
+  const log = values.brokers || values['data-dir'] ? await clientFromCliOptions(values) : undefined;
   const mod = (await import(pathToFileURL(path.resolve(file)).href)) as { default?: unknown };
   let exported = mod.default;
   if (log && typeof exported !== 'function') throw new AppConfigError(`${file} exports an App with its log fixed; to use --brokers or --data-dir, export a function ({ log }) => app({ id, log, ... })`);

@@ -6,11 +6,14 @@
  * request's sequence number, which keeps increasing across restarts (it resumes from the
  * committed one).
  *
- * Answers: 200 {"accepted": n} once durable; 400 malformed body (naming the line) or bad topic
- * name; 401 without the bearer token; 404 unknown path or topic; 405 not a POST; 413 body over
- * the limit (the rest is not read); 415 unknown Content-Type; 429 + Retry-After when maxPending
- * records wait for the log; 503 + Retry-After when stopping or when the records were not durable
- * within ackTimeoutMs (they may still be written: the client's retry can then duplicate them).
+ * Answers: 200 {"accepted": n} once durable; 400 malformed body (naming the line), JSON nested
+ * too deeply, or bad topic name; 401 without the bearer token; 403 an internal topic
+ * (__consumer_offsets, an app's changelogs, repartition or source-offsets topics: only Sluice
+ * writes those); 404 unknown path or topic; 405 not a POST; 413 body over the limit (the rest is
+ * not read); 415 unknown Content-Type; 429 + Retry-After when maxPending records wait for the
+ * log, or after too many wrong tokens from one address; 503 + Retry-After when stopping, when
+ * maxConcurrentBodies bodies are being received, or when the records were not durable within
+ * ackTimeoutMs (they may still be written: the client's retry can then duplicate them).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +21,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { ConnectorContext, Source, SourceOffset, SourceRecord } from '../../core/worker/contracts.js';
 import { AppConfigError } from '../../core/worker/errors.js';
+import { LogLimiter } from '../../core/worker/log-limiter.js';
+import { isSystemTopic } from '../../core/log/internal-topics.js';
 import { bodyFormat, parseBody, type BodyFormat } from './body.js';
 import { MalformedBodyError } from './errors.js';
 
@@ -51,7 +56,20 @@ export const httpSourceConfig = z.object({
   retryAfterSeconds: z.number().int().min(1).default(1).describe('Retry-After sent with 429 and 503'),
   ackTimeoutMs: z.number().int().min(100).default(30_000).describe('a request whose records are not durable within this time gets 503'),
   maxRecordsPerPoll: z.number().int().min(1).default(10_000).describe('records handed to the worker per batch (whole requests, at least one)'),
+  maxConcurrentBodies: z.number().int().min(1).default(64).describe('request bodies received at once; another request gets 503 with Retry-After (bounds the memory of slow uploads)'),
+  maxTokenFailures: z
+    .number()
+    .int()
+    .min(1)
+    .default(10)
+    .describe('wrong or missing bearer tokens from one client address per minute; past it the address gets 429 with Retry-After (guessing slows down); failures are logged at most once per 10 s'),
 });
+
+/** How long a topic's internal flag is trusted before it is looked up again (an app starting later may claim it). */
+const TOPIC_INFO_TTL_MS = 5000;
+const TOKEN_WINDOW_MS = 60_000;
+/** Addresses whose token failures are remembered (oldest forgotten first). */
+const TOKEN_TRACKED = 10_000;
 
 export type HttpSourceConfig = z.output<typeof httpSourceConfig>;
 
@@ -78,8 +96,14 @@ export class HttpSource implements Source {
   private closing = false;
   private wake?: () => void;
   private sweeper?: NodeJS.Timeout;
-  private knownTopics = new Set<string>();
+  /** Existing topics → whether internal, and when that was looked up. */
+  private knownTopics = new Map<string, { internal: boolean; at: number }>();
   private topicsLoad?: Promise<void>;
+  /** Bodies being received now (maxConcurrentBodies). */
+  private receiving = 0;
+  /** Client address → bearer-token failures in the current window. */
+  private tokenFailures = new Map<string, { count: number; since: number }>();
+  private tokenLog?: LogLimiter;
   private readonly statusCounters = new Map<number, { inc(by?: number): void }>();
 
   constructor(private readonly cfg: HttpSourceConfig) {
@@ -95,6 +119,7 @@ export class HttpSource implements Source {
 
   async start(ctx: ConnectorContext): Promise<void> {
     this.ctx = ctx;
+    this.tokenLog = new LogLimiter(ctx.logger);
     const last = (await ctx.committedOffsets()).get(HTTP_SOURCE_PARTITION);
     this.seq = typeof last === 'number' ? last : 0;
     if (this.cfg.topics?.length && this.cfg.path.includes(TOPIC_PARAM)) {
@@ -135,32 +160,76 @@ export class HttpSource implements Source {
     const matched = this.match(q < 0 ? url : url.slice(0, q));
     if (!matched) return this.reply(res, 404, { error: 'not found' });
     if (req.method !== 'POST') return this.reply(res, 405, { error: 'use POST' }, { allow: 'POST' });
-    if (cfg.token !== undefined && !bearerMatches(req.headers.authorization, cfg.token)) {
-      return this.reply(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
+    if (cfg.token !== undefined) {
+      const address = req.socket.remoteAddress ?? '';
+      if (this.tooManyTokenFailures(address)) return this.reply(res, 429, { error: 'too many wrong bearer tokens from this address' }, { ...this.retryAfter(), connection: 'close' });
+      if (!bearerMatches(req.headers.authorization, cfg.token)) {
+        this.tokenFailed(address, req.headers.authorization === undefined);
+        return this.reply(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
+      }
     }
     const topic = matched.topic;
     if (topic !== undefined) {
       if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') return this.reply(res, 400, { error: `"${topic}" is not a valid topic name` });
       if (cfg.topics && !cfg.topics.includes(topic)) return this.reply(res, 404, { error: `topic "${topic}" is not accepted here` });
-      if (!(await this.ensureTopic(topic))) return this.reply(res, 404, { error: `topic "${topic}" does not exist` });
+      const known = await this.ensureTopic(topic);
+      if (known === 'missing') return this.reply(res, 404, { error: `topic "${topic}" does not exist` });
+      if (known === 'internal') return this.reply(res, 403, { error: `topic "${topic}" is internal: only Sluice writes to it` });
     }
     const format = bodyFormat(req.headers['content-type']);
     if (!format) return this.reply(res, 415, { error: 'send application/json, application/x-ndjson or text/plain' });
     const declared = Number(req.headers['content-length']);
     if (declared > cfg.bodyLimitBytes) return this.tooLarge(req, res);
     if (this.pending >= cfg.maxPending) return this.reply(res, 429, { error: 'too many records waiting to be written' }, this.retryAfter());
-    const body = await readBody(req, cfg.bodyLimitBytes);
+    if (this.receiving >= cfg.maxConcurrentBodies) {
+      req.pause();
+      return this.reply(res, 503, { error: `${cfg.maxConcurrentBodies} request bodies are being received; retry` }, { ...this.retryAfter(), connection: 'close' });
+    }
+    this.receiving++;
+    let body: Awaited<ReturnType<typeof readBody>>;
+    try {
+      body = await readBody(req, cfg.bodyLimitBytes);
+    } finally {
+      this.receiving--;
+    }
     if (body === 'too-large') return this.tooLarge(req, res);
     if (body === 'aborted') return;
     this.accept(body, format, topic, req, res);
   }
 
+  private tooManyTokenFailures(address: string): boolean {
+    const f = this.tokenFailures.get(address);
+    if (!f) return false;
+    if (Date.now() - f.since > TOKEN_WINDOW_MS) {
+      this.tokenFailures.delete(address);
+      return false;
+    }
+    return f.count >= this.cfg.maxTokenFailures;
+  }
+
+  private tokenFailed(address: string, missing: boolean): void {
+    const now = Date.now();
+    let f = this.tokenFailures.get(address);
+    if (!f || now - f.since > TOKEN_WINDOW_MS) {
+      this.tokenFailures.delete(address);
+      if (this.tokenFailures.size >= TOKEN_TRACKED) this.tokenFailures.delete(this.tokenFailures.keys().next().value!);
+      this.tokenFailures.set(address, (f = { count: 0, since: now }));
+    }
+    f.count++;
+    this.tokenLog?.warn(`http source "${this.ctx.name}": request with a ${missing ? 'missing' : 'wrong'} bearer token refused`, { connector: this.ctx.name, client: address, failuresFromClient: f.count });
+  }
+
   private accept(body: Buffer, format: BodyFormat, topic: string | undefined, req: http.IncomingMessage, res: http.ServerResponse): void {
     let values: unknown[];
+    let texts: string[];
     try {
       values = parseBody(body.toString('utf8'), format);
+      texts = new Array<string>(values.length);
+      for (let i = 0; i < values.length; i++) texts[i] = JSON.stringify(values[i]);
     } catch (err) {
       if (err instanceof MalformedBodyError) return this.reply(res, 400, { error: err.message, line: err.line, column: err.column });
+      // V8 parses deeper than it can write back (about 5 000 levels): the stack runs out.
+      if (err instanceof RangeError) return this.reply(res, 400, { error: 'JSON nested too deeply' });
       throw err;
     }
     if (values.length === 0) return this.reply(res, 200, { accepted: 0 });
@@ -173,8 +242,6 @@ export class HttpSource implements Source {
     const keyField = this.cfg.keyField;
     const h = this.cfg.keyHeader === undefined ? undefined : req.headers[this.cfg.keyHeader];
     const headerKey = h === undefined ? null : Array.isArray(h) ? h.join(',') : h;
-    const texts = new Array<string>(values.length);
-    for (let i = 0; i < values.length; i++) texts[i] = JSON.stringify(values[i]);
     const buffers = encodeAll(texts);
     const records = new Array<SourceRecord>(values.length);
     for (let i = 0; i < values.length; i++) {
@@ -286,22 +353,41 @@ export class HttpSource implements Source {
     }
   }
 
-  /** Does the topic exist (creating it when allowed)? Topic lists are cached. */
-  private async ensureTopic(topic: string): Promise<boolean> {
-    if (this.knownTopics.has(topic)) return true;
-    this.topicsLoad ??= this.ctx.client
-      .admin()
-      .listTopics()
-      .then((ts) => {
-        for (const t of ts) this.knownTopics.add(t);
-      })
-      .finally(() => (this.topicsLoad = undefined));
-    await this.topicsLoad;
-    if (this.knownTopics.has(topic)) return true;
-    if (!this.cfg.createTopics) return false;
-    await this.ctx.client.admin().createTopic(topic, { partitions: this.cfg.partitions });
-    this.knownTopics.add(topic);
-    return true;
+  /**
+   * Does the topic exist (creating it when allowed), and is it internal? Topic lists are cached;
+   * whether a topic is internal is looked up again after a few seconds (an app may start and
+   * claim it). Internal topics are never created or written here.
+   */
+  private async ensureTopic(topic: string): Promise<'ok' | 'missing' | 'internal'> {
+    if (isSystemTopic(topic)) return 'internal';
+    const admin = this.ctx.client.admin();
+    let info = this.knownTopics.get(topic);
+    if (!info) {
+      this.topicsLoad ??= admin
+        .listTopics()
+        .then((ts) => {
+          for (const t of ts) if (!this.knownTopics.has(t)) this.knownTopics.set(t, { internal: false, at: 0 });
+        })
+        .finally(() => (this.topicsLoad = undefined));
+      await this.topicsLoad;
+      info = this.knownTopics.get(topic);
+      if (!info) {
+        if (!this.cfg.createTopics) return 'missing';
+        await admin.createTopic(topic, { partitions: this.cfg.partitions });
+        info = { internal: false, at: 0 };
+        this.knownTopics.set(topic, info);
+      }
+    }
+    if (Date.now() - info.at > TOPIC_INFO_TTL_MS) {
+      const d = await admin.describeTopic(topic).catch(() => null);
+      if (!d) {
+        this.knownTopics.delete(topic);
+        return 'missing';
+      }
+      info.internal = d.internal;
+      info.at = Date.now();
+    }
+    return info.internal ? 'internal' : 'ok';
   }
 
   private tooLarge(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -1,6 +1,7 @@
 /**
- * Kafka protocol primitives (non-flexible encodings only: every version the broker advertises is
- * below the flexible thresholds, see docs/notes/kafka-protocol.md §1.4).
+ * Kafka protocol primitives: the fixed-width types, the classic length-prefixed strings, bytes and
+ * arrays, and the compact (unsigned-varint length + 1) forms and tagged-field varints of the
+ * flexible versions (KIP-482). ./schema.ts composes them into whole messages.
  *
  * Reader throws FrameError on any read past the end or impossible length, which the connection
  * turns into "close this connection" — a malformed frame never reaches the log or the process.
@@ -53,6 +54,78 @@ export class Reader {
     this.pos += 8;
     return hi * 4294967296 + lo;
   }
+  uint16(): number {
+    this.need(2);
+    const v = this.buf.readUInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  uint32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  float64(): number {
+    this.need(8);
+    const v = this.buf.readDoubleBE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  /** Unsigned varint of at most 5 bytes (32 bits), as Kafka's ByteUtils.readUnsignedVarint. */
+  uvarint(): number {
+    let result = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      this.need(1);
+      const b = this.buf[this.pos++]!;
+      result += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) {
+        if (result > 0xffffffff) throw new FrameError(`unsigned varint ${result} does not fit in 32 bits`);
+        return result;
+      }
+    }
+    throw new FrameError('unsigned varint longer than 5 bytes');
+  }
+  /** A UUID as 32 lowercase hex digits. */
+  uuid(): string {
+    this.need(16);
+    const s = this.buf.toString('hex', this.pos, this.pos + 16);
+    this.pos += 16;
+    return s;
+  }
+  skip(n: number): void {
+    this.need(n);
+    this.pos += n;
+  }
+  /** Compact string: uvarint length + 1, 0 = null. */
+  compactNullableString(): string | null {
+    const n = this.uvarint() - 1;
+    if (n === -1) return null;
+    this.need(n);
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+  compactNullableBytes(): Buffer | null {
+    const n = this.uvarint() - 1;
+    if (n === -1) return null;
+    this.need(n);
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+  /** Element count of a compact array (-1 = null), bounded like the classic one. */
+  compactArrayLength(): number {
+    const n = this.uvarint() - 1;
+    if (n > this.remaining()) throw new FrameError(`impossible array length ${n}`);
+    return n;
+  }
+  /** Element count of a classic array (-1 = null). Each element needs at least one byte, which bounds it. */
+  arrayLength(): number {
+    const n = this.int32();
+    if (n < -1 || n > this.remaining()) throw new FrameError(`impossible array length ${n}`);
+    return n;
+  }
   nullableString(): string | null {
     const len = this.int16();
     if (len === -1) return null;
@@ -81,9 +154,8 @@ export class Reader {
   }
   /** An array; null (-1) gives null. Each element needs at least one byte, which bounds the count. */
   nullableArray<T>(item: (r: Reader) => T): T[] | null {
-    const n = this.int32();
+    const n = this.arrayLength();
     if (n === -1) return null;
-    if (n < -1 || n > this.remaining()) throw new FrameError(`impossible array length ${n}`);
     const out: T[] = new Array(n);
     for (let i = 0; i < n; i++) out[i] = item(this);
     return out;
@@ -134,9 +206,70 @@ export class Writer {
   }
   int64(v: number): this {
     this.room(8);
-    this.buf.writeBigInt64BE(BigInt(v), this.pos);
+    const hi = Math.floor(v / 4294967296);
+    this.buf.writeInt32BE(hi, this.pos);
+    this.buf.writeUInt32BE(v - hi * 4294967296, this.pos + 4);
     this.pos += 8;
     return this;
+  }
+  uint16(v: number): this {
+    this.room(2);
+    this.buf.writeUInt16BE(v, this.pos);
+    this.pos += 2;
+    return this;
+  }
+  uint32(v: number): this {
+    this.room(4);
+    this.buf.writeUInt32BE(v, this.pos);
+    this.pos += 4;
+    return this;
+  }
+  float64(v: number): this {
+    this.room(8);
+    this.buf.writeDoubleBE(v, this.pos);
+    this.pos += 8;
+    return this;
+  }
+  uvarint(v: number): this {
+    this.room(5);
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[this.pos++] = v;
+    return this;
+  }
+  /** A UUID given as 32 hex digits. */
+  uuid(hex: string): this {
+    const b = Buffer.from(hex, 'hex');
+    if (b.length !== 16) throw new Error(`not a UUID: ${hex}`);
+    return this.raw(b);
+  }
+  compactNullableString(s: string | null): this {
+    if (s === null) return this.uvarint(0);
+    const len = Buffer.byteLength(s);
+    this.uvarint(len + 1);
+    this.room(len);
+    this.buf.write(s, this.pos, 'utf8');
+    this.pos += len;
+    return this;
+  }
+  compactNullableBytes(b: Buffer | null): this {
+    if (b === null) return this.uvarint(0);
+    this.uvarint(b.length + 1);
+    return this.raw(b);
+  }
+  /** Compact length-prefixed bytes made of several buffers, appended without copying. */
+  compactBytesFrom(parts: Buffer[]): this {
+    let len = 0;
+    for (const p of parts) len += p.length;
+    this.uvarint(len + 1);
+    for (const p of parts) this.raw(p);
+    return this;
+  }
+  /** Element count of a classic (int32) or compact (uvarint + 1) array; -1 = null. */
+  arrayLength(n: number, compact: boolean): this {
+    return compact ? this.uvarint(n + 1) : this.int32(n);
   }
   nullableString(s: string | null): this {
     if (s === null) return this.int16(-1);

@@ -5,7 +5,7 @@
  * commit), which is what Kafka Streams' own task loop is built on; rebalance listeners run inside
  * poll(), so a worker always finishes and commits a batch before its partitions move.
  */
-import type { AppendRecord, LogRecord, OffsetSpec, TopicConfig, TopicDescription } from '../log/types.js';
+import type { AppendRecord, Compression, LogRecord, OffsetSpec, TopicConfig, TopicDescription } from '../log/types.js';
 
 export interface TopicPartition {
   topic: string;
@@ -48,12 +48,21 @@ export interface GroupDescription {
   offsets: Array<TopicPartition & { committed: number; endOffset: number; lag: number }>;
 }
 
+export interface ProducerOptions {
+  /**
+   * For Sluice's own writers (a running app's changelogs, repartition topics and source offsets):
+   * the app whose claimed internal topics this producer may append to. A producer without it is a
+   * client, refused on every internal topic (InternalTopicError). Ignored on Kafka.
+   */
+  owner?: string;
+}
+
 export interface LogProducer {
   /**
    * Appends the records; resolves when they are durable per `acks` (-1, the default: durable under
    * the log's flush policy / all in-sync replicas on Kafka).
    */
-  send(topic: string, records: ProducerRecord[], opts?: { acks?: -1 | 0 | 1; compression?: 'none' | 'gzip' }): Promise<RecordMetadata[]>;
+  send(topic: string, records: ProducerRecord[], opts?: { acks?: -1 | 0 | 1; compression?: Compression }): Promise<RecordMetadata[]>;
   close(): Promise<void>;
 }
 
@@ -79,6 +88,11 @@ export interface ConsumerOptions {
   heartbeatIntervalMs?: number;
   clientId?: string;
   listener?: RebalanceListener;
+  /**
+   * Check each batch's CRC-32C before decoding it (Kafka's `check.crcs`, default true). A batch
+   * that fails, or cannot be decoded, is reported and skipped: the consumer moves past it.
+   */
+  checkCrcs?: boolean;
 }
 
 export interface FetchedBatch extends TopicPartition {
@@ -115,8 +129,14 @@ export interface LogClient {
   readonly kind: 'embedded' | 'kafka';
   connect(): Promise<void>;
   admin(): LogAdmin;
-  producer(): LogProducer;
+  producer(opts?: ProducerOptions): LogProducer;
   consumer(opts: ConsumerOptions): LogConsumer;
+  /**
+   * Marks `topics` internal to the running app `owner` (its changelogs, repartition topics, source
+   * offsets) until the returned release: clients can neither append to nor delete them. On the
+   * embedded log; a no-op on Kafka, which has no such notion for an application's topics.
+   */
+  claimInternalTopics(owner: string, topics: string[]): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

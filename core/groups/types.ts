@@ -17,6 +17,13 @@ export interface JoinGroupRequest {
   rebalanceTimeoutMs: number;
   protocolType: string;
   protocols: Array<{ name: string; metadata: Buffer }>;
+  /** Static membership (KIP-345): the member's identity across restarts; null for a dynamic member. */
+  groupInstanceId?: string | null;
+  /**
+   * KIP-394 (JoinGroup v4+): a new dynamic member first gets MEMBER_ID_REQUIRED with its member id
+   * and must join again with it.
+   */
+  requireKnownMemberId?: boolean;
 }
 
 export interface JoinGroupResult {
@@ -26,7 +33,9 @@ export interface JoinGroupResult {
   leaderId: string;
   memberId: string;
   /** Filled for the leader only: every member with its metadata for the chosen protocol. */
-  members: Array<{ memberId: string; metadata: Buffer }>;
+  members: Array<{ memberId: string; groupInstanceId: string | null; metadata: Buffer }>;
+  /** A static leader rejoining a stable group gets the members but must not assign again (JoinGroup v9). */
+  skipAssignment: boolean;
 }
 
 export interface SyncGroupRequest {
@@ -35,11 +44,17 @@ export interface SyncGroupRequest {
   memberId: string;
   /** Sent by the leader only. */
   assignments: Array<{ memberId: string; assignment: Buffer }>;
+  groupInstanceId?: string | null;
+  /** SyncGroup v5+ (KIP-559): checked against the group's when given. */
+  protocolType?: string | null;
+  protocolName?: string | null;
 }
 
 export interface SyncGroupResult {
   errorCode: number;
   assignment: Buffer;
+  protocolType: string;
+  protocolName: string;
 }
 
 export interface OffsetCommitRequest {
@@ -47,6 +62,7 @@ export interface OffsetCommitRequest {
   /** -1 with memberId '' for a commit outside group membership (admin / simple consumer). */
   generationId: number;
   memberId: string;
+  groupInstanceId?: string | null;
   offsets: Array<{ topic: string; partition: number; offset: number; metadata?: string | null }>;
 }
 
@@ -60,6 +76,7 @@ export interface CommittedOffset {
 
 export interface GroupMemberDescription {
   memberId: string;
+  groupInstanceId: string | null;
   clientId: string;
   clientHost: string;
   metadata: Buffer;
@@ -80,12 +97,21 @@ export interface GroupCoordinator {
   joinGroup(req: JoinGroupRequest, signal?: AbortSignal): Promise<JoinGroupResult>;
   /** Followers' calls resolve when the leader's assignment arrives. */
   syncGroup(req: SyncGroupRequest, signal?: AbortSignal): Promise<SyncGroupResult>;
-  heartbeat(req: { groupId: string; generationId: number; memberId: string }): Promise<number>;
-  leaveGroup(req: { groupId: string; memberId: string }): Promise<number>;
+  heartbeat(req: { groupId: string; generationId: number; memberId: string; groupInstanceId?: string | null }): Promise<number>;
+  /** A static member may leave by its instance id alone (memberId ''). */
+  leaveGroup(req: { groupId: string; memberId: string; groupInstanceId?: string | null }): Promise<number>;
   commitOffsets(req: OffsetCommitRequest): Promise<Array<{ topic: string; partition: number; errorCode: number }>>;
   /** All committed offsets of the group when `partitions` is omitted. */
   fetchOffsets(req: { groupId: string; partitions?: Array<{ topic: string; partition: number }> }): Promise<CommittedOffset[]>;
   describeGroup(groupId: string): Promise<GroupDescriptionRaw>;
-  listGroups(): Promise<Array<{ groupId: string; protocolType: string }>>;
+  listGroups(): Promise<Array<{ groupId: string; protocolType: string; state: GroupDescriptionRaw['state'] }>>;
+  /** Deletes an empty group and its committed offsets: 0, NON_EMPTY_GROUP (68) or GROUP_ID_NOT_FOUND (69). */
+  deleteGroup(groupId: string): Promise<number>;
+  /**
+   * Deletes committed offsets of some partitions (OffsetDelete). The group error is
+   * GROUP_ID_NOT_FOUND (69) for an unknown group; a partition of a topic the group's live members
+   * are subscribed to gets GROUP_SUBSCRIBED_TO_TOPIC (86) and keeps its offset.
+   */
+  deleteOffsets(groupId: string, partitions: Array<{ topic: string; partition: number }>): Promise<{ errorCode: number; partitions: Array<{ topic: string; partition: number; errorCode: number }> }>;
   close(): Promise<void>;
 }

@@ -5,11 +5,17 @@
  * relative offset int32). The indexes live in memory and are written out when the segment is
  * closed (rolled or the log shut down); a missing or damaged index is rebuilt by scanning batch
  * headers, as Kafka does after an unclean shutdown.
+ *
+ * Damage: a batch header that cannot be right (length, magic, offsets going backwards) met while
+ * reading is reported once and stepped over to the next batch that checks out (its CRC included),
+ * or to the segment's end: a reader never stalls on it and never reads garbage as records. On
+ * open, the active segment's tail is checked: a torn tail (nothing valid after the first bad
+ * batch) is cut, corruption followed by valid batches is refused (see Partition.open).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BATCH_HEADER_SIZE, LOG_OVERHEAD, readBatchHeader, validateBatch } from './record-batch.js';
-import { DiskSegmentFile, MemorySegmentFile, type SegmentFile } from './segment-file.js';
+import { BATCH_HEADER_SIZE, readBatchHeader, validateBatch, type BatchHeader } from './record-batch.js';
+import { DiskSegmentFile, MemorySegmentFile, type OpenFiles, type SegmentFile } from './segment-file.js';
 
 export const INDEX_INTERVAL = 4096;
 
@@ -25,6 +31,31 @@ export interface BatchInfo {
   size: number;
 }
 
+/** Unreadable bytes of a segment met while reading: [position, resumeAt), the offsets they held lost. */
+export interface Damage {
+  file: string;
+  position: number;
+  resumeAt: number;
+  /** First offset that could not be read, and the next offset that can. */
+  fromOffset: number;
+  toOffset: number;
+}
+
+/** Where a segment reports damage it steps over (the partition logs it, once per place). */
+export type DamageReporter = (d: Damage) => void;
+
+/** Result of checking a segment's batches from the start: where the valid ones end, and whether valid batches follow a bad one. */
+export interface ScanResult {
+  validEnd: number;
+  /** A valid batch found after the first bad one: its position and base offset (corruption, not a torn tail). */
+  validAfter: { position: number; baseOffset: number } | null;
+}
+
+/** Whether a header read at `pos` of a file of `fileSize` bytes can be a batch following offset `expected`. */
+function plausible(h: ReturnType<typeof readBatchHeader>, pos: number, fileSize: number, expected: number): boolean {
+  return h.magic === 2 && h.size >= BATCH_HEADER_SIZE && pos + h.size <= fileSize && h.baseOffset >= expected && h.lastOffsetDelta >= 0 && h.baseOffset - expected < 2 ** 31;
+}
+
 export class Segment {
   /** Next offset after the last record in this segment. */
   endOffset: number;
@@ -36,34 +67,42 @@ export class Segment {
   private timeTs: number[] = [];
   private timeOffsets: number[] = [];
   private lastIndexedPos = -INDEX_INTERVAL;
+  /** Damaged places already found: position of the bad header → where reading resumes. */
+  private readonly damage = new Map<number, number>();
 
   private constructor(
     readonly baseOffset: number,
     readonly file: SegmentFile,
     readonly dir: string | null,
     createdAt: number,
+    private readonly report: DamageReporter,
   ) {
     this.endOffset = baseOffset;
     this.createdAt = createdAt;
   }
 
-  static create(dir: string | null, baseOffset: number, now: number): Segment {
-    const file = dir ? new DiskSegmentFile(path.join(dir, `${segmentName(baseOffset)}.log`), true) : new MemorySegmentFile();
-    return new Segment(baseOffset, file, dir, now);
+  static create(dir: string | null, baseOffset: number, now: number, files?: OpenFiles, report: DamageReporter = () => {}): Segment {
+    const file = dir ? new DiskSegmentFile(path.join(dir, `${segmentName(baseOffset)}.log`), true, files) : new MemorySegmentFile();
+    return new Segment(baseOffset, file, dir, now, report);
   }
 
   /**
-   * Opens an existing segment file. `verify` scans every batch with its CRC and truncates the file
-   * at the first bad one (the active segment after a crash); otherwise the saved indexes are used
-   * when they are sound. Returns the segment and how many bytes were cut.
+   * Opens an existing segment file. `verify` (the active segment after a crash) checks every batch
+   * with its CRC: the indexes cover the valid batches, and the result says where they end and
+   * whether a valid batch follows a bad one; the caller decides whether to truncate. Otherwise the
+   * saved indexes are used when they are sound.
    */
-  static open(dir: string, baseOffset: number, verify: boolean): { segment: Segment; truncatedBytes: number } {
+  static open(dir: string, baseOffset: number, verify: boolean, files?: OpenFiles, report: DamageReporter = () => {}): { segment: Segment; scan: ScanResult | null } {
     const logPath = path.join(dir, `${segmentName(baseOffset)}.log`);
-    const file = new DiskSegmentFile(logPath, false);
-    const segment = new Segment(baseOffset, file, dir, fs.statSync(logPath).mtimeMs);
-    if (!verify && segment.loadIndexes()) return { segment, truncatedBytes: 0 };
-    const truncatedBytes = segment.rebuild(verify);
-    return { segment, truncatedBytes };
+    const file = new DiskSegmentFile(logPath, false, files);
+    const segment = new Segment(baseOffset, file, dir, fs.statSync(logPath).mtimeMs, report);
+    if (!verify && segment.loadIndexes()) return { segment, scan: null };
+    const scan = segment.rebuild(verify);
+    return { segment, scan: verify ? scan : null };
+  }
+
+  get path(): string {
+    return this.file instanceof DiskSegmentFile ? this.file.path : `(memory segment ${segmentName(this.baseOffset)})`;
   }
 
   get size(): number {
@@ -107,17 +146,34 @@ export class Segment {
     return found;
   }
 
-  /** The batch containing or following `offset`, or null past the end. */
+  /** The batch containing or following `offset`, or null past the end. Damaged places are stepped over (and reported). */
   findBatch(offset: number): BatchInfo | null {
     let pos = this.lookup(offset);
     const size = this.file.size;
+    let expected = this.baseOffset;
     while (pos + BATCH_HEADER_SIZE <= size) {
       const h = readBatchHeader(this.file.read(pos, BATCH_HEADER_SIZE), 0);
+      if (!plausible(h, pos, size, expected)) {
+        pos = this.stepOver(pos, expected);
+        continue;
+      }
       const endOffset = h.baseOffset + h.lastOffsetDelta + 1;
       if (endOffset > offset) return { position: pos, baseOffset: h.baseOffset, endOffset, maxTimestamp: h.maxTimestamp, size: h.size };
+      expected = endOffset;
       pos += h.size;
     }
     return null;
+  }
+
+  /** Where reading resumes after the bad header at `pos`: the next valid batch, or the end of the segment. */
+  private stepOver(pos: number, expected: number): number {
+    const known = this.damage.get(pos);
+    if (known !== undefined) return known;
+    const next = findValidBatch(this.file, pos + 1, expected);
+    const resumeAt = next ? next.position : this.file.size;
+    this.damage.set(pos, resumeAt);
+    this.report({ file: this.path, position: pos, resumeAt, fromOffset: expected, toOffset: next ? next.baseOffset : this.endOffset });
+    return resumeAt;
   }
 
   /**
@@ -128,21 +184,38 @@ export class Segment {
   read(offset: number, maxBytes: number, out: Buffer[], atLeastOne: boolean): { bytes: number; reachedEnd: boolean } {
     const first = this.findBatch(offset);
     if (!first) return { bytes: 0, reachedEnd: true };
-    const fileSize = this.file.size;
-    // Read everything that may be needed in one call, then cut at batch boundaries.
-    const want = Math.min(fileSize - first.position, Math.max(maxBytes, first.size));
-    const chunk = this.file.read(first.position, want);
+    return this.cut(first, this.file.read(first.position, this.wanted(first, maxBytes)), maxBytes, out, atLeastOne);
+  }
+
+  /** The same as read, with the bytes read off the disk without blocking the event loop. */
+  async readAsync(offset: number, maxBytes: number, out: Buffer[], atLeastOne: boolean): Promise<{ bytes: number; reachedEnd: boolean }> {
+    const first = this.findBatch(offset);
+    if (!first) return { bytes: 0, reachedEnd: true };
+    return this.cut(first, await this.file.readAsync(first.position, this.wanted(first, maxBytes)), maxBytes, out, atLeastOne);
+  }
+
+  /** Everything that may be needed, read in one call and then cut at batch boundaries. */
+  private wanted(first: BatchInfo, maxBytes: number): number {
+    return Math.min(this.file.size - first.position, Math.max(maxBytes, first.size));
+  }
+
+  private cut(first: BatchInfo, chunk: Buffer, maxBytes: number, out: Buffer[], atLeastOne: boolean): { bytes: number; reachedEnd: boolean } {
     let pos = 0;
     let total = 0;
-    while (pos + LOG_OVERHEAD <= chunk.length) {
-      const size = chunk.readInt32BE(pos + 8) + LOG_OVERHEAD;
+    let expected = first.baseOffset;
+    while (pos + BATCH_HEADER_SIZE <= chunk.length) {
+      const h = readBatchHeader(chunk, pos);
+      // A bad header ends this read; the next one starting here steps over it (findBatch).
+      if (h.magic !== 2 || h.size < BATCH_HEADER_SIZE || h.baseOffset < expected || h.lastOffsetDelta < 0) break;
+      const size = h.size;
       if (pos + size > chunk.length) break;
       if (total + size > maxBytes && !(atLeastOne && total === 0)) break;
       out.push(chunk.subarray(pos, pos + size));
+      expected = h.baseOffset + h.lastOffsetDelta + 1;
       total += size;
       pos += size;
     }
-    return { bytes: total, reachedEnd: first.position + pos >= fileSize };
+    return { bytes: total, reachedEnd: first.position + pos >= this.file.size };
   }
 
   /** First batch whose max timestamp is >= ts (for ListOffsets by time), or null. */
@@ -162,20 +235,47 @@ export class Segment {
     return null;
   }
 
-  /** All batches (for compaction and recovery). */
+  /** All batches (for compaction and recovery); damaged places are stepped over. */
   *batches(): Generator<BatchInfo & { bytes: Buffer }> {
+    for (const h of this.headers()) {
+      yield { position: h.position, baseOffset: h.baseOffset, endOffset: h.endOffset, maxTimestamp: h.maxTimestamp, size: h.size, bytes: this.file.read(h.position, h.size) };
+    }
+  }
+
+  /** Every batch's header, reading only the headers (producer state is rebuilt from them). */
+  *headers(): Generator<BatchHeader & { position: number; endOffset: number }> {
     let pos = 0;
     const size = this.file.size;
+    let expected = this.baseOffset;
     while (pos + BATCH_HEADER_SIZE <= size) {
       const h = readBatchHeader(this.file.read(pos, BATCH_HEADER_SIZE), 0);
-      const bytes = this.file.read(pos, h.size);
-      yield { position: pos, baseOffset: h.baseOffset, endOffset: h.baseOffset + h.lastOffsetDelta + 1, maxTimestamp: h.maxTimestamp, size: h.size, bytes };
+      if (!plausible(h, pos, size, expected)) {
+        pos = this.stepOver(pos, expected);
+        continue;
+      }
+      const endOffset = h.baseOffset + h.lastOffsetDelta + 1;
+      yield { ...h, position: pos, endOffset };
+      expected = endOffset;
       pos += h.size;
     }
   }
 
-  /** Scans the file, rebuilding the indexes; with `verify`, cuts at the first invalid batch. */
-  private rebuild(verify: boolean): number {
+  /** Cuts the file at `position` (the end of its valid batches), for good. */
+  truncateTo(position: number): number {
+    const cut = this.file.size - position;
+    if (cut > 0) {
+      this.file.truncate(position);
+      this.file.syncNow();
+    }
+    return cut;
+  }
+
+  /**
+   * Scans the file from the start, rebuilding the indexes over the valid batches. With `verify`
+   * each batch's CRC is checked too, and after the first bad batch the rest of the file is searched
+   * for a valid one (corruption followed by good data, as opposed to a torn tail).
+   */
+  private rebuild(verify: boolean): ScanResult {
     this.idxOffsets = [];
     this.idxPositions = [];
     this.timeTs = [];
@@ -190,7 +290,7 @@ export class Segment {
       if (size - pos < BATCH_HEADER_SIZE) break;
       const head = this.file.read(pos, BATCH_HEADER_SIZE);
       const h = readBatchHeader(head, 0);
-      if (h.size < BATCH_HEADER_SIZE || pos + h.size > size || h.magic !== 2 || h.baseOffset < expected) break;
+      if (!plausible(h, pos, size, expected)) break;
       if (verify) {
         try {
           validateBatch(this.file.read(pos, h.size), 0);
@@ -203,12 +303,8 @@ export class Segment {
       expected = endOffset;
       pos += h.size;
     }
-    const cut = size - pos;
-    if (cut > 0) {
-      this.file.truncate(pos);
-      this.file.syncNow();
-    }
-    return cut;
+    const validAfter = verify && pos < size ? findValidBatch(this.file, pos + 1, expected) : null;
+    return { validEnd: pos, validAfter };
   }
 
   /** Writes the sparse indexes next to the log (on roll and on clean close). */
@@ -262,9 +358,9 @@ export class Segment {
   }
 
   /** Replaces the contents with compacted batches (same base offset), rebuilding the indexes. */
-  replaceContents(batches: Buffer[]): void {
+  replaceContents(batches: Buffer[], files?: OpenFiles): void {
     const tmp = this.dir
-      ? new DiskSegmentFile(path.join(this.dir, `${segmentName(this.baseOffset)}.log.cleaned`), true)
+      ? new DiskSegmentFile(path.join(this.dir, `${segmentName(this.baseOffset)}.log.cleaned`), true, files)
       : new MemorySegmentFile();
     for (const b of batches) tmp.append(b);
     const endOffset = this.endOffset;
@@ -286,4 +382,33 @@ export class Segment {
     fs.rmSync(`${base}.index`, { force: true });
     fs.rmSync(`${base}.timeindex`, { force: true });
   }
+}
+
+/** How much of a file is searched at a time for the next valid batch. */
+const SCAN_WINDOW = 1 << 20;
+
+/**
+ * The first position at or after `from` where a whole, CRC-valid batch with base offset >=
+ * `expected` starts, or null. Only runs on damage: a cheap header check filters candidates before
+ * their CRC is computed.
+ */
+export function findValidBatch(file: SegmentFile, from: number, expected: number): { position: number; baseOffset: number } | null {
+  const size = file.size;
+  for (let start = from; start + BATCH_HEADER_SIZE <= size; start += SCAN_WINDOW) {
+    const window = file.read(start, Math.min(SCAN_WINDOW + BATCH_HEADER_SIZE, size - start));
+    const last = Math.min(SCAN_WINDOW, window.length - BATCH_HEADER_SIZE + 1);
+    for (let i = 0; i < last; i++) {
+      if (window[i + 16] !== 2) continue;
+      const h = readBatchHeader(window, i);
+      if (!plausible(h, start + i, size, expected)) continue;
+      const bytes = i + h.size <= window.length ? window.subarray(i, i + h.size) : file.read(start + i, h.size);
+      try {
+        validateBatch(bytes, 0);
+      } catch {
+        continue;
+      }
+      return { position: start + i, baseOffset: h.baseOffset };
+    }
+  }
+  return null;
 }

@@ -23,7 +23,7 @@ import { MetricsRegistry } from './metrics.js';
 import { parseOptions } from './parse-options.js';
 import { serverAddress, startMetricsServer } from './metrics-server.js';
 import { PipelineRunner } from './pipeline-runner.js';
-import { ensureSourceOffsetsTopic, readSourceOffsets } from './source-offsets.js';
+import { ensureSourceOffsetsTopic, readSourceOffsets, sourceOffsetsTopic } from './source-offsets.js';
 import { SourceRunner } from './source-runner.js';
 import type { Transform } from './transform.js';
 import { streamOf, type KStream, type StreamOptions } from '../../processors/stream.js';
@@ -71,6 +71,9 @@ export class App {
   private runners: PipelineRunner[] = [];
   private sourceRunners: SourceRunner[] = [];
   private producer?: LogProducer;
+  /** Writes the app's own internal topics (changelogs, repartition topics, source offsets): see core/log/internal-topics.ts. */
+  private internalProducer?: LogProducer;
+  private releaseInternal?: () => Promise<void>;
   private server?: http.Server;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   private settle!: { resolve: () => void; reject: (e: unknown) => void };
@@ -159,6 +162,7 @@ export class App {
     await this.client.connect();
     const admin = this.client.admin();
     this.producer = this.client.producer();
+    this.internalProducer = this.client.producer({ owner: this.id });
     // Topics the app writes to exist before anything runs.
     await admin.createTopic(dlqTopic(this.id), { partitions: 1 });
     if (this.sources.length) await ensureSourceOffsetsTopic(this.client, this.id);
@@ -186,10 +190,12 @@ export class App {
         existing.add(out);
       }
     }
+    // While the app runs, its internal topics take no client's appends and cannot be deleted.
+    this.releaseInternal = await this.client.claimInternalTopics(this.id, this.internalTopicNames());
     if (this.opts.metricsPort !== undefined) await this.startMetricsServer();
     const fatal = (err: unknown) => void this.fail(err);
     for (const s of this.sources) {
-      const runner = new SourceRunner(s.source, { appId: this.id, name: s.name, topic: s.topic, transforms: s.transforms, client: this.client, producer: this.producer, logger: log, metrics: this.metrics });
+      const runner = new SourceRunner(s.source, { appId: this.id, name: s.name, topic: s.topic, transforms: s.transforms, client: this.client, producer: this.producer, internalProducer: this.internalProducer, logger: log, metrics: this.metrics });
       this.sourceRunners.push(runner);
     }
     for (const sink of this.sinks) await sink.start(this.connectorContext('sink'));
@@ -200,6 +206,7 @@ export class App {
         appId: this.id,
         client: this.client,
         producer: this.producer,
+        internalProducer: this.internalProducer,
         logger: log,
         metrics: this.metrics,
         policy,
@@ -216,6 +223,13 @@ export class App {
     log.info('app started', { app: this.id, pipelines: this.pipelines.map((p) => p.def.name), sources: this.sources.map((s) => s.name) });
   }
 
+  /** The topics only this app writes: its source offsets, its pipelines' changelogs and repartition topics. */
+  private internalTopicNames(): string[] {
+    const names = this.pipelines.flatMap(({ def }) => (def.internalTopics ?? []).map((t) => t.name));
+    if (this.sources.length) names.push(sourceOffsetsTopic(this.id));
+    return names;
+  }
+
   private connectorContext(name: string) {
     const producer = this.producer!;
     return {
@@ -225,7 +239,7 @@ export class App {
       metrics: this.metrics,
       client: this.client,
       signal: new AbortController().signal,
-      committedOffsets: () => readSourceOffsets(this.client, this.id, name),
+      committedOffsets: () => readSourceOffsets(this.client, this.id, name, this.logger),
       deadLetter: async (record: SinkRecord, error: unknown, attempts: number) => {
         await producer.send(dlqTopic(this.id), [deadLetterRecord(record, error, attempts)]);
         this.metrics.counter('sluice_dlq_records_total', 'records written to the dead-letter topic', { pipeline: `sink-${name}` }).inc();
@@ -260,6 +274,7 @@ export class App {
     })();
     if ((await Promise.race([graceful, timeout])) === 'timeout') this.logger.warn('shutdown timed out; closing anyway', { app: this.id, timeoutMs: this.opts.shutdownTimeoutMs });
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    await this.releaseInternal?.().catch(() => {});
     await this.client.close();
     this.state = 'stopped';
     this.logger.info('app stopped', { app: this.id });

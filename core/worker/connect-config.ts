@@ -3,6 +3,7 @@
  * config by its own schema), so a mistake is reported with the path of the field.
  */
 import { z } from 'zod';
+import { kafkaSecuritySchema } from '../client/kafka/security.js';
 import { transformSchema } from '../../connectors/transforms/index.js';
 import { errorPolicySchema } from './error-policy.js';
 import { groupOptionsSchema } from './group-options.js';
@@ -14,6 +15,7 @@ export const connectFileSchema = z
     app: z.string().regex(/^[a-zA-Z0-9._-]{1,200}$/, 'use ASCII letters, digits, ".", "_" and "-"'),
     dataDir: z.string().optional().describe('the embedded log (relative paths are relative to this file)'),
     brokers: z.array(z.string()).min(1).optional().describe('a Kafka cluster (or sluice broker) instead of the embedded log'),
+    security: kafkaSecuritySchema.optional().describe('SASL and TLS for brokers (PEM paths relative to this file)'),
     flush: flushSchema.optional(),
     errors: errorPolicySchema.partial().optional(),
     batch: z.object({ maxRecords: z.number().int().min(1).optional(), maxWaitMs: z.number().int().min(0).optional() }).optional(),
@@ -44,6 +46,7 @@ export const connectFileSchema = z
       .default([]),
   })
   .refine((c) => !(c.dataDir && c.brokers), { message: 'give either dataDir or brokers, not both', path: ['brokers'] })
+  .refine((c) => !(c.security && !c.brokers), { message: 'security applies to brokers; the embedded log has no connection to secure', path: ['security'] })
   .refine((c) => c.sources.length + c.sinks.length > 0, { message: 'needs at least one source or sink', path: ['sources'] });
 
 export type ConnectFile = z.output<typeof connectFileSchema>;

@@ -20,6 +20,8 @@ export interface RunnerOptions {
   appId: string;
   client: LogClient;
   producer: LogProducer;
+  /** Writes the pipeline's internal topics (changelogs, repartition topics). */
+  internalProducer: LogProducer;
   logger: Logger;
   metrics: MetricsRegistry;
   policy: ErrorPolicy;
@@ -77,6 +79,7 @@ export class PipelineRunner {
           appId: this.opts.appId,
           client: this.opts.client,
           producer: this.opts.producer,
+          internalProducer: this.opts.internalProducer,
           logger: this.opts.logger,
           metrics: this.opts.metrics,
           policy: this.opts.policy,

@@ -21,6 +21,8 @@ export interface SourceRunnerOptions {
   transforms: Transform[];
   client: LogClient;
   producer: LogProducer;
+  /** Writes the source offsets (an internal topic of the app). */
+  internalProducer: LogProducer;
   logger: Logger;
   metrics: MetricsRegistry;
 }
@@ -47,7 +49,7 @@ export class SourceRunner {
       metrics: o.metrics,
       client: o.client,
       signal: this.abort.signal,
-      committedOffsets: () => readSourceOffsets(o.client, o.appId, o.name),
+      committedOffsets: () => readSourceOffsets(o.client, o.appId, o.name, o.logger),
       deadLetter: async (record, error, attempts) => {
         const { deadLetterRecord } = await import('./dead-letter.js');
         await o.producer.send(dlqTopic(o.appId), [deadLetterRecord(record, error, attempts)]);
@@ -88,7 +90,7 @@ export class SourceRunner {
       }
       await Promise.all([...byTopic].map(([topic, recs]) => o.producer.send(topic, recs)));
       out.inc(polled.length);
-      await writeSourceOffsets(o.client, o.appId, o.name, offsets);
+      await writeSourceOffsets(o.internalProducer, o.appId, o.name, offsets);
       await this.source.commit(offsets);
       this.busy = false;
     }

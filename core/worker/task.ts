@@ -18,6 +18,8 @@ export interface TaskDeps {
   appId: string;
   client: LogClient;
   producer: LogProducer;
+  /** The app's writer of its own internal topics (changelogs, repartition topics). */
+  internalProducer: LogProducer;
   logger: Logger;
   metrics: Metrics;
   policy: ErrorPolicy;
@@ -41,6 +43,8 @@ export class Task implements TaskContext {
   private readonly dlqCounter: { inc(by?: number): void };
   /** The pipeline's changelogs (its compacted internal topics): made durable after everything else of a batch. */
   private readonly stateTopics: Set<string>;
+  /** Every internal topic of the pipeline (changelogs and repartition topics): written by the app's internal producer. */
+  private readonly internalTopics: Set<string>;
 
   constructor(
     private readonly def: PipelineDefinition,
@@ -54,6 +58,7 @@ export class Task implements TaskContext {
     this.metrics = deps.metrics;
     this.dlqCounter = deps.metrics.counter('sluice_dlq_records_total', 'records written to the dead-letter topic', { pipeline: def.name });
     this.stateTopics = new Set((def.internalTopics ?? []).filter((t) => t.config?.['cleanup.policy'] === 'compact').map((t) => t.name));
+    this.internalTopics = new Set((def.internalTopics ?? []).map((t) => t.name));
     this.op = def.build(this);
   }
 
@@ -164,13 +169,17 @@ export class Task implements TaskContext {
     for (const [topic, records] of sends) {
       if (records.length === 0) continue;
       if (this.stateTopics.has(topic)) state.push([topic, records]);
-      else out.push(this.deps.producer.send(topic, records));
+      else out.push(this.producerFor(topic).send(topic, records));
       this.metrics.counter('sluice_records_out_total', 'records produced', { topic }).inc(records.length);
     }
     out.push(...tracked);
     if (dlq.length) out.push(sendToDeadLetter(this.deps.producer, this.appId, dlq));
     await Promise.all(out);
-    await Promise.all(state.map(([topic, records]) => this.deps.producer.send(topic, records)));
+    await Promise.all(state.map(([topic, records]) => this.deps.internalProducer.send(topic, records)));
+  }
+
+  private producerFor(topic: string): LogProducer {
+    return this.internalTopics.has(topic) ? this.deps.internalProducer : this.deps.producer;
   }
 
   async close(): Promise<void> {

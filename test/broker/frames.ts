@@ -1,12 +1,17 @@
 /**
- * Well-formed request frames for every API key the broker handles (test templates for the fuzz
- * and raw-protocol tests), written with the broker's own Writer.
+ * Well-formed request frames for every API key and every version the broker serves (test templates
+ * for the fuzz, round-trip and raw-protocol tests), encoded with the broker's own message schemas.
  */
+import { apiHandler } from '../../core/broker/api.js';
+import '../../core/broker/apis/index.js';
+import { batchesToMessageSet } from '../../core/log/message-set.js';
 import { encodeRecordBatch } from '../../core/log/record-batch.js';
+import { ZERO_UUID } from '../../core/broker/schema.js';
 import { Writer } from '../../core/broker/wire.js';
 
-export function frame(key: number, version: number, correlationId: number, body: (w: Writer) => void, clientId = 'fuzz'): Buffer {
-  return fieldFrame(key, version, correlationId, body, clientId).buf;
+/** A frame with a raw body after a request header v1 (v2 with `flexible`: an empty tag section after the client id). */
+export function frame(key: number, version: number, correlationId: number, body: (w: Writer) => void, clientId = 'fuzz', flexible = false): Buffer {
+  return fieldFrame(key, version, correlationId, body, clientId, flexible).buf;
 }
 
 /** Where a value lies in a frame: a number of `size` bytes, or the content bytes of a string/bytes field. */
@@ -16,7 +21,7 @@ export interface Field {
   kind: 'int' | 'content';
 }
 
-/** A Writer that notes the position of every value it writes, but not of lengths and counts. */
+/** A Writer that notes the position of every value it writes, but not of lengths, counts and tags. */
 class RecordingWriter extends Writer {
   fields: Field[] = [];
   private structural = 0;
@@ -39,37 +44,57 @@ class RecordingWriter extends Writer {
     this.note(8, 'int');
     return super.int64(v);
   }
-  private lengthThen(writeLength: () => void, contentSize: number, writeContent: () => void): this {
+  override uuid(hex: string): this {
+    this.note(16, 'content');
     this.structural++;
-    writeLength();
-    this.structural--;
-    this.note(contentSize, 'content');
-    this.structural++;
-    writeContent();
+    super.uuid(hex);
     this.structural--;
     return this;
   }
+  private lengthThen(writeLength: () => void, content: Buffer | null): this {
+    this.structural++;
+    writeLength();
+    this.structural--;
+    if (content) {
+      this.note(content.length, 'content');
+      this.structural++;
+      super.raw(content);
+      this.structural--;
+    }
+    return this;
+  }
   override nullableString(s: string | null): this {
-    if (s === null) return this.lengthThen(() => super.nullableString(null), 0, () => {});
-    const b = Buffer.from(s);
-    return this.lengthThen(() => super.int16(b.length), b.length, () => super.raw(b));
+    const b = s === null ? null : Buffer.from(s);
+    return this.lengthThen(() => super.int16(b === null ? -1 : b.length), b);
+  }
+  override compactNullableString(s: string | null): this {
+    const b = s === null ? null : Buffer.from(s);
+    return this.lengthThen(() => super.uvarint(b === null ? 0 : b.length + 1), b);
   }
   override nullableBytes(b: Buffer | null): this {
-    if (b === null) return this.lengthThen(() => super.int32(-1), 0, () => {});
-    return this.lengthThen(() => super.int32(b.length), b.length, () => super.raw(b));
+    return this.lengthThen(() => super.int32(b === null ? -1 : b.length), b);
   }
-  override array<T>(items: readonly T[], item: (w: Writer, v: T) => void): this {
+  override compactNullableBytes(b: Buffer | null): this {
+    return this.lengthThen(() => super.uvarint(b === null ? 0 : b.length + 1), b);
+  }
+  override arrayLength(n: number, compact: boolean): this {
     this.structural++;
-    super.int32(items.length);
+    super.arrayLength(n, compact);
     this.structural--;
-    for (const v of items) item(this, v);
+    return this;
+  }
+  override uvarint(v: number): this {
+    this.structural++;
+    super.uvarint(v);
+    this.structural--;
     return this;
   }
 }
 
 /** A request frame plus the positions of its value fields (for mutations that keep it parseable). */
-export function fieldFrame(key: number, version: number, correlationId: number, body: (w: Writer) => void, clientId = 'fuzz'): { buf: Buffer; fields: Field[] } {
+export function fieldFrame(key: number, version: number, correlationId: number, body: (w: Writer) => void, clientId = 'fuzz', flexible = false): { buf: Buffer; fields: Field[] } {
   const w = new RecordingWriter().int16(key).int16(version).int32(correlationId).nullableString(clientId);
+  if (flexible) w.uvarint(0);
   const headerFields = w.fields.length;
   body(w);
   const fields = w.fields.slice(headerFields).map((f) => ({ ...f, pos: f.pos + 4 }));
@@ -80,28 +105,64 @@ export function fieldFrame(key: number, version: number, correlationId: number, 
   return { buf, fields };
 }
 
-const batch = encodeRecordBatch([{ key: 'k', value: 'v' }, { key: 'k2', value: 'v2', headers: { h: 'x' } }], { now: 1_700_000_000_000 });
+/** A request of `key` in `version`, encoded by the broker's schema with the right header. */
+export function requestFrame(key: number, version: number, correlationId: number, value: object, clientId = 'fuzz'): { buf: Buffer; fields: Field[] } {
+  const schema = apiHandler(key)!.schema;
+  const full = { ...(schema.request.defaults() as object), ...value };
+  return fieldFrame(key, version, correlationId, (w) => schema.request.write(w, full as never, version), clientId, version >= schema.flexibleFrom);
+}
 
-/** One body per (key, version): what a real client would send. */
-/** `n` varies names where state would pile up (JoinGroup: a fresh group each time, so no join waits on absent members). */
-export const templates: Record<number, { versions: number[]; body: (w: Writer, v: number, n?: number) => void }> = {
-  0: { versions: [3, 5, 7], body: (w) => w.nullableString(null).int16(-1).int32(1000).array(['fuzz-produce'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p).bytes(batch))) },
-  1: { versions: [4], body: (w) => w.int32(-1).int32(0).int32(1).int32(4096).int8(0).array(['fuzz'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p).int64(0).int32(1024))) },
-  2: { versions: [1, 2], body: (w, v) => { w.int32(-1); if (v >= 2) w.int8(0); w.array(['fuzz'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p).int64(-2))); } },
-  3: { versions: [0, 1, 4], body: (w, v) => { if (v === 0) w.array(['fuzz'], (w, t) => w.string(t)); else w.nullableArray(['fuzz', 'other'], (w, t) => w.string(t)); if (v >= 4) w.bool(false); } },
-  8: { versions: [2], body: (w) => w.string('fz-group').int32(-1).string('').int64(-1).array(['fuzz'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p).int64(1).nullableString(null))) },
-  9: { versions: [1], body: (w) => w.string('fz-group').array(['fuzz'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p))) },
-  10: { versions: [0, 1, 2], body: (w, v) => { w.string('fz-group'); if (v >= 1) w.int8(0); } },
-  11: { versions: [0, 1, 2], body: (w, v, n = 0) => { w.string(`fz-join-${n}`).int32(6000); if (v >= 1) w.int32(50); w.string('').string('consumer').array(['range'], (w, n) => w.string(n).bytes(Buffer.from([0, 0, 0, 0, 0, 1, 0, 4, 102, 117, 122, 122, 255, 255, 255, 255]))); } },
-  12: { versions: [0, 1], body: (w) => w.string('fz-group').int32(1).string('m') },
-  13: { versions: [0, 1], body: (w) => w.string('fz-group').string('m') },
-  14: { versions: [0, 1], body: (w) => w.string('fz-group').int32(1).string('m').array([], () => {}) },
-  15: { versions: [0, 1, 2], body: (w) => w.array(['fz-group'], (w, g) => w.string(g)) },
-  16: { versions: [0, 1, 2], body: () => {} },
-  17: { versions: [1], body: (w) => w.string('PLAIN') },
-  18: { versions: [0, 1, 2, 3], body: () => {} },
-  19: { versions: [0, 1, 3], body: (w, v) => { w.array(['fz-new'], (w, t) => w.string(t).int32(1).int16(1).array([], () => {}).array([{ n: 'retention.ms', v: '1000' }], (w, c) => w.string(c.n).nullableString(c.v))).int32(1000); if (v >= 1) w.bool(true); } },
-  20: { versions: [0, 1], body: (w) => w.array(['fz-missing'], (w, t) => w.string(t)).int32(1000) },
-  32: { versions: [0, 1], body: (w, v) => { w.array(['fuzz'], (w, t) => w.int8(2).string(t).nullableArray(null, () => {})); if (v >= 1) w.bool(false); } },
-  36: { versions: [0, 1], body: (w) => w.bytes(Buffer.from('\0user\0password')) },
+const batch = encodeRecordBatch([{ key: 'k', value: 'v' }, { key: 'k2', value: 'v2', headers: { h: 'x' } }], { now: 1_700_000_000_000 });
+const messageSets = [batchesToMessageSet([batch], 0), batchesToMessageSet([batch], 1)];
+const memberMetadata = Buffer.from([0, 0, 0, 0, 0, 1, 0, 4, 102, 117, 122, 122, 255, 255, 255, 255]);
+
+/** What the templates refer to on the broker under test. */
+export interface TemplateContext {
+  /** Topic id of the topic "fuzz" (Fetch v13+, Metadata v12, DeleteTopics v6 name topics by id). */
+  fuzzTopicId: string;
+}
+
+/**
+ * One request per key, for every version: what a real client would send. `n` varies names where
+ * state would pile up (JoinGroup: a fresh group each time, so no join waits on absent members).
+ */
+export const templates: Record<number, (v: number, n: number, ctx: TemplateContext) => object> = {
+  0: (v) => ({ transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records: v <= 2 ? messageSets[v <= 1 ? 0 : 1] : batch }] }] }),
+  1: (_v, _n, ctx) => ({
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxBytes: 4096,
+    topics: [{ topic: 'fuzz', topicId: ctx.fuzzTopicId, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1024 }] }],
+  }),
+  2: () => ({ replicaId: -1, topics: [{ name: 'fuzz', partitions: [{ partitionIndex: 0, timestamp: -2, maxNumOffsets: 1 }] }] }),
+  3: (v, _n, ctx) => ({ topics: v === 0 ? [{ name: 'fuzz' }] : [{ name: 'fuzz', topicId: ZERO_UUID }, { name: v >= 12 ? null : 'other', topicId: v >= 12 ? ctx.fuzzTopicId : ZERO_UUID }], allowAutoTopicCreation: false }),
+  8: () => ({ groupId: 'fz-group', generationIdOrMemberEpoch: -1, memberId: '', topics: [{ name: 'fuzz', partitions: [{ partitionIndex: 0, committedOffset: 1, committedMetadata: null }] }] }),
+  9: (v) => (v >= 8 ? { groups: [{ groupId: 'fz-group', topics: [{ name: 'fuzz', partitionIndexes: [0] }] }] } : { groupId: 'fz-group', topics: [{ name: 'fuzz', partitionIndexes: [0] }] }),
+  10: () => ({ key: 'fz-group', keyType: 0, coordinatorKeys: ['fz-group'] }),
+  11: (_v, n) => ({ groupId: `fz-join-${n}`, sessionTimeoutMs: 6000, rebalanceTimeoutMs: 50, memberId: '', protocolType: 'consumer', protocols: [{ name: 'range', metadata: memberMetadata }] }),
+  12: () => ({ groupId: 'fz-group', generationId: 1, memberId: 'm' }),
+  13: () => ({ groupId: 'fz-group', memberId: 'm', members: [{ memberId: 'm', groupInstanceId: null }] }),
+  14: () => ({ groupId: 'fz-group', generationId: 1, memberId: 'm', assignments: [] }),
+  15: () => ({ groups: ['fz-group'] }),
+  16: () => ({}),
+  17: () => ({ mechanism: 'PLAIN' }),
+  18: () => ({ clientSoftwareName: 'fuzz', clientSoftwareVersion: '1.0' }),
+  19: () => ({ topics: [{ name: 'fz-new', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'retention.ms', value: '1000' }] }], timeoutMs: 1000, validateOnly: true }),
+  20: () => ({ topicNames: ['fz-missing'], topics: [{ name: 'fz-missing', topicId: ZERO_UUID }], timeoutMs: 1000 }),
+  22: () => ({ transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 }),
+  21: () => ({ topics: [{ name: 'fz-missing', partitions: [{ partitionIndex: 0, offset: 0 }] }], timeoutMs: 1000 }),
+  32: () => ({ resources: [{ resourceType: 2, resourceName: 'fuzz', configurationKeys: ['retention.ms', 'cleanup.policy'] }, { resourceType: 4, resourceName: '0', configurationKeys: ['num.partitions'] }], includeSynonyms: true }),
+  33: () => ({ resources: [{ resourceType: 2, resourceName: 'fuzz', configs: [{ name: 'retention.ms', value: '3600000' }] }], validateOnly: true }),
+  36: () => ({ authBytes: Buffer.from('\0user\0password') }),
+  37: () => ({ topics: [{ name: 'fuzz', count: 2, assignments: null }], timeoutMs: 1000, validateOnly: true }),
+  42: () => ({ groupsNames: ['fz-nobody'] }),
+  44: () => ({ resources: [{ resourceType: 2, resourceName: 'fuzz', configs: [{ name: 'retention.ms', configOperation: 0, value: '3600000' }] }], validateOnly: true }),
+  47: () => ({ groupId: 'fz-nobody', topics: [{ name: 'fuzz', partitions: [{ partitionIndex: 0 }] }] }),
+  60: () => ({ includeClusterAuthorizedOperations: true, endpointType: 1 }),
 };
+
+/** Every version of a key the broker serves. */
+export function versionsOf(key: number): number[] {
+  const s = apiHandler(key)!.schema;
+  return Array.from({ length: s.maxVersion - s.minVersion + 1 }, (_, i) => s.minVersion + i);
+}

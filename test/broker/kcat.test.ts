@@ -1,12 +1,26 @@
-/** kcat (librdkafka 2.0.2) against `sluice broker`: metadata, 100 000 keyed lines in and out, partitioner. */
+/**
+ * kcat (librdkafka 2.0.2) against `sluice broker`: metadata, 100 000 keyed lines in and out,
+ * partitioner, and the client scenario (./scenario.ts): produce, consume half in a group (kcat
+ * commits on exit), a second kcat of the group resumes from the commits.
+ */
 import { describe, expect, it } from 'vitest';
 import { defaultPartition } from '../../core/log/partitioner.js';
+import { checkScenario, kcatScenario } from './scenario.js';
 import { run, testBroker } from './support.js';
 
 const broker = await testBroker({ defaultPartitions: 1 });
 const b = ['-b', broker.address];
 
 describe('kcat against sluice broker', () => {
+  it('produces, consumes half in a group, and a second consumer resumes from the commits', async () => {
+    await broker.engine.createTopic('kc-scn', { partitions: 3 });
+    const r = await kcatScenario(broker.address, 'kc-scn', 'kc-scn-g', 200);
+    checkScenario(r, 200);
+    const { coordinatorFor } = await import('../../core/groups/coordinator.js');
+    const committed = await (await coordinatorFor(broker.engine)).fetchOffsets({ groupId: 'kc-scn-g' });
+    expect(committed.reduce((s, c) => s + c.offset, 0)).toBe(200);
+  });
+
   it('lists metadata with -L', async () => {
     await broker.engine.createTopic('kc-meta', { partitions: 3 });
     const res = await run('kcat', [...b, '-L']);

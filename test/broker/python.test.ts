@@ -1,12 +1,16 @@
 /**
  * kafka-python 2.0.2 and confluent-kafka 1.7.0 (librdkafka 2.0.2), Debian's packages run by
- * /usr/bin/python3, against `sluice broker`: admin create/delete, a producer script, and two
- * consumers in one group each owning one partition, every record seen exactly once.
+ * /usr/bin/python3, against `sluice broker`: admin create/delete, a producer script, two
+ * consumers in one group each owning one partition, every record seen exactly once, and the full
+ * scenario (admin, produce, consume half and commit, resume from the commit; ./scenario.ts) in
+ * each client's default configuration, and with kafka-python pinned to old brokers (0.10.1: the
+ * magic 1 MessageSet of Produce v2 / Fetch v2-3; 0.9: magic 0 of Produce v1 / Fetch v1).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/tmp.js';
+import { checkScenario, pythonScenario } from './scenario.js';
 import { PYTHON, run, testBroker } from './support.js';
 
 const broker = await testBroker({ autoCreateTopics: false });
@@ -35,6 +39,29 @@ function consumer(lib: string, topic: string, group: string, expect: number) {
   );
   return { assigned, done, kill: () => child.kill('SIGKILL') };
 }
+
+/** lib, what, options, Produce and Fetch versions it must have sent. */
+const scenarios: Array<[string, string, object, string[]]> = [
+  ['kafka-python', 'default configuration', {}, []],
+  ['kafka-python', 'pinned to Kafka 0.10.1 (MessageSet v1)', { api_version: [0, 10, 1] }, ['0:2', '1:3']],
+  ['kafka-python', 'pinned to Kafka 0.9 (MessageSet v0)', { api_version: [0, 9] }, ['0:1', '1:1']],
+  ['confluent', 'default configuration', {}, []],
+  ['confluent', 'idempotent (enable.idempotence=true)', { idempotent: true }, ['22:4']],
+  ...(['gzip', 'snappy', 'lz4', 'zstd'] as const).map((c): [string, string, object, string[]] => ['confluent', `compressed with ${c}`, { compression: c }, []]),
+  ['kafka-python', 'compressed with gzip', { compression: 'gzip' }, []],
+];
+
+describe('the client scenario in Python', () => {
+  scenarios.forEach(([lib, what, opts, versions], i) => {
+    it(`${lib}, ${what}: administers, produces, consumes in a group, commits and resumes`, async () => {
+      const before = { ...broker.stats().byVersion };
+      const r = await pythonScenario(broker.address, lib, `py-scn-${i}`, `py-scn-g${i}`, opts);
+      for (const kv of versions) expect((broker.stats().byVersion[kv] ?? 0) - (before[kv] ?? 0), `requests ${kv}`).toBeGreaterThan(0);
+      checkScenario(r, 200);
+      expect(r.steps.find((s) => s.step === 'deleted')!.topics).not.toContain(`py-scn-${i}`);
+    });
+  });
+});
 
 for (const lib of ['kafka-python', 'confluent'] as const) {
   describe(`${lib} against sluice broker`, () => {

@@ -3,6 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { frame } from './frames.js';
+import { scramClient } from './scram-client.js';
 import { run, testBroker } from './support.js';
 
 const broker = await testBroker({ users: { alice: 'alice-secret' } });
@@ -47,4 +48,41 @@ describe('SASL/PLAIN', () => {
     });
     expect(closed).toBe(true);
   });
+
+  it('runs SCRAM-SHA-256 over raw tokens after SaslHandshake v0, and the connection then works', async () => {
+    const s = net.connect(broker.port, '127.0.0.1');
+    await new Promise((r) => s.on('connect', r));
+    let buf = Buffer.alloc(0);
+    const waiting: Array<(f: Buffer) => void> = [];
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+        const f = buf.subarray(4, 4 + buf.readInt32BE(0));
+        buf = buf.subarray(4 + f.length);
+        waiting.shift()!(f);
+      }
+    });
+    const next = () => new Promise<Buffer>((r) => waiting.push(r));
+    const raw = (token: Buffer) => {
+      const head = Buffer.alloc(4);
+      head.writeInt32BE(token.length, 0);
+      s.write(Buffer.concat([head, token]));
+      return next();
+    };
+    try {
+      s.write(frame(17, 0, 1, (w) => w.string('SCRAM-SHA-256')));
+      const hs = await next();
+      expect(hs.readInt16BE(4)).toBe(0);
+      const c = scramClient('SCRAM-SHA-256', 'alice', 'alice-secret', 'raw-nonce');
+      const serverFirst = (await raw(c.first)).toString();
+      const f = c.final(serverFirst);
+      expect((await raw(f.message)).toString()).toBe(f.expected);
+      // Authenticated: a Metadata request is answered.
+      s.write(frame(3, 1, 2, (w) => w.int32(-1)));
+      expect((await next()).readInt32BE(0)).toBe(2);
+    } finally {
+      s.destroy();
+    }
+  });
 });
+

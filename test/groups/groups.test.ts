@@ -42,6 +42,7 @@ describe('consumer protocol encodings', () => {
 describe('group coordinator', () => {
   it('runs join, sync, heartbeat and leave with Kafka error codes', async () => {
     const log = await openLog({ memory: true, maintenanceIntervalMs: 0 });
+    await log.createTopic('t', { partitions: 1 });
     const co = await coordinatorFor(log);
     const join = (memberId = '') =>
       co.joinGroup({ groupId: 'g', memberId, clientId: 'c', clientHost: 'h', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 5_000, protocolType: 'consumer', protocols: [{ name: 'p', metadata: Buffer.from('m') }] });
@@ -87,6 +88,82 @@ describe('group coordinator', () => {
     const d = await client.admin().describeGroup('g');
     expect(d.members.map((m) => m.clientId)).toEqual(['sluice']);
     await client.close();
+  });
+});
+
+describe('group coordinator: member ids and static members', () => {
+  const base = { clientId: 'c', clientHost: 'h', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 5_000, protocolType: 'consumer', protocols: [{ name: 'p', metadata: Buffer.from('m') }] };
+
+  it('hands a new member its id first when the client asks for KIP-394 (JoinGroup v4+), and forgets it if it never comes back', async () => {
+    const log = await openLog({ memory: true, maintenanceIntervalMs: 0 });
+    const co = await coordinatorFor(log);
+    const first = await co.joinGroup({ ...base, groupId: 'k', memberId: '', requireKnownMemberId: true });
+    expect(first.errorCode).toBe(KafkaErrorCode.MEMBER_ID_REQUIRED);
+    expect(first.memberId).not.toBe('');
+    expect((await co.describeGroup('k')).members).toHaveLength(0);
+    const second = await co.joinGroup({ ...base, groupId: 'k', memberId: first.memberId, requireKnownMemberId: true });
+    expect(second).toMatchObject({ errorCode: 0, memberId: first.memberId, leaderId: first.memberId, generationId: 1 });
+    // An id that was never handed out is unknown.
+    expect((await co.joinGroup({ ...base, groupId: 'k', memberId: 'made-up', requireKnownMemberId: true })).errorCode).toBe(KafkaErrorCode.UNKNOWN_MEMBER_ID);
+    // A pending id expires after the session timeout.
+    const pending = await co.joinGroup({ ...base, groupId: 'k2', memberId: '', requireKnownMemberId: true, sessionTimeoutMs: 1000 });
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await co.joinGroup({ ...base, groupId: 'k2', memberId: pending.memberId, requireKnownMemberId: true })).errorCode).toBe(KafkaErrorCode.UNKNOWN_MEMBER_ID);
+    await co.close();
+    await log.close();
+  });
+
+  it('lets a static member restart without a rebalance, fences its old member id, and lets it leave by instance id', async () => {
+    const log = await openLog({ memory: true, maintenanceIntervalMs: 0 });
+    const co = await coordinatorFor(log);
+    const a = await co.joinGroup({ ...base, groupId: 's', memberId: '', groupInstanceId: 'worker-1' });
+    await co.syncGroup({ groupId: 's', generationId: a.generationId, memberId: a.memberId, assignments: [{ memberId: a.memberId, assignment: Buffer.from('a') }] });
+    const bJoin = co.joinGroup({ ...base, groupId: 's', memberId: '', groupInstanceId: 'worker-2' });
+    const a2 = await co.joinGroup({ ...base, groupId: 's', memberId: a.memberId, groupInstanceId: 'worker-1' });
+    const b = await bJoin;
+    expect(a2.generationId).toBe(2);
+    expect(a2.members.map((m) => m.groupInstanceId).sort()).toEqual(['worker-1', 'worker-2']);
+    const assignments = [
+      { memberId: a2.memberId, assignment: Buffer.from('for-1') },
+      { memberId: b.memberId, assignment: Buffer.from('for-2') },
+    ];
+    const [syncA] = await Promise.all([co.syncGroup({ groupId: 's', generationId: 2, memberId: a2.memberId, assignments }), co.syncGroup({ groupId: 's', generationId: 2, memberId: b.memberId, assignments: [] })]);
+    expect(syncA.assignment.toString()).toBe('for-1');
+
+    // worker-2 restarts (new process, empty member id): it takes its place at once, with the same
+    // generation and assignment, and nobody rebalances.
+    const b2 = await co.joinGroup({ ...base, groupId: 's', memberId: '', groupInstanceId: 'worker-2' });
+    expect(b2).toMatchObject({ errorCode: 0, generationId: 2 });
+    expect(b2.memberId).not.toBe(b.memberId);
+    expect((await co.syncGroup({ groupId: 's', generationId: 2, memberId: b2.memberId, groupInstanceId: 'worker-2', assignments: [] })).assignment.toString()).toBe('for-2');
+    expect(await co.heartbeat({ groupId: 's', generationId: 2, memberId: a2.memberId, groupInstanceId: 'worker-1' })).toBe(0);
+    expect((await co.describeGroup('s')).state).toBe('Stable');
+    // The old process, still around, is fenced.
+    expect(await co.heartbeat({ groupId: 's', generationId: 2, memberId: b.memberId, groupInstanceId: 'worker-2' })).toBe(KafkaErrorCode.FENCED_INSTANCE_ID);
+    const staleCommit = await co.commitOffsets({ groupId: 's', generationId: 2, memberId: b.memberId, groupInstanceId: 'worker-2', offsets: [{ topic: 't', partition: 0, offset: 1 }] });
+    expect(staleCommit[0]!.errorCode).toBe(KafkaErrorCode.FENCED_INSTANCE_ID);
+
+    // Leaving by instance id alone.
+    expect(await co.leaveGroup({ groupId: 's', memberId: '', groupInstanceId: 'worker-2' })).toBe(0);
+    expect((await co.describeGroup('s')).members.map((m) => m.groupInstanceId)).toEqual(['worker-1']);
+    await co.close();
+    await log.close();
+  });
+
+  it('deletes an empty group with its offsets, and refuses a group with members', async () => {
+    const log = await openLog({ memory: true, maintenanceIntervalMs: 0 });
+    const co = await coordinatorFor(log);
+    await log.createTopic('t', { partitions: 1 });
+    await co.commitOffsets({ groupId: 'd', generationId: -1, memberId: '', offsets: [{ topic: 't', partition: 0, offset: 4 }] });
+    const m = await co.joinGroup({ ...base, groupId: 'd', memberId: '' });
+    expect(await co.deleteGroup('d')).toBe(KafkaErrorCode.NON_EMPTY_GROUP);
+    await co.leaveGroup({ groupId: 'd', memberId: m.memberId });
+    expect(await co.deleteGroup('d')).toBe(0);
+    expect(await co.fetchOffsets({ groupId: 'd' })).toEqual([]);
+    expect(await co.deleteGroup('d')).toBe(KafkaErrorCode.GROUP_ID_NOT_FOUND);
+    expect((await co.listGroups()).map((g) => g.groupId)).not.toContain('d');
+    await co.close();
+    await log.close();
   });
 });
 

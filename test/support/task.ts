@@ -10,6 +10,7 @@ export function testTask(client: LogClient, appId: string, partition = 0): Task 
     appId,
     client,
     producer: client.producer(),
+    internalProducer: client.producer({ owner: appId }),
     logger: silentLogger,
     metrics: new MetricsRegistry(),
     policy: errorPolicySchema.parse({}),

@@ -125,8 +125,9 @@ describe('App pipelines', () => {
       admin: () => client.admin(),
       consumer: (opts) => client.consumer(opts),
       close: async () => {}, // the log stays open for the second worker
-      producer: () => {
-        const p = client.producer();
+      claimInternalTopics: (owner, topics) => client.claimInternalTopics(owner, topics),
+      producer: (opts) => {
+        const p = client.producer(opts);
         return {
           send: (topic, records, opts) => {
             if (topic === 'wins' && !lost) {

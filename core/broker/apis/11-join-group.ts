@@ -1,12 +1,13 @@
 /**
- * JoinGroup (key 11): v0–2
+ * JoinGroup (key 11): v0–9, flexible from v6
  *
- * Request v0: group_id string, session_timeout_ms i32, member_id string, protocol_type string,
- *             protocols [name string, metadata bytes]
- *         v1–v2: rebalance_timeout_ms i32 after session_timeout_ms
- * Response v0–v1: error_code i16, generation_id i32, protocol_name string, leader string, member_id string,
- *                 members [member_id string, metadata bytes]
- *          v2: throttle_time_ms i32 first
+ * Request: group_id string, session_timeout_ms i32, rebalance_timeout_ms i32 (v1+), member_id string,
+ *          group_instance_id nullable string (v5+), protocol_type string,
+ *          protocols [name string, metadata bytes], reason nullable string (v8+)
+ * Response: throttle_time_ms i32 (v2+), error_code i16, generation_id i32,
+ *           protocol_type nullable string (v7+), protocol_name string (nullable v7+), leader string,
+ *           skip_assignment bool (v9+), member_id string,
+ *           members [member_id string, group_instance_id nullable string (v5+), metadata bytes]
  *
  * Behavior:
  * - The group lives in core/groups, shared with the EmbeddedClient: kafkajs, librdkafka, kafka-python
@@ -16,31 +17,71 @@
  * - v0 has no rebalance timeout: the session timeout stands in for it, as in Kafka.
  * - The protocol chosen is one every member supports; only the leader gets the member list, each
  *   with its metadata for that protocol. None in common: INCONSISTENT_GROUP_PROTOCOL (23).
- * - Max v2: no KIP-394 MEMBER_ID_REQUIRED round trip, no static membership (SKIPPED.md).
+ * - v4+ (KIP-394): a new member without group_instance_id first gets MEMBER_ID_REQUIRED (79) with
+ *   its member id, and joins again with it.
+ * - v5+ static membership (KIP-345): a member with group_instance_id that restarts takes over its
+ *   old place under a new member id; in a stable group whose protocols it still matches there is
+ *   no rebalance (a static leader gets the members with skip_assignment, v9). A request from the
+ *   instance's old member id gets FENCED_INSTANCE_ID (82).
  * - If the connection closes while the join is pending, the member is removed at once.
  */
-import { registerApi, throttleIf } from '../api.js';
-import { Writer } from '../wire.js';
+import { registerApi } from '../api.js';
+import { api, arr } from '../schema.js';
+
+export const joinGroupSchema = api(
+  { key: 11, name: 'JoinGroup', valid: '0-9', flexible: '6+' },
+  {
+    groupId: 'string',
+    sessionTimeoutMs: 'int32',
+    rebalanceTimeoutMs: 'int32 v1+ =-1',
+    memberId: 'string',
+    groupInstanceId: 'string v5+ null5+ =null',
+    protocolType: 'string',
+    protocols: arr('v0+', { name: 'string', metadata: 'bytes' }),
+    reason: 'string v8+ null8+ =null',
+  },
+  {
+    throttleTimeMs: 'int32 v2+',
+    errorCode: 'int16',
+    generationId: 'int32 =-1',
+    protocolType: 'string v7+ null7+ =null',
+    protocolName: 'string null7+',
+    leader: 'string',
+    skipAssignment: 'bool v9+ =false',
+    memberId: 'string',
+    members: arr('v0+', { memberId: 'string', groupInstanceId: 'string v5+ null5+ =null', metadata: 'bytes' }),
+  },
+);
 
 registerApi({
-  key: 11,
-  name: 'JoinGroup',
-  minVersion: 0,
-  maxVersion: 2,
+  schema: joinGroupSchema,
   async handle(req, version, ctx, conn) {
-    const groupId = req.string();
-    const sessionTimeoutMs = req.int32();
-    const rebalanceTimeoutMs = version >= 1 ? req.int32() : sessionTimeoutMs;
-    const memberId = req.string();
-    const protocolType = req.string();
-    const protocols = req.array((r) => ({ name: r.string(), metadata: r.bytes() }));
-    const res = await ctx.coordinator.joinGroup(
-      { groupId, memberId, clientId: conn.clientId, clientHost: `/${conn.clientHost}`, sessionTimeoutMs, rebalanceTimeoutMs, protocolType, protocols },
+    const result = await ctx.coordinator.joinGroup(
+      {
+        groupId: req.groupId,
+        memberId: req.memberId,
+        clientId: conn.clientId,
+        clientHost: `/${conn.clientHost}`,
+        sessionTimeoutMs: req.sessionTimeoutMs,
+        rebalanceTimeoutMs: version >= 1 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+        protocolType: req.protocolType,
+        protocols: req.protocols,
+        groupInstanceId: req.groupInstanceId,
+        requireKnownMemberId: version >= 4,
+      },
       conn.signal,
     );
-    const w = throttleIf(new Writer(), version >= 2);
-    w.int16(res.errorCode).int32(res.generationId).string(res.protocolName).string(res.leaderId).string(res.memberId);
-    w.array(res.members, (w, m) => w.string(m.memberId).bytes(m.metadata));
-    return w;
+    const res = joinGroupSchema.response.defaults();
+    Object.assign(res, {
+      errorCode: result.errorCode,
+      generationId: result.generationId,
+      protocolType: result.errorCode === 0 ? req.protocolType : null,
+      protocolName: version >= 7 && result.errorCode !== 0 ? null : result.protocolName,
+      leader: result.leaderId,
+      skipAssignment: result.skipAssignment,
+      memberId: result.memberId,
+      members: result.members,
+    });
+    return res;
   },
 });

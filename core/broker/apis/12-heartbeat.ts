@@ -1,27 +1,27 @@
 /**
- * Heartbeat (key 12): v0–1
+ * Heartbeat (key 12): v0–4, flexible from v4
  *
- * Request v0–v1: group_id string, generation_id i32, member_id string
- * Response v0: error_code i16
- *          v1: throttle_time_ms i32 first
+ * Request: group_id string, generation_id i32, member_id string, group_instance_id nullable string (v3+)
+ * Response: throttle_time_ms i32 (v1+), error_code i16
  *
  * Behavior:
  * - Keeps the member's session alive. REBALANCE_IN_PROGRESS (27) tells a member to rejoin;
- *   ILLEGAL_GENERATION (22) and UNKNOWN_MEMBER_ID (25) as in Kafka.
+ *   ILLEGAL_GENERATION (22), UNKNOWN_MEMBER_ID (25) and, for a fenced static member,
+ *   FENCED_INSTANCE_ID (82), as in Kafka.
  */
-import { registerApi, throttleIf } from '../api.js';
-import { Writer } from '../wire.js';
+import { registerApi } from '../api.js';
+import { api } from '../schema.js';
+
+export const heartbeatSchema = api(
+  { key: 12, name: 'Heartbeat', valid: '0-4', flexible: '4+' },
+  { groupId: 'string', generationId: 'int32', memberId: 'string', groupInstanceId: 'string v3+ null3+ =null' },
+  { throttleTimeMs: 'int32 v1+', errorCode: 'int16' },
+);
 
 registerApi({
-  key: 12,
-  name: 'Heartbeat',
-  minVersion: 0,
-  maxVersion: 1,
-  async handle(req, version, ctx) {
-    const groupId = req.string();
-    const generationId = req.int32();
-    const memberId = req.string();
-    const error = await ctx.coordinator.heartbeat({ groupId, generationId, memberId });
-    return throttleIf(new Writer(), version >= 1).int16(error);
+  schema: heartbeatSchema,
+  async handle(req, _version, ctx) {
+    const errorCode = await ctx.coordinator.heartbeat(req);
+    return { throttleTimeMs: 0, errorCode };
   },
 });

@@ -1,67 +1,79 @@
 /**
- * DescribeConfigs (key 32): v0–1
+ * DescribeConfigs (key 32): v0–4, flexible from v4
  *
- * Request v0: resources [resource_type i8, resource_name string, configuration_keys nullable [string]]
- *         v1: ... , include_synonyms bool
- * Response v0: throttle_time_ms i32,
- *              results [error_code i16, error_message nullable string, resource_type i8, resource_name string,
- *                       configs [name string, value nullable string, read_only bool, is_default bool, is_sensitive bool]]
- *          v1: configs [name, value, read_only bool, config_source i8, is_sensitive bool,
- *                       synonyms [name string, value nullable string, source i8]]
+ * Request: resources [resource_type i8, resource_name string, configuration_keys nullable [string]],
+ *          include_synonyms bool (v1+), include_documentation bool (v3+)
+ * Response: throttle_time_ms i32,
+ *           results [error_code i16, error_message nullable string, resource_type i8, resource_name string,
+ *                    configs [name string, value nullable string, read_only bool, is_default bool (v0),
+ *                             config_source i8 (v1+), is_sensitive bool,
+ *                             synonyms [name string, value nullable string, source i8] (v1+),
+ *                             config_type i8 (v3+), documentation nullable string (v3+)]]
  *
  * Behavior:
- * - Topics (type 2): the topic's effective config under Kafka's key names; a value equal to the
- *   built-in default is reported as the default (v0 is_default, v1 config_source 5), else as a
- *   topic override (config_source 1). configuration_keys filters; unknown keys are left out.
- * - Broker (type 4): an empty list. Other resource types: INVALID_REQUEST (42).
- * - Unknown topic: UNKNOWN_TOPIC_OR_PARTITION (3). No synonyms are returned.
+ * - Topics (type 2): every topic config Kafka 3.9 has, with its effective value; a value set on the
+ *   topic has source DYNAMIC_TOPIC_CONFIG (1), the others DEFAULT_CONFIG (5). Synonyms (when asked)
+ *   list the topic's own value and the broker default it overrides. Configs Sluice stores without
+ *   acting on say so in their documentation (../configs.ts). configuration_keys filters.
+ * - Broker (type 4, name = this node's id or ""): the broker's configs (num.partitions,
+ *   default.replication.factor, listeners, the log.* defaults…), read-only.
+ * - Unknown topic: UNKNOWN_TOPIC_OR_PARTITION (3); another broker id or resource type: INVALID_REQUEST (42).
  */
 import { KafkaErrorCode } from '../../kafka-errors.js';
-import { parseTopicConfig } from '../../log/topic-config.js';
 import { registerApi } from '../api.js';
-import { Writer } from '../wire.js';
+import { describeBrokerConfigs, describeTopicConfigs, RESOURCE_BROKER, RESOURCE_TOPIC, type ConfigEntry } from '../configs.js';
+import { api, arr } from '../schema.js';
 
-const TOPIC = 2;
-const BROKER = 4;
-const SOURCE_TOPIC = 1;
-const SOURCE_DEFAULT = 5;
-const defaults = parseTopicConfig({}) as unknown as Record<string, string | number>;
-
-interface Entry {
-  name: string;
-  value: string;
-  isDefault: boolean;
-}
+export const describeConfigsSchema = api(
+  { key: 32, name: 'DescribeConfigs', valid: '0-4', flexible: '4+' },
+  {
+    resources: arr('v0+', { resourceType: 'int8', resourceName: 'string', configurationKeys: '[]string null0+' }),
+    includeSynonyms: 'bool v1+ =false',
+    includeDocumentation: 'bool v3+ =false',
+  },
+  {
+    throttleTimeMs: 'int32',
+    results: arr('v0+', {
+      errorCode: 'int16',
+      errorMessage: 'string null0+',
+      resourceType: 'int8',
+      resourceName: 'string',
+      configs: arr('v0+', {
+        name: 'string',
+        value: 'string null0+',
+        readOnly: 'bool',
+        isDefault: 'bool v0',
+        configSource: 'int8 v1+ =-1',
+        isSensitive: 'bool',
+        synonyms: arr('v1+', { name: 'string', value: 'string null0+', source: 'int8' }),
+        configType: 'int8 v3+ =0',
+        documentation: 'string v3+ null0+',
+      }),
+    }),
+  },
+);
 
 registerApi({
-  key: 32,
-  name: 'DescribeConfigs',
-  minVersion: 0,
-  maxVersion: 1,
+  schema: describeConfigsSchema,
   async handle(req, version, ctx) {
-    const resources = req.array((r) => ({ type: r.int8(), name: r.string(), keys: r.nullableArray((r) => r.string()) }));
-    if (version >= 1) req.bool(); // include_synonyms
-    const results = resources.map((res) => {
-      if (res.type === BROKER) return { ...res, error: 0, message: null, entries: [] as Entry[] };
-      if (res.type !== TOPIC) return { ...res, error: KafkaErrorCode.INVALID_REQUEST, message: `resource type ${res.type} is not supported`, entries: [] };
-      if (!ctx.engine.hasTopic(res.name)) return { ...res, error: KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `topic "${res.name}" does not exist`, entries: [] };
-      const config = ctx.engine.describeTopic(res.name).config as unknown as Record<string, string | number>;
-      const entries: Entry[] = Object.entries(config)
-        .filter(([k]) => res.keys === null || res.keys.includes(k))
-        .map(([name, value]) => ({ name, value: String(value), isDefault: String(defaults[name]) === String(value) }));
-      return { ...res, error: 0, message: null, entries };
+    const { engine, settings } = ctx;
+    const results = req.resources.map((r) => {
+      const out = { errorCode: 0, errorMessage: null as string | null, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] as ConfigEntry[] };
+      if (r.resourceType === RESOURCE_TOPIC) {
+        if (!engine.hasTopic(r.resourceName)) return { ...out, errorCode: KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic "${r.resourceName}" does not exist` };
+        out.configs = describeTopicConfigs(engine, r.resourceName, r.configurationKeys, version >= 1 && req.includeSynonyms);
+      } else if (r.resourceType === RESOURCE_BROKER) {
+        if (r.resourceName !== '' && r.resourceName !== String(settings.nodeId)) {
+          return { ...out, errorCode: KafkaErrorCode.INVALID_REQUEST, errorMessage: `unexpected broker id ${r.resourceName}: this is broker ${settings.nodeId}` };
+        }
+        out.configs = describeBrokerConfigs(settings, r.configurationKeys);
+      } else {
+        return { ...out, errorCode: KafkaErrorCode.INVALID_REQUEST, errorMessage: `resource type ${r.resourceType} is not supported: only topics (2) and brokers (4) have configs here` };
+      }
+      if (!(version >= 1 && req.includeSynonyms)) for (const c of out.configs) c.synonyms = [];
+      if (!req.includeDocumentation) for (const c of out.configs) c.documentation = null;
+      return out;
     });
-    const w = new Writer().int32(0);
-    w.array(results, (w, r) => {
-      w.int16(r.error).nullableString(r.message).int8(r.type).string(r.name);
-      w.array(r.entries, (w, e) => {
-        w.string(e.name).nullableString(e.value).bool(false);
-        if (version >= 1) w.int8(e.isDefault ? SOURCE_DEFAULT : SOURCE_TOPIC);
-        else w.bool(e.isDefault);
-        w.bool(false);
-        if (version >= 1) w.int32(0);
-      });
-    });
-    return w;
+    return { throttleTimeMs: 0, results };
   },
 });

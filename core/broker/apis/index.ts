@@ -1,4 +1,4 @@
-/** Loads every API handler; each registers itself (key, version range) in ../api.ts. */
+/** Loads every API handler; each registers itself (schema, version range) in ../api.ts. */
 import './00-produce.js';
 import './01-fetch.js';
 import './02-list-offsets.js';
@@ -16,5 +16,13 @@ import './17-sasl-handshake.js';
 import './18-api-versions.js';
 import './19-create-topics.js';
 import './20-delete-topics.js';
+import './21-delete-records.js';
+import './22-init-producer-id.js';
 import './32-describe-configs.js';
+import './33-alter-configs.js';
 import './36-sasl-authenticate.js';
+import './37-create-partitions.js';
+import './42-delete-groups.js';
+import './44-incremental-alter-configs.js';
+import './47-offset-delete.js';
+import './60-describe-cluster.js';

@@ -5,7 +5,7 @@
  */
 import { coordinatorFor, type EmbeddedGroupCoordinator } from '../../groups/coordinator.js';
 import type { LogEngine, OpenLogOptions } from '../../log/types.js';
-import type { ConsumerOptions, LogAdmin, LogClient, LogConsumer, LogProducer } from '../types.js';
+import type { ConsumerOptions, LogAdmin, LogClient, LogConsumer, LogProducer, ProducerOptions } from '../types.js';
 import { EmbeddedAdmin } from './admin.js';
 import { EmbeddedConsumer } from './consumer.js';
 import { acquireEngine } from './engines.js';
@@ -50,8 +50,13 @@ export class EmbeddedClient implements LogClient {
     return new EmbeddedAdmin(() => this.deps());
   }
 
-  producer(): LogProducer {
-    return new EmbeddedProducer(() => this.enginePromise);
+  producer(opts: ProducerOptions = {}): LogProducer {
+    return new EmbeddedProducer(() => this.enginePromise, opts.owner);
+  }
+
+  async claimInternalTopics(owner: string, topics: string[]): Promise<() => Promise<void>> {
+    const release = await (await this.enginePromise).claimInternalTopics(owner, topics);
+    return async () => release();
   }
 
   consumer(opts: ConsumerOptions): LogConsumer {

@@ -125,14 +125,19 @@ export class EmbeddedConsumer implements LogConsumer {
     return out;
   }
 
-  /** Up to `limit` records of a partition from this member's position, which moves past them; null when there are none. */
+  /**
+   * Up to `limit` records of a partition from this member's position, which moves past them; null
+   * when there are none. Batches that cannot be read (a bad CRC with checkCrcs, undecodable
+   * records) are reported by the log and skipped: the position moves past them too, so a
+   * damaged batch never stalls the partition.
+   */
   private async readFrom(engine: LogEngine, tp: TopicPartition, maxBytes: number, limit: number): Promise<FetchedBatch | null> {
     const key = tpKey(tp.topic, tp.partition);
     const pos = this.positions.get(key);
     if (pos === undefined || !engine.hasTopic(tp.topic)) return null;
     let res;
     try {
-      res = await engine.readRecords(tp.topic, tp.partition, pos, maxBytes, limit);
+      res = await engine.readRecords(tp.topic, tp.partition, pos, maxBytes, limit, { verifyCrc: this.opts.checkCrcs !== false });
     } catch (err) {
       if (!(err instanceof OffsetOutOfRangeError)) throw err;
       // Retention removed records this member had not read: reset as auto.offset.reset says.
@@ -140,7 +145,10 @@ export class EmbeddedConsumer implements LogConsumer {
       return null;
     }
     let records = res.records;
-    if (records.length === 0) return null;
+    if (records.length === 0) {
+      if (res.next > pos) this.positions.set(key, res.next);
+      return null;
+    }
     if (records.length > limit) records = records.slice(0, limit);
     this.positions.set(key, records[records.length - 1]!.offset + 1);
     return { topic: tp.topic, partition: tp.partition, records, highWatermark: res.highWatermark };

@@ -1,7 +1,7 @@
 /** LogAdmin over kafkajs's admin client. */
 // kafkajs is CommonJS; Node's ESM loader sees only some of its named exports.
 import kafkajs, { type Admin } from 'kafkajs';
-import { UnknownTopicError } from '../../errors.js';
+import { InvalidConfigError, UnknownTopicError } from '../../errors.js';
 import { decodeMemberAssignment } from '../../groups/consumer-protocol.js';
 import { topicConfigSchema, parseTopicConfig } from '../../log/topic-config.js';
 import type { OffsetSpec, TopicDescription } from '../../log/types.js';
@@ -59,6 +59,8 @@ export class KafkaAdmin implements LogAdmin {
     }
     return {
       name,
+      // kafkajs speaks Metadata v6, which has no topic ids: the all-zero id means "not known".
+      topicId: '00000000000000000000000000000000',
       internal: name.startsWith('__'),
       config,
       partitions: offsets
@@ -76,6 +78,7 @@ export class KafkaAdmin implements LogAdmin {
       const offsets = await this.offsetsOf(topic);
       return offsets.map((o) => ({ partition: o.partition, offset: Number(spec === 'earliest' ? o.low : o.high), timestamp: -1 })).sort((a, b) => a.partition - b.partition);
     }
+    if (spec === 'max-timestamp') throw new InvalidConfigError('listing offsets by max timestamp needs ListOffsets v7, which kafkajs does not speak');
     const [byTime, ends] = await Promise.all([this.offsetsOf(topic, spec.timestamp), this.offsetsOf(topic)]);
     // kafkajs answers the high watermark where no record is that new; Sluice's contract says -1.
     const high = new Map(ends.map((e) => [e.partition, Number(e.high)]));

@@ -8,13 +8,18 @@ import { UnknownTopicError } from '../../errors.js';
 import type { ConsumerOptions, LogAdmin, LogClient, LogConsumer, LogProducer } from '../types.js';
 import { KafkaAdmin } from './admin.js';
 import { KafkaConsumerAdapter } from './consumer.js';
+import { registerKafkajsCodecs } from './codecs.js';
 import { KafkaProducer } from './producer.js';
+import { kafkajsSecurity, type KafkaSecurity } from './security.js';
 
 export interface KafkaClientOptions {
   brokers: string[];
   clientId?: string;
-  /** SASL/PLAIN (or another kafkajs mechanism) credentials. */
+  /** SASL (PLAIN, SCRAM-SHA-256/512) and TLS, as the CLI flags and connect files give them (./security.ts). */
+  security?: KafkaSecurity;
+  /** kafkajs's own SASL options (used when `security` has no sasl). */
   sasl?: SASLOptions;
+  /** kafkajs's own TLS options (used when `security` has no tls). */
   ssl?: KafkaConfig['ssl'];
   /** kafkajs's own log output; default only errors. */
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
@@ -31,12 +36,17 @@ export class KafkaClient implements LogClient {
   private readonly partitionCounts = new Map<string, number>();
   private closed = false;
 
+  /** Each topic's compression.type, looked up once a minute at most. */
+  private readonly compressionTypes = new Map<string, { value: string; at: number }>();
+
   constructor(readonly options: KafkaClientOptions) {
+    registerKafkajsCodecs();
+    const security = kafkajsSecurity(options.security);
     this.kafka = new Kafka({
       brokers: options.brokers,
       clientId: options.clientId ?? 'sluice',
-      sasl: options.sasl,
-      ssl: options.ssl,
+      sasl: security.sasl ?? options.sasl,
+      ssl: security.ssl ?? options.ssl,
       logLevel: LEVELS[options.logLevel ?? 'error'],
       retry: { retries: 8, initialRetryTime: 100 },
     });
@@ -72,6 +82,17 @@ export class KafkaClient implements LogClient {
     return n;
   }
 
+  /** The topic's compression.type (Kafka's names; "producer" when it cannot be read). */
+  private async compressionType(topic: string): Promise<string> {
+    const cached = this.compressionTypes.get(topic);
+    if (cached && Date.now() - cached.at < 60_000) return cached.value;
+    const admin = await this.adminClient();
+    const res = await admin.describeConfigs({ resources: [{ type: 2, name: topic, configNames: ['compression.type'] }], includeSynonyms: false }).catch(() => null);
+    const value = res?.resources[0]?.configEntries.find((e) => e.configName === 'compression.type')?.configValue ?? 'producer';
+    this.compressionTypes.set(topic, { value, at: Date.now() });
+    return value;
+  }
+
   async connect(): Promise<void> {
     await this.adminClient();
   }
@@ -84,7 +105,13 @@ export class KafkaClient implements LogClient {
     return new KafkaProducer(
       () => this.producerClient(),
       (t) => this.partitionCount(t),
+      (t) => this.compressionType(t),
     );
+  }
+
+  /** Kafka has no notion of an application's internal topics (Kafka Streams' are plain topics): nothing to claim. */
+  async claimInternalTopics(): Promise<() => Promise<void>> {
+    return async () => {};
   }
 
   consumer(opts: ConsumerOptions): LogConsumer {

@@ -6,9 +6,20 @@
 import { CompressionTypes, type IHeaders, type Message, type Producer } from 'kafkajs';
 import { StickyPartitioner } from '../../log/partitioner.js';
 import { partitionRecords } from '../partition-records.js';
+import type { Compression } from '../../log/types.js';
 import type { LogProducer, ProducerRecord, RecordMetadata } from '../types.js';
 
 const ROUND_BYTES = 512 * 1024;
+
+/** kafkajs's codec ids by Kafka's compression.type names (snappy, lz4 and zstd registered by ./codecs.ts). */
+const CODECS: Record<string, CompressionTypes> = {
+  none: CompressionTypes.None,
+  uncompressed: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD,
+};
 
 function sizeOf(m: Message): number {
   const len = (v: unknown) => (v === null || v === undefined ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(String(v)));
@@ -41,11 +52,13 @@ export class KafkaProducer implements LogProducer {
   constructor(
     private readonly producer: () => Promise<Producer>,
     private readonly partitionCount: (topic: string) => Promise<number>,
+    /** The topic's compression.type, which decides the codec unless it is "producer". */
+    private readonly compressionType: (topic: string) => Promise<string> = async () => 'producer',
   ) {}
 
-  async send(topic: string, records: ProducerRecord[], opts: { acks?: -1 | 0 | 1; compression?: 'none' | 'gzip' } = {}): Promise<RecordMetadata[]> {
+  async send(topic: string, records: ProducerRecord[], opts: { acks?: -1 | 0 | 1; compression?: Compression } = {}): Promise<RecordMetadata[]> {
     if (records.length === 0) return [];
-    const [producer, n] = await Promise.all([this.producer(), this.partitionCount(topic)]);
+    const [producer, n, configured] = await Promise.all([this.producer(), this.partitionCount(topic), this.compressionType(topic)]);
     const byPartition = partitionRecords(records, n, this.sticky, (r, partition): Message => ({
       key: r.key ?? null,
       value: r.value,
@@ -54,7 +67,8 @@ export class KafkaProducer implements LogProducer {
       partition,
     }));
     const acks = opts.acks ?? -1;
-    const compression = opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    const codec = configured === 'producer' ? (opts.compression ?? 'none') : configured;
+    const compression = CODECS[codec] ?? CompressionTypes.None;
     // kafkajs puts a partition's messages of one request into one record batch; the broker refuses
     // a batch over max.message.bytes (1 MiB by default), so large sends go out in rounds.
     const firstOffset = new Map<number, number>();

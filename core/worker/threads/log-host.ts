@@ -14,7 +14,7 @@ export interface LogMeta {
   dataDir: string | null;
   /** The engine's topicsVersion this snapshot was taken at. */
   version: number;
-  topics: Array<{ name: string; partitions: number; config: Record<string, unknown>; internal: boolean }>;
+  topics: Array<{ name: string; topicId: string; partitions: number; config: Record<string, unknown>; internal: boolean }>;
 }
 
 export function logMeta(engine: LogEngine): LogMeta {
@@ -23,7 +23,7 @@ export function logMeta(engine: LogEngine): LogMeta {
     version: engine.topicsVersion,
     topics: engine.listTopics().map((name) => {
       const d = engine.describeTopic(name);
-      return { name, partitions: d.partitions.length, config: { ...d.config }, internal: d.internal };
+      return { name, topicId: d.topicId, partitions: d.partitions.length, config: { ...d.config }, internal: d.internal };
     }),
   };
 }
@@ -33,14 +33,19 @@ export function hostLog(engine: LogEngine, coordinator: EmbeddedGroupCoordinator
   const admin = new EmbeddedAdmin(async () => ({ engine, coordinator }));
   const waits = new Map<number, AbortController>();
   const subscriptions = new Map<number, () => void>();
+  /** Internal-topic claims of this thread's apps, released when the thread goes away. */
+  const claims = new Map<number, () => void>();
+  let nextClaim = 1;
   let sent = -1; // the topicsVersion this thread last got
   const connection = new AbortController();
   port.on('close', () => {
     connection.abort();
     for (const ac of waits.values()) ac.abort();
     for (const off of subscriptions.values()) off();
+    for (const release of claims.values()) release();
     waits.clear();
     subscriptions.clear();
+    claims.clear();
   });
   // A snapshot rides along with a reply only when the topic list changed since the last one sent.
   const meta = () => {
@@ -55,6 +60,9 @@ export function hostLog(engine: LogEngine, coordinator: EmbeddedGroupCoordinator
       meta: () => ((sent = engine.topicsVersion), logMeta(engine)),
       createTopicRaw: (name, opts) => engine.createTopic(name as string, opts as Parameters<LogEngine['createTopic']>[1]),
       deleteTopicRaw: (name) => engine.deleteTopic(name as string),
+      createPartitionsRaw: (name, count) => engine.createPartitions(name as string, count as number),
+      alterTopicConfigRaw: (name, overrides) => engine.alterTopicConfig(name as string, overrides as Record<string, string>),
+      deleteRecords: (topic, partition, offset) => engine.deleteRecords(topic as string, partition as number, offset as number),
       listOffset: (topic, partition, spec) => engine.listOffset(topic as string, partition as number, spec as OffsetSpec),
       read: async (topic, partition, offset, maxBytes) => {
         const res = await engine.read(topic as string, partition as number, offset as number, maxBytes as number);
@@ -66,7 +74,16 @@ export function hostLog(engine: LogEngine, coordinator: EmbeddedGroupCoordinator
         for (const b of res.batches) pos += b.copy(out, pos);
         return new Transfer({ bytes: out, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset }, [out.buffer]);
       },
-      appendRaw: (topic, partition, bytes) => engine.appendRaw(topic as string, partition as number, bytes as Buffer),
+      appendRaw: (topic, partition, bytes, writer) => engine.appendRaw(topic as string, partition as number, bytes as Buffer, writer ? { writer: writer as string } : {}),
+      claimInternalTopics: async (owner, topics) => {
+        const id = nextClaim++;
+        claims.set(id, await engine.claimInternalTopics(owner as string, topics as string[]));
+        return id;
+      },
+      releaseInternalTopics: (id) => {
+        claims.get(id as number)?.();
+        claims.delete(id as number);
+      },
       waitFor: async (waitId, topic, partition, offset, timeoutMs) => {
         const ac = new AbortController();
         waits.set(waitId as number, ac);

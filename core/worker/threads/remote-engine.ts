@@ -5,16 +5,22 @@
  * the task's thread. Metadata (topics, partition counts, configs) is cached from the replies, so
  * the synchronous calls the clients make (partitionCount, hasTopic) need no round trip.
  */
+import { codecLevel } from '../../log/codecs.js';
 import { ClosedError, UnknownPartitionError, UnknownTopicError } from '../../errors.js';
 import { batchSizeAt, decodeStoredBatches, encodeRecordBatch, BATCH_HEADER_SIZE } from '../../log/record-batch.js';
+import { stderrLogger } from '../../log/engine.js';
+import { isSystemTopic } from '../../log/internal-topics.js';
 import {
   systemClock,
+  type AppendOptions,
   type AppendRecord,
   type AppendResult,
   type Compression,
   type LogEngine,
   type LogRecord,
   type OffsetSpec,
+  type ReadRecordsOptions,
+  type ReadRecordsResult,
   type ReadResult,
   type TopicConfig,
   type TopicDescription,
@@ -23,6 +29,7 @@ import type { LogMeta } from './log-host.js';
 import type { RpcClient } from './rpc.js';
 
 interface CachedTopic {
+  topicId: string;
   partitions: number;
   config: TopicConfig;
   internal: boolean;
@@ -33,6 +40,7 @@ interface CachedTopic {
 
 export class RemoteLogEngine implements LogEngine {
   readonly clock = systemClock;
+  readonly logger = stderrLogger;
   dataDir: string | null = null;
   topicsVersion = -1;
   private topics = new Map<string, CachedTopic>();
@@ -49,7 +57,7 @@ export class RemoteLogEngine implements LogEngine {
     for (const t of meta.topics) {
       const old = this.topics.get(t.name);
       const fill = (a: number[] | undefined) => Array.from({ length: t.partitions }, (_, i) => a?.[i] ?? 0);
-      next.set(t.name, { partitions: t.partitions, config: t.config as unknown as TopicConfig, internal: t.internal, hw: fill(old?.hw), start: fill(old?.start) });
+      next.set(t.name, { topicId: t.topicId, partitions: t.partitions, config: t.config as unknown as TopicConfig, internal: t.internal, hw: fill(old?.hw), start: fill(old?.start) });
     }
     this.topics = next;
   }
@@ -75,6 +83,28 @@ export class RemoteLogEngine implements LogEngine {
     await this.rpc.call('deleteTopicRaw', [name]);
   }
 
+  async createPartitions(name: string, count: number): Promise<TopicDescription> {
+    return this.rpc.call<TopicDescription>('createPartitionsRaw', [name, count]);
+  }
+
+  async alterTopicConfig(name: string, overrides: Record<string, string | number>): Promise<TopicDescription> {
+    return this.rpc.call<TopicDescription>('alterTopicConfigRaw', [name, overrides]);
+  }
+
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<number> {
+    return this.rpc.call<number>('deleteRecords', [topic, partition, offset]);
+  }
+
+  /** Claims on the log's thread (released there too when this thread's connection closes). */
+  async claimInternalTopics(owner: string, topics: string[]): Promise<() => void> {
+    const id = await this.rpc.call<number>('claimInternalTopics', [owner, topics]);
+    return () => void this.rpc.call('releaseInternalTopics', [id]).catch(() => {});
+  }
+
+  isInternalTopic(name: string): boolean {
+    return isSystemTopic(name) || this.topics.get(name)?.internal === true;
+  }
+
   listTopics(): string[] {
     return [...this.topics.keys()];
   }
@@ -88,29 +118,44 @@ export class RemoteLogEngine implements LogEngine {
     const t = this.topic(name);
     return {
       name,
+      topicId: t.topicId,
       config: t.config,
       internal: t.internal,
       partitions: Array.from({ length: t.partitions }, (_, partition) => ({ partition, logStartOffset: t.start[partition]!, highWatermark: t.hw[partition]!, sizeBytes: 0 })),
     };
   }
 
+  topicById(id: string): string | undefined {
+    for (const [name, t] of this.topics) if (t.topicId === id) return name;
+    return undefined;
+  }
+
   partitionCount(name: string): number {
     return this.topic(name).partitions;
   }
 
-  async append(topic: string, partition: number, records: AppendRecord[], opts: { compression?: Compression } = {}): Promise<AppendResult> {
+  /** Encoded here, as one batch per max.message.bytes (the log thread checks each again). */
+  async append(topic: string, partition: number, records: AppendRecord[], opts: AppendOptions & { compression?: Compression } = {}): Promise<AppendResult> {
     const t = this.check(topic, partition);
     if (records.length === 0) return { baseOffset: t.hw[partition]!, lastOffset: t.hw[partition]! - 1, appendTime: this.clock.now() };
     const configured = t.config['compression.type'];
     const compression = configured === 'producer' ? (opts.compression ?? 'none') : configured;
-    return this.appendRaw(topic, partition, encodeRecordBatch(records, { baseOffset: 0, now: this.clock.now(), compression }));
+    const now = this.clock.now();
+    const batch = encodeRecordBatch(records, { baseOffset: 0, now, compression, compressionLevel: codecLevel(compression, t.config) });
+    if (batch.length <= t.config['max.message.bytes'] || records.length === 1) return this.appendRaw(topic, partition, batch, opts);
+    // Over the limit: halves, each appended in order (the rare path).
+    const half = records.length >>> 1;
+    const first = await this.append(topic, partition, records.slice(0, half), opts);
+    const second = await this.append(topic, partition, records.slice(half), opts);
+    return { baseOffset: first.baseOffset, lastOffset: second.lastOffset, appendTime: second.appendTime };
   }
 
-  async appendRaw(topic: string, partition: number, batches: Buffer): Promise<AppendResult> {
+  async appendRaw(topic: string, partition: number, batches: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
     const t = this.check(topic, partition);
     // Transfer the bytes when they own their memory; copy them out of a shared pool otherwise.
     const own = batches.byteOffset === 0 && batches.buffer.byteLength === batches.length ? batches : Buffer.from(batches);
-    const res = await this.rpc.call<AppendResult>('appendRaw', [topic, partition, own], [own.buffer as ArrayBuffer]);
+    const writer = typeof opts.writer === 'string' ? opts.writer : null;
+    const res = await this.rpc.call<AppendResult>('appendRaw', [topic, partition, own, writer], [own.buffer as ArrayBuffer]);
     if (res.lastOffset + 1 > t.hw[partition]!) t.hw[partition] = res.lastOffset + 1;
     return res;
   }
@@ -130,9 +175,12 @@ export class RemoteLogEngine implements LogEngine {
     return { batches, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset };
   }
 
-  async readRecords(topic: string, partition: number, offset: number, maxBytes: number, maxRecords = Infinity): Promise<{ records: LogRecord[]; highWatermark: number; logStartOffset: number }> {
+  async readRecords(topic: string, partition: number, offset: number, maxBytes: number, maxRecords = Infinity, opts: ReadRecordsOptions = {}): Promise<ReadRecordsResult> {
     const res = await this.read(topic, partition, offset, maxBytes);
-    return { records: decodeStoredBatches(res.batches, offset, maxRecords), highWatermark: res.highWatermark, logStartOffset: res.logStartOffset };
+    const onCorrupt = (info: { baseOffset: number; endOffset: number; error: string }) =>
+      this.logger.error('a record batch cannot be read and is skipped', { topic, partition, offsets: `${info.baseOffset}-${info.endOffset - 1}`, error: info.error });
+    const { records, next } = decodeStoredBatches(res.batches, offset, maxRecords, { verifyCrc: opts.verifyCrc, onCorrupt });
+    return { records, next, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset };
   }
 
   listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<{ offset: number; timestamp: number }> {

@@ -6,7 +6,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { EmbeddedConsumer, type ConsumerCoordinator } from '../../client/embedded/consumer.js';
 import { EmbeddedProducer } from '../../client/embedded/producer.js';
-import type { ConsumerOptions, GroupDescription, LogAdmin, LogClient, LogConsumer, LogProducer } from '../../client/types.js';
+import type { ConsumerOptions, GroupDescription, LogAdmin, LogClient, LogConsumer, LogProducer, ProducerOptions } from '../../client/types.js';
 import type { OffsetSpec, TopicDescription } from '../../log/types.js';
 import type { LogMeta } from './log-host.js';
 import { RemoteLogEngine } from './remote-engine.js';
@@ -101,8 +101,13 @@ export class ThreadLogClient implements LogClient {
     return new RemoteAdmin(this.rpc);
   }
 
-  producer(): LogProducer {
-    return new EmbeddedProducer(async () => (await this.deps()).engine);
+  producer(opts: ProducerOptions = {}): LogProducer {
+    return new EmbeddedProducer(async () => (await this.deps()).engine, opts.owner);
+  }
+
+  async claimInternalTopics(owner: string, topics: string[]): Promise<() => Promise<void>> {
+    const release = await (await this.deps()).engine.claimInternalTopics(owner, topics);
+    return async () => release();
   }
 
   consumer(opts: ConsumerOptions): LogConsumer {
