@@ -20,11 +20,11 @@ export {
 export type * from './core/log/types.js';
 export { embedded, EmbeddedClient, CommitFailedError, GroupMembershipError, type EmbeddedOptions } from './core/client/index.js';
 export type * from './core/client/types.js';
-export { kafka, KafkaClient, type KafkaClientOptions } from './core/client/kafka/index.js';
+export { kafka, KafkaClient, BrokerUnreachableError, KafkaAuthenticationError, KafkaClientError, type KafkaClientOptions } from './core/client/kafka/index.js';
 export { startBroker, brokerOptionsSchema, type Broker, type BrokerOptions } from './core/broker/index.js';
 export type * from './core/worker/contracts.js';
 export { app, App, appOptionsSchema, type AppOptions } from './core/worker/app.js';
-export { PipelineFailedError, CopartitioningError, AppConfigError, ThreadFailedError } from './core/worker/errors.js';
+export { PipelineFailedError, CopartitioningError, AppConfigError, AppStoppedError, ThreadFailedError } from './core/worker/errors.js';
 export { threadedApp, ThreadedApp, threadedAppOptionsSchema, type ThreadedAppOptions, type ThreadContext } from './core/worker/threads/threaded-app.js';
 export { errorPolicySchema, type ErrorPolicy } from './core/worker/error-policy.js';
 export { createLogger } from './core/worker/logger.js';

@@ -4,6 +4,7 @@
  * Commands are imported lazily so `sluice consume` does not load Postgres drivers.
  */
 import { SluiceError } from '../core/errors.js';
+import { AppStoppedError } from '../core/worker/errors.js';
 
 const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number>; usage: string }>> = {
   topics: () => import('./commands/topics.js'),
@@ -31,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
     const cmd = await load();
     return await cmd.run(rest);
   } catch (err) {
+    // Ctrl-C or SIGTERM while the app was starting: a stop, like one while it runs.
+    if (err instanceof AppStoppedError) return 0;
     if (err instanceof SluiceError) {
       process.stderr.write(`sluice ${name}: ${err.message}\n`);
       return 1;

@@ -87,6 +87,9 @@ export class KStream<K, V> {
       this.app.addPipeline({
         name,
         inputs: [...inputs, ...[...tables.map((t) => t.topic), ...joinTopics].filter((t) => !inputs.includes(t))],
+        // Joins and table lookups need a key in the same partition of each input; a stream that
+        // only reads several topics does not (Kafka Streams' rule).
+        copartitioned: tables.length + joinTopics.length > 0,
         outputs,
         internalTopics: [
           ...changelogs.map((t) => ({ name: t, partitions: 'inputs' as const, config: CHANGELOG_CONFIG })),

@@ -75,7 +75,7 @@ export async function run(args: string[]): Promise<number> {
     ? await clientFromCliOptions({ brokers: cfg.brokers.join(','), security: cfg.security, securityBaseDir: path.dirname(path.resolve(file)) })
     : embedded({ dataDir: cfg.dataDir ?? './.sluice', flush: cfg.flush ?? 'always' });
   const metricsPort = values['metrics-port'] !== undefined ? Number(values['metrics-port']) : cfg.metricsPort;
-  const a = createApp({ id: cfg.app, log: client, errors: cfg.errors ?? {}, batch: cfg.batch ?? {}, defaultPartitions: cfg.partitions, metricsPort, group: cfg.group ?? {} });
+  const a = createApp({ id: cfg.app, log: client, errors: cfg.errors ?? {}, batch: cfg.batch ?? {}, defaultPartitions: cfg.partitions, autoCreateTopics: cfg.autoCreateTopics, metricsPort, group: cfg.group ?? {} });
   for (const s of sources) a.addSource(s.name, s.source, { topic: s.topic, transforms: s.transforms });
   for (const s of sinks) a.addSink(s.name, s.sink, { topics: s.topics, transforms: s.transforms });
   a.handleSignals();

@@ -4,47 +4,130 @@
  * ±500 ms jitter) into `user-actions`; the app counts actions per user in 5 s tumbling windows with
  * 1 s grace; this command prints the busiest users of each window as it closes, and the
  * throughput. Ctrl-C stops it cleanly (the app finishes its batch and commits).
+ *
+ * It runs for as long as one likes without filling the disk: every topic keeps the last
+ * --retention-ms of records (at most RETENTION_BYTES per partition), and the temporary data
+ * directory is removed on every way out — Ctrl-C, a second Ctrl-C, SIGTERM, SIGHUP, an error —
+ * and, for a demo killed with SIGKILL, by the next demo.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { embedded } from '../../core/client/embedded/client.js';
+import { embedded, type EmbeddedClient } from '../../core/client/embedded/client.js';
+import { InvalidConfigError } from '../../core/errors.js';
+import type { TopicConfig } from '../../core/log/types.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { threadedApp } from '../../core/worker/threads/threaded-app.js';
 import { activityMonitor, INPUT, OUTPUT } from '../../examples/activity-monitor/activity-monitor.js';
 import { parseCommand, toInt } from '../options.js';
 
-export const usage = 'demo [--rate EVENTS_PER_S] [--duration S] [--threads N] [--data-dir DIR]   (activity monitor on the embedded log)';
+export const usage = 'demo [--rate EVENTS_PER_S] [--duration S] [--threads N] [--retention-ms MS] [--data-dir DIR]   (activity monitor on the embedded log)';
 
 const ACTIONS = ['hover', 'move', 'idle', 'click'] as const;
+const TEMP_PREFIX = 'sluice-demo-';
+/** Per partition, whatever --retention-ms says. */
+const RETENTION_BYTES = 32 * 1024 * 1024;
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseCommand(args, { rate: { type: 'string' }, duration: { type: 'string' }, threads: { type: 'string' } });
+  const { values } = parseCommand(args, { rate: { type: 'string' }, duration: { type: 'string' }, threads: { type: 'string' }, 'retention-ms': { type: 'string' } });
   const rate = toInt('rate', values.rate, 50_000);
   // --threads N: the app in N task threads (threadedApp), the generator and printer in this one.
   const threads = toInt('threads', values.threads, 0);
   const duration = values.duration === undefined ? Infinity : toInt('duration', values.duration) * 1000;
+  const retentionMs = toInt('retention-ms', values['retention-ms'], 60_000);
+  if (retentionMs < 1000) throw new InvalidConfigError(`--retention-ms must be at least 1000, got ${retentionMs}`);
   const explicitDir = args.includes('--data-dir');
-  const dir = explicitDir ? path.resolve(values['data-dir']!) : fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-demo-'));
-  const client = embedded({ dataDir: dir, flush: { intervalMs: 200 }, maintenanceIntervalMs: 0 });
+  if (!explicitDir) removeAbandonedDemoDirs();
+  const dir = explicitDir ? path.resolve(values['data-dir']!) : fs.mkdtempSync(path.join(os.tmpdir(), TEMP_PREFIX));
+  const removeDir = () => {
+    if (!explicitDir) fs.rmSync(dir, { recursive: true, force: true });
+  };
+  // A way out that skips the finally below (a second Ctrl-C exits at once) still removes it.
+  process.once('exit', removeDir);
+  const state = { stopping: false };
+  const stop = () => {
+    if (state.stopping) process.exit(130);
+    state.stopping = true;
+    process.stdout.write('\nstopping: finishing the batch in flight and committing…\n');
+  };
+  // Handled until the directory is gone: a signal's default action would skip the removal.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const sig of signals) process.on(sig, stop);
+  const client = embedded({ dataDir: dir, flush: { intervalMs: 200 }, maintenanceIntervalMs: 1000, topicDefaults: boundedTopics(retentionMs) });
+  try {
+    return await demo(client, dir, state, { rate, threads, duration, retentionMs });
+  } finally {
+    await client.close().catch(() => {});
+    removeDir();
+    process.off('exit', removeDir);
+    for (const sig of signals) process.off(sig, stop);
+  }
+}
+
+/**
+ * The demo's topic defaults (for every topic it creates: input, output, repartition, changelogs,
+ * offsets): small segments rolled often, so retention by time and size, and compaction (which
+ * keeps the tombstones of closed windows only as long), act on closed segments.
+ */
+function boundedTopics(retentionMs: number): Partial<TopicConfig> {
+  return {
+    'retention.ms': retentionMs,
+    'retention.bytes': RETENTION_BYTES,
+    'segment.bytes': 4 * 1024 * 1024,
+    'segment.ms': Math.max(250, Math.floor(retentionMs / 4)),
+    'delete.retention.ms': retentionMs,
+  };
+}
+
+/** Temporary directories of demos killed with SIGKILL: their lock names a process that is gone. */
+function removeAbandonedDemoDirs(): void {
+  const tmp = os.tmpdir();
+  for (const name of fs.readdirSync(tmp)) {
+    if (!name.startsWith(TEMP_PREFIX)) continue;
+    const dir = path.join(tmp, name);
+    let pid: number;
+    try {
+      pid = Number(fs.readFileSync(path.join(dir, '.lock'), 'utf8'));
+    } catch {
+      continue; // no lock: a demo just starting, or not a demo's
+    }
+    if (pid > 0 && !processExists(pid)) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function demo(client: EmbeddedClient, dir: string, state: { stopping: boolean }, o: { rate: number; threads: number; duration: number; retentionMs: number }): Promise<number> {
   const admin = client.admin();
   await admin.createTopic(INPUT, { partitions: 2 });
   await admin.createTopic(OUTPUT, { partitions: 2 });
-  const threaded = threads > 0 ? threadedApp({ module: new URL('../../examples/activity-monitor/activity-monitor.ts', import.meta.url), export: 'threaded', threads, log: client }) : null;
+  const threaded = o.threads > 0 ? threadedApp({ module: new URL('../../examples/activity-monitor/activity-monitor.ts', import.meta.url), export: 'threaded', threads: o.threads, log: client }) : null;
   const single = threaded ? null : activityMonitor(client, { logger: silentLogger });
   const monitor = threaded ?? single!;
   const metric = async (name: string) => (threaded ? threaded.metricTotal(name) : single!.metrics.total(name));
-  let stopping = false;
-  const stop = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    process.stdout.write('\nstopping: finishing the batch in flight and committing…\n');
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  process.stdout.write(`activity monitor on the embedded log in ${dir}${threads ? ` (app in ${threads} task threads)` : ''}\n${rate.toLocaleString()} user actions/s → 5 s tumbling windows (1 s grace), counts per user; Ctrl-C to stop\n\n`);
+  process.stdout.write(
+    `activity monitor on the embedded log in ${dir}${o.threads ? ` (app in ${o.threads} task threads)` : ''}\n` +
+      `${o.rate.toLocaleString()} user actions/s → 5 s tumbling windows (1 s grace), counts per user; topics keep the last ${o.retentionMs / 1000} s; Ctrl-C to stop\n\n`,
+  );
   await monitor.start();
+  try {
+    await generateAndPrint(client, metric, state, o.rate, o.duration);
+  } finally {
+    await monitor.stop();
+  }
+  process.stdout.write('stopped cleanly\n');
+  return 0;
+}
 
+/** Writes user actions at `rate` and prints the busiest users of each closed window, until stopped or `duration` is over. */
+async function generateAndPrint(client: EmbeddedClient, metric: (name: string) => Promise<number>, state: { stopping: boolean }, rate: number, duration: number): Promise<void> {
   // Generator: wall-clock paced, ±500 ms jitter, about 1 in 10 events out of order.
   const producer = client.producer();
   let seed = 42;
@@ -52,7 +135,7 @@ export async function run(args: string[]): Promise<number> {
   let produced = 0;
   const started = Date.now();
   const generator = (async () => {
-    while (!stopping && Date.now() - started < duration) {
+    while (!state.stopping && Date.now() - started < duration) {
       const due = Math.floor(((Date.now() - started) / 1000) * rate) - produced;
       if (due <= 0) {
         await new Promise((r) => setTimeout(r, 10));
@@ -72,45 +155,41 @@ export async function run(args: string[]): Promise<number> {
 
   // Reader of the results: prints the busiest users of each closed window.
   const reader = client.consumer({ groupId: 'activity-monitor-demo-printer', topics: [OUTPUT] });
-  const windows = new Map<number, Array<[string, number]>>();
-  let lastReport = Date.now();
-  let reportedCounted = 0;
-  while (!stopping && Date.now() - started < duration + 7000) {
-    for (const b of await reader.poll({ maxWaitMs: 250 })) {
-      for (const r of b.records) {
-        const k = JSON.parse(r.key!.toString()) as { key: string; window: { start: number } };
-        const list = windows.get(k.window.start) ?? [];
-        list.push([k.key, Number(r.value!.toString())]);
-        windows.set(k.window.start, list);
+  try {
+    const windows = new Map<number, Array<[string, number]>>();
+    let lastReport = Date.now();
+    let reportedCounted = 0;
+    while (!state.stopping && Date.now() - started < duration + 7000) {
+      for (const b of await reader.poll({ maxWaitMs: 250 })) {
+        for (const r of b.records) {
+          const k = JSON.parse(r.key!.toString()) as { key: string; window: { start: number } };
+          const list = windows.get(k.window.start) ?? [];
+          list.push([k.key, Number(r.value!.toString())]);
+          windows.set(k.window.start, list);
+        }
+        await reader.commit([{ topic: b.topic, partition: b.partition, offset: b.records[b.records.length - 1]!.offset + 1 }]);
       }
-      await reader.commit([{ topic: b.topic, partition: b.partition, offset: b.records[b.records.length - 1]!.offset + 1 }]);
+      const now = Date.now();
+      for (const [start, list] of [...windows].sort((a, b) => a[0] - b[0])) {
+        // Both partitions' results of a window arrive in the same commit round; print when quiet.
+        if (now - start < 7500) continue;
+        windows.delete(start);
+        const top = list.sort((a, b) => b[1] - a[1]).slice(0, 5);
+        const total = list.reduce((s, [, n]) => s + n, 0);
+        process.stdout.write(
+          `window ${new Date(start).toISOString().slice(11, 19)}–${new Date(start + 5000).toISOString().slice(11, 19)}  ${list.length} users, ${total} actions; busiest: ${top.map(([u, n]) => `${u} ${n}`).join(', ')}\n`,
+        );
+      }
+      if (now - lastReport >= 5000) {
+        const counted = await metric('sluice_records_in_total');
+        process.stdout.write(`  throughput: ${Math.round(((counted - reportedCounted) * 1000) / (now - lastReport)).toLocaleString()} records/s through the app, ${produced.toLocaleString()} actions generated, late dropped: ${await metric('sluice_late_records_total')}\n`);
+        reportedCounted = counted;
+        lastReport = now;
+      }
     }
-    const now = Date.now();
-    for (const [start, list] of [...windows].sort((a, b) => a[0] - b[0])) {
-      // Both partitions' results of a window arrive in the same commit round; print when quiet.
-      if (now - start < 7500) continue;
-      windows.delete(start);
-      const top = list.sort((a, b) => b[1] - a[1]).slice(0, 5);
-      const total = list.reduce((s, [, n]) => s + n, 0);
-      process.stdout.write(
-        `window ${new Date(start).toISOString().slice(11, 19)}–${new Date(start + 5000).toISOString().slice(11, 19)}  ${list.length} users, ${total} actions; busiest: ${top.map(([u, n]) => `${u} ${n}`).join(', ')}\n`,
-      );
-    }
-    if (now - lastReport >= 5000) {
-      const counted = await metric('sluice_records_in_total');
-      process.stdout.write(`  throughput: ${Math.round(((counted - reportedCounted) * 1000) / (now - lastReport)).toLocaleString()} records/s through the app, ${produced.toLocaleString()} actions generated, late dropped: ${await metric('sluice_late_records_total')}\n`);
-      reportedCounted = counted;
-      lastReport = now;
-    }
+  } finally {
+    state.stopping = true;
+    await generator;
+    await reader.close();
   }
-  stopping = true;
-  await generator;
-  await reader.close();
-  await monitor.stop();
-  if (threaded) await client.close(); // a threaded app leaves the log open
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
-  if (!explicitDir) fs.rmSync(dir, { recursive: true, force: true });
-  process.stdout.write('stopped cleanly\n');
-  return 0;
 }

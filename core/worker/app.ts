@@ -15,7 +15,7 @@ import type { LogClient, LogProducer } from '../client/types.js';
 import type { Logger } from '../log/types.js';
 import type { InputRecord, PipelineDefinition, Sink, SinkRecord, Source } from './contracts.js';
 import { deadLetterRecord, dlqTopic, sendToDeadLetter } from './dead-letter.js';
-import { AppConfigError, CopartitioningError, PipelineFailedError } from './errors.js';
+import { AppConfigError, AppStoppedError, CopartitioningError, PipelineFailedError } from './errors.js';
 import { errorPolicySchema, withRetries, type ErrorPolicy } from './error-policy.js';
 import { groupOptionsSchema } from './group-options.js';
 import { createLogger } from './logger.js';
@@ -46,6 +46,12 @@ export const appOptionsSchema = z.object({
     .default({}),
   /** Partitions of output and internal topics created by the app when their count is not known. */
   defaultPartitions: z.number().int().min(1).default(1),
+  /**
+   * A source record for a topic that does not exist (a Route transform's target): true creates the
+   * topic with defaultPartitions partitions, as Kafka Connect's topic creation does; false sends the
+   * record to the dead-letter topic with the reason.
+   */
+  autoCreateTopics: z.boolean().default(true),
   shutdownTimeoutMs: z.number().int().min(0).default(30_000),
   /** A task with several inputs waits this long for an input that may have more data before processing without it. */
   maxTaskIdleMs: z.number().int().min(0).default(500),
@@ -65,9 +71,15 @@ export class App {
   readonly metrics = new MetricsRegistry();
   readonly done: Promise<void>;
   private readonly opts: z.output<typeof appOptionsSchema>;
-  private readonly pipelines: Array<{ def: PipelineDefinition; policy: ErrorPolicy; copartitioned: boolean }> = [];
+  private readonly pipelines: Array<{ def: PipelineDefinition; policy: ErrorPolicy; copartitioned: boolean; mergeInputs: boolean }> = [];
   private readonly sources: Array<{ name: string; source: Source; topic: string | undefined; transforms: Transform[] }> = [];
-  private readonly sinks: Sink[] = [];
+  /**
+   * Each sink with the signal its context carries (aborted when the app stops) and whether its
+   * start() was called: stop() is called then even if start() threw, to release what a start that
+   * failed half-way opened (as Kafka Connect stops a sink task whose start threw).
+   */
+  private readonly sinks: Array<{ name: string; sink: Sink; abort: AbortController; started: boolean }> = [];
+  /** What runs: only what started is stopped. */
   private runners: PipelineRunner[] = [];
   private sourceRunners: SourceRunner[] = [];
   private producer?: LogProducer;
@@ -77,6 +89,10 @@ export class App {
   private server?: http.Server;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   private settle!: { resolve: () => void; reject: (e: unknown) => void };
+  /** A failure (or a stop) that came while start() was still running: start() stops and throws it. */
+  private startInterrupt?: unknown;
+  private starting?: Promise<void>;
+  private shuttingDown?: Promise<void>;
 
   constructor(options: AppOptions) {
     this.opts = parseOptions(appOptionsSchema, options, 'app');
@@ -91,12 +107,21 @@ export class App {
     return this.state === 'running';
   }
 
+  /**
+   * A pipeline: its tasks run `def.build`'s operator over their records, merged in timestamp order
+   * across its inputs. `copartitioned` (default: the definition's, else true) requires its inputs
+   * to have equal partition counts.
+   */
   addPipeline(def: PipelineDefinition, opts: { errors?: Partial<ErrorPolicy>; copartitioned?: boolean } = {}): void {
+    this.register(def, errorPolicySchema.parse({ ...this.opts.errors, ...opts.errors }), opts.copartitioned ?? def.copartitioned ?? true, true);
+  }
+
+  private register(def: PipelineDefinition, policy: ErrorPolicy, copartitioned: boolean, mergeInputs: boolean): void {
     if (this.state !== 'new') throw new AppConfigError('pipelines must be added before start()');
     if (this.pipelines.some((p) => p.def.name === def.name)) throw new AppConfigError(`a pipeline named "${def.name}" already exists in app "${this.id}"`);
     if (!/^[a-zA-Z0-9._-]+$/.test(def.name)) throw new AppConfigError(`pipeline name "${def.name}" may use only ASCII letters, digits, ".", "_" and "-"`);
     if (def.inputs.length === 0) throw new AppConfigError(`pipeline "${def.name}" has no input topic`);
-    this.pipelines.push({ def, policy: errorPolicySchema.parse({ ...this.opts.errors, ...opts.errors }), copartitioned: opts.copartitioned ?? true });
+    this.pipelines.push({ def, policy, copartitioned, mergeInputs });
   }
 
   /** A typed stream of one topic (or several co-partitioned ones) for the DSL: `.pipe(...)` registers it. */
@@ -112,20 +137,22 @@ export class App {
   /** `topic`: where records without their own topic go; a source that names every record's topic (postgres-cdc) needs none. */
   addSource(name: string, source: Source, opts: { topic?: string; transforms?: Transform[] } = {}): void {
     if (this.state !== 'new') throw new AppConfigError('sources must be added before start()');
+    if (this.sources.some((s) => s.name === name)) throw new AppConfigError(`a source named "${name}" already exists in app "${this.id}"`);
     this.sources.push({ name, source, topic: opts.topic, transforms: opts.transforms ?? [] });
   }
 
   /**
    * A sink runs as a pipeline over its topics: each batch goes to one write(), awaited before the
    * commit. A write that keeps failing is retried per the error policy, then its records are
-   * dead-lettered (or the app fails).
+   * dead-lettered (or the app fails). Its topics may differ in partition count (a sink task reads
+   * partition p of each topic that has one), and a task's batch holds the records of all of them.
    */
   addSink(name: string, sink: Sink, opts: { topics: string[]; transforms?: Transform[]; errors?: Partial<ErrorPolicy> }): void {
-    this.sinks.push(sink);
+    if (this.sinks.some((s) => s.name === name)) throw new AppConfigError(`a sink named "${name}" already exists in app "${this.id}"`);
     const transforms = opts.transforms ?? [];
     const policy = errorPolicySchema.parse({ ...this.opts.errors, ...opts.errors });
     const app = this;
-    this.addPipeline(
+    this.register(
       {
         name: `sink-${name}`,
         inputs: opts.topics,
@@ -151,13 +178,45 @@ export class App {
             }),
           ),
       },
-      { errors: { ...policy, retries: 0 }, copartitioned: false },
+      // The sink's write() retries under the policy; the records are not retried once more one by one.
+      { ...policy, retries: 0 },
+      false,
+      false,
     );
+    this.sinks.push({ name, sink, abort: new AbortController(), started: false });
   }
 
+  /**
+   * Creates the topics the app needs, starts the sinks, pipelines and sources. If anything fails
+   * (a sink that cannot start, a topic that cannot be created, a pipeline that fails at once), what
+   * already started is stopped, the client is closed (the data directory's lock released) and
+   * start() rejects with the error: a process that cannot run exits instead of hanging.
+   */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new AppConfigError(`app "${this.id}" was already started`);
     this.state = 'starting';
+    this.starting = this.startAll();
+    try {
+      await this.starting;
+      this.checkStart();
+    } catch (err) {
+      const stopped = err instanceof AppStoppedError;
+      if (!stopped) this.logger.error('app failed to start', { app: this.id, error: err instanceof Error ? err.message : String(err) });
+      await this.shutdown();
+      if (stopped) this.settle.resolve();
+      else this.settle.reject(err);
+      throw err;
+    }
+    this.state = 'running';
+    this.logger.info('app started', { app: this.id, pipelines: this.pipelines.map((p) => p.def.name), sources: this.sources.map((s) => s.name) });
+  }
+
+  /** Throws what interrupted the start (a failure, or stop()) once the step in flight is done. */
+  private checkStart(): void {
+    if (this.startInterrupt !== undefined) throw this.startInterrupt;
+  }
+
+  private async startAll(): Promise<void> {
     const log = this.logger;
     await this.client.connect();
     const admin = this.client.admin();
@@ -180,7 +239,8 @@ export class App {
       if (copartitioned) {
         for (const [t, n] of counts) if (n !== counts[0]![1]) throw new CopartitioningError(counts[0]![0], counts[0]![1], t, n);
       }
-      const partitions = counts[0]![1];
+      // As many tasks as the largest input has partitions; topics keyed by task get that many.
+      const partitions = Math.max(...counts.map(([, n]) => n));
       for (const it of def.internalTopics ?? []) {
         if (!existing.has(it.name)) await admin.createTopic(it.name, { partitions: it.partitions === 'inputs' ? partitions : it.partitions, config: it.config });
         existing.add(it.name);
@@ -192,16 +252,18 @@ export class App {
     }
     // While the app runs, its internal topics take no client's appends and cannot be deleted.
     this.releaseInternal = await this.client.claimInternalTopics(this.id, this.internalTopicNames());
+    this.checkStart();
     if (this.opts.metricsPort !== undefined) await this.startMetricsServer();
     const fatal = (err: unknown) => void this.fail(err);
-    for (const s of this.sources) {
-      const runner = new SourceRunner(s.source, { appId: this.id, name: s.name, topic: s.topic, transforms: s.transforms, client: this.client, producer: this.producer, internalProducer: this.internalProducer, logger: log, metrics: this.metrics });
-      this.sourceRunners.push(runner);
+    for (const s of this.sinks) {
+      this.checkStart();
+      s.started = true;
+      await s.sink.start(this.connectorContext(s.name, s.abort.signal));
     }
-    for (const sink of this.sinks) await sink.start(this.connectorContext('sink'));
-    for (const { def, policy, copartitioned } of this.pipelines) {
+    for (const { def, policy, mergeInputs } of this.pipelines) {
+      this.checkStart();
       const runner = new PipelineRunner(def, {
-        mergeInputs: copartitioned,
+        mergeInputs,
         maxTaskIdleMs: this.opts.maxTaskIdleMs,
         appId: this.id,
         client: this.client,
@@ -218,9 +280,24 @@ export class App {
       this.runners.push(runner);
       runner.start(fatal);
     }
-    for (const r of this.sourceRunners) await r.start(fatal);
-    this.state = 'running';
-    log.info('app started', { app: this.id, pipelines: this.pipelines.map((p) => p.def.name), sources: this.sources.map((s) => s.name) });
+    for (const s of this.sources) {
+      this.checkStart();
+      const runner = new SourceRunner(s.source, {
+        appId: this.id,
+        name: s.name,
+        topic: s.topic,
+        transforms: s.transforms,
+        client: this.client,
+        producer: this.producer,
+        internalProducer: this.internalProducer!,
+        logger: log,
+        metrics: this.metrics,
+        autoCreateTopics: this.opts.autoCreateTopics,
+        defaultPartitions: this.opts.defaultPartitions,
+      });
+      this.sourceRunners.push(runner);
+      await runner.start(fatal);
+    }
   }
 
   /** The topics only this app writes: its source offsets, its pipelines' changelogs and repartition topics. */
@@ -230,7 +307,7 @@ export class App {
     return names;
   }
 
-  private connectorContext(name: string) {
+  private connectorContext(name: string, signal: AbortSignal) {
     const producer = this.producer!;
     return {
       appId: this.id,
@@ -238,7 +315,7 @@ export class App {
       logger: this.logger,
       metrics: this.metrics,
       client: this.client,
-      signal: new AbortController().signal,
+      signal,
       committedOffsets: () => readSourceOffsets(this.client, this.id, name, this.logger),
       deadLetter: async (record: SinkRecord, error: unknown, attempts: number) => {
         await producer.send(dlqTopic(this.id), [deadLetterRecord(record, error, attempts)]);
@@ -248,6 +325,11 @@ export class App {
   }
 
   private async fail(err: unknown): Promise<void> {
+    if (this.state === 'starting') {
+      // start() is in the middle of a step: it stops everything and rejects once that step is done.
+      this.startInterrupt ??= err;
+      return;
+    }
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.logger.error('app failed', { app: this.id, error: err instanceof Error ? err.message : String(err) });
     await this.shutdown().catch(() => {});
@@ -256,26 +338,55 @@ export class App {
 
   /**
    * Graceful stop: sources stop polling and finish their batch in flight, pipelines finish and
-   * commit theirs, sinks stop, the client closes.
+   * commit theirs, sinks stop, the client closes. During start(), the start stops after its step in
+   * flight (start() then rejects with AppStoppedError) and stop() resolves when everything is closed.
    */
   async stop(): Promise<void> {
-    if (this.state === 'stopped' || this.state === 'stopping') return this.done.catch(() => {});
+    if (this.state === 'starting') {
+      this.startInterrupt ??= new AppStoppedError(this.id);
+      await this.starting?.catch(() => {});
+    }
+    if (this.state === 'stopped' || this.state === 'stopping') {
+      await this.shuttingDown;
+      return this.done.catch(() => {});
+    }
     await this.shutdown();
     this.settle.resolve();
   }
 
-  private async shutdown(): Promise<void> {
+  /** Stops what started, once (start's failure, a fatal error and stop() may all ask). */
+  private shutdown(): Promise<void> {
+    this.shuttingDown ??= this.closeAll();
+    return this.shuttingDown;
+  }
+
+  private async closeAll(): Promise<void> {
     this.state = 'stopping';
+    const warn = (what: string) => (e: unknown) => this.logger.warn(`${what} failed`, { app: this.id, error: e instanceof Error ? e.message : String(e) });
+    const abortSinks = () => {
+      for (const s of this.sinks) s.abort.abort();
+    };
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.opts.shutdownTimeoutMs).unref());
     const graceful = (async () => {
-      await Promise.all(this.sourceRunners.map((r) => r.stop().catch((e) => this.logger.warn('source stop failed', { error: String(e) }))));
-      await Promise.all(this.runners.map((r) => r.stop().catch((e) => this.logger.warn('pipeline stop failed', { error: String(e) }))));
-      await Promise.all(this.sinks.map((s) => s.stop().catch((e) => this.logger.warn('sink stop failed', { error: String(e) }))));
+      await Promise.all(this.sourceRunners.map((r) => r.stop().catch(warn('source stop'))));
+      await Promise.all(this.runners.map((r) => r.stop().catch(warn('pipeline stop'))));
+      // The pipelines have finished their writes: now the sinks may cancel whatever is left.
+      abortSinks();
+      await Promise.all(this.sinks.filter((s) => s.started).map((s) => s.sink.stop().catch(warn(`sink "${s.name}" stop`))));
     })();
-    if ((await Promise.race([graceful, timeout])) === 'timeout') this.logger.warn('shutdown timed out; closing anyway', { app: this.id, timeoutMs: this.opts.shutdownTimeoutMs });
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    if ((await Promise.race([graceful, timeout])) === 'timeout') {
+      this.logger.warn('shutdown timed out; closing anyway', { app: this.id, timeoutMs: this.opts.shutdownTimeoutMs });
+      abortSinks();
+    }
+    const server = this.server;
+    if (server) {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+    }
     await this.releaseInternal?.().catch(() => {});
-    await this.client.close();
+    await this.client.close().catch(warn('closing the log client'));
     this.state = 'stopped';
     this.logger.info('app stopped', { app: this.id });
   }

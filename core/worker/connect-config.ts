@@ -20,6 +20,7 @@ export const connectFileSchema = z
     errors: errorPolicySchema.partial().optional(),
     batch: z.object({ maxRecords: z.number().int().min(1).optional(), maxWaitMs: z.number().int().min(0).optional() }).optional(),
     partitions: z.number().int().min(1).default(1).describe('partitions of topics the app creates'),
+    autoCreateTopics: z.boolean().default(true).describe("a source record for a topic that does not exist (a Route transform's target) creates it; false dead-letters it"),
     group: groupOptionsSchema.optional().describe("the workers' consumer-group timeouts (as the App's group option)"),
     metricsPort: z.number().int().min(0).max(65535).optional(),
     sources: z

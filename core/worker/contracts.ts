@@ -21,8 +21,9 @@ export interface Metrics {
 }
 
 /**
- * What a task offers the code it runs. A task = one input partition number across the (co-
- * partitioned) input topics of a pipeline.
+ * What a task offers the code it runs. A task = one input partition number p across the input
+ * topics of a pipeline: partition p of every input that has one (inputs may differ in partition
+ * count unless the pipeline needs them co-partitioned; it then has max(partitions) tasks).
  */
 export interface TaskContext {
   readonly appId: string;
@@ -53,7 +54,7 @@ export interface TaskContext {
 
 export interface InternalTopicSpec {
   name: string;
-  /** 'inputs' = as many partitions as the pipeline's input topics. */
+  /** 'inputs' = as many partitions as the pipeline has tasks (its largest input's count). */
   partitions: number | 'inputs';
   config?: Record<string, string | number>;
 }
@@ -65,10 +66,17 @@ export interface InternalTopicSpec {
  */
 export interface PipelineDefinition {
   name: string;
-  /** Input topics; more than one must be co-partitioned (checked at start). */
+  /** Input topics. */
   inputs: string[];
+  /**
+   * Whether the inputs must have equal partition counts (checked at start): a task that joins or
+   * looks up records of one input by the key of another needs a key in partition p of each.
+   * Default true. A stream that only reads several topics sets false (Kafka Streams' rule): its
+   * inputs may differ, tasks are max(partitions), task p reads partition p of each that has one.
+   */
+  copartitioned?: boolean;
   internalTopics?: InternalTopicSpec[];
-  /** Topics that must exist before start (outputs), created with the inputs' partition count if missing. */
+  /** Topics that must exist before start (outputs), created with as many partitions as the pipeline has tasks if missing. */
   outputs?: string[];
   build(ctx: TaskContext): OperatorFunction<InputRecord, unknown>;
 }

@@ -3,14 +3,15 @@
  * with its key, value and headers, plus headers saying why and where it came from.
  */
 import type { LogProducer, ProducerRecord } from '../client/types.js';
-import type { LogRecord } from '../log/types.js';
+import type { AppendRecord } from '../log/types.js';
 
 export const dlqTopic = (appId: string) => `${appId}.dlq`;
 
-export function deadLetterRecord(source: LogRecord & { topic: string; partition: number }, error: unknown, attempts: number): ProducerRecord {
+/** `source`: a record read from the log, or one a source could not write (offset -1). */
+export function deadLetterRecord(source: AppendRecord & { topic: string; partition: number; offset: number }, error: unknown, attempts: number): ProducerRecord {
   const err = error instanceof Error ? error : new Error(String(error));
   return {
-    key: source.key,
+    key: source.key ?? null,
     value: source.value,
     timestamp: source.timestamp,
     headers: {

@@ -14,6 +14,13 @@ export class CopartitioningError extends SluiceError {
   }
 }
 
+/** stop() was called while the app was starting: start() stopped what had started and rejects with this. */
+export class AppStoppedError extends SluiceError {
+  constructor(appId: string) {
+    super('APP_STOPPED', `app "${appId}" was stopped while starting`);
+  }
+}
+
 /** An app, pipeline or connector configuration that cannot run. */
 export class AppConfigError extends SluiceError {
   constructor(message: string) {

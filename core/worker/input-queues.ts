@@ -35,6 +35,15 @@ export class InputQueues {
     q.highWatermark = b.highWatermark;
   }
 
+  /**
+   * Marks a partition with nothing to fetch (its position is at `end`): until records arrive, it
+   * does not hold back the task's other inputs. A partition never fetched and not marked does.
+   */
+  caughtUp(tp: TopicPartition, end: number): void {
+    const k = keyOf(tp.topic, tp.partition);
+    if (!this.queues.has(k)) this.queues.set(k, { records: [], head: 0, fetchedEnd: end, highWatermark: end });
+  }
+
   /** Records buffered and not yet taken for a topic-partition. */
   buffered(tp: TopicPartition): number {
     const q = this.queues.get(keyOf(tp.topic, tp.partition));
@@ -43,6 +52,8 @@ export class InputQueues {
 
   /**
    * Takes up to `max` records of task `partition` in timestamp order, with the offsets to commit.
+   * `topics` are the task's inputs that have a partition `partition` (inputs may differ in
+   * partition count; a topic without it is no input of this task).
    * `force` processes what is buffered even while an input may have more to fetch (after the task
    * has waited `maxTaskIdleMs`, as Kafka Streams' max.task.idle.ms; also for an input never seen).
    */

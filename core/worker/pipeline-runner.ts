@@ -7,8 +7,14 @@
  * Nothing is committed before its effects are durable; a crash replays at most the batch in
  * flight. Only one batch per task is in flight, and the next poll waits for it, so memory stays
  * flat however far behind the pipeline is.
+ *
+ * A task is partition number p of every input topic that has a partition p (Kafka Streams' rule
+ * for a sub-topology with several source topics): a pipeline has as many tasks as its largest
+ * input has partitions, and task p's batch holds the records of all its topic-partitions. The
+ * offsets committed are exactly those of the records a task ran — never those of records fetched
+ * but not (yet) run.
  */
-import type { LogClient, LogConsumer, LogProducer, TopicPartition, TopicPartitionOffset } from '../client/types.js';
+import type { FetchedBatch, LogClient, LogConsumer, LogProducer, TopicPartition, TopicPartitionOffset } from '../client/types.js';
 import type { Logger } from '../log/types.js';
 import type { InputRecord, PipelineDefinition } from './contracts.js';
 import type { ErrorPolicy } from './error-policy.js';
@@ -28,18 +34,29 @@ export interface RunnerOptions {
   maxRecords: number;
   maxWaitMs: number;
   maxBytesPerPartition: number;
-  /** Merge the inputs of a task in timestamp order (co-partitioned inputs; not for sinks). */
+  /** Merge the inputs of a task in timestamp order (DSL pipelines; not for sinks, where order across topics does not matter). */
   mergeInputs: boolean;
   /** How long a task waits for an input that may have more data before it processes anyway. */
   maxTaskIdleMs: number;
   group?: { sessionTimeoutMs: number; heartbeatIntervalMs: number; rebalanceTimeoutMs: number };
 }
 
+/** What one task runs of one poll, and the offsets that become committable once it has. */
+interface TaskWork {
+  task: Task;
+  records: InputRecord[];
+  offsets: TopicPartitionOffset[];
+}
+
 export class PipelineRunner {
   readonly groupId: string;
   private consumer?: LogConsumer;
   private readonly tasks = new Map<number, Task>();
+  /** The input topics each task has a partition of (its partition number exists in them). */
+  private readonly taskTopics = new Map<number, string[]>();
   private readonly queues = new InputQueues();
+  /** Tasks waiting for an input that may have more data, since when (maxTaskIdleMs). */
+  private readonly blockedSince = new Map<number, number>();
   private readonly abort = new AbortController();
   private loop?: Promise<void>;
   private stopping = false;
@@ -70,8 +87,18 @@ export class PipelineRunner {
     });
   }
 
-  private openTasks(tps: TopicPartition[]): void {
-    for (const p of new Set(tps.map((tp) => tp.partition))) {
+  private get merging(): boolean {
+    return this.opts.mergeInputs && this.def.inputs.length > 1;
+  }
+
+  private async openTasks(tps: TopicPartition[]): Promise<void> {
+    for (const tp of tps) {
+      const topics = this.taskTopics.get(tp.partition) ?? [];
+      if (!topics.includes(tp.topic)) topics.push(tp.topic);
+      this.taskTopics.set(tp.partition, topics);
+    }
+    for (const [p, topics] of this.taskTopics) {
+      topics.sort((a, b) => this.def.inputs.indexOf(a) - this.def.inputs.indexOf(b));
       if (this.tasks.has(p)) continue;
       this.tasks.set(
         p,
@@ -87,12 +114,36 @@ export class PipelineRunner {
         }),
       );
     }
+    if (this.merging) await this.markCaughtUp(tps);
     this.opts.logger.info('tasks assigned', { pipeline: this.def.name, partitions: [...this.tasks.keys()] });
+  }
+
+  /**
+   * Tells the merge which assigned partitions have nothing to fetch (their position is at the
+   * end), so a task does not wait maxTaskIdleMs for an empty input on every batch: Kafka Streams
+   * likewise waits only for inputs whose lag is not known to be zero.
+   */
+  private async markCaughtUp(tps: TopicPartition[]): Promise<void> {
+    const admin = this.opts.client.admin();
+    const committed = new Map((await this.consumer!.committed(tps)).map((c) => [`${c.topic}/${c.partition}`, c.offset]));
+    for (const topic of new Set(tps.map((tp) => tp.topic))) {
+      const [latest, earliest] = await Promise.all([admin.listOffsets(topic, 'latest'), admin.listOffsets(topic, 'earliest')]);
+      for (const tp of tps) {
+        if (tp.topic !== topic) continue;
+        const end = latest.find((o) => o.partition === tp.partition)?.offset ?? 0;
+        const start = earliest.find((o) => o.partition === tp.partition)?.offset ?? 0;
+        const position = committed.get(`${topic}/${tp.partition}`) ?? -1;
+        if ((position >= 0 ? position : start) >= end) this.queues.caughtUp(tp, end);
+      }
+    }
   }
 
   private async closeTasks(): Promise<void> {
     const tasks = [...this.tasks.values()];
     this.tasks.clear();
+    this.taskTopics.clear();
+    this.blockedSince.clear();
+    // Buffered records were not run: the new assignment fetches them again from the committed offsets.
     this.queues.clear();
     await Promise.all(tasks.map((t) => t.close()));
   }
@@ -103,14 +154,9 @@ export class PipelineRunner {
     const m = this.opts.metrics;
     const latency = m.histogram('sluice_batch_latency_seconds', 'time from poll to commit of a batch', { pipeline: this.def.name });
     const commits = m.counter('sluice_commits_total', 'offset commits', { pipeline: this.def.name });
-    const multiInput = this.opts.mergeInputs && this.def.inputs.length > 1;
-    const blockedSince = new Map<number, number>();
     while (!this.stopping) {
       const batches = await consumer.poll({ maxWaitMs: this.opts.maxWaitMs, maxRecords: this.opts.maxRecords, maxBytesPerPartition: this.opts.maxBytesPerPartition });
-      if (batches.length === 0 && !(multiInput && this.queues.hasBuffered())) continue;
       const started = performance.now();
-      const byTask = new Map<number, InputRecord[]>();
-      let offsets: TopicPartitionOffset[] = [];
       for (const b of batches) {
         m.counter('sluice_records_in_total', 'records consumed', { topic: b.topic }).inc(b.records.length);
         const last = b.records[b.records.length - 1]!;
@@ -121,44 +167,66 @@ export class PipelineRunner {
           recs[i]!.topic = b.topic;
           recs[i]!.partition = b.partition;
         }
-        if (multiInput) this.queues.add(b);
-        else {
-          offsets.push({ topic: b.topic, partition: b.partition, offset: last.offset + 1 });
-          byTask.set(b.partition, recs);
-        }
       }
-      if (multiInput) {
-        // Inputs of a task are merged in timestamp order, waiting for an input that has more to fetch.
-        offsets = [];
-        const now = Date.now();
-        for (const p of this.tasks.keys()) {
-          const since = blockedSince.get(p);
-          const taken = this.queues.take(p, this.def.inputs, this.opts.maxRecords, since !== undefined && now - since >= this.opts.maxTaskIdleMs);
-          if (taken.blocked && taken.records.length === 0) {
-            if (since === undefined) blockedSince.set(p, now);
-          } else blockedSince.delete(p);
-          if (taken.records.length) byTask.set(p, taken.records);
-          offsets.push(...taken.offsets);
-        }
-        // A fast input is paused while its buffer is large, so a slow one catches up in bounded memory.
-        const tps = consumer.assignment();
-        consumer.pause(tps.filter((tp) => this.queues.buffered(tp) > this.opts.maxRecords));
-        consumer.resume(tps.filter((tp) => this.queues.buffered(tp) <= this.opts.maxRecords));
-        if (byTask.size === 0) continue;
-      }
+      const work = this.merging ? this.takeMerged(batches, consumer) : this.takeBatches(batches);
+      if (work.length === 0) continue;
       await Promise.all(
-        [...byTask].map(async ([partition, records]) => {
-          const task = this.tasks.get(partition);
-          if (!task) return;
-          await task.process(records);
-          await task.flush();
+        work.map(async (w) => {
+          await w.task.process(w.records);
+          await w.task.flush();
         }),
       );
-      await consumer.commit(offsets);
+      await consumer.commit(work.flatMap((w) => w.offsets));
       commits.inc();
       latency.observe((performance.now() - started) / 1000);
       this.lastActivity = Date.now();
     }
+  }
+
+  /** Each task's batch: the records of all its topic-partitions in this poll, one after the other. */
+  private takeBatches(batches: FetchedBatch[]): TaskWork[] {
+    const work = new Map<number, TaskWork & { shared: boolean }>();
+    for (const b of batches) {
+      const task = this.tasks.get(b.partition);
+      // The consumer returns records only of assigned partitions, and every one has a task; were
+      // it otherwise, committing this batch's offsets would lose its records.
+      if (!task) throw new Error(`internal: records of ${b.topic}/${b.partition} arrived for pipeline "${this.def.name}" without a task`);
+      const recs = b.records as InputRecord[];
+      const offset = { topic: b.topic, partition: b.partition, offset: recs[recs.length - 1]!.offset + 1 };
+      const w = work.get(b.partition);
+      // A task's only batch is run as it came (no copy); a second topic's is appended to a copy.
+      if (!w) work.set(b.partition, { task, records: recs, offsets: [offset], shared: true });
+      else {
+        if (w.shared) {
+          w.records = w.records.slice();
+          w.shared = false;
+        }
+        for (let i = 0; i < recs.length; i++) w.records.push(recs[i]!);
+        w.offsets.push(offset);
+      }
+    }
+    return [...work.values()];
+  }
+
+  /** Each task's batch, its inputs merged in timestamp order, waiting for an input that has more to fetch. */
+  private takeMerged(batches: FetchedBatch[], consumer: LogConsumer): TaskWork[] {
+    for (const b of batches) this.queues.add(b);
+    const work: TaskWork[] = [];
+    const now = Date.now();
+    for (const [p, task] of this.tasks) {
+      const since = this.blockedSince.get(p);
+      const taken = this.queues.take(p, this.taskTopics.get(p) ?? [], this.opts.maxRecords, since !== undefined && now - since >= this.opts.maxTaskIdleMs);
+      if (taken.blocked && taken.records.length === 0) {
+        if (since === undefined) this.blockedSince.set(p, now);
+      } else this.blockedSince.delete(p);
+      if (taken.records.length) work.push({ task, records: taken.records, offsets: taken.offsets });
+    }
+    // A fast input is paused while its buffer is large, so a slow one catches up in bounded
+    // memory; decided on every poll, so a partition whose buffer was dropped (a rebalance) resumes.
+    const tps = consumer.assignment();
+    consumer.pause(tps.filter((tp) => this.queues.buffered(tp) > this.opts.maxRecords));
+    consumer.resume(tps.filter((tp) => this.queues.buffered(tp) <= this.opts.maxRecords));
+    return work;
   }
 
   /** Finishes the batch in flight, commits it, closes the tasks and leaves the group. */

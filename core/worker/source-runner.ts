@@ -3,11 +3,17 @@
  * await durable → store the source offsets → source.commit(offsets). A source offset is never
  * stored, nor acknowledged to the source, before its records are durable in the log. One batch is
  * in flight at a time, so a source cannot run ahead of the log.
+ *
+ * A record for a topic that does not exist (a Route transform picks topics from values) creates it
+ * with the app's default partitions, as Kafka Connect's topic creation does, or — with topic
+ * creation off, or a name no log accepts — goes to the dead-letter topic with the reason: either
+ * way the source flows on instead of stopping the app on every restart.
  */
 import type { LogClient, LogProducer, ProducerRecord } from '../client/types.js';
+import { InvalidTopicError, UnknownTopicError } from '../errors.js';
 import type { Logger } from '../log/types.js';
 import type { ConnectorContext, Source, SourceOffset, SourceRecord } from './contracts.js';
-import { dlqTopic } from './dead-letter.js';
+import { deadLetterRecord, dlqTopic, sendToDeadLetter } from './dead-letter.js';
 import type { MetricsRegistry } from './metrics.js';
 import { readSourceOffsets, writeSourceOffsets } from './source-offsets.js';
 import { AppConfigError } from './errors.js';
@@ -25,6 +31,10 @@ export interface SourceRunnerOptions {
   internalProducer: LogProducer;
   logger: Logger;
   metrics: MetricsRegistry;
+  /** Create a topic a record names that does not exist (else dead-letter the record). */
+  autoCreateTopics: boolean;
+  /** Partitions of a topic created that way. */
+  defaultPartitions: number;
 }
 
 export class SourceRunner {
@@ -34,6 +44,10 @@ export class SourceRunner {
   lastActivity = Date.now();
   /** True while polled records are not yet durable and committed. */
   busy = false;
+  /** Whether the source's start() was called (then stop() is called too, even if start() threw). */
+  private started = false;
+  /** Topics known to exist (the source's own topic was created at start). */
+  private readonly topics = new Set<string>();
 
   constructor(
     private readonly source: Source,
@@ -51,13 +65,14 @@ export class SourceRunner {
       signal: this.abort.signal,
       committedOffsets: () => readSourceOffsets(o.client, o.appId, o.name, o.logger),
       deadLetter: async (record, error, attempts) => {
-        const { deadLetterRecord } = await import('./dead-letter.js');
         await o.producer.send(dlqTopic(o.appId), [deadLetterRecord(record, error, attempts)]);
       },
     };
   }
 
   async start(onFatal: (err: unknown) => void): Promise<void> {
+    if (this.opts.topic !== undefined) this.topics.add(this.opts.topic);
+    this.started = true;
     await this.source.start(this.context());
     this.loop = this.run().catch((err) => {
       if (!this.abort.signal.aborted) onFatal(err);
@@ -88,7 +103,19 @@ export class SourceRunner {
         if (!list) byTopic.set(topic, (list = []));
         list.push({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, partition: r.partition });
       }
+      const dead: ProducerRecord[] = [];
+      for (const [topic, recs] of byTopic) {
+        const reason = await this.unwritable(topic);
+        if (reason === null) continue;
+        byTopic.delete(topic);
+        o.logger.warn('source records dead-lettered', { connector: o.name, topic, records: recs.length, error: reason.message });
+        for (const r of recs) dead.push(deadLetterRecord({ ...r, offset: -1, topic, partition: r.partition ?? -1 }, reason, 1));
+      }
       await Promise.all([...byTopic].map(([topic, recs]) => o.producer.send(topic, recs)));
+      if (dead.length) {
+        await sendToDeadLetter(o.producer, o.appId, dead);
+        o.metrics.counter('sluice_dlq_records_total', 'records written to the dead-letter topic', { pipeline: `source-${o.name}` }).inc(dead.length);
+      }
       out.inc(polled.length);
       await writeSourceOffsets(o.internalProducer, o.appId, o.name, offsets);
       await this.source.commit(offsets);
@@ -96,9 +123,29 @@ export class SourceRunner {
     }
   }
 
+  /** Null when records can be sent to `topic` (it exists, or was just created); else why not. */
+  private async unwritable(topic: string): Promise<Error | null> {
+    if (this.topics.has(topic)) return null;
+    const o = this.opts;
+    const admin = o.client.admin();
+    try {
+      if (o.autoCreateTopics) {
+        if (await admin.createTopic(topic, { partitions: o.defaultPartitions })) o.logger.info('created topic', { connector: o.name, topic, partitions: o.defaultPartitions });
+      } else if (!(await admin.listTopics()).includes(topic)) {
+        return new UnknownTopicError(topic);
+      }
+    } catch (err) {
+      // A name no log accepts: that is the record's fault, not the app's.
+      if (err instanceof InvalidTopicError) return err;
+      throw err;
+    }
+    this.topics.add(topic);
+    return null;
+  }
+
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
-    await this.source.stop();
+    if (this.started) await this.source.stop();
   }
 }

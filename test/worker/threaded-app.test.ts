@@ -177,9 +177,19 @@ describe('threadedApp', () => {
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, [path.join(repoRoot, 'bin/sluice.js'), 'run', fixture, '--data-dir', dataDir, '--threads', '2'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        setTimeout(() => child.kill('SIGTERM'), 5000);
-        child.on('exit', (code) => resolve({ code, stderr }));
+        // SIGTERM 5 s after both threads' apps started (starting takes seconds on a busy machine;
+        // a SIGTERM during the start stops it before any thread logs).
+        let term: NodeJS.Timeout | undefined;
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (!term && /"thread":0,"msg":"app started"/.test(stderr) && /"thread":1,"msg":"app started"/.test(stderr)) term = setTimeout(() => child.kill('SIGTERM'), 5000);
+        });
+        const deadline = setTimeout(() => child.kill('SIGKILL'), 90_000);
+        child.on('exit', (code) => {
+          clearTimeout(term);
+          clearTimeout(deadline);
+          resolve({ code, stderr });
+        });
       });
     // A slow machine may need more than one run to get through; each resumes from the commits.
     let committed = 0;
@@ -199,5 +209,5 @@ describe('threadedApp', () => {
     const perPartition = [0, 1].map(async (p) => (await engine.readRecords('events', p, 0, 1 << 30)).records.map((r) => JSON.parse(r.value!.toString()) as Ev));
     expect(await results(check)).toEqual(oracle(await Promise.all(perPartition)).closed);
     await check.close();
-  });
+  }, 180_000);
 });

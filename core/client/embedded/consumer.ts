@@ -9,6 +9,7 @@
  * new assignment. A consumer that is busy between polls keeps its partitions until it polls again
  * or the rebalance timeout passes.
  */
+import { setMaxListeners } from 'node:events';
 import { OffsetOutOfRangeError, ClosedError } from '../../errors.js';
 import { KafkaErrorCode } from '../../kafka-errors.js';
 import { assignors } from '../../groups/assignors.js';
@@ -170,6 +171,8 @@ export class EmbeddedConsumer implements LogConsumer {
       return;
     }
     const ac = new AbortController();
+    // One listener per partition waited on: a member of many partitions is no leak.
+    setMaxListeners(parts.length + 10, ac.signal);
     const onWake = () => ac.abort();
     this.wakeup.signal.addEventListener('abort', onWake, { once: true });
     try {

@@ -1,4 +1,4 @@
-/** LogAdmin over kafkajs's admin client. */
+/** LogAdmin over kafkajs's admin client; what kafkajs throws is translated (./errors.ts). */
 // kafkajs is CommonJS; Node's ESM loader sees only some of its named exports.
 import kafkajs, { type Admin } from 'kafkajs';
 import { InvalidConfigError, UnknownTopicError } from '../../errors.js';
@@ -6,12 +6,20 @@ import { decodeMemberAssignment } from '../../groups/consumer-protocol.js';
 import { topicConfigSchema, parseTopicConfig } from '../../log/topic-config.js';
 import type { OffsetSpec, TopicDescription } from '../../log/types.js';
 import type { GroupDescription, LogAdmin, TopicPartition } from '../types.js';
+import { kafkaCall } from './errors.js';
 
 const { ConfigResourceTypes } = kafkajs;
 const KNOWN_CONFIG_KEYS = new Set(Object.keys(topicConfigSchema.shape));
 
 export class KafkaAdmin implements LogAdmin {
-  constructor(private readonly admin: () => Promise<Admin>) {}
+  constructor(
+    private readonly admin: () => Promise<Admin>,
+    private readonly brokers: string[],
+  ) {}
+
+  private call<T>(what: string, topic: string | undefined, fn: () => Promise<T>): Promise<T> {
+    return kafkaCall({ brokers: this.brokers, what, topic }, fn);
+  }
 
   /**
    * kafkajs answers offset lookups from its cached metadata; a topic created a moment ago by
@@ -32,17 +40,23 @@ export class KafkaAdmin implements LogAdmin {
     }
   }
 
-  async createTopic(name: string, opts: { partitions: number; config?: Record<string, string | number> }): Promise<boolean> {
-    const admin = await this.admin();
-    const configEntries = Object.entries(opts.config ?? {}).map(([n, value]) => ({ name: n, value: String(value) }));
-    return admin.createTopics({ topics: [{ topic: name, numPartitions: opts.partitions, configEntries }], waitForLeaders: true });
+  createTopic(name: string, opts: { partitions: number; config?: Record<string, string | number> }): Promise<boolean> {
+    return this.call(`creating topic "${name}"`, name, async () => {
+      const admin = await this.admin();
+      const configEntries = Object.entries(opts.config ?? {}).map(([n, value]) => ({ name: n, value: String(value) }));
+      return admin.createTopics({ topics: [{ topic: name, numPartitions: opts.partitions, configEntries }], waitForLeaders: true });
+    });
   }
 
-  async listTopics(): Promise<string[]> {
-    return (await (await this.admin()).listTopics()).sort();
+  listTopics(): Promise<string[]> {
+    return this.call('listing topics', undefined, async () => (await (await this.admin()).listTopics()).sort());
   }
 
-  async describeTopic(name: string): Promise<TopicDescription> {
+  describeTopic(name: string): Promise<TopicDescription> {
+    return this.call(`describing topic "${name}"`, name, () => this.describe(name));
+  }
+
+  private async describe(name: string): Promise<TopicDescription> {
     const admin = await this.admin();
     if (!(await admin.listTopics()).includes(name)) throw new UnknownTopicError(name);
     const [offsets, configs] = await Promise.all([
@@ -69,11 +83,20 @@ export class KafkaAdmin implements LogAdmin {
     };
   }
 
-  async deleteTopic(name: string): Promise<void> {
-    await (await this.admin()).deleteTopics({ topics: [name] });
+  deleteTopic(name: string): Promise<void> {
+    return this.call(`deleting topic "${name}"`, name, async () => {
+      const admin = await this.admin();
+      // kafkajs retries an unknown topic's deletion for seconds before it gives up.
+      if (!(await admin.listTopics()).includes(name)) throw new UnknownTopicError(name);
+      await admin.deleteTopics({ topics: [name] });
+    });
   }
 
-  async listOffsets(topic: string, spec: OffsetSpec): Promise<Array<{ partition: number; offset: number; timestamp: number }>> {
+  listOffsets(topic: string, spec: OffsetSpec): Promise<Array<{ partition: number; offset: number; timestamp: number }>> {
+    return this.call(`listing offsets of topic "${topic}"`, topic, () => this.offsets(topic, spec));
+  }
+
+  private async offsets(topic: string, spec: OffsetSpec): Promise<Array<{ partition: number; offset: number; timestamp: number }>> {
     if (spec === 'earliest' || spec === 'latest') {
       const offsets = await this.offsetsOf(topic);
       return offsets.map((o) => ({ partition: o.partition, offset: Number(spec === 'earliest' ? o.low : o.high), timestamp: -1 })).sort((a, b) => a.partition - b.partition);
@@ -90,11 +113,15 @@ export class KafkaAdmin implements LogAdmin {
       .sort((a, b) => a.partition - b.partition);
   }
 
-  async listGroups(): Promise<string[]> {
-    return (await (await this.admin()).listGroups()).groups.map((g) => g.groupId).sort();
+  listGroups(): Promise<string[]> {
+    return this.call('listing groups', undefined, async () => (await (await this.admin()).listGroups()).groups.map((g) => g.groupId).sort());
   }
 
-  async describeGroup(groupId: string): Promise<GroupDescription> {
+  describeGroup(groupId: string): Promise<GroupDescription> {
+    return this.call(`describing group "${groupId}"`, undefined, () => this.group(groupId));
+  }
+
+  private async group(groupId: string): Promise<GroupDescription> {
     const admin = await this.admin();
     // OffsetFetch v1 (what kafka-python pins, and what sluice broker serves) needs the topics named:
     // ask for every topic, then keep those the group has committed.

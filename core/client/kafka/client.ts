@@ -2,15 +2,32 @@
  * KafkaClient: the LogClient over kafkajs, for Apache Kafka, Redpanda or `sluice broker`. What
  * changes for a pipeline moving off the embedded log is only this client: replication, many
  * machines and partition leadership become the cluster's job.
+ *
+ * What a user sees of kafkajs: its errors translated into Sluice's (./errors.ts), and its own log
+ * lines only at SLUICE_LOG_LEVEL=debug (it logs an ERROR for a topic that already exists, and one
+ * per retry of an unreachable broker). Connecting is bounded: an unreachable cluster is reported
+ * after CONNECT_RETRY's few seconds instead of kafkajs's half a minute; once connected, operations
+ * retry longer (OPERATION_RETRY) to ride out a broker restart.
  */
-import { Kafka, logLevel, type Admin, type Producer, type SASLOptions, type KafkaConfig } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type LogEntry, type Producer, type SASLOptions, type KafkaConfig } from 'kafkajs';
 import { UnknownTopicError } from '../../errors.js';
+import type { Logger } from '../../log/types.js';
+import { createLogger } from '../../worker/logger.js';
 import type { ConsumerOptions, LogAdmin, LogClient, LogConsumer, LogProducer } from '../types.js';
 import { KafkaAdmin } from './admin.js';
 import { KafkaConsumerAdapter } from './consumer.js';
 import { registerKafkajsCodecs } from './codecs.js';
+import { kafkaCall } from './errors.js';
 import { KafkaProducer } from './producer.js';
 import { kafkajsSecurity, type KafkaSecurity } from './security.js';
+
+/**
+ * kafkajs connects with its client-wide retry: about 6 s of attempts in all (250 ms doubling, at
+ * most 2.5 s apart) before an unreachable cluster is reported.
+ */
+const CONNECT_RETRY = { retries: 5, initialRetryTime: 250, maxRetryTime: 2500 };
+/** Operations on a connected cluster retry longer (each attempt reconnecting within CONNECT_RETRY): a broker restart takes a while. */
+const OPERATION_RETRY = { retries: 8, initialRetryTime: 100 };
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -21,8 +38,10 @@ export interface KafkaClientOptions {
   sasl?: SASLOptions;
   /** kafkajs's own TLS options (used when `security` has no tls). */
   ssl?: KafkaConfig['ssl'];
-  /** kafkajs's own log output; default only errors. */
+  /** kafkajs's own log lines from this level up (default warn), written through `logger` at debug level. */
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+  /** Where kafkajs's log lines go (at debug level); default: Sluice's structured logger on stderr. */
+  logger?: Logger;
 }
 
 const LEVELS = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG };
@@ -42,30 +61,43 @@ export class KafkaClient implements LogClient {
   constructor(readonly options: KafkaClientOptions) {
     registerKafkajsCodecs();
     const security = kafkajsSecurity(options.security);
+    const logger = options.logger ?? createLogger({ name: 'kafkajs' });
     this.kafka = new Kafka({
       brokers: options.brokers,
       clientId: options.clientId ?? 'sluice',
       sasl: security.sasl ?? options.sasl,
       ssl: security.ssl ?? options.ssl,
-      logLevel: LEVELS[options.logLevel ?? 'error'],
-      retry: { retries: 8, initialRetryTime: 100 },
+      logLevel: LEVELS[options.logLevel ?? 'warn'],
+      logCreator: () => (entry: LogEntry) => {
+        const { message, timestamp: _t, logger: _l, ...fields } = entry.log;
+        logger.debug(`kafkajs ${entry.namespace}: ${message}`, fields);
+      },
+      retry: CONNECT_RETRY,
     });
   }
 
+  private get ctx() {
+    return { brokers: this.options.brokers };
+  }
+
   private adminClient(): Promise<Admin> {
-    this.adminP ??= (async () => {
-      const a = this.kafka.admin();
+    this.adminP ??= kafkaCall({ ...this.ctx, what: 'connecting' }, async () => {
+      const a = this.kafka.admin({ retry: OPERATION_RETRY });
       await a.connect();
       return a;
-    })();
+    });
     return this.adminP;
   }
 
   private producerClient(): Promise<Producer> {
     this.producerP ??= (async () => {
-      const p = this.kafka.producer({ allowAutoTopicCreation: false });
-      await p.connect();
-      return p;
+      // The admin connection first: an unreachable cluster is reported within CONNECT_RETRY.
+      await this.adminClient();
+      return kafkaCall({ ...this.ctx, what: 'connecting the producer' }, async () => {
+        const p = this.kafka.producer({ allowAutoTopicCreation: false, retry: OPERATION_RETRY });
+        await p.connect();
+        return p;
+      });
     })();
     return this.producerP;
   }
@@ -98,13 +130,14 @@ export class KafkaClient implements LogClient {
   }
 
   admin(): LogAdmin {
-    return new KafkaAdmin(() => this.adminClient());
+    return new KafkaAdmin(() => this.adminClient(), this.options.brokers);
   }
 
   producer(): LogProducer {
     return new KafkaProducer(
       () => this.producerClient(),
       (t) => this.partitionCount(t),
+      this.options.brokers,
       (t) => this.compressionType(t),
     );
   }
@@ -115,7 +148,7 @@ export class KafkaClient implements LogClient {
   }
 
   consumer(opts: ConsumerOptions): LogConsumer {
-    const c = new KafkaConsumerAdapter(this.kafka, () => this.adminClient(), { clientId: this.options.clientId, ...opts });
+    const c = new KafkaConsumerAdapter(this.kafka, () => this.adminClient(), { clientId: this.options.clientId, ...opts }, this.options.brokers);
     this.consumers.add(c);
     return c;
   }
@@ -124,8 +157,9 @@ export class KafkaClient implements LogClient {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.consumers].map((c) => c.close().catch(() => {})));
-    if (this.producerP) await (await this.producerP).disconnect().catch(() => {});
-    if (this.adminP) await (await this.adminP).disconnect().catch(() => {});
+    // A client that never connected (an unreachable cluster) has nothing to disconnect.
+    await this.producerP?.then((p) => p.disconnect()).catch(() => {});
+    await this.adminP?.then((a) => a.disconnect()).catch(() => {});
   }
 }
 

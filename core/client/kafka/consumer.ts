@@ -22,6 +22,7 @@ import { KafkaErrorCode } from '../../kafka-errors.js';
 import type { LogRecord } from '../../log/types.js';
 import type { ConsumerOptions, FetchedBatch, LogConsumer, PollOptions, TopicPartition, TopicPartitionOffset } from '../types.js';
 import { sluiceAssigner } from './assigner.js';
+import { kafkaCall, translateKafkaError } from './errors.js';
 
 interface Parked {
   /** What is left of the batch to hand out. */
@@ -49,10 +50,15 @@ export class KafkaConsumerAdapter implements LogConsumer {
     private readonly kafka: Kafka,
     private readonly admin: () => Promise<Admin>,
     private readonly opts: ConsumerOptions,
+    private readonly brokers: string[],
   ) {}
 
   start(): Promise<void> {
-    this.started ??= this.doStart();
+    this.started ??= (async () => {
+      // The admin connection first: an unreachable cluster is reported within the client's connect bound.
+      await this.admin();
+      await kafkaCall({ brokers: this.brokers, what: `joining group "${this.opts.groupId}"` }, () => this.doStart());
+    })();
     return this.started;
   }
 
@@ -77,7 +83,7 @@ export class KafkaConsumerAdapter implements LogConsumer {
     });
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) {
-        this.crashed = e.payload.error;
+        this.crashed = translateKafkaError(e.payload.error, { brokers: this.brokers, what: `consuming in group "${this.opts.groupId}"` }) as Error;
         this.notify();
       }
     });
@@ -198,7 +204,7 @@ export class KafkaConsumerAdapter implements LogConsumer {
       if (type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID' || type === 'REBALANCE_IN_PROGRESS') {
         throw new CommitFailedError(this.opts.groupId, KafkaErrorCode[type]);
       }
-      throw err;
+      throw translateKafkaError(err, { brokers: this.brokers, what: `committing offsets of group "${this.opts.groupId}"` });
     }
   }
 

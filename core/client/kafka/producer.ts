@@ -8,6 +8,7 @@ import { StickyPartitioner } from '../../log/partitioner.js';
 import { partitionRecords } from '../partition-records.js';
 import type { Compression } from '../../log/types.js';
 import type { LogProducer, ProducerRecord, RecordMetadata } from '../types.js';
+import { kafkaCall } from './errors.js';
 
 const ROUND_BYTES = 512 * 1024;
 
@@ -52,12 +53,17 @@ export class KafkaProducer implements LogProducer {
   constructor(
     private readonly producer: () => Promise<Producer>,
     private readonly partitionCount: (topic: string) => Promise<number>,
+    private readonly brokers: string[],
     /** The topic's compression.type, which decides the codec unless it is "producer". */
     private readonly compressionType: (topic: string) => Promise<string> = async () => 'producer',
   ) {}
 
   async send(topic: string, records: ProducerRecord[], opts: { acks?: -1 | 0 | 1; compression?: Compression } = {}): Promise<RecordMetadata[]> {
     if (records.length === 0) return [];
+    return kafkaCall({ brokers: this.brokers, what: `producing to topic "${topic}"`, topic }, () => this.sendAll(topic, records, opts));
+  }
+
+  private async sendAll(topic: string, records: ProducerRecord[], opts: { acks?: -1 | 0 | 1; compression?: Compression }): Promise<RecordMetadata[]> {
     const [producer, n, configured] = await Promise.all([this.producer(), this.partitionCount(topic), this.compressionType(topic)]);
     const byPartition = partitionRecords(records, n, this.sticky, (r, partition): Message => ({
       key: r.key ?? null,

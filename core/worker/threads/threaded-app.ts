@@ -27,7 +27,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { z } from 'zod';
 import { EmbeddedClient } from '../../client/embedded/client.js';
 import type { LogClient } from '../../client/types.js';
-import { AppConfigError, ThreadFailedError } from '../errors.js';
+import { AppConfigError, AppStoppedError, ThreadFailedError } from '../errors.js';
 import { MetricsRegistry, type MetricsSnapshot } from '../metrics.js';
 import { serverAddress, startMetricsServer } from '../metrics-server.js';
 import { parseOptions } from '../parse-options.js';
@@ -119,6 +119,9 @@ export class ThreadedApp {
   private nextMetric = 1;
   private readonly metricReplies = new Map<number, (s: MetricsSnapshot) => void>();
   private server?: http.Server;
+  /** stop() came while start() ran: start() rejects with AppStoppedError, done resolves. */
+  private stopRequested = false;
+  private shuttingDown?: Promise<void>;
 
   constructor(options: ThreadedAppOptions) {
     this.opts = parseOptions(threadedAppOptionsSchema, options, 'threadedApp');
@@ -133,6 +136,8 @@ export class ThreadedApp {
     const { engine, coordinator } = await this.opts.log.deps();
     const moduleUrl = this.opts.module instanceof URL ? this.opts.module.href : /^[a-z]+:/i.test(this.opts.module) ? this.opts.module : pathToFileURL(this.opts.module).href;
     const { entry, tsx } = entryScript();
+    const stoppedError = () => new AppStoppedError(path.basename(new URL(moduleUrl).pathname));
+    if (this.stopRequested) throw stoppedError();
     for (let index = 0; index < this.opts.threads; index++) {
       const { port1, port2 } = new MessageChannel();
       hostLog(engine, coordinator, port1);
@@ -160,6 +165,7 @@ export class ThreadedApp {
       if (this.opts.metricsPort !== undefined) await this.startMetricsServer();
     } catch (err) {
       await this.shutdown();
+      if (this.stopRequested) throw stoppedError();
       this.settle.reject(err);
       throw err;
     }
@@ -198,7 +204,9 @@ export class ThreadedApp {
     worker.on('exit', (code) => {
       port.close();
       stopped();
-      if (handle.state !== 'stopped' && handle.state !== 'stopping') failed(new ThreadFailedError(index, `exited with code ${code} while running`));
+      // A thread stopped before it started (the app was stopped meanwhile) ends start()'s wait for it.
+      started.reject(new ThreadFailedError(index, `exited with code ${code} before its app started`));
+      if (handle.state !== 'stopped' && handle.state !== 'stopping') failed(new ThreadFailedError(index, `exited with code ${code} while ${handle.state === 'starting' ? 'starting' : 'running'}`));
       handle.state = 'stopped';
     });
     return handle;
@@ -262,12 +270,20 @@ export class ThreadedApp {
 
   /** Each thread's app finishes its batch in flight, commits and stops; then the threads exit. The log stays open. */
   async stop(): Promise<void> {
-    if (this.state === 'stopping' || this.state === 'stopped') return this.done.catch(() => {});
+    // During start(): the threads still starting are ended, start() rejects with AppStoppedError.
+    if (this.state === 'starting') this.stopRequested = true;
+    else if (this.state === 'stopping' || this.state === 'stopped') return this.done.catch(() => {});
     await this.shutdown();
     this.settle.resolve();
   }
 
-  private async shutdown(): Promise<void> {
+  /** Stops every thread, once (a failed start, a failed thread and stop() may all ask). */
+  private shutdown(): Promise<void> {
+    this.shuttingDown ??= this.stopThreads();
+    return this.shuttingDown;
+  }
+
+  private async stopThreads(): Promise<void> {
     this.state = 'stopping';
     await Promise.all(
       this.threads.map(async (t) => {
@@ -276,6 +292,8 @@ export class ThreadedApp {
           t.worker.postMessage({ type: 'stop' } satisfies ThreadControl);
           await t.stopped;
         }
+        // A thread still starting is ended as it is (at-least-once: what it did not commit runs again).
+        if (t.state === 'starting') t.state = 'stopping';
         await t.worker.terminate();
       }),
     );
