@@ -25,6 +25,10 @@ const overKafka = [
 export default defineConfig({
   test: {
     testTimeout: 60_000,
+    // Every test file removes what it made, even when it fails (test/support/setup.ts, cleanup.ts),
+    // and the run fails when something is left: a process or anything in its TMPDIR (leak-check.ts).
+    setupFiles: ['test/support/setup.ts'],
+    globalSetup: ['test/support/leak-check.ts'],
     hookTimeout: 120_000,
     // Integration tests spawn processes and servers; two cores do not like many at once.
     pool: 'forks',

@@ -66,7 +66,6 @@ async function once(catchUp = false): Promise<{ rowsPerSec: number; insertPerSec
   a.addSource(
     'pg',
     new PostgresCdcSource(postgresCdcConfig.parse({ connectionString: url, tables: ['public.c1_events'], slot, publication: slot, snapshot: 'never', topicPrefix: 'c1' })),
-    { topic: 'c1.unused' },
   );
   // Catch-up: the slot exists and the rows are inserted while no worker runs; then it starts.
   const started = catchUp ? null : a.start();

@@ -30,7 +30,7 @@ export interface LoadedConnectFile {
   /** The file's directory: relative paths in the file are relative to it. */
   dir: string;
   config: ConnectFile;
-  sources: Array<LoadedConnector & { topic: string }>;
+  sources: Array<LoadedConnector & { topic: string | undefined }>;
   sinks: Array<LoadedConnector & { topics: string[] }>;
 }
 
@@ -80,7 +80,13 @@ export async function loadConnectFile(file: string, env: NodeJS.ProcessEnv = pro
     return { name: entry.name ?? `${entry.connector}-${i}`, definition, config: c.data, transforms };
   };
   const sources = [];
-  for (const [i, s] of config.sources.entries()) sources.push({ ...(await connector('source', i, s)), topic: s.topic });
+  for (const [i, s] of config.sources.entries()) {
+    const loaded = await connector('source', i, s);
+    const own = loaded.definition.ownTopics;
+    if (own && s.topic !== undefined) throw fail(`sources[${i}].topic: the ${s.connector} source names its own topics (${own}); remove topic`);
+    if (!own && s.topic === undefined) throw fail(`sources[${i}].topic: Required (the topic the ${s.connector} source writes to)`);
+    sources.push({ ...loaded, topic: s.topic });
+  }
   const sinks = [];
   for (const [i, s] of config.sinks.entries()) sinks.push({ ...(await connector('sink', i, s)), topics: s.topics });
   const names = [...sources, ...sinks].map((c) => c.name);

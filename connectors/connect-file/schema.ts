@@ -32,7 +32,7 @@ export const connectFileSchema = z
           .object({
             connector: z.string(),
             name: name.optional(),
-            topic: z.string(),
+            topic: z.string().optional().describe('where the records go; not for a source that names its own topics (postgres-cdc)'),
             config: z.record(z.unknown()).default({}),
             transforms: z.array(transformEntry).default([]),
           })

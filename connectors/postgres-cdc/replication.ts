@@ -6,6 +6,7 @@
  * acknowledging a received-but-unprocessed LSN loses data).
  */
 import pg from 'pg';
+import { quoteIdent, quoteLiteral } from '../postgres/identifier.js';
 import { formatLsn } from './lsn.js';
 
 /** Microseconds between the Unix epoch and Postgres's epoch (2000-01-01). */
@@ -33,27 +34,45 @@ export class ReplicationConnection {
 
   /** Creates a pgoutput slot exporting a snapshot; the snapshot lives until the next command on this connection. */
   async createSlot(slot: string): Promise<{ consistentPoint: string; snapshotName: string }> {
-    const res = await this.client.query(`CREATE_REPLICATION_SLOT ${slot} LOGICAL pgoutput EXPORT_SNAPSHOT`);
+    const res = await this.client.query(`CREATE_REPLICATION_SLOT ${quoteIdent(slot)} LOGICAL pgoutput EXPORT_SNAPSHOT`);
     const row = res.rows[0] as { consistent_point: string; snapshot_name: string };
     return { consistentPoint: row.consistent_point, snapshotName: row.snapshot_name };
   }
 
-  /** Streams from the slot; `from` 0 lets the server resume at the slot's confirmed_flush_lsn. */
-  start(slot: string, publication: string, from: bigint, handlers: ReplicationHandlers): void {
-    const conn = (this.client as unknown as { connection: { on(ev: string, cb: (m: { chunk: Buffer }) => void): void } }).connection;
+  /**
+   * Streams from the slot; `from` 0 lets the server resume at the slot's confirmed_flush_lsn.
+   * Resolves once the server started streaming, or rejects with its reason (no such slot, the slot
+   * is in use); after that, the end of the stream goes to `onEnd`, once.
+   */
+  start(slot: string, publication: string, from: bigint, handlers: ReplicationHandlers): Promise<void> {
+    const conn = (this.client as unknown as { connection: { on(ev: string, cb: (m: { chunk: Buffer }) => void): void; once(ev: string, cb: () => void): void } }).connection;
     conn.on('copyData', ({ chunk }) => {
       const kind = chunk[0];
       if (kind === 0x77 /* w */) handlers.onData(chunk.readBigUInt64BE(1), chunk.subarray(25));
       else if (kind === 0x6b /* k */) handlers.onKeepalive(chunk.readBigUInt64BE(1), chunk[17] === 1);
     });
-    this.streaming = true;
-    this.client
-      .query(`START_REPLICATION SLOT ${slot} LOGICAL ${formatLsn(from)} (proto_version '1', publication_names '${publication}')`)
-      .then(
-        () => handlers.onEnd(null),
-        (err: Error) => handlers.onEnd(err),
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      let ended = false;
+      const end = (err: Error | null) => {
+        if (ended) return;
+        ended = true;
+        this.streaming = false;
+        if (started) handlers.onEnd(err);
+        else reject(err ?? new Error('the replication stream ended before it started'));
+      };
+      conn.once('replicationStart', () => {
+        started = true;
+        this.streaming = true;
+        resolve();
+      });
+      // publication_names is a list of identifiers inside a string literal.
+      this.client.query(`START_REPLICATION SLOT ${quoteIdent(slot)} LOGICAL ${formatLsn(from)} (proto_version '1', publication_names ${quoteLiteral(quoteIdent(publication))})`).then(
+        () => end(null),
+        (err: Error) => end(err),
       );
-    this.client.on('error', (err) => handlers.onEnd(err));
+      this.client.on('error', (err) => end(err));
+    });
   }
 
   /** Standby status update: written, flushed and applied up to `lsn`. */

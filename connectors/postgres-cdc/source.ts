@@ -1,8 +1,14 @@
 /**
  * Postgres change data capture (Debezium's job): logical replication with pgoutput on `pg`.
  *
- * - Setup: checks the tables and the REPLICATION right, creates the publication and the slot when
- *   missing.
+ * - Setup (catalog.ts): checks wal_level=logical, the REPLICATION right, the tables and their
+ *   replica identity before anything is created; creates the publication (or adds tables to it)
+ *   and the slot when missing. A start that fails takes back what it created and closes its
+ *   connections.
+ * - Where to begin (resume.ts): a stored offset the slot can no longer continue (slot dropped,
+ *   invalidated or moved on, publication dropped) stops the start with PostgresCdcSlotLostError
+ *   ("changes may be missing"), or takes a new snapshot with `snapshot: when_needed`; a slot is
+ *   never created silently over a stored offset.
  * - Snapshot (`snapshot: initial`): the slot is created exporting a snapshot; the tables are read
  *   inside that snapshot through cursors (op "r"), and streaming then starts at the slot's
  *   consistent point, so no row is missed or doubled between the two. Snapshot records carry
@@ -10,26 +16,28 @@
  *   (`snapshot: 'done'`). A snapshot interrupted by a crash starts again (the slot is recreated).
  * - Stream: a transaction's changes are handed to the worker at its Commit, each record's source
  *   offset being the commit's end LSN. The slot's confirmed flush LSN moves only in commit(),
- *   which the worker calls once those records are durable in the log and the offsets stored;
- *   keepalives and the heartbeat timer confirm the last committed LSN — or the server's sent
- *   position when everything received has been committed — never an unprocessed LSN.
- * - A lost connection or a Postgres restart: reconnect with backoff; the server resumes at the
- *   confirmed LSN, transactions already handed out are skipped.
+ *   which the worker calls once those records are durable in the log and the offsets stored, so
+ *   the slot is never ahead of the stored offset (which is how a slot moved by someone else is
+ *   told apart). While the tables are idle, a heartbeat record carries the server's position, so
+ *   the slot still moves on and WAL of other activity does not pile up behind it.
+ * - A lost connection or a Postgres restart: reconnect with backoff for up to reconnectTimeoutMs,
+ *   then fail the app; the server resumes at the confirmed LSN, transactions already handed out
+ *   are skipped. A slot or publication dropped while running fails the app at once (poll throws
+ *   PostgresCdcSlotLostError) instead of retrying forever.
  */
 import pg from 'pg';
 import type { ConnectorContext, Source, SourceOffset, SourceRecord } from '../../core/worker/contracts.js';
 import { SluiceError } from '../../core/errors.js';
+import { quoteIdent, quoteLiteral, setField } from '../postgres/identifier.js';
+import { connectionProblem } from '../postgres/errors.js';
+import { checkPrerequisites, ensurePublication, publicationExists, slotState, type CapturedTable, type Undo } from './catalog.js';
 import type { PostgresCdcConfig } from './config.js';
+import { PostgresCdcError, PostgresCdcSlotLostError } from './errors.js';
 import { formatLsn, parseLsn } from './lsn.js';
 import { decodePgOutput, type Relation, type TupleValue } from './pgoutput.js';
 import { ReplicationConnection } from './replication.js';
+import { planStart, RESNAPSHOT_HINT, type CdcOffset } from './resume.js';
 import { columnValue } from './values.js';
-
-export class PostgresCdcError extends SluiceError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super('POSTGRES_CDC', message, options);
-  }
-}
 
 interface SnapshotTable {
   schema: string;
@@ -39,7 +47,6 @@ interface SnapshotTable {
   cursor: string;
 }
 
-type Offset = { lsn: string; snapshot: 'partial' | 'done' };
 /** A change held until its transaction commits, when its envelope is encoded with the commit's LSN and time. */
 type Change = { rel: Relation; key: string | null; op: 'c' | 'u' | 'd' | 't' | null; before: Record<string, unknown> | null; after: Record<string, unknown> | null };
 
@@ -60,14 +67,24 @@ const PG_EPOCH_MS = 946_684_800_000;
 const usToMs = (us: bigint) => Number(us / 1000n) + PG_EPOCH_MS;
 
 function startError(err: unknown): PostgresCdcError {
-  const e = err as { code?: string; message?: string };
-  const why = e.code === '28P01' ? 'password authentication failed' : e.code === '3D000' ? 'the database does not exist' : e.code === 'ECONNREFUSED' ? 'nothing listens there (ECONNREFUSED)' : e.message;
-  return new PostgresCdcError(`connectionString: cannot connect to Postgres: ${why}`, { cause: err });
+  return new PostgresCdcError(`connectionString: cannot connect to Postgres: ${connectionProblem(err)}`, { cause: err });
+}
+
+/** Why a replication stream that ended cannot be resumed (the slot or publication is gone), or null when reconnecting may help. */
+function unrecoverable(err: unknown, slot: string, publication: string): string | null {
+  const e = err as { code?: string; message?: string } | null;
+  const message = e?.message ?? '';
+  if (e?.code === '42704' && /replication slot/.test(message)) return `the replication slot "${slot}" was dropped while the source ran`;
+  if (e?.code === '42704' && /publication/.test(message)) {
+    return `the publication "${publication}" was dropped while the source ran (the slot cannot decode past that point, even if the publication is created again: drop the slot with SELECT pg_drop_replication_slot('${slot}') first)`;
+  }
+  if (e?.code === '55000' && /replication slot/.test(message)) return `the replication slot "${slot}" cannot stream any more: ${message}`;
+  return null;
 }
 
 export class PostgresCdcSource implements Source {
   private ctx!: ConnectorContext;
-  private sql!: pg.Client;
+  private sql: pg.Client | null = null;
   private db = '';
   private repl: ReplicationConnection | null = null;
   private readonly relations = new Map<number, Relation>();
@@ -78,9 +95,9 @@ export class PostgresCdcSource implements Source {
   private queue: SourceRecord[] = [];
   private txn: { xid: number; commitTime: bigint; changes: Change[] } | null = null;
   private snapshotTables: SnapshotTable[] | null = null;
-  /** Highest LSN the worker made durable (confirmed to the server). */
+  /** Highest LSN the worker made durable and stored (the only LSN ever confirmed to the server). */
   private committedLsn = 0n;
-  /** Highest commit LSN handed to the worker (or skipped as already handed). */
+  /** Highest commit LSN (or heartbeat position) handed to the worker, or skipped as already handed. */
   private handedLsn = 0n;
   /** Highest commit LSN received. */
   private receivedLsn = 0n;
@@ -90,133 +107,288 @@ export class PostgresCdcSource implements Source {
   private stopping = false;
   private consistentPoint = '0/0';
   private reconnecting = false;
+  /** When the replication connection started failing (null while it streams). */
+  private failingSince: number | null = null;
+  /** Set when the source cannot go on: the next poll throws it, which fails the app. */
+  private failure: Error | null = null;
 
   constructor(private readonly cfg: PostgresCdcConfig) {}
 
   async start(ctx: ConnectorContext): Promise<void> {
     this.ctx = ctx;
-    this.sql = new pg.Client({ connectionString: this.cfg.connectionString, connectionTimeoutMillis: 10_000 });
-    this.sql.on('error', (err) => ctx.logger.warn('postgres-cdc: connection error', { error: err.message }));
+    const undo: Undo[] = [];
     try {
-      await this.sql.connect();
+      await this.setUp(ctx, undo);
+    } catch (err) {
+      await this.closeConnections();
+      await this.undo(undo);
+      throw err instanceof SluiceError ? err : new PostgresCdcError(`postgres-cdc could not start: ${(err as Error).message}`, { cause: err });
+    }
+    this.heartbeat = setInterval(() => this.onHeartbeat(), this.cfg.heartbeatIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  /** Everything start() does; what it creates in Postgres is pushed onto `undo` as it goes. */
+  private async setUp(ctx: ConnectorContext, undo: Undo[]): Promise<void> {
+    const cfg = this.cfg;
+    const sql = new pg.Client({ connectionString: cfg.connectionString, connectionTimeoutMillis: 10_000 });
+    sql.on('error', (err) => ctx.logger.warn('postgres-cdc: connection error', { error: err.message }));
+    try {
+      await sql.connect();
     } catch (err) {
       throw startError(err);
     }
-    this.db = (await this.sql.query('SELECT current_database() AS db')).rows[0].db;
-    const role = await this.sql.query('SELECT rolreplication OR rolsuper AS ok, current_user AS who FROM pg_roles WHERE rolname = current_user');
-    if (!role.rows[0]?.ok) throw new PostgresCdcError(`connectionString: user "${role.rows[0]?.who}" lacks the REPLICATION attribute (ALTER ROLE … REPLICATION)`);
-    for (const t of this.cfg.tables) {
-      const found = await this.sql.query('SELECT to_regclass($1) AS oid', [t]);
-      if (!found.rows[0].oid) throw new PostgresCdcError(`tables: table "${t}" does not exist in database "${this.db}"`);
-      const pk = await this.sql.query(`SELECT a.attname AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = $1::regclass AND i.indisprimary`, [t]);
-      this.primaryKeys.set(t, pk.rows.map((r) => r.name as string));
+    this.sql = sql;
+    const { db, user, tables } = await checkPrerequisites(sql, cfg.tables);
+    this.db = db;
+    for (const t of tables) this.primaryKeys.set(t.name, t.primaryKey);
+    const committed = (await ctx.committedOffsets()).get(cfg.slot) as CdcOffset | undefined;
+    const pubExists = await publicationExists(sql, cfg.publication);
+    const plan = planStart({ mode: cfg.snapshot, slotName: cfg.slot, publication: cfg.publication, db, committed, slot: await slotState(sql, cfg.slot), publicationExists: pubExists });
+    if (plan.snapshot) {
+      const unreadable = tables.filter((t) => !t.readable);
+      if (unreadable.length) throw new PostgresCdcError(`tables: the snapshot reads ${unreadable.map((t) => `"${t.name}"`).join(', ')}, which user "${user}" may not SELECT (GRANT SELECT, or snapshot: never)`);
     }
-    const pub = await this.sql.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [this.cfg.publication]);
-    const publicationDdl = async (ddl: string) => {
-      await this.sql.query(ddl).catch((err: Error) => {
-        throw new PostgresCdcError(`publication: cannot run "${ddl}": ${err.message} (it needs CREATE on the database and ownership of the tables; or have an administrator run it)`, { cause: err });
-      });
-    };
-    if (pub.rowCount === 0) {
-      await publicationDdl(`CREATE PUBLICATION ${this.cfg.publication} FOR TABLE ${this.cfg.tables.join(', ')}`);
-    } else {
-      const have = new Set((await this.sql.query('SELECT schemaname || \'.\' || tablename AS t FROM pg_publication_tables WHERE pubname = $1', [this.cfg.publication])).rows.map((r) => r.t));
-      const missing = this.cfg.tables.filter((t) => !have.has(t));
-      if (missing.length) await publicationDdl(`ALTER PUBLICATION ${this.cfg.publication} ADD TABLE ${missing.join(', ')}`);
-    }
+    const undoPublication = await ensurePublication(sql, cfg.publication, tables, pubExists);
+    if (undoPublication) undo.push(undoPublication);
 
     // One topic per table (one partition: a table's changes stay in commit order).
-    for (const t of this.cfg.tables) {
-      const [schema, table] = t.split('.') as [string, string];
-      await ctx.client.admin().createTopic(this.topicOf(schema, table), { partitions: 1, config: { 'cleanup.policy': 'compact,delete', 'retention.ms': -1 } });
-    }
+    for (const t of tables) await ctx.client.admin().createTopic(this.topicOf(t.schema, t.table), { partitions: 1, config: { 'cleanup.policy': 'compact,delete', 'retention.ms': -1 } });
     await ctx.client.admin().createTopic(this.heartbeatTopic(), { partitions: 1, config: { 'cleanup.policy': 'compact', 'retention.ms': -1 } });
-    const committed = (await ctx.committedOffsets()).get(this.cfg.slot) as Offset | undefined;
-    if (committed?.lsn) {
+    if (committed?.snapshot === 'done' && !plan.snapshot) {
       this.committedLsn = parseLsn(committed.lsn);
       this.handedLsn = this.committedLsn;
     }
-    const slotExists = (await this.sql.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [this.cfg.slot])).rowCount! > 0;
-    const needSnapshot = this.cfg.snapshot === 'initial' && committed?.snapshot !== 'done';
-    const repl = new ReplicationConnection(this.cfg.connectionString);
+    const repl = new ReplicationConnection(cfg.connectionString);
     await repl.connect().catch((err) => {
       throw startError(err);
     });
     this.repl = repl;
-    if (needSnapshot) {
+    const dropSlot: Undo = (s) => s.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [cfg.slot]);
+    if (plan.snapshot) {
+      if (plan.reason) ctx.logger.warn(`postgres-cdc: ${plan.reason}; taking a new snapshot (snapshot: when_needed)`, { slot: cfg.slot });
       // An interrupted (or never started) snapshot starts again from a fresh slot and snapshot.
-      if (slotExists) await this.sql.query('SELECT pg_drop_replication_slot($1)', [this.cfg.slot]);
-      const { snapshotName, consistentPoint } = await repl.createSlot(this.cfg.slot);
-      this.consistentPoint = consistentPoint;
-      await this.sql.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await this.sql.query(`SET TRANSACTION SNAPSHOT '${snapshotName}'`);
-      this.snapshotTables = [];
-      for (const [i, t] of this.cfg.tables.entries()) {
-        const [schema, table] = t.split('.') as [string, string];
-        const cols = await this.sql.query(
-          `SELECT a.attname AS name, a.atttypid AS oid FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
-          [t],
-        );
-        const cursor = `sluice_snapshot_${i}`;
-        const select = cols.rows.map((c) => `"${c.name}"::text`).join(', ');
-        await this.sql.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${select} FROM ${t}`);
-        this.snapshotTables.push({ schema, table, columns: cols.rows.map((c) => ({ name: c.name, oid: Number(c.oid) })), key: this.primaryKeys.get(t) ?? [], cursor });
+      if (plan.dropSlot) {
+        await this.whileSlotInUse(() => dropSlot(sql)).catch((err: Error & { code?: string }) => {
+          throw new PostgresCdcError(`slot: cannot drop replication slot "${cfg.slot}" to take a new snapshot: ${err.message}${err.code === '55006' ? ' (another worker or client streams from it)' : ''}`, { cause: err });
+        });
       }
-      ctx.logger.info('postgres-cdc: snapshot started', { slot: this.cfg.slot, tables: this.cfg.tables });
+      const { snapshotName, consistentPoint } = await this.createSlot(repl);
+      undo.push(dropSlot);
+      this.consistentPoint = consistentPoint;
+      this.snapshotTables = await this.openSnapshot(sql, snapshotName, tables);
+      ctx.logger.info('postgres-cdc: snapshot started', { slot: cfg.slot, tables: cfg.tables });
     } else {
-      if (!slotExists) await repl.createSlot(this.cfg.slot);
+      if (plan.createSlot) {
+        const { consistentPoint } = await this.createSlot(repl);
+        undo.push(dropSlot);
+        // The slot's starting point is stored at once, so that from now on a lost slot is noticed.
+        this.queueHeartbeat(parseLsn(consistentPoint));
+      }
       // Streaming needs only the replication connection.
-      await this.sql.end().catch(() => {});
-      this.stream(repl);
+      await sql.end().catch(() => {});
+      this.sql = null;
+      await this.firstStream();
     }
-    this.heartbeat = setInterval(() => this.repl?.confirm(this.confirmable()), this.cfg.heartbeatIntervalMs);
-    this.heartbeat.unref();
   }
 
-  /** What may be confirmed: the server's sent position if everything received is committed, else the last commit made durable. */
-  private confirmable(): bigint {
-    const drained = this.txn === null && this.queue.length === 0 && this.handedLsn <= this.committedLsn && this.receivedLsn <= this.committedLsn;
-    return drained && this.lastWalEnd > this.committedLsn ? this.lastWalEnd : this.committedLsn;
+  /**
+   * Runs `attempt` (drop the slot, stream from it) while the slot is in use (55006), with backoff,
+   * up to reconnectTimeoutMs: after a worker was killed, its walsender may hold the slot until it
+   * notices (Debezium retries the same way, slot.max.retries). `beforeRetry` prepares the next go.
+   */
+  private async whileSlotInUse<T>(attempt: () => Promise<T>, beforeRetry: () => Promise<void> = async () => {}): Promise<T> {
+    const deadline = Date.now() + this.cfg.reconnectTimeoutMs;
+    for (let i = 0; ; i++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        const wait = Math.min(5_000, 200 * 2 ** i, deadline - Date.now());
+        if ((err as { code?: string }).code !== '55006' || wait <= 0) throw err;
+        this.ctx.logger.warn('postgres-cdc: the replication slot is in use; waiting for it', { slot: this.cfg.slot, error: (err as Error).message });
+        await new Promise((r) => setTimeout(r, wait));
+        await beforeRetry();
+      }
+    }
   }
 
-  private stream(repl: ReplicationConnection): void {
+  /** Starts streaming at start(), on a new connection for each try. */
+  private async firstStream(): Promise<void> {
+    try {
+      await this.whileSlotInUse(
+        () => this.stream(this.repl!),
+        async () => {
+          await this.repl?.close();
+          this.repl = new ReplicationConnection(this.cfg.connectionString);
+          await this.repl.connect().catch((error) => {
+            throw startError(error);
+          });
+        },
+      );
+    } catch (err) {
+      if (err instanceof SluiceError) throw err;
+      const e = err as Error & { code?: string };
+      throw new PostgresCdcError(`slot: cannot stream from replication slot "${this.cfg.slot}": ${e.message}${e.code === '55006' ? ' (another worker or client streams from it: give each source its own slot)' : ''}`, { cause: err });
+    }
+  }
+
+  private async createSlot(repl: ReplicationConnection): Promise<{ snapshotName: string; consistentPoint: string }> {
+    try {
+      return await repl.createSlot(this.cfg.slot);
+    } catch (err) {
+      const e = err as { message?: string; hint?: string };
+      throw new PostgresCdcError(`slot: cannot create replication slot "${this.cfg.slot}": ${e.message}${e.hint ? ` (${e.hint})` : ''}`, { cause: err });
+    }
+  }
+
+  /** A REPEATABLE READ transaction in the slot's exported snapshot, with a cursor per table. */
+  private async openSnapshot(sql: pg.Client, snapshotName: string, tables: CapturedTable[]): Promise<SnapshotTable[]> {
+    await sql.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await sql.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotName)}`);
+    const out: SnapshotTable[] = [];
+    for (const [i, t] of tables.entries()) {
+      const cols = await sql.query<{ name: string; oid: number }>(
+        `SELECT a.attname AS name, a.atttypid AS oid FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+        [t.sql],
+      );
+      const cursor = `sluice_snapshot_${i}`;
+      // Column names come from the catalog, where a table's owner chose them: quoted, never pasted.
+      const select = cols.rows.map((c) => `${quoteIdent(c.name)}::text`).join(', ');
+      await sql.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${select} FROM ${t.sql}`);
+      out.push({ schema: t.schema, table: t.table, columns: cols.rows.map((c) => ({ name: c.name, oid: Number(c.oid) })), key: t.primaryKey, cursor });
+    }
+    return out;
+  }
+
+  /** Takes back what a failed start created, on a connection of its own. */
+  private async undo(undo: Undo[]): Promise<void> {
+    if (undo.length === 0) return;
+    const sql = new pg.Client({ connectionString: this.cfg.connectionString, connectionTimeoutMillis: 10_000 });
+    sql.on('error', () => {});
+    try {
+      await sql.connect();
+      for (const u of undo.reverse()) {
+        await u(sql).catch((err: Error) => this.ctx.logger.warn('postgres-cdc: could not take back what the failed start created', { error: err.message }));
+      }
+    } catch (err) {
+      this.ctx.logger.warn('postgres-cdc: could not take back what the failed start created', { error: (err as Error).message });
+    } finally {
+      await sql.end().catch(() => {});
+    }
+  }
+
+  private async closeConnections(): Promise<void> {
+    const repl = this.repl;
+    this.repl = null;
+    await repl?.close();
+    const sql = this.sql;
+    this.sql = null;
+    await sql?.end().catch(() => {});
+  }
+
+  /** Everything received has been handed out and made durable. */
+  private drained(): boolean {
+    return this.txn === null && this.queue.length === 0 && this.handedLsn <= this.committedLsn && this.receivedLsn <= this.committedLsn;
+  }
+
+  /**
+   * Every heartbeatIntervalMs: a status update with the last stored position (keeps the server
+   * from timing the connection out), and, when everything received is stored and the server has
+   * gone further (WAL of other tables, or of nothing), a heartbeat record at the server's
+   * position. Once the worker stored it, commit() confirms it: the slot moves on, always behind
+   * the stored offset.
+   */
+  private onHeartbeat(): void {
+    if (this.snapshotTables || this.failure) return;
+    this.repl?.confirm(this.committedLsn);
+    if (this.drained() && this.lastWalEnd > this.committedLsn) this.queueHeartbeat(this.lastWalEnd);
+  }
+
+  private queueHeartbeat(lsn: bigint): void {
+    const text = formatLsn(lsn);
+    this.queue.push({
+      topic: this.heartbeatTopic(),
+      key: this.cfg.slot,
+      value: JSON.stringify({ slot: this.cfg.slot, lsn: text, ts_ms: Date.now() }),
+      sourcePartition: this.cfg.slot,
+      sourceOffset: { lsn: text, snapshot: 'done' } satisfies CdcOffset,
+    });
+    if (lsn > this.handedLsn) this.handedLsn = lsn;
+    this.wake?.();
+  }
+
+  /** Starts streaming on `repl`; resolves once the server streams. */
+  private async stream(repl: ReplicationConnection): Promise<void> {
     this.txn = null;
     this.relations.clear();
+    this.repl = repl;
     // 0/0: the server resumes at the slot's confirmed_flush_lsn.
-    repl.start(this.cfg.slot, this.cfg.publication, 0n, {
-      onData: (_lsn, payload) => this.onMessage(payload),
+    await repl.start(this.cfg.slot, this.cfg.publication, 0n, {
+      onData: (_lsn, payload) => {
+        this.failingSince = null;
+        this.onMessage(payload);
+      },
       onKeepalive: (walEnd, reply) => {
+        this.failingSince = null;
         this.lastWalEnd = walEnd;
-        if (reply) repl.confirm(this.confirmable());
+        // Only a stored position is ever confirmed (see onHeartbeat).
+        if (reply) repl.confirm(this.committedLsn);
       },
       onEnd: (err) => {
         if (this.stopping || this.repl !== repl) return;
-        this.ctx.logger.warn('postgres-cdc: replication stream ended; reconnecting', { error: err?.message });
-        void this.reconnect();
+        void this.reconnect(err);
       },
     });
   }
 
-  private async reconnect(): Promise<void> {
-    if (this.reconnecting) return;
+  /** The source cannot go on: the next poll throws `err`, and the app fails with it. */
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.ctx.logger.error(err.message, { slot: this.cfg.slot });
+    void this.closeConnections();
+    this.wake?.();
+  }
+
+  /**
+   * After the stream broke: reconnect with backoff (200 ms doubling to 10 s) while the failures
+   * last less than reconnectTimeoutMs, then fail. A dropped slot or publication fails at once.
+   */
+  private async reconnect(cause: Error | null): Promise<void> {
+    if (this.reconnecting || this.stopping || this.failure) return;
     this.reconnecting = true;
     const old = this.repl;
     this.repl = null;
     await old?.close();
-    // Not yet handed out: the server sends them again from the confirmed LSN.
-    this.queue = [];
+    // A transaction cut off half-way is sent again whole; the queue holds complete ones, already handed.
     this.txn = null;
+    let last: unknown = cause;
+    this.failingSince ??= Date.now();
     for (let attempt = 0; !this.stopping; attempt++) {
-      await new Promise((r) => setTimeout(r, Math.min(10_000, 200 * 2 ** attempt)));
+      const lost = unrecoverable(last, this.cfg.slot, this.cfg.publication);
+      if (lost) {
+        this.fail(new PostgresCdcSlotLostError(`postgres-cdc: ${lost}; changes committed after ${formatLsn(this.committedLsn)} may be missing from the topics. ${RESNAPSHOT_HINT}`, { cause: last }));
+        break;
+      }
+      const left = this.failingSince + this.cfg.reconnectTimeoutMs - Date.now();
+      if (left <= 0) {
+        const why = last instanceof Error ? last.message : 'the stream ended';
+        this.fail(new PostgresCdcError(`postgres-cdc: the replication connection kept failing for ${Math.round((Date.now() - this.failingSince) / 1000)} s (reconnectTimeoutMs ${this.cfg.reconnectTimeoutMs}); last error: ${why}`, { cause: last }));
+        break;
+      }
+      this.ctx.logger.warn('postgres-cdc: replication stream ended; reconnecting', { attempt, error: last instanceof Error ? last.message : undefined });
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 200 * 2 ** attempt, left)));
+      if (this.stopping) break;
+      const repl = new ReplicationConnection(this.cfg.connectionString);
       try {
-        const repl = new ReplicationConnection(this.cfg.connectionString);
         await repl.connect();
-        this.repl = repl;
-        this.stream(repl);
+        await this.stream(repl);
         this.ctx.logger.info('postgres-cdc: reconnected', { slot: this.cfg.slot, from: formatLsn(this.committedLsn) });
         break;
       } catch (err) {
-        this.ctx.logger.warn('postgres-cdc: reconnect failed', { attempt, error: (err as Error).message });
+        if (this.repl === repl) this.repl = null;
+        await repl.close();
+        last = err;
       }
     }
     this.reconnecting = false;
@@ -242,7 +414,7 @@ export class PostgresCdcSource implements Source {
         this.txn = null;
         if (m.endLsn > this.receivedLsn) this.receivedLsn = m.endLsn;
         if (!txn || m.endLsn <= this.handedLsn) return; // handed out (or committed) before a reconnect
-        const offset: Offset = { lsn: formatLsn(m.endLsn), snapshot: 'done' };
+        const offset: CdcOffset = { lsn: formatLsn(m.endLsn), snapshot: 'done' };
         const ts = usToMs(m.commitTime);
         const lsn = formatLsn(m.commitLsn);
         const now = Date.now();
@@ -273,7 +445,7 @@ export class PostgresCdcSource implements Source {
     for (let i = 0; i < cols.length; i++) {
       const c = cols[i]!;
       if (keyOnly && !c.key) continue;
-      out[c.name] = columnValue(tuple[i] ?? null, c.typeOid);
+      setField(out, c.name, columnValue(tuple[i] ?? null, c.typeOid));
     }
     return out;
   }
@@ -331,6 +503,7 @@ export class PostgresCdcSource implements Source {
   }
 
   async poll(): Promise<SourceRecord[]> {
+    if (this.failure) throw this.failure;
     if (this.snapshotTables) return this.pollSnapshot();
     if (this.queue.length === 0) {
       await new Promise<void>((resolve) => {
@@ -341,6 +514,7 @@ export class PostgresCdcSource implements Source {
         };
       });
       this.wake = null;
+      if (this.failure) throw this.failure;
     }
     const out = this.queue;
     this.queue = [];
@@ -349,19 +523,20 @@ export class PostgresCdcSource implements Source {
 
   private async pollSnapshot(): Promise<SourceRecord[]> {
     const tables = this.snapshotTables!;
+    const sql = this.sql!;
     const t = tables[0]!;
-    const res = await this.sql.query({ text: `FETCH ${this.cfg.snapshotFetchRows} FROM ${t.cursor}`, rowMode: 'array' });
-    const offset: Offset = { lsn: '0/0', snapshot: 'partial' };
+    const res = await sql.query({ text: `FETCH ${this.cfg.snapshotFetchRows} FROM ${t.cursor}`, rowMode: 'array' });
+    const offset: CdcOffset = { lsn: '0/0', snapshot: 'partial' };
     const topic = this.topicOf(t.schema, t.table);
     const now = Date.now();
     const source = this.sourceBlock(t.schema, t.table, null, null, now, true);
     const records: SourceRecord[] = (res.rows as Array<Array<string | null>>).map((values) => {
       const after: Record<string, unknown> = {};
-      t.columns.forEach((c, i) => (after[c.name] = columnValue(values[i] ?? null, c.oid)));
+      t.columns.forEach((c, i) => setField(after, c.name, columnValue(values[i] ?? null, c.oid)));
       return { topic, key: encodeKey(t.key, after), value: encodeEnvelope('r', null, after, source, now), sourcePartition: this.cfg.slot, sourceOffset: offset };
     });
     if (res.rows.length < this.cfg.snapshotFetchRows) {
-      await this.sql.query(`CLOSE ${t.cursor}`);
+      await sql.query(`CLOSE ${t.cursor}`);
       tables.shift();
       if (tables.length === 0) {
         // The end of the snapshot is stored as a source offset even when no change follows: a
@@ -372,20 +547,25 @@ export class PostgresCdcSource implements Source {
           key: this.cfg.slot,
           value: JSON.stringify({ slot: this.cfg.slot, lsn: this.consistentPoint, snapshot: 'done', ts_ms: now }),
           sourcePartition: this.cfg.slot,
-          sourceOffset: { lsn: this.consistentPoint, snapshot: 'done' } satisfies Offset,
+          sourceOffset: { lsn: this.consistentPoint, snapshot: 'done' } satisfies CdcOffset,
         });
-        await this.sql.query('COMMIT');
-        await this.sql.end().catch(() => {});
+        await sql.query('COMMIT');
+        await sql.end().catch(() => {});
+        this.sql = null;
         this.snapshotTables = null;
+        this.handedLsn = parseLsn(this.consistentPoint);
         this.ctx.logger.info('postgres-cdc: snapshot done; streaming', { slot: this.cfg.slot });
-        this.stream(this.repl!);
+        const repl = this.repl!;
+        this.stream(repl).catch((err: Error) => {
+          if (!this.stopping && this.repl === repl) void this.reconnect(err);
+        });
       }
     }
     return records;
   }
 
   async commit(offsets: Map<string, SourceOffset>): Promise<void> {
-    const off = offsets.get(this.cfg.slot) as Offset | undefined;
+    const off = offsets.get(this.cfg.slot) as CdcOffset | undefined;
     if (!off || off.snapshot !== 'done') return;
     const lsn = parseLsn(off.lsn);
     if (lsn > this.committedLsn) this.committedLsn = lsn;
@@ -396,7 +576,6 @@ export class PostgresCdcSource implements Source {
     this.stopping = true;
     clearInterval(this.heartbeat);
     this.wake?.();
-    await this.repl?.close();
-    await this.sql?.end().catch(() => {});
+    await this.closeConnections();
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { SinkRecord } from '../../core/worker/contracts.js';
 import { PostgresRecordError } from './errors.js';
+import { getField, setField } from './identifier.js';
 
 export type Change = { kind: 'upsert'; key: Record<string, unknown>; row: Record<string, unknown> } | { kind: 'delete'; key: Record<string, unknown> } | { kind: 'truncate' };
 
@@ -22,9 +23,9 @@ function keyOf(record: SinkRecord, row: Record<string, unknown> | null, primaryK
   if (primaryKey) {
     const key: Record<string, unknown> = {};
     for (const col of primaryKey) {
-      const v = row?.[col] ?? (recordKey && typeof recordKey === 'object' ? (recordKey as Record<string, unknown>)[col] : undefined);
+      const v = (row ? getField(row, col) : undefined) ?? (recordKey && typeof recordKey === 'object' ? getField(recordKey as Record<string, unknown>, col) : undefined);
       if (v === undefined || v === null) throw new PostgresRecordError(`primary key column "${col}" is missing from the record's value and key`);
-      key[col] = v;
+      setField(key, col, v);
     }
     return key;
   }

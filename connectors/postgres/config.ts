@@ -1,5 +1,15 @@
 /** The postgres sink's configuration (zod: defaults, descriptions, and the field named on error). */
 import { z } from 'zod';
+import { identifierProblem } from './identifier.js';
+import { parseTableName } from './table.js';
+
+/** A zod refinement: every part of a (possibly "schema.") name can be a Postgres name. */
+const postgresName = (parts: (s: string) => string[]) => (s: string, ctx: z.RefinementCtx) => {
+  for (const part of parts(s)) {
+    const problem = identifierProblem(part);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${JSON.stringify(part)} ${problem}` });
+  }
+};
 
 export const postgresSinkConfig = z
   .object({
@@ -7,8 +17,9 @@ export const postgresSinkConfig = z
     table: z
       .string()
       .min(1)
-      .describe('target table, "schema.table" or "table" (schema public); "{topic}" is replaced by the topic\'s last dot-separated segment'),
-    primaryKey: z.array(z.string().min(1)).min(1).optional().describe('key columns; default: the fields of the record key (a JSON object)'),
+      .superRefine(postgresName((t) => Object.values(parseTableName(t)).filter((p) => !p.includes('{topic}'))))
+      .describe('target table, "schema.table" or "table" (schema public), names exact (case-sensitive); "{topic}" is replaced by the topic\'s last dot-separated segment'),
+    primaryKey: z.array(z.string().min(1).superRefine(postgresName((c) => [c]))).min(1).optional().describe('key columns; default: the fields of the record key (a JSON object)'),
     mode: z.enum(['upsert', 'insert']).default('upsert').describe('upsert: INSERT … ON CONFLICT DO UPDATE; insert: INSERT … ON CONFLICT DO NOTHING'),
     unwrap: z.enum(['none', 'debezium']).default('none').describe('debezium: write the envelope\'s "after", delete on op "d" (or a tombstone), truncate on op "t"'),
     autoCreate: z.boolean().default(false).describe('create a missing table from the first records (types inferred from the JSON values)'),

@@ -1,8 +1,10 @@
 /**
- * The target table: quoting, its columns and types from the catalog, and CREATE TABLE from the
- * first rows when autoCreate is on.
+ * The target table: its name, its columns and types from the catalog, and CREATE TABLE from the
+ * first rows when autoCreate is on. Names are quoted by identifier.ts.
  */
 import type pg from 'pg';
+import { PostgresSinkError } from './errors.js';
+import { identifierProblem, quoteIdent, quoteQualified } from './identifier.js';
 
 export interface TableName {
   schema: string;
@@ -15,8 +17,7 @@ export interface TableInfo {
   primaryKey: string[];
 }
 
-export const quote = (id: string) => `"${id.replace(/"/g, '""')}"`;
-export const qualified = (t: TableName) => `${quote(t.schema)}.${quote(t.name)}`;
+export const qualified = (t: TableName) => quoteQualified(t.schema, t.name);
 
 export function parseTableName(text: string): TableName {
   const dot = text.indexOf('.');
@@ -51,15 +52,25 @@ export function inferType(v: unknown): string {
   return 'text';
 }
 
+/**
+ * CREATE TABLE IF NOT EXISTS from sample rows. A field that cannot be a column name (NUL, over 63
+ * bytes) gets no column, so its records are refused as having an unknown field rather than making
+ * the whole statement fail (two long names cut to the same 63 bytes would).
+ */
 export async function createTable(client: pg.ClientBase, t: TableName, rows: Array<Record<string, unknown>>, primaryKey: string[]): Promise<void> {
   const types = new Map<string, string>();
-  for (const k of primaryKey) types.set(k, 'text');
+  for (const k of primaryKey) {
+    const problem = identifierProblem(k);
+    if (problem) throw new PostgresSinkError(`autoCreate: the key field ${JSON.stringify(k)} cannot be a column of ${qualified(t)}: it ${problem}`);
+    types.set(k, 'text');
+  }
   for (const row of rows) {
     for (const [k, v] of Object.entries(row)) {
+      if (identifierProblem(k)) continue;
       if (v !== null && v !== undefined && (!types.has(k) || (primaryKey.includes(k) && types.get(k) === 'text' && typeof v !== 'string'))) types.set(k, inferType(v));
       else if (!types.has(k)) types.set(k, 'text');
     }
   }
-  const cols = [...types].map(([k, type]) => `${quote(k)} ${type}${primaryKey.includes(k) ? ' NOT NULL' : ''}`);
-  await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(t)} (${cols.join(', ')}, PRIMARY KEY (${primaryKey.map(quote).join(', ')}))`);
+  const cols = [...types].map(([k, type]) => `${quoteIdent(k)} ${type}${primaryKey.includes(k) ? ' NOT NULL' : ''}`);
+  await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(t)} (${cols.join(', ')}, PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')}))`);
 }

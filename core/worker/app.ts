@@ -75,7 +75,7 @@ export class App {
   readonly done: Promise<void>;
   private readonly opts: z.output<typeof appOptionsSchema>;
   private readonly pipelines: Array<{ def: PipelineDefinition; policy: ErrorPolicy; copartitioned: boolean; mergeInputs: boolean }> = [];
-  private readonly sources: Array<{ name: string; source: Source; topic: string; transforms: Transform[] }> = [];
+  private readonly sources: Array<{ name: string; source: Source; topic: string | undefined; transforms: Transform[] }> = [];
   /**
    * Each sink with the signal its context carries (aborted when the app stops) and whether its
    * start() was called: stop() is called then even if start() threw, to release what a start that
@@ -138,7 +138,8 @@ export class App {
     return tableOf<K, V>(topic, opts, this);
   }
 
-  addSource(name: string, source: Source, opts: { topic: string; transforms?: Transform[] }): void {
+  /** `topic`: where records without their own topic go; a source that names every record's topic (postgres-cdc) needs none. */
+  addSource(name: string, source: Source, opts: { topic?: string; transforms?: Transform[] } = {}): void {
     if (this.state !== 'new') throw new AppConfigError('sources must be added before start()');
     if (this.sources.some((s) => s.name === name)) throw new AppConfigError(`a source named "${name}" already exists in app "${this.id}"`);
     this.sources.push({ name, source, topic: opts.topic, transforms: opts.transforms ?? [] });
@@ -228,7 +229,7 @@ export class App {
     // Topics the app writes to exist before anything runs.
     await admin.createTopic(dlqTopic(this.id), { partitions: 1 });
     if (this.sources.length) await ensureSourceOffsetsTopic(this.client, this.id);
-    for (const s of this.sources) await admin.createTopic(s.topic, { partitions: this.opts.defaultPartitions });
+    for (const s of this.sources) if (s.topic !== undefined) await admin.createTopic(s.topic, { partitions: this.opts.defaultPartitions });
     const existing = new Set(await admin.listTopics());
     for (const { def, copartitioned } of this.pipelines) {
       const counts: Array<[string, number]> = [];

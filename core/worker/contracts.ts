@@ -88,7 +88,7 @@ export interface PipelineDefinition {
 export type SourceOffset = string | number | boolean | null | { [k: string]: SourceOffset } | SourceOffset[];
 
 export interface SourceRecord extends ProducerRecord {
-  /** Target topic; defaults to the source's configured topic. */
+  /** Target topic; defaults to the source's configured topic (required when the source has none). */
   topic?: string;
   /** Which stream of the source this came from (a file path, a replication slot, ...). */
   sourcePartition: string;
@@ -132,6 +132,11 @@ export interface Sink {
 export interface ConnectorDefinition<S extends z.ZodTypeAny = z.ZodTypeAny> {
   name: string;
   kind: 'source' | 'sink';
+  /**
+   * For a source that names the topic of every record itself (postgres-cdc): where its records go,
+   * said to a user who gave it a `topic` anyway. Such a source takes no `topic`.
+   */
+  ownTopics?: string;
   description: string;
   config: S;
   create(config: z.output<S>): Source | Sink;

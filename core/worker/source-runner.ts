@@ -16,12 +16,14 @@ import type { ConnectorContext, Source, SourceOffset, SourceRecord } from './con
 import { deadLetterRecord, dlqTopic, sendToDeadLetter } from './dead-letter.js';
 import type { MetricsRegistry } from './metrics.js';
 import { readSourceOffsets, writeSourceOffsets } from './source-offsets.js';
+import { AppConfigError } from './errors.js';
 import type { Transform } from './transform.js';
 
 export interface SourceRunnerOptions {
   appId: string;
   name: string;
-  topic: string;
+  /** Where records without a topic of their own go (none: every record must name one). */
+  topic: string | undefined;
   transforms: Transform[];
   client: LogClient;
   producer: LogProducer;
@@ -69,7 +71,7 @@ export class SourceRunner {
   }
 
   async start(onFatal: (err: unknown) => void): Promise<void> {
-    this.topics.add(this.opts.topic);
+    if (this.opts.topic !== undefined) this.topics.add(this.opts.topic);
     this.started = true;
     await this.source.start(this.context());
     this.loop = this.run().catch((err) => {
@@ -96,6 +98,7 @@ export class SourceRunner {
         }
         if (!r) continue;
         const topic = r.topic ?? o.topic;
+        if (topic === undefined) throw new AppConfigError(`source "${o.name}" produced a record without a topic, and no topic is configured for it`);
         let list = byTopic.get(topic);
         if (!list) byTopic.set(topic, (list = []));
         list.push({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, partition: r.partition });

@@ -1,11 +1,11 @@
 /** A Sluice broker on a free 127.0.0.1 port for one test file, closed afterwards. */
 import { spawn } from 'node:child_process';
-import { afterAll } from 'vitest';
 import { startBroker, type Broker, type BrokerOptions } from '../../core/broker/index.js';
+import { onCleanup } from '../support/cleanup.js';
 
 export async function testBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const broker = await startBroker({ port: 0, ...opts });
-  afterAll(() => broker.close());
+  onCleanup(() => broker.close());
   return broker;
 }
 

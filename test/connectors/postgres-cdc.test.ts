@@ -28,7 +28,7 @@ async function connectSql(): Promise<pg.Client> {
 let n = 0;
 function cdcApp(log: { client: App['client'] }, config: Record<string, unknown>, id = `cdc${n++}`): App {
   const a = app({ id, log: log.client, logger: silentLogger });
-  a.addSource('pg', new PostgresCdcSource(postgresCdcConfig.parse({ connectionString: cluster.connectionString(), ...config })), { topic: 'pg.unused' });
+  a.addSource('pg', new PostgresCdcSource(postgresCdcConfig.parse({ connectionString: cluster.connectionString(), ...config })));
   return a;
 }
 
@@ -220,9 +220,10 @@ describe('postgres-cdc source', () => {
     expect(await start({ connectionString: url, tables: ['public.flow2'], slot: 'bad2' })).toMatch(/connectionString: user "norepl" lacks the REPLICATION attribute/);
     expect(await start({ connectionString: cluster.connectionString('nodb'), tables: ['public.flow2'], slot: 'bad3' })).toMatch(/connectionString: .*database does not exist/);
     expect(await start({ connectionString: cluster.connectionString('postgres', 'wrong'), tables: ['public.flow2'], slot: 'bad4' })).toMatch(/^connectionString: cannot connect to Postgres: password authentication failed/);
-    expect(await start({ connectionString: cluster.connectionString('postgres', PASSWORD), tables: ['public.flow2'], slot: 'bad4', publication: 'bad4_pub' })).toMatch(/^publication: cannot run "CREATE PUBLICATION bad4_pub FOR TABLE public.flow2": permission denied/);
-    await sql.query('CREATE PUBLICATION bad4_pub FOR TABLE flow2');
+    expect(await start({ connectionString: cluster.connectionString('postgres', PASSWORD), tables: ['public.flow2'], slot: 'bad4', publication: 'bad4_pub' })).toMatch(/^tables: the snapshot reads "public.flow2", which user "sluice_pw" may not SELECT/);
     await sql.query(`GRANT SELECT ON flow2 TO ${PASSWORD_USER}`);
+    expect(await start({ connectionString: cluster.connectionString('postgres', PASSWORD), tables: ['public.flow2'], slot: 'bad4', publication: 'bad4_pub' })).toMatch(/^publication: cannot run "CREATE PUBLICATION "bad4_pub" FOR TABLE "public"."flow2"": permission denied/);
+    await sql.query('CREATE PUBLICATION bad4_pub FOR TABLE flow2');
     expect(await start({ connectionString: cluster.connectionString('postgres', PASSWORD), tables: ['public.flow2'], slot: 'bad4', publication: 'bad4_pub' })).toBe('started');
   });
 });

@@ -4,12 +4,12 @@
  * this process. Tests write their assertions once; `engine` is the log underneath either way (the
  * broker's engine for Kafka), for reading results back without a client.
  */
-import { afterAll } from 'vitest';
-import { startBroker, type Broker } from '../../core/broker/index.js';
+import { startBroker } from '../../core/broker/index.js';
 import { embedded, type EmbeddedClient } from '../../core/client/embedded/client.js';
 import { kafka } from '../../core/client/kafka/index.js';
 import type { LogClient } from '../../core/client/types.js';
 import type { LogEngine, LogRecord } from '../../core/log/types.js';
+import { onCleanup } from './cleanup.js';
 
 export const clientKind: 'embedded' | 'kafka' = process.env.SLUICE_TEST_CLIENT === 'kafka' ? 'kafka' : 'embedded';
 
@@ -22,16 +22,11 @@ export interface TestLog {
   brokers: string | null;
 }
 
-const brokers: Broker[] = [];
-afterAll(async () => {
-  await Promise.all(brokers.splice(0).map((b) => b.close()));
-});
-
 /** A log in memory, or in `dataDir` when given (which must then outlive the test's clients). */
 export async function testLog(opts: { dataDir?: string } = {}): Promise<TestLog> {
   if (clientKind === 'kafka') {
     const broker = await startBroker({ port: 0, dataDir: opts.dataDir, autoCreateTopics: false, defaultPartitions: 1 });
-    brokers.push(broker);
+    onCleanup(() => broker.close());
     const connect = () => kafka({ brokers: [broker.address], clientId: 'sluice-test', logLevel: 'nothing' });
     return { client: connect(), engine: broker.engine, connect, brokers: broker.address };
   }

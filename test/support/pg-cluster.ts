@@ -2,8 +2,8 @@
  * A private PostgreSQL cluster for tests that need logical replication (the machine's cluster runs
  * with wal_level=replica): initdb into a temporary directory, wal_level=logical, a free port on
  * 127.0.0.1, trust authentication except for PASSWORD_USER. initdb refuses to run as root, so as
- * root the cluster belongs to the `postgres` OS user. One cluster per test process, stopped and
- * deleted when it exits.
+ * root the cluster belongs to the `postgres` OS user. One cluster per test file, started on first
+ * use, stopped and deleted when the file ends, however its tests ended (see cleanup.ts).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { onCleanup } from './cleanup.js';
 
 export interface PgCluster {
   port: number;
@@ -65,7 +66,7 @@ export const PASSWORD = 'right';
 
 let shared: Promise<PgCluster> | null = null;
 
-/** The process's private cluster, started on first use. */
+/** The test file's private cluster, started on first use. */
 export function pgCluster(): Promise<PgCluster> {
   shared ??= start();
   return shared;
@@ -74,9 +75,30 @@ export function pgCluster(): Promise<PgCluster> {
 async function start(): Promise<PgCluster> {
   const bin = bindir();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-pg-'));
+  const data = path.join(dir, 'data');
+  const pgCtlArgs = (action: string, extra: string[]) => ['-D', data, '-l', path.join(dir, 'server.log'), '-w', ...extra, action];
+  const pgCtl = (action: string, extra: string[] = []) => asOwner(path.join(bin, 'pg_ctl'), pgCtlArgs(action, extra));
+  const pgCtlAsync = (action: string, extra: string[] = []) => asOwnerAsync(path.join(bin, 'pg_ctl'), pgCtlArgs(action, extra));
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      if (fs.existsSync(path.join(data, 'postmaster.pid'))) pgCtl('stop', ['-m', 'immediate']);
+    } catch {
+      // already down
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  // Registered before initdb, so that a start failing half-way is cleaned up too.
+  onCleanup(() => {
+    shared = null;
+    stop();
+  });
+  // Also when a worker exits on its own before the file's cleanup ran (not when it is killed).
+  process.once('exit', stop);
   fs.chmodSync(dir, 0o755);
   if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', dir]);
-  const data = path.join(dir, 'data');
   asOwner(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   // One role must give a password, so that tests can check what a wrong one does; pg_hba.conf is
   // first match, so its lines go before initdb's trust lines.
@@ -94,11 +116,7 @@ async function start(): Promise<PgCluster> {
     '-c wal_sender_timeout=60s',
     '-c fsync=on',
   ].join(' ');
-  const pgCtlArgs = (action: string, extra: string[]) => ['-D', data, '-l', path.join(dir, 'server.log'), '-w', ...extra, action];
-  const pgCtl = (action: string, extra: string[] = []) => asOwner(path.join(bin, 'pg_ctl'), pgCtlArgs(action, extra));
-  const pgCtlAsync = (action: string, extra: string[] = []) => asOwnerAsync(path.join(bin, 'pg_ctl'), pgCtlArgs(action, extra));
   pgCtl('start', ['-o', opts]);
-  let stopped = false;
   const cluster: PgCluster = {
     port,
     connectionString: (db = 'postgres', password?: string) =>
@@ -107,18 +125,8 @@ async function start(): Promise<PgCluster> {
       await pgCtlAsync('stop', ['-m', 'fast']);
       await pgCtlAsync('start', ['-o', opts]);
     },
-    stop() {
-      if (stopped) return;
-      stopped = true;
-      try {
-        pgCtl('stop', ['-m', 'immediate']);
-      } catch {
-        // already down
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
-  process.once('exit', () => cluster.stop());
   const admin = new pg.Client({ connectionString: cluster.connectionString() });
   await admin.connect();
   await admin.query(`CREATE ROLE ${PASSWORD_USER} LOGIN REPLICATION PASSWORD '${PASSWORD}'`);

@@ -1,10 +1,10 @@
 /**
- * A fresh database on the machine's Postgres (127.0.0.1:5432, user postgres, trust) for one test
- * file, dropped afterwards. Tests that need logical replication use pg-cluster.ts instead.
+ * A fresh database on the machine's Postgres (127.0.0.1:5432, user postgres, trust), dropped when
+ * the test file ends (see cleanup.ts). Tests that need logical replication use pg-cluster.ts instead.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll } from 'vitest';
+import { onCleanup } from './cleanup.js';
 
 export const PG_ADMIN_URL = process.env.SLUICE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -14,7 +14,7 @@ export async function testDatabase(): Promise<{ url: string; name: string }> {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  afterAll(async () => {
+  onCleanup(async () => {
     const a = new pg.Client({ connectionString: PG_ADMIN_URL });
     await a.connect();
     await a.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);

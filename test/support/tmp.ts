@@ -1,12 +1,12 @@
-/** Temporary directories for tests, removed afterwards. */
+/** Temporary directories for tests, removed when the test file ends (see cleanup.ts), whatever called tempDir(). */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { onCleanup } from './cleanup.js';
 
 export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sluice-${prefix}-`));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
