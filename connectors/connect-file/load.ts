@@ -89,9 +89,13 @@ export async function loadConnectFile(file: string, env: NodeJS.ProcessEnv = pro
   }
   const sinks = [];
   for (const [i, s] of config.sinks.entries()) sinks.push({ ...(await connector('sink', i, s)), topics: s.topics });
-  const names = [...sources, ...sinks].map((c) => c.name);
-  const twice = names.find((n, i) => names.indexOf(n) !== i);
-  if (twice) throw fail(`two connectors are named "${twice}"; give each a distinct name`);
+  // Names are per kind (a source's offsets and a sink's consumer group are named after it), so a
+  // source and a sink may share one — as the default names file-0 of a file source and sink do.
+  for (const [kind, list] of [['sources', sources], ['sinks', sinks]] as const) {
+    const names = list.map((c) => c.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) throw fail(`two ${kind} are named "${twice}"; give each a distinct name`);
+  }
   return { file, dir: path.dirname(path.resolve(file)), config, sources, sinks };
 }
 

@@ -18,12 +18,12 @@ const dir = tempDir('brokers-errors');
 
 const sluice = (args: string[], brokers = broker.address) => sluiceSpawn([...args, '--brokers', brokers], { cwd: dir, timeoutMs: 30_000 }).exited;
 
-/** Exited by itself with 1, and stderr is the one line `sluice COMMAND: …message…`. */
+/** Exited by itself with 1, and stderr is the one line `sluice COMMAND [SUBCOMMAND]: …message…`. */
 function expectOneLineError(r: CliResult, command: string, message: RegExp): void {
   expect(r.signal, r.err).toBeNull();
   expect(r.code, r.err).toBe(1);
   expect(r.err.trim().split('\n'), r.err).toHaveLength(1);
-  expect(r.err).toMatch(new RegExp(`^sluice ${command}: .*${message.source}`));
+  expect(r.err).toMatch(new RegExp(`^sluice ${command}( [a-z-]+)?: .*${message.source}`));
 }
 
 describe('sluice --brokers errors', () => {
