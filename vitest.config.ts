@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
 const overKafka = [
   'test/worker/app.test.ts',
   'test/worker/at-least-once.test.ts',
+  'test/worker/commit-refused.test.ts',
   'test/worker/multi-topic.test.ts',
   'test/worker/route-topics.test.ts',
   'test/processors/restore.test.ts',

@@ -14,6 +14,7 @@
  * offsets committed are exactly those of the records a task ran — never those of records fetched
  * but not (yet) run.
  */
+import { CommitFailedError } from '../client/errors.js';
 import type { FetchedBatch, LogClient, LogConsumer, LogProducer, TopicPartition, TopicPartitionOffset } from '../client/types.js';
 import type { Logger } from '../log/types.js';
 import type { InputRecord, PipelineDefinition } from './contracts.js';
@@ -176,7 +177,13 @@ export class PipelineRunner {
           await w.task.flush();
         }),
       );
-      await consumer.commit(work.flatMap((w) => w.offsets));
+      try {
+        await consumer.commit(work.flatMap((w) => w.offsets));
+      } catch (err) {
+        if (!(err instanceof CommitFailedError)) throw err;
+        await this.rewind(consumer, err);
+        continue;
+      }
       commits.inc();
       latency.observe((performance.now() - started) / 1000);
       this.lastActivity = Date.now();
@@ -227,6 +234,22 @@ export class PipelineRunner {
     consumer.pause(tps.filter((tp) => this.queues.buffered(tp) > this.opts.maxRecords));
     consumer.resume(tps.filter((tp) => this.queues.buffered(tp) <= this.opts.maxRecords));
     return work;
+  }
+
+  /**
+   * A commit the group refused (this member was removed or the group rebalanced meanwhile, e.g. a
+   * batch outlasted the session timeout): the batch's effects are durable but its offsets are not,
+   * so, as Kafka Streams does on a migrated task, the member carries on instead of failing — it
+   * goes back to the committed offsets of what it holds (the batch runs again: at-least-once) and
+   * the consumer rejoins on its next poll, moving tasks as the new assignment says.
+   */
+  private async rewind(consumer: LogConsumer, err: CommitFailedError): Promise<void> {
+    this.opts.logger.warn('commit refused: the group rebalanced; the batch will be processed again from the committed offsets', { pipeline: this.def.name, error: err.message });
+    this.queues.clear();
+    this.blockedSince.clear();
+    const held = consumer.assignment();
+    if (held.length === 0) return;
+    for (const c of await consumer.committed(held)) if (c.offset >= 0) consumer.seek(c);
   }
 
   /** Finishes the batch in flight, commits it, closes the tasks and leaves the group. */

@@ -6,30 +6,33 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sluiceSync, type CliResult } from '../support/cli.js';
-import { PG_ADMIN_URL, testDatabase } from '../support/pg-database.js';
+import { pgCluster } from '../support/pg-cluster.js';
+import { testDatabase } from '../support/pg-database.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
 
 const dir = tempDir('failed-start-cli');
 const db = await testDatabase();
 const role = `sluice_norepl_${process.pid}`;
+// CDC needs wal_level=logical (checked first at start), which the machine's Postgres does not
+// have: the CDC cases run against the file's private cluster.
+const cluster = await pgCluster();
+const cdcUrl = cluster.connectionString();
 
 beforeAll(async () => {
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
   await c.query('CREATE TABLE no_pk (id int, v text)');
-  await c.query('CREATE TABLE orders (id int PRIMARY KEY, v text)');
-  await c.query(`CREATE ROLE ${role} LOGIN`);
   await c.end();
+  const l = new pg.Client({ connectionString: cdcUrl });
+  await l.connect();
+  await l.query('CREATE TABLE orders (id int PRIMARY KEY, v text)');
+  await l.query(`CREATE ROLE ${role} LOGIN`);
+  await l.query(`GRANT SELECT ON orders TO ${role}`);
+  await l.end();
 });
 
-afterAll(async () => {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await c.connect();
-  await c.query(`DROP ROLE IF EXISTS ${role}`);
-  await c.end();
-});
 
 function connect(name: string, yaml: string[], extra: string[] = []): CliResult & { dataDir: string } {
   const file = path.join(dir, `${name}.yaml`);
@@ -55,14 +58,14 @@ describe('a start that fails exits non-zero with the error', () => {
   });
 
   it('sluice connect: a CDC source on a table that does not exist, next to a running sink', () => {
-    const r = connect('cdc-missing', ['sources:', '  - connector: postgres-cdc', '    name: cdc', '    topic: t', `    config: { connectionString: "${db.url}", tables: [public.nosuch] }`, ...fileSink]);
+    const r = connect('cdc-missing', ['sources:', '  - connector: postgres-cdc', '    name: cdc', `    config: { connectionString: "${cdcUrl}", tables: [public.nosuch] }`, ...fileSink]);
     expectFailedStart(r, 'connect', /public\.nosuch.* does not exist/);
   });
 
   it('sluice connect: a CDC source whose user lacks REPLICATION', () => {
-    const url = new URL(db.url);
+    const url = new URL(cdcUrl);
     url.username = role;
-    const r = connect('cdc-norepl', ['sources:', '  - connector: postgres-cdc', '    name: cdc', '    topic: t', `    config: { connectionString: "${url}", tables: [public.orders] }`, ...fileSink]);
+    const r = connect('cdc-norepl', ['sources:', '  - connector: postgres-cdc', '    name: cdc', `    config: { connectionString: "${url}", tables: [public.orders] }`, ...fileSink]);
     expectFailedStart(r, 'connect', /REPLICATION/);
   });
 

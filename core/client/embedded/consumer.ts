@@ -255,7 +255,13 @@ export class EmbeddedConsumer implements LogConsumer {
     const { coordinator } = await this.deps();
     const res = await coordinator.commitOffsets({ groupId: this.opts.groupId, generationId: this.generation, memberId: this.memberId, offsets });
     const bad = res.find((r) => r.errorCode !== 0);
-    if (bad) throw new CommitFailedError(this.opts.groupId, bad.errorCode);
+    if (bad) {
+      // Refused because the membership or generation is stale: rejoin on the next poll (as the
+      // Java consumer does after a CommitFailedException), not only when a heartbeat notices.
+      if (bad.errorCode === KafkaErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
+      if (bad.errorCode === KafkaErrorCode.UNKNOWN_MEMBER_ID || bad.errorCode === KafkaErrorCode.ILLEGAL_GENERATION || bad.errorCode === KafkaErrorCode.REBALANCE_IN_PROGRESS) this.requestRejoin();
+      throw new CommitFailedError(this.opts.groupId, bad.errorCode);
+    }
   }
 
   async committed(partitions: TopicPartition[]): Promise<TopicPartitionOffset[]> {
