@@ -3,13 +3,13 @@
  * committed offsets and lag; moving a group's offsets (earliest, latest, an offset, a time, a
  * shift) while it has no members; deleting an empty group.
  */
-import { InvalidConfigError } from '../../core/errors.js';
 import { GroupNotEmptyError } from '../../core/client/errors.js';
-import type { GroupDescription, LogAdmin, TopicPartitionOffset } from '../../core/client/types.js';
+import type { GroupDescription, TopicPartitionOffset } from '../../core/client/types.js';
 import { command, UsageError } from '../args.js';
 import { logOptions, outputOption, withAdmin } from '../options.js';
 import { print, printJson } from '../output.js';
 import { integer, timestamp } from '../values.js';
+import { planReset, type ResetTarget } from '../../core/client/offset-reset.js';
 
 const list = command({
   name: 'list',
@@ -48,15 +48,6 @@ const describe = command({
   },
 });
 
-type Target = { kind: 'earliest' } | { kind: 'latest' } | { kind: 'offset'; offset: number } | { kind: 'datetime'; at: number } | { kind: 'shift'; by: number };
-
-interface PlanRow {
-  topic: string;
-  partition: number;
-  /** null: nothing committed there. */
-  current: number | null;
-  next: number;
-}
 
 const resetOffsets = command({
   name: 'reset-offsets',
@@ -82,7 +73,7 @@ const resetOffsets = command({
     'sluice groups reset-offsets readers --topic orders:0,1 --shift-by -100',
   ],
   async run(v, [group]) {
-    const given: Target[] = [];
+    const given: ResetTarget[] = [];
     if (v['to-earliest']) given.push({ kind: 'earliest' });
     if (v['to-latest']) given.push({ kind: 'latest' });
     if (v['to-offset'] !== undefined) given.push({ kind: 'offset', offset: v['to-offset'] });
@@ -93,22 +84,7 @@ const resetOffsets = command({
     const target = given[0]!;
     return withAdmin(v, async (admin) => {
       const d = await admin.describeGroup(group!);
-      const committed = new Map(d.offsets.map((o) => [`${o.topic}\u0000${o.partition}`, o.committed]));
-      const partitions: Array<{ topic: string; partition: number }> = [];
-      if (v['all-topics']) {
-        if (d.offsets.length === 0) throw new InvalidConfigError(`group "${group}" has no committed offsets; name the topics with --topic`);
-        for (const o of d.offsets) partitions.push({ topic: o.topic, partition: o.partition });
-      } else {
-        for (const spec of v.topic) {
-          const count = (await admin.describeTopic(spec.topic)).partitions.length;
-          const ps = spec.partitions ?? Array.from({ length: count }, (_, i) => i);
-          for (const p of ps) {
-            if (p >= count) throw new InvalidConfigError(`topic "${spec.topic}" has ${count} partition(s); there is no partition ${p}`);
-            partitions.push({ topic: spec.topic, partition: p });
-          }
-        }
-      }
-      const plan = await planReset(admin, partitions, committed, target);
+      const plan = await planReset(admin, d, v['all-topics'] ? 'all' : v.topic, target);
       const active = d.members.length;
       if (!v['dry-run']) {
         if (active > 0) throw new GroupNotEmptyError(group!, active);
@@ -133,43 +109,6 @@ function topicSpec(raw: string, flag: string): { topic: string; partitions?: num
   return { topic: m[1]!, partitions: m[2]?.split(',').map(Number) };
 }
 
-async function planReset(admin: LogAdmin, partitions: Array<{ topic: string; partition: number }>, committed: Map<string, number>, target: Target): Promise<PlanRow[]> {
-  const bounds = new Map<string, { lo: number; hi: number; at?: number }>();
-  for (const topic of new Set(partitions.map((p) => p.topic))) {
-    const [lo, hi, at] = await Promise.all([
-      admin.listOffsets(topic, 'earliest'),
-      admin.listOffsets(topic, 'latest'),
-      target.kind === 'datetime' ? admin.listOffsets(topic, { timestamp: target.at }) : Promise.resolve([]),
-    ]);
-    for (const o of lo) bounds.set(`${topic}\u0000${o.partition}`, { lo: o.offset, hi: hi.find((h) => h.partition === o.partition)?.offset ?? o.offset, at: at.find((a) => a.partition === o.partition)?.offset });
-  }
-  return partitions.map(({ topic, partition }) => {
-    const key = `${topic}\u0000${partition}`;
-    const b = bounds.get(key) ?? { lo: 0, hi: 0 };
-    const current = committed.get(key) ?? null;
-    const clamp = (n: number) => Math.min(Math.max(n, b.lo), b.hi);
-    let next: number;
-    switch (target.kind) {
-      case 'earliest':
-        next = b.lo;
-        break;
-      case 'latest':
-        next = b.hi;
-        break;
-      case 'offset':
-        next = clamp(target.offset);
-        break;
-      case 'datetime':
-        next = b.at === undefined || b.at < 0 ? b.hi : b.at;
-        break;
-      case 'shift':
-        if (current === null) throw new InvalidConfigError(`cannot shift ${topic}/${partition}: the group has no committed offset there (use --to-earliest, --to-latest or --to-offset)`);
-        next = clamp(current + target.by);
-        break;
-    }
-    return { topic, partition, current, next };
-  });
-}
 
 const del = command({
   name: 'delete',

@@ -44,7 +44,7 @@ export async function buildConnectApp(loaded: LoadedConnectFile, opts: BuildOpti
     metricsPort: opts.metricsPort ?? cfg.metricsPort,
     group: cfg.group ?? {},
   });
-  for (const s of loaded.sources) a.addSource(s.name, s.definition.create(s.config) as Source, { topic: s.topic, transforms: s.transforms.map(createTransform) });
-  for (const s of loaded.sinks) a.addSink(s.name, s.definition.create(s.config) as Sink, { topics: s.topics, transforms: s.transforms.map(createTransform) });
+  for (const s of loaded.sources) a.addSource(s.name, s.definition.create(s.config) as Source, { topic: s.topic, transforms: s.transforms.map(createTransform), plugin: s.definition.name, config: s.config as Record<string, unknown> });
+  for (const s of loaded.sinks) a.addSink(s.name, s.definition.create(s.config) as Sink, { topics: s.topics, transforms: s.transforms.map(createTransform), plugin: s.definition.name, config: s.config as Record<string, unknown> });
   return a;
 }

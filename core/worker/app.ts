@@ -15,7 +15,8 @@ import type { LogClient, LogProducer } from '../client/types.js';
 import type { Logger } from '../log/types.js';
 import type { InputRecord, PipelineDefinition, Sink, SinkRecord, Source } from './contracts.js';
 import { deadLetterRecord, dlqTopic, sendToDeadLetter } from './dead-letter.js';
-import { AppConfigError, AppStoppedError, CopartitioningError, PipelineFailedError } from './errors.js';
+import { AppConfigError, AppStoppedError, ConnectorStateError, CopartitioningError, PipelineFailedError, UnknownConnectorError } from './errors.js';
+import type { ConnectorInfo, ConnectorMeta, PipelineInfo } from './app-info.js';
 import { errorPolicySchema, withRetries, type ErrorPolicy } from './error-policy.js';
 import { groupOptionsSchema } from './group-options.js';
 import { APP_BRAND, trackApp } from './app-brand.js';
@@ -75,13 +76,13 @@ export class App {
   readonly done: Promise<void>;
   private readonly opts: z.output<typeof appOptionsSchema>;
   private readonly pipelines: Array<{ def: PipelineDefinition; policy: ErrorPolicy; copartitioned: boolean; mergeInputs: boolean }> = [];
-  private readonly sources: Array<{ name: string; source: Source; topic: string | undefined; transforms: Transform[] }> = [];
+  private readonly sources: Array<{ name: string; source: Source; topic: string | undefined; transforms: Transform[]; meta: ConnectorMeta }> = [];
   /**
    * Each sink with the signal its context carries (aborted when the app stops) and whether its
    * start() was called: stop() is called then even if start() threw, to release what a start that
    * failed half-way opened (as Kafka Connect stops a sink task whose start threw).
    */
-  private readonly sinks: Array<{ name: string; sink: Sink; abort: AbortController; started: boolean }> = [];
+  private readonly sinks: Array<{ name: string; sink: Sink; abort: AbortController; started: boolean; topics: string[]; meta: ConnectorMeta }> = [];
   /** What runs: only what started is stopped. */
   private runners: PipelineRunner[] = [];
   private sourceRunners: SourceRunner[] = [];
@@ -139,10 +140,10 @@ export class App {
   }
 
   /** `topic`: where records without their own topic go; a source that names every record's topic (postgres-cdc) needs none. */
-  addSource(name: string, source: Source, opts: { topic?: string; transforms?: Transform[] } = {}): void {
+  addSource(name: string, source: Source, opts: { topic?: string; transforms?: Transform[] } & ConnectorMeta = {}): void {
     if (this.state !== 'new') throw new AppConfigError('sources must be added before start()');
     if (this.sources.some((s) => s.name === name)) throw new AppConfigError(`a source named "${name}" already exists in app "${this.id}"`);
-    this.sources.push({ name, source, topic: opts.topic, transforms: opts.transforms ?? [] });
+    this.sources.push({ name, source, topic: opts.topic, transforms: opts.transforms ?? [], meta: { plugin: opts.plugin, config: opts.config } });
   }
 
   /**
@@ -151,7 +152,7 @@ export class App {
    * dead-lettered (or the app fails). Its topics may differ in partition count (a sink task reads
    * partition p of each topic that has one), and a task's batch holds the records of all of them.
    */
-  addSink(name: string, sink: Sink, opts: { topics: string[]; transforms?: Transform[]; errors?: Partial<ErrorPolicy> }): void {
+  addSink(name: string, sink: Sink, opts: { topics: string[]; transforms?: Transform[]; errors?: Partial<ErrorPolicy> } & ConnectorMeta): void {
     if (this.sinks.some((s) => s.name === name)) throw new AppConfigError(`a sink named "${name}" already exists in app "${this.id}"`);
     const transforms = opts.transforms ?? [];
     const policy = errorPolicySchema.parse({ ...this.opts.errors, ...opts.errors });
@@ -187,7 +188,7 @@ export class App {
       false,
       false,
     );
-    this.sinks.push({ name, sink, abort: new AbortController(), started: false });
+    this.sinks.push({ name, sink, abort: new AbortController(), started: false, topics: opts.topics, meta: { plugin: opts.plugin, config: opts.config } });
   }
 
   /**
@@ -221,7 +222,6 @@ export class App {
   }
 
   private async startAll(): Promise<void> {
-    const log = this.logger;
     await this.client.connect();
     const admin = this.client.admin();
     this.producer = this.client.producer();
@@ -264,44 +264,53 @@ export class App {
       s.started = true;
       await s.sink.start(this.connectorContext(s.name, s.abort.signal));
     }
-    for (const { def, policy, mergeInputs } of this.pipelines) {
+    for (const p of this.pipelines) {
       this.checkStart();
-      const runner = new PipelineRunner(def, {
-        mergeInputs,
-        maxTaskIdleMs: this.opts.maxTaskIdleMs,
-        appId: this.id,
-        client: this.client,
-        producer: this.producer,
-        internalProducer: this.internalProducer,
-        logger: log,
-        metrics: this.metrics,
-        policy,
-        maxRecords: this.opts.batch.maxRecords,
-        maxWaitMs: this.opts.batch.maxWaitMs,
-        maxBytesPerPartition: this.opts.batch.maxBytesPerPartition,
-        group: this.opts.group,
-      });
-      this.runners.push(runner);
-      runner.start(fatal);
+      this.runners.push(this.startRunner(p, fatal));
     }
     for (const s of this.sources) {
       this.checkStart();
-      const runner = new SourceRunner(s.source, {
-        appId: this.id,
-        name: s.name,
-        topic: s.topic,
-        transforms: s.transforms,
-        client: this.client,
-        producer: this.producer,
-        internalProducer: this.internalProducer!,
-        logger: log,
-        metrics: this.metrics,
-        autoCreateTopics: this.opts.autoCreateTopics,
-        defaultPartitions: this.opts.defaultPartitions,
-      });
-      this.sourceRunners.push(runner);
-      await runner.start(fatal);
+      await this.startSource(s, fatal);
     }
+  }
+
+  private startRunner({ def, policy, mergeInputs }: (typeof this.pipelines)[number], fatal: (err: unknown) => void): PipelineRunner {
+    const runner = new PipelineRunner(def, {
+      mergeInputs,
+      maxTaskIdleMs: this.opts.maxTaskIdleMs,
+      appId: this.id,
+      client: this.client,
+      producer: this.producer!,
+      internalProducer: this.internalProducer!,
+      logger: this.logger,
+      metrics: this.metrics,
+      policy,
+      maxRecords: this.opts.batch.maxRecords,
+      maxWaitMs: this.opts.batch.maxWaitMs,
+      maxBytesPerPartition: this.opts.batch.maxBytesPerPartition,
+      group: this.opts.group,
+    });
+    runner.start(fatal);
+    return runner;
+  }
+
+  private async startSource(s: (typeof this.sources)[number], fatal: (err: unknown) => void): Promise<SourceRunner> {
+    const runner = new SourceRunner(s.source, {
+      appId: this.id,
+      name: s.name,
+      topic: s.topic,
+      transforms: s.transforms,
+      client: this.client,
+      producer: this.producer!,
+      internalProducer: this.internalProducer!,
+      logger: this.logger,
+      metrics: this.metrics,
+      autoCreateTopics: this.opts.autoCreateTopics,
+      defaultPartitions: this.opts.defaultPartitions,
+    });
+    this.sourceRunners.push(runner);
+    await runner.start(fatal);
+    return runner;
   }
 
   /** The topics only this app writes: its source offsets, its pipelines' changelogs and repartition topics. */
@@ -434,6 +443,94 @@ export class App {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+  }
+
+  /** The app's pipelines as the worker runs them (sinks excluded: they are connectors). */
+  pipelineInfo(): PipelineInfo[] {
+    return this.pipelines
+      .filter((p) => p.mergeInputs)
+      .map(({ def }) => ({
+        name: def.name,
+        groupId: `${this.id}.${def.name}`,
+        inputs: [...def.inputs],
+        outputs: [...(def.outputs ?? [])],
+        internalTopics: (def.internalTopics ?? []).map((t) => t.name),
+      }));
+  }
+
+  /** Sources and sinks with their state (Kafka Connect's connector status). */
+  connectorInfo(): ConnectorInfo[] {
+    const state = (paused: boolean | undefined): ConnectorInfo['state'] =>
+      this.state === 'running' ? (paused ? 'PAUSED' : 'RUNNING') : this.state === 'stopped' || this.state === 'stopping' ? 'STOPPED' : 'UNASSIGNED';
+    return [
+      ...this.sources.map((s) => ({
+        name: s.name,
+        type: 'source' as const,
+        ...s.meta,
+        topics: s.topic === undefined ? [] : [s.topic],
+        state: state(this.sourceRunners.find((r) => r.name === s.name)?.paused),
+      })),
+      ...this.sinks.map((s) => ({ name: s.name, type: 'sink' as const, ...s.meta, topics: [...s.topics], groupId: `${this.id}.sink-${s.name}`, state: state(this.sinkRunner(s.name)?.paused) })),
+    ];
+  }
+
+  private sinkRunner(name: string): PipelineRunner | undefined {
+    return this.runners.find((r) => r.def.name === `sink-${name}`);
+  }
+
+  private connectorControl(name: string): { pause(): void; resume(): void; paused: boolean } {
+    const known = [...this.sources.map((s) => s.name), ...this.sinks.map((s) => s.name)];
+    if (!known.includes(name)) throw new UnknownConnectorError(name, known);
+    if (this.state !== 'running') throw new ConnectorStateError(name, `its app is ${this.state}, not running`);
+    const control = this.sourceRunners.find((r) => r.name === name) ?? this.sinkRunner(name);
+    if (!control) throw new ConnectorStateError(name, 'it is not running');
+    return control;
+  }
+
+  /** Kafka Connect's pause: a source stops polling, a sink stops fetching, after the batch in flight. */
+  pauseConnector(name: string): void {
+    this.connectorControl(name).pause();
+    this.logger.info('connector paused', { connector: name });
+  }
+
+  resumeConnector(name: string): void {
+    this.connectorControl(name).resume();
+    this.logger.info('connector resumed', { connector: name });
+  }
+
+  /**
+   * Kafka Connect's restart: the connector is stopped (its batch in flight finished and committed)
+   * and started again from its committed offsets; a paused connector stays paused.
+   */
+  async restartConnector(name: string): Promise<void> {
+    const paused = (this.connectorControl(name) as { paused: boolean }).paused;
+    const fatal = (err: unknown) => void this.fail(err);
+    const source = this.sources.find((s) => s.name === name);
+    if (source) {
+      const i = this.sourceRunners.findIndex((r) => r.name === name);
+      const [old] = this.sourceRunners.splice(i, 1);
+      await old!.stop();
+      const runner = await this.startSource(source, fatal);
+      if (paused) runner.pause();
+    } else {
+      const sink = this.sinks.find((s) => s.name === name)!;
+      const i = this.runners.findIndex((r) => r.def.name === `sink-${name}`);
+      const [old] = this.runners.splice(i, 1);
+      await old!.stop();
+      sink.abort.abort();
+      await sink.sink.stop();
+      sink.abort = new AbortController();
+      await sink.sink.start(this.connectorContext(name, sink.abort.signal));
+      const runner = this.startRunner(this.pipelines.find((p) => p.def.name === `sink-${name}`)!, fatal);
+      if (paused) runner.pause();
+      this.runners.push(runner);
+    }
+    this.logger.info('connector restarted', { connector: name });
+  }
+
+  /** A source's committed source offsets (Kafka Connect's GET /connectors/{name}/offsets). */
+  sourceOffsets(name: string) {
+    return readSourceOffsets(this.client, this.id, name, this.logger);
   }
 
   private async startMetricsServer(): Promise<void> {

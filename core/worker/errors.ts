@@ -34,3 +34,17 @@ export class ThreadFailedError extends SluiceError {
     super('THREAD_FAILED', `task thread ${thread}: ${message}`, options);
   }
 }
+
+/** A connector name the app does not run (the management API's 404). */
+export class UnknownConnectorError extends SluiceError {
+  constructor(readonly connector: string, known: string[]) {
+    super('UNKNOWN_CONNECTOR', `connector "${connector}" does not exist${known.length ? `; this app runs ${known.join(', ')}` : '; this process runs no connectors'}`);
+  }
+}
+
+/** A connector can be paused, resumed or restarted only while its app runs (the management API's 409). */
+export class ConnectorStateError extends SluiceError {
+  constructor(connector: string, why: string) {
+    super('CONNECTOR_STATE', `connector "${connector}": ${why}`);
+  }
+}

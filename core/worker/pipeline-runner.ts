@@ -61,6 +61,8 @@ export class PipelineRunner {
   private readonly abort = new AbortController();
   private loop?: Promise<void>;
   private stopping = false;
+  /** Paused (a sink's Kafka Connect pause): every assigned partition is paused in the consumer, which keeps polling so the member stays in its group. */
+  private pausedAll = false;
   /** Time of the last batch processed (for idle detection). */
   lastActivity = Date.now();
 
@@ -80,7 +82,10 @@ export class PipelineRunner {
       ...this.opts.group,
       listener: {
         onRevoked: async () => this.closeTasks(),
-        onAssigned: (tps) => this.openTasks(tps),
+        onAssigned: async (tps) => {
+          await this.openTasks(tps);
+          if (this.pausedAll) this.consumer!.pause(tps);
+        },
       },
     });
     this.loop = this.run().catch((err) => {
@@ -232,7 +237,7 @@ export class PipelineRunner {
     // memory; decided on every poll, so a partition whose buffer was dropped (a rebalance) resumes.
     const tps = consumer.assignment();
     consumer.pause(tps.filter((tp) => this.queues.buffered(tp) > this.opts.maxRecords));
-    consumer.resume(tps.filter((tp) => this.queues.buffered(tp) <= this.opts.maxRecords));
+    if (!this.pausedAll) consumer.resume(tps.filter((tp) => this.queues.buffered(tp) <= this.opts.maxRecords));
     return work;
   }
 
@@ -250,6 +255,21 @@ export class PipelineRunner {
     const held = consumer.assignment();
     if (held.length === 0) return;
     for (const c of await consumer.committed(held)) if (c.offset >= 0) consumer.seek(c);
+  }
+
+  get paused(): boolean {
+    return this.pausedAll;
+  }
+
+  /** Fetches nothing more after the batch in flight; the member keeps polling, so it keeps its partitions. */
+  pause(): void {
+    this.pausedAll = true;
+    this.consumer?.pause(this.consumer.assignment());
+  }
+
+  resume(): void {
+    this.pausedAll = false;
+    this.consumer?.resume(this.consumer.assignment());
   }
 
   /** Finishes the batch in flight, commits it, closes the tasks and leaves the group. */

@@ -48,11 +48,17 @@ export class SourceRunner {
   private started = false;
   /** Topics known to exist (the source's own topic was created at start). */
   private readonly topics = new Set<string>();
+  /** Set while paused (Kafka Connect's pause: the task stops polling); resolving it resumes. */
+  private pausedUntil?: { promise: Promise<void>; resume: () => void };
 
   constructor(
     private readonly source: Source,
     private readonly opts: SourceRunnerOptions,
   ) {}
+
+  get name(): string {
+    return this.opts.name;
+  }
 
   context(): ConnectorContext {
     const o = this.opts;
@@ -83,6 +89,10 @@ export class SourceRunner {
     const o = this.opts;
     const out = o.metrics.counter('sluice_source_records_total', 'records produced by sources', { connector: o.name });
     while (!this.abort.signal.aborted) {
+      if (this.pausedUntil) {
+        await this.pausedUntil.promise;
+        continue;
+      }
       const polled = await this.source.poll();
       if (polled.length === 0) continue;
       this.busy = true;
@@ -143,8 +153,27 @@ export class SourceRunner {
     return null;
   }
 
+  get paused(): boolean {
+    return this.pausedUntil !== undefined;
+  }
+
+  /** Stops polling after the batch in flight (which is still written and committed). */
+  pause(): void {
+    if (this.pausedUntil) return;
+    let resume!: () => void;
+    const promise = new Promise<void>((r) => (resume = r));
+    this.pausedUntil = { promise, resume };
+  }
+
+  resume(): void {
+    const p = this.pausedUntil;
+    this.pausedUntil = undefined;
+    p?.resume();
+  }
+
   async stop(): Promise<void> {
     this.abort.abort();
+    this.pausedUntil?.resume();
     await this.loop;
     if (this.started) await this.source.stop();
   }

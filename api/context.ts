@@ -1,0 +1,26 @@
+/**
+ * What the management API works on: a log (any LogClient: the embedded log of `sluice broker`, an
+ * app's own client, or Kafka) and, where the server runs inside an app (`sluice run`, `sluice
+ * connect`), that app's pipelines and connectors.
+ */
+import type { LogClient } from '../core/client/types.js';
+import type { ConnectorInfo, PipelineInfo } from '../core/worker/app-info.js';
+import type { SourceOffset } from '../core/worker/contracts.js';
+import type { MetricsRegistry } from '../core/worker/metrics.js';
+
+/** The part of an App the API uses (App implements it). */
+export interface ManagedApp {
+  readonly id: string;
+  readonly metrics: MetricsRegistry;
+  pipelineInfo(): PipelineInfo[];
+  connectorInfo(): ConnectorInfo[];
+  pauseConnector(name: string): void;
+  resumeConnector(name: string): void;
+  restartConnector(name: string): Promise<void>;
+  sourceOffsets(name: string): Promise<Map<string, SourceOffset>>;
+}
+
+export interface ApiContext {
+  client: LogClient;
+  app?: ManagedApp;
+}
