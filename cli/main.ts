@@ -19,12 +19,13 @@ import { groups } from './commands/groups.js';
 import { produce } from './commands/produce.js';
 import { run } from './commands/run.js';
 import { topics } from './commands/topics.js';
+import { ui } from './commands/ui.js';
 
 export const root = command({
   name: 'sluice',
   summary: 'Stream processing for TypeScript: an embedded Kafka-format log, an RxJS DSL, connectors, and a worker with at-least-once commits.',
   options: { version: { help: 'print the version of Sluice' } },
-  subcommands: [topics, produce, consume, groups, run, connect, connectors, broker, demo],
+  subcommands: [topics, produce, consume, groups, run, connect, connectors, broker, ui, demo],
 });
 
 export function version(): string {

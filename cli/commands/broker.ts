@@ -14,6 +14,7 @@ import { command, UsageError } from '../args.js';
 import { applyLogOptions, DEFAULT_DATA_DIR, logFormatOptions } from '../options.js';
 import { print } from '../output.js';
 import { integer, partitionCount, port } from '../values.js';
+import { httpOptions, startHttp } from '../http-options.js';
 
 /** `name:password` lines (blank lines and # comments skipped) into users; `where` names the source in errors. */
 export function parseUsers(text: string, where: string, into: Record<string, string> = {}): Record<string, string> {
@@ -74,10 +75,11 @@ export const broker = command({
     'max-partitions': { arg: 'N', parse: integer(1), help: 'most partitions over all topics (default 20000)' },
     'offsets-retention-minutes': { arg: 'N', parse: integer(1), help: "offsets of an empty group expire this long after their commit (Kafka's offsets.retention.minutes; default 10080)" },
     repair: { help: 'open a damaged log anyway, cutting corrupt segments and accepting missing ones (logged)' },
+    ...httpOptions,
     ...logFormatOptions,
   },
   description: 'SASL users may also come from SLUICE_BROKER_USERS (the same lines as --users-file). What it speaks: docs/broker.md. Security: docs/security.md.',
-  examples: ['sluice broker --data-dir ./data', 'sluice broker --host 0.0.0.0 --advertised-host broker.internal --users-file ./users.txt --tls-cert cert.pem --tls-key key.pem'],
+  examples: ['sluice broker --data-dir ./data', 'sluice broker --data-dir ./data --ui      # and the console at http://127.0.0.1:8080/', 'sluice broker --host 0.0.0.0 --advertised-host broker.internal --users-file ./users.txt --tls-cert cert.pem --tls-key key.pem'],
   subcommands: [hashUser],
   async run(v) {
     applyLogOptions(v);
@@ -124,10 +126,15 @@ export const broker = command({
     if (!users && !isLoopback(v.host)) {
       process.stderr.write(`sluice broker: WARNING: listening on ${b.listenAddress} without authentication: anyone who can reach this port can read, write and delete every topic. Add --users-file FILE, or use --host 127.0.0.1\n`);
     }
+    const { embedded } = await import('../../core/client/embedded/client.js');
+    const log = embedded(b.engine);
+    const api = await startHttp(v, log);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
+    await api?.close();
+    await log.close();
     await b.close();
     return 0;
   },

@@ -7,6 +7,7 @@ import { command } from '../args.js';
 import { applyLogOptions, logFormatOptions } from '../options.js';
 import { print } from '../output.js';
 import { integer, port } from '../values.js';
+import { httpOptions } from '../http-options.js';
 
 export const connect = command({
   name: 'connect',
@@ -16,11 +17,12 @@ export const connect = command({
     validate: { help: 'check the file (schema, connectors, their configs, transforms, environment references) and exit; starts nothing' },
     'exit-when-idle': { arg: 'MS', parse: integer(1), help: 'stop once every source has been idle for MS and every sink has committed up to the end of its topics' },
     'metrics-port': { arg: 'PORT', parse: port, help: 'serve /metrics (Prometheus) and /health on this port (overrides the file\'s metricsPort)' },
+    ...httpOptions,
     ...logFormatOptions,
   },
   description:
     'The file names the log (dataDir: or brokers:), the sources with their topics and the sinks with theirs; see docs/connectors.md. Relative paths in it are relative to the file. Values may read the environment: ${env:NAME} or ${env:NAME:-default}.',
-  examples: ['sluice connect examples/etl/etl.yaml --exit-when-idle 2000', 'sluice connect pipeline.yaml --validate'],
+  examples: ['sluice connect examples/etl/etl.yaml --exit-when-idle 2000', 'sluice connect pipeline.yaml --validate', 'sluice connect pipeline.yaml --ui      # the console at http://127.0.0.1:8080/'],
   async run(v, [file]) {
     applyLogOptions(v);
     const { loadConnectFile, buildConnectApp } = await import('../../connectors/connect-file/index.js');
@@ -37,6 +39,6 @@ export const connect = command({
     process.chdir(loaded.dir);
     const { runApp } = await import('../run-app.js');
     const a = await buildConnectApp(loaded, { metricsPort: v['metrics-port'] });
-    return runApp(a, { exitWhenIdleMs: v['exit-when-idle'] });
+    return runApp(a, { exitWhenIdleMs: v['exit-when-idle'], http: v });
   },
 });

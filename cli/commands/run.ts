@@ -15,6 +15,7 @@ import { command, UsageError } from '../args.js';
 import { applyLogOptions, checkLogChoice, clientFromCliOptions, logFormatOptions, logOptions } from '../options.js';
 import { runApp } from '../run-app.js';
 import { integer, port } from '../values.js';
+import { httpOptions, startHttp } from '../http-options.js';
 
 export const run = command({
   name: 'run',
@@ -25,6 +26,7 @@ export const run = command({
     threads: { arg: 'N', parse: integer(1, 256), help: 'run the app in N task threads over the embedded log of --data-dir (threadedApp)' },
     'metrics-port': { arg: 'PORT', parse: port, help: 'serve /metrics (Prometheus) and /health on this port' },
     'exit-when-idle': { arg: 'MS', parse: integer(1), help: 'stop once the app has caught up with its inputs and nothing arrived for MS (a batch job)' },
+    ...httpOptions,
     ...logFormatOptions,
   },
   description: [
@@ -33,7 +35,7 @@ export const run = command({
     'keeps the log it was built with. Ctrl-C (SIGINT) or SIGTERM finishes the batch in flight,',
     'commits and exits 0.',
   ].join('\n'),
-  examples: ['sluice run app.ts', 'sluice run app.ts --brokers 127.0.0.1:9092 --metrics-port 9464', 'sluice run counts.ts --data-dir ./data --threads 2'],
+  examples: ['sluice run app.ts', 'sluice run app.ts --brokers 127.0.0.1:9092 --metrics-port 9464', 'sluice run counts.ts --data-dir ./data --threads 2', 'sluice run app.ts --ui      # the console at http://127.0.0.1:8080/'],
   async run(v, [file]) {
     applyLogOptions(v);
     checkLogChoice(v);
@@ -47,11 +49,15 @@ export const run = command({
       const log = embedded({ dataDir: v['data-dir'], maintenanceIntervalMs: 0 });
       const t = threadedApp({ module: url, threads: v.threads, log, metricsPort: v['metrics-port'] });
       t.handleSignals();
+      let api: Awaited<ReturnType<typeof startHttp>>;
       try {
         await t.start();
+        // The threads' apps run elsewhere: the API manages their log (topics, groups, messages).
+        api = await startHttp(v, log);
         await t.done;
         return 0;
       } finally {
+        await api?.close();
         await log.close();
       }
     }
@@ -59,7 +65,7 @@ export const run = command({
     const log = v.brokers || v['data-dir'] !== undefined ? await clientFromCliOptions(v) : undefined;
     try {
       const a = await loadApp(file!, url, log);
-      return await runApp(a, { metricsPort: v['metrics-port'], exitWhenIdleMs: v['exit-when-idle'] });
+      return await runApp(a, { metricsPort: v['metrics-port'], exitWhenIdleMs: v['exit-when-idle'], http: v });
     } catch (err) {
       // An app the file started by itself must not outlive the error (nor keep its data directory locked).
       await Promise.all(runningApps().map((a) => a.stop().catch(() => {})));
