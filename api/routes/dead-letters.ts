@@ -72,7 +72,7 @@ export const deadLetterRoutes = [
     method: 'POST',
     path: '/api/dead-letters/{topic}/partitions/{partition}/records/{offset}/replay',
     tag: 'dead letters',
-    summary: 'write a dead letter again to its source topic (sluice.source.topic), with its own headers',
+    summary: 'write a dead letter again to its source topic and partition (sluice.source.topic/partition), with its own headers',
     params: recordParams,
     response: z.object({ topic: z.string(), partition: z.number().int(), offset: z.number().int() }),
     async handler({ params, signal }, { client }) {
@@ -83,13 +83,16 @@ export const deadLetterRoutes = [
       if (!rec) throw new HttpError(404, `no record at offset ${params.offset} of ${params.topic}/${params.partition} (log start ${read.logStartOffset}, end ${read.highWatermark})`);
       const target = rec.headers['sluice.source.topic'] ? text(rec.headers['sluice.source.topic']) : '';
       if (!target) throw new HttpError(400, `${params.topic}/${params.partition}@${params.offset} has no sluice.source.topic header: nowhere to replay it to`);
-      await describeOrThrow(client, target);
+      const targetPartitions = (await describeOrThrow(client, target)).partitions.length;
+      // Back to the partition it was read from, where that still exists (a source's record has none: -1).
+      const from = Number(rec.headers['sluice.source.partition'] ? text(rec.headers['sluice.source.partition']) : -1);
+      const partition = Number.isInteger(from) && from >= 0 && from < targetPartitions ? from : undefined;
       const headers: Record<string, Buffer | string> = {};
       for (const [k, v] of Object.entries(rec.headers)) if (!k.startsWith('sluice.')) headers[k] = v;
       headers['sluice.replayed.from'] = `${params.topic}/${params.partition}/${params.offset}`;
       const producer = client.producer();
       try {
-        const [m] = await producer.send(target, [{ key: rec.key, value: rec.value, headers, timestamp: rec.timestamp }]);
+        const [m] = await producer.send(target, [{ key: rec.key, value: rec.value, headers, timestamp: rec.timestamp, partition }]);
         return { topic: target, partition: m!.partition, offset: m!.baseOffset };
       } finally {
         await producer.close();
