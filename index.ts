@@ -25,7 +25,8 @@ export { startBroker, ListenError, brokerOptionsSchema, type Broker, type Broker
 export type * from './core/worker/contracts.js';
 export { app, App, appOptionsSchema, type AppOptions } from './core/worker/app.js';
 export { isApp, type AppLike } from './core/worker/app-brand.js';
-export { PipelineFailedError, CopartitioningError, AppConfigError, AppStoppedError, ThreadFailedError } from './core/worker/errors.js';
+export { PipelineFailedError, CopartitioningError, AppConfigError, AppStoppedError, ThreadFailedError, UnknownConnectorError, ConnectorStateError } from './core/worker/errors.js';
+export type { ConnectorInfo, ConnectorMeta, PipelineInfo } from './core/worker/app-info.js';
 export { threadedApp, ThreadedApp, threadedAppOptionsSchema, type ThreadedAppOptions, type ThreadContext } from './core/worker/threads/threaded-app.js';
 export { errorPolicySchema, type ErrorPolicy } from './core/worker/error-policy.js';
 export { createLogger } from './core/worker/logger.js';
@@ -39,4 +40,6 @@ export { createTransform, transformSchema } from './connectors/transforms/index.
 export { FileSource, FileSink, fileSourceConfig, fileSinkConfig } from './connectors/file/index.js';
 export { HttpSource, HttpSink, httpSourceConfig, httpSinkConfig, HttpSinkError, MalformedBodyError } from './connectors/http/index.js';
 export { RedisSink, redisSinkConfig, RedisRecordError, RedisSinkError } from './connectors/redis/index.js';
+export { startManagementServer, managementOptionsSchema, type ManagementOptions, type ManagementServer } from './api/server.js';
+export type { ManagedApp } from './api/context.js';
 export * from './processors/index.js';

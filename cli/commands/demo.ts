@@ -17,6 +17,7 @@ import type { EmbeddedClient } from '../../core/client/embedded/client.js';
 import type { TopicConfig } from '../../core/log/types.js';
 import { command } from '../args.js';
 import { integer } from '../values.js';
+import { httpOptions, startHttp, type HttpValues } from '../http-options.js';
 
 const ACTIONS = ['hover', 'move', 'idle', 'click'] as const;
 const TEMP_PREFIX = 'sluice-demo-';
@@ -32,12 +33,14 @@ export const demo = command({
     threads: { arg: 'N', parse: integer(0, 256), default: '0', help: 'run the app in N task threads (threadedApp); 0: in this thread' },
     'retention-ms': { arg: 'MS', parse: integer(1000), default: '60000', help: 'every topic keeps the last MS of records (and at most 32 MiB per partition)' },
     'data-dir': { arg: 'DIR', help: 'keep the log in DIR instead of a temporary directory (removed on every way out)' },
+    ...httpOptions,
   },
-  description: 'Needs nothing but Node. Prints the busiest users of each window as it closes, and the throughput.',
+  description: 'Needs nothing but Node. Prints the busiest users of each window as it closes, and the throughput. With --ui, watch it in the web console.',
+  examples: ['sluice demo', 'sluice demo --ui      # and the console at http://127.0.0.1:8080/'],
   run: (v) => runDemo(v),
 });
 
-async function runDemo(values: { rate: number; duration?: number; threads: number; 'retention-ms': number; 'data-dir'?: string }): Promise<number> {
+async function runDemo(values: { rate: number; duration?: number; threads: number; 'retention-ms': number; 'data-dir'?: string } & HttpValues): Promise<number> {
   // Loaded here, not at the top: every other command would otherwise load the DSL too.
   const { embedded } = await import('../../core/client/embedded/client.js');
   const rate = values.rate;
@@ -64,7 +67,7 @@ async function runDemo(values: { rate: number; duration?: number; threads: numbe
   for (const sig of signals) process.on(sig, stop);
   const client = embedded({ dataDir: dir, flush: { intervalMs: 200 }, maintenanceIntervalMs: 1000, topicDefaults: boundedTopics(retentionMs) });
   try {
-    return await runMonitor(client, dir, state, { rate, threads, duration, retentionMs });
+    return await runMonitor(client, dir, state, { rate, threads, duration, retentionMs, http: values });
   } finally {
     await client.close().catch(() => {});
     removeDir();
@@ -113,7 +116,7 @@ function processExists(pid: number): boolean {
   }
 }
 
-async function runMonitor(client: EmbeddedClient, dir: string, state: { stopping: boolean }, o: { rate: number; threads: number; duration: number; retentionMs: number }): Promise<number> {
+async function runMonitor(client: EmbeddedClient, dir: string, state: { stopping: boolean }, o: { rate: number; threads: number; duration: number; retentionMs: number; http: HttpValues }): Promise<number> {
   const [{ silentLogger }, { threadedApp }, { activityMonitor, INPUT, OUTPUT }] = await Promise.all([
     import('../../core/worker/logger.js'),
     import('../../core/worker/threads/threaded-app.js'),
@@ -131,9 +134,12 @@ async function runMonitor(client: EmbeddedClient, dir: string, state: { stopping
       `${o.rate.toLocaleString()} user actions/s → 5 s tumbling windows (1 s grace), counts per user; topics keep the last ${o.retentionMs / 1000} s; Ctrl-C to stop\n\n`,
   );
   await monitor.start();
+  let api: Awaited<ReturnType<typeof startHttp>>;
   try {
+    api = await startHttp(o.http, client, single ?? undefined);
     await generateAndPrint(client, metric, state, o.rate, o.duration, INPUT, OUTPUT);
   } finally {
+    await api?.close();
     await monitor.stop();
   }
   process.stdout.write('stopped cleanly\n');

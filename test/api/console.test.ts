@@ -72,7 +72,7 @@ describe('the console', () => {
     await hostile.waitFor();
     expect(await hostile.locator('pre.value').textContent()).toBe('<img src=x onerror="window.__pwned=1">');
     expect(await hostile.locator('.headers').textContent()).toContain('<script>window.__pwned=2</script>');
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('main img, main script').count()).toBe(0);
     await shot('topic-messages');
   });
