@@ -5,8 +5,7 @@
 const SECRET_KEY = /pass(word)?|secret|token|credential|api[-_.]?key|private/i;
 export const MASK = '[hidden]';
 
-export function maskSecrets<T>(value: T, key?: string): T;
-export function maskSecrets(value: unknown, key = ""): unknown {
+export function maskSecrets(value: unknown, key = ''): unknown {
   if (SECRET_KEY.test(key) && value !== null && value !== undefined && typeof value !== 'object') return MASK;
   if (typeof value === 'string') return value.replace(/(\w[\w+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/g, `$1${MASK}@`);
   if (Array.isArray(value)) return value.map((v) => maskSecrets(v));

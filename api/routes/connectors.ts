@@ -46,7 +46,7 @@ function config(c: ConnectorInfo): Record<string, unknown> {
     'connector.class': c.plugin ?? 'custom',
     name: c.name,
     ...(c.type === 'sink' ? { topics: c.topics.join(',') } : c.topics.length ? { topic: c.topics[0] } : {}),
-    ...maskSecrets(c.config ?? {}),
+    ...(maskSecrets(c.config ?? {}) as Record<string, unknown>),
   };
 }
 

@@ -1,6 +1,6 @@
 /** Topics: list, describe (partitions, offsets, sizes, configs), create, delete, alter configs, add partitions. */
 import { z } from 'zod';
-import { UnknownTopicError } from '../../core/errors.js';
+import { TopicExistsError, UnknownTopicError } from '../../core/errors.js';
 import type { LogClient } from '../../core/client/types.js';
 import { route } from '../route.js';
 import { topicName, topicParams } from './params.js';
@@ -63,10 +63,7 @@ export const topicRoutes = [
     response: topicDescription,
     async handler({ body }, { client }) {
       const admin = client.admin();
-      if (!(await admin.createTopic(body.name, { partitions: body.partitions, config: body.config }))) {
-        const { TopicExistsError } = await import('../../core/errors.js');
-        throw new TopicExistsError(body.name);
-      }
+      if (!(await admin.createTopic(body.name, { partitions: body.partitions, config: body.config }))) throw new TopicExistsError(body.name);
       return admin.describeTopic(body.name);
     },
   }),

@@ -447,8 +447,9 @@ export class App {
 
   /** The app's pipelines as the worker runs them (sinks excluded: they are connectors). */
   pipelineInfo(): PipelineInfo[] {
+    const sinks = new Set(this.sinks.map((s) => `sink-${s.name}`));
     return this.pipelines
-      .filter((p) => p.mergeInputs)
+      .filter((p) => !sinks.has(p.def.name))
       .map(({ def }) => ({
         name: def.name,
         groupId: `${this.id}.${def.name}`,

@@ -160,7 +160,15 @@ export class PipelineRunner {
     const m = this.opts.metrics;
     const latency = m.histogram('sluice_batch_latency_seconds', 'time from poll to commit of a batch', { pipeline: this.def.name });
     const commits = m.counter('sluice_commits_total', 'offset commits', { pipeline: this.def.name });
+    let yielded = performance.now();
     while (!this.stopping) {
+      // On the embedded log a backlog is read, run and committed without any I/O wait, so the loop
+      // would never let timers and sockets run: /metrics, /health, the console and the consumer's
+      // heartbeat would stall until it caught up. One turn of the event loop every 50 ms costs nothing.
+      if (performance.now() - yielded > 50) {
+        await new Promise<void>((r) => setImmediate(r));
+        yielded = performance.now();
+      }
       const batches = await consumer.poll({ maxWaitMs: this.opts.maxWaitMs, maxRecords: this.opts.maxRecords, maxBytesPerPartition: this.opts.maxBytesPerPartition });
       const started = performance.now();
       for (const b of batches) {
