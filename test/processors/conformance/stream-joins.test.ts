@@ -8,7 +8,7 @@ import { join, leftJoin, outerJoin, string, TestDriver, to, type JoinOptions } f
 
 type JoinType = 'inner' | 'left' | 'outer';
 
-function joining(type: JoinType, opts: JoinOptions<string | null, string | null>) {
+function joining(type: JoinType, opts: JoinOptions<string | null, string>) {
   return new TestDriver((app) => {
     const joiner = (l: string | null, r: string | null) => `${l}+${r}`;
     const right = { topic: 'right', key: string(), value: string() };
