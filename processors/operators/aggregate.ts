@@ -30,6 +30,7 @@ import { compareKeyText, lateRecordHandler, sharedWindow, windowedResult, type S
 import type { Rec, Windowed } from '../types.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
 import { windowStarts, type HoppingWindowDef } from '../windows/window-def.js';
+import type { Duration } from '../windows/duration.js';
 
 export interface AggregateOptions {
   /** Store name (default: derived from the operator's position; keep it stable across releases). */
@@ -38,6 +39,13 @@ export interface AggregateOptions {
   emit?: 'update' | 'final';
   /** Windowed only: where late records go (besides the metric). */
   lateRecordsTopic?: string;
+  /**
+   * Session and sliding windows: how long the store keeps a session or window past the latest
+   * one (Kafka's Materialized.withRetention; default gap + grace for sessions, 2 × difference +
+   * grace for sliding windows, and no less is accepted). Closed sessions stay while retained, so a
+   * late record that bridges one merges with it.
+   */
+  retention?: Duration;
   /** Session windows only: combines the aggregates of two sessions that a record bridges. */
   merger?: (a: never, b: never) => unknown;
   /**

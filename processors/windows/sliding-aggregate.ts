@@ -15,7 +15,7 @@
  *   window is emitted once, when the record creates it (the record is not in it). 'final': each
  *   window once, when end + grace < stream time, ordered by start, then key;
  * - windows stay in the store for its retention (2d + grace past the largest window start put,
- *   Kafka's default), closed ones included, since new windows are seeded from them.
+ *   Kafka's default, or `retention`), closed ones included, since new windows are seeded from them.
  * Windows and the clocks are logged to the changelog at the end of every batch.
  */
 import type { OperatorFunction } from 'rxjs';
@@ -27,6 +27,8 @@ import { registerStore } from '../stores/registry.js';
 import type { Rec, Windowed } from '../types.js';
 import type { SlidingWindowDef } from './window-def.js';
 import { compareKeyText, lateRecordHandler, windowedResult } from './window-common.js';
+import { windowRetention } from './session-aggregate.js';
+import type { Duration } from './duration.js';
 
 interface Win<A> {
   start: number;
@@ -61,10 +63,10 @@ export function slidingAggregate<K, V, A>(
   ctx: TaskContext,
   init: () => A,
   adder: (agg: A, value: V, record: Rec<K, V>) => A,
-  opts: { emit?: 'update' | 'final'; lateRecordsTopic?: string },
+  opts: { emit?: 'update' | 'final'; lateRecordsTopic?: string; retention?: Duration },
 ): OperatorFunction<Rec<K, V>, Rec<Windowed<K>, A>> {
   const { maxDifference: d, grace } = b.window as SlidingWindowDef;
-  const retention = 2 * d + grace;
+  const retention = windowRetention(`sliding aggregation "${b.name}"`, 2 * d + grace, opts.retention);
   const emitMode = opts.emit ?? 'update';
   const topic = changelogTopic(b.appId, b.name);
   const byKey = new Map<string, KeyWindows<K, A>>();
