@@ -18,6 +18,20 @@ export interface ManagedApp {
   resumeConnector(name: string): void;
   restartConnector(name: string): Promise<void>;
   sourceOffsets(name: string): Promise<Map<string, SourceOffset>>;
+  /**
+   * The DSL's topology as Kafka Streams' TopologyDescription (an App that has it: JSON through
+   * toJSON(), Kafka Streams' text through toString()); without it the API shows each pipeline as
+   * inputs → pipeline → outputs.
+   */
+  describe?(): { toJSON(): { subtopologies: DescribedSubtopology[] }; toString(): string };
+}
+
+export interface DescribedSubtopology {
+  id: number;
+  pipeline: string;
+  nodes: Array<{ type: 'source' | 'processor' | 'sink'; name: string; topics?: string[]; topic?: string; stores?: string[]; successors?: string[]; predecessors?: string[] }>;
+  repartitionTopics: string[];
+  changelogTopics: string[];
 }
 
 export interface ApiContext {

@@ -23,6 +23,7 @@ import { topicRoutes } from './routes/topics.js';
 import { AccessPolicy, isLoopbackHost, newToken } from './security.js';
 import { consoleDir, serveStatic } from './static-files.js';
 import { infoRoute } from './routes/info.js';
+import { topologyRoute } from './routes/topology.js';
 
 export const managementOptionsSchema = z.object({
   port: z.number().int().min(0).max(65535).default(8080),
@@ -100,7 +101,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 }
 
 export function managementRoutes(): Route[] {
-  return [infoRoute, ...topicRoutes, ...messageRoutes, ...groupRoutes, ...connectorRoutes, ...pluginRoutes, ...pipelineRoutes, ...deadLetterRoutes];
+  return [infoRoute, ...topicRoutes, ...messageRoutes, ...groupRoutes, ...connectorRoutes, ...pluginRoutes, ...pipelineRoutes, topologyRoute, ...deadLetterRoutes];
 }
 
 export async function startManagementServer(options: ManagementOptions): Promise<ManagementServer> {

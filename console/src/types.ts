@@ -24,3 +24,6 @@ export interface LiveSample {
   pipelines: Array<{ name: string; lag: number; rate: number }>;
 }
 export interface Info { log: string; app: string | null; connectors: number; pipelines: number }
+export interface TopologyNode { type: 'source' | 'processor' | 'sink'; name: string; topics?: string[]; topic?: string; stores?: string[]; successors?: string[]; predecessors?: string[] }
+export interface Subtopology { id: number; pipeline: string; nodes: TopologyNode[]; repartitionTopics: string[]; changelogTopics: string[] }
+export interface Topology { app: string | null; detailed: boolean; subtopologies: Subtopology[]; text: string }

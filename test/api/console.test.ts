@@ -132,7 +132,9 @@ describe('the console', () => {
     const graph = page.locator('[data-testid=pipeline-parse] svg');
     await graph.waitFor();
     const labels = await graph.locator('text').allTextContents();
-    expect(labels).toEqual(expect.arrayContaining(['orders', 'parse', 'parsed']));
+    expect(labels).toEqual(expect.arrayContaining(['parse-source', 'parse', 'parse-sink-parsed']));
+    expect(labels.some((l) => l.startsWith('orders · '))).toBe(true);
+    expect(labels.some((l) => l.startsWith('→ parsed · '))).toBe(true);
     await shot('pipelines');
   });
 

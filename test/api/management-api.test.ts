@@ -222,6 +222,25 @@ describe('pipelines and dead letters', () => {
     expect((await f.call('GET', '/api/pipelines/nope')).status).toBe(404);
   });
 
+  it("answers the topology in Kafka Streams' TopologyDescription shape, with its text", async () => {
+    const t = (await f.call('GET', '/api/topology')).body;
+    expect(t).toMatchObject({ app: 'shop', detailed: false });
+    expect(t.subtopologies).toEqual([
+      {
+        id: 0,
+        pipeline: 'parse',
+        nodes: [
+          { type: 'source', name: 'parse-source', topics: ['orders'], successors: ['parse'] },
+          { type: 'processor', name: 'parse', stores: [], successors: ['parse-sink-parsed'], predecessors: ['parse-source'] },
+          { type: 'sink', name: 'parse-sink-parsed', topic: 'parsed', predecessors: ['parse'] },
+        ],
+        repartitionTopics: [],
+        changelogTopics: [],
+      },
+    ]);
+    expect(t.text).toContain('Sub-topology: 0\n    Source: parse-source (topics: [orders])\n      --> parse\n');
+  });
+
   it('browses dead letters with their error and replays one to its source topic', async () => {
     expect((await f.call('GET', '/api/dead-letters')).body).toEqual([{ topic: 'shop.dlq', partitions: 1, records: expect.any(Number) }]);
     const dl = await f.call('GET', '/api/dead-letters/shop.dlq/partitions/0/records?offset=0');

@@ -1,73 +1,120 @@
 /**
- * Pipelines of the app this server runs in, each drawn as a graph: input topics → pipeline →
- * output topics, internal topics (changelogs, repartition topics) below, with live rates. The
- * operator-level topology comes with the DSL's topology description.
+ * The app's topology (Kafka Streams' TopologyDescription from /api/topology), each sub-topology
+ * drawn as a graph from its source nodes to its sinks, with live rates of the topics it reads and
+ * writes and the lag and rate of the pipeline that runs it. An app without the DSL's description
+ * shows each pipeline as inputs → pipeline → outputs.
  */
 import { get } from '../api';
 import { fmt } from '../chart';
 import { useLive } from '../live';
-import type { Info, LiveSample, Pipeline } from '../types';
+import type { LiveSample, Pipeline, Subtopology, Topology, TopologyNode } from '../types';
 import { Err, link, useLoad } from '../util';
 
 export function PipelinesPage() {
-  const info = useLoad(() => get<Info>('/api/info'), []);
+  const topo = useLoad(() => get<Topology>('/api/topology'), []);
   const list = useLoad(() => get<Pipeline[]>('/api/pipelines'), [], 3000);
   const live = useLive();
   const last = live[live.length - 1];
+  const subs = topo.data?.subtopologies ?? [];
   return (
     <section>
       <h1>Pipelines</h1>
-      <Err error={list.error} />
-      {list.data && list.data.length === 0 ? <p class="muted">{info.data?.app ? `App ${info.data.app} has no pipelines.` : 'This process runs no app: pipelines show in the console of `sluice run app.ts --ui`.'}</p> : null}
-      {(list.data ?? []).map((p) => (
-        <Graph key={p.name} p={p} last={last} />
+      <Err error={topo.error ?? list.error} />
+      {topo.data && subs.length === 0 ? <p class="muted">{topo.data.app ? `App ${topo.data.app} has no pipelines.` : 'This process runs no app: pipelines show in the console of `sluice run app.ts --ui`.'}</p> : null}
+      {subs.map((s) => (
+        <Graph key={s.id} s={s} p={list.data?.find((p) => p.name === s.pipeline)} last={last} />
       ))}
+      {topo.data && subs.length ? (
+        <details>
+          <summary>as Kafka Streams prints it{topo.data.detailed ? '' : ' (pipelines only: this app has no operator-level description)'}</summary>
+          <pre data-testid="topology-text">{topo.data.text}</pre>
+        </details>
+      ) : null}
     </section>
   );
 }
 
-const W = 180;
-const H = 34;
+const W = 190;
+const H = 38;
+const GX = 60;
+const GY = 14;
 
-function Graph(props: { p: Pipeline; last?: LiveSample }) {
-  const { p, last } = props;
-  const rate = (t: string) => fmt(last?.topics.find((x) => x.name === t)?.rate ?? 0);
-  const live = last?.pipelines.find((x) => x.name === p.name);
-  const rows = Math.max(p.inputs.length, p.outputs.length, 1);
-  const height = rows * (H + 16) + (p.internalTopics.length ? H + 40 : 0) + 20;
-  const y = (i: number, n: number) => 10 + ((rows - n) * (H + 16)) / 2 + i * (H + 16);
-  const mid = { x: 260, y: 10 + ((rows - 1) * (H + 16)) / 2 };
-  const node = (x: number, yy: number, label: string, sub: string, kind: string, href?: string) => (
-    <a href={href}>
-      <g class={`node ${kind}`} transform={`translate(${x},${yy})`}>
-        <rect width={W} height={H} rx="6" />
-        <text x="8" y="15">{label}</text>
-        <text x="8" y="29" class="sub">{sub}</text>
-      </g>
-    </a>
-  );
+/** Columns by the longest path from a source, rows in declaration order. */
+function layout(nodes: TopologyNode[]): Map<string, { x: number; y: number }> {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const depth = new Map<string, number>();
+  const visit = (name: string, d: number, guard: number) => {
+    if (guard > nodes.length || (depth.get(name) ?? -1) >= d) return;
+    depth.set(name, d);
+    for (const s of byName.get(name)?.successors ?? []) visit(s, d + 1, guard + 1);
+  };
+  for (const n of nodes) if (n.type === 'source') visit(n.name, 0, 0);
+  for (const n of nodes) if (!depth.has(n.name)) depth.set(n.name, 0);
+  const rows = new Map<number, number>();
+  const at = new Map<string, { x: number; y: number }>();
+  for (const n of nodes) {
+    const d = depth.get(n.name)!;
+    const r = rows.get(d) ?? 0;
+    rows.set(d, r + 1);
+    at.set(n.name, { x: 10 + d * (W + GX), y: 10 + r * (H + GY) });
+  }
+  return at;
+}
+
+function Graph(props: { s: Subtopology; p?: Pipeline; last?: LiveSample }) {
+  const { s, p, last } = props;
+  const at = layout(s.nodes);
+  const rate = (t: string) => last?.topics.find((x) => x.name === t)?.rate ?? 0;
+  const live = last?.pipelines.find((x) => x.name === s.pipeline);
+  const width = Math.max(...[...at.values()].map((v) => v.x)) + W + 10;
+  const height = Math.max(...[...at.values()].map((v) => v.y)) + H + 10;
+  const sub = (n: TopologyNode): string => {
+    if (n.type === 'source') return `${(n.topics ?? []).join(', ')} · ${fmt((n.topics ?? []).reduce((x, t) => x + rate(t), 0))} rec/s`;
+    if (n.type === 'sink') return `→ ${n.topic} · ${fmt(rate(n.topic ?? ''))} rec/s`;
+    return n.stores?.length ? `stores: ${n.stores.join(', ')}` : n.name === s.pipeline ? `${fmt(live?.rate ?? 0)} rec/s` : 'processor';
+  };
+  const href = (n: TopologyNode) => (n.type === 'source' && n.topics?.length === 1 ? link('topics', n.topics[0]!) : n.type === 'sink' && n.topic ? link('topics', n.topic) : undefined);
   return (
-    <figure class="graph" data-testid={`pipeline-${p.name}`}>
+    <figure class="graph" data-testid={`pipeline-${s.pipeline}`}>
       <figcaption>
-        {p.name} — group <a href={link('groups', p.groupId)}>{p.groupId}</a>, lag {live?.lag ?? p.lag}, {fmt(live?.rate ?? 0)} rec/s
-      </figcaption>
-      <svg width="720" height={height} role="img" aria-label={`pipeline ${p.name}`}>
-        {p.inputs.map((t, i) => (
-          <line x1={W + 10} y1={y(i, p.inputs.length) + H / 2} x2={mid.x} y2={mid.y + H / 2} />
-        ))}
-        {p.outputs.map((t, i) => (
-          <line x1={mid.x + W} y1={mid.y + H / 2} x2={520} y2={y(i, p.outputs.length) + H / 2} />
-        ))}
-        {p.inputs.map((t, i) => node(10, y(i, p.inputs.length), t, `${rate(t)} rec/s in`, 'topic', link('topics', t)))}
-        {node(mid.x, mid.y, p.name, `${fmt(live?.rate ?? 0)} rec/s, lag ${live?.lag ?? p.lag}`, 'processor')}
-        {p.outputs.map((t, i) => node(520, y(i, p.outputs.length), t, `${rate(t)} rec/s out`, 'topic', link('topics', t)))}
-        {p.internalTopics.map((t, i) => (
+        Sub-topology {s.id}: {s.pipeline}
+        {p ? (
           <>
-            <line x1={mid.x + W / 2} y1={mid.y + H} x2={10 + i * (W + 10) + W / 2} y2={height - H - 10} class="internal" />
-            {node(10 + i * (W + 10), height - H - 10, t, `${rate(t)} rec/s`, 'internal', link('topics', t))}
+            {' '}— group <a href={link('groups', p.groupId)}>{p.groupId}</a>, lag {live?.lag ?? p.lag}, {fmt(live?.rate ?? 0)} rec/s
           </>
-        ))}
+        ) : null}
+      </figcaption>
+      <svg width={width} height={height} role="img" aria-label={`sub-topology ${s.id}`}>
+        {s.nodes.flatMap((n) =>
+          (n.successors ?? []).map((c) => {
+            const a = at.get(n.name);
+            const b = at.get(c);
+            return a && b ? <line x1={a.x + W} y1={a.y + H / 2} x2={b.x} y2={b.y + H / 2} /> : null;
+          }),
+        )}
+        {s.nodes.map((n) => {
+          const { x, y } = at.get(n.name)!;
+          const box = (
+            <g class={`node ${n.type}`} transform={`translate(${x},${y})`}>
+              <rect width={W} height={H} rx="6" />
+              <text x="8" y="15">{n.name}</text>
+              <text x="8" y="31" class="sub">{sub(n)}</text>
+            </g>
+          );
+          const h = href(n);
+          return h ? <a href={h}>{box}</a> : box;
+        })}
       </svg>
+      {s.repartitionTopics.length || s.changelogTopics.length ? (
+        <p class="muted">
+          internal topics:{' '}
+          {[...s.repartitionTopics, ...s.changelogTopics].map((t) => (
+            <a href={link('topics', t)} class="tag">
+              {t}
+            </a>
+          ))}
+        </p>
+      ) : null}
     </figure>
   );
 }
