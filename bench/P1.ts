@@ -22,7 +22,7 @@ async function prepare(): Promise<void> {
 }
 
 async function run(): Promise<void> {
-  produced = await runP1(dir, N);
+  produced = (await runP1(dir, N)).produced;
 }
 
 const res = await measure(N, run, prepare);

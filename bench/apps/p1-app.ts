@@ -36,9 +36,15 @@ export async function prepareP1(n = P1_RECORDS): Promise<string> {
 
 /**
  * Runs the pipeline over `dir` until it committed `n` records; `during` runs once the app has
- * started (and is awaited to end before the app stops). Answers how many records it produced.
+ * started (and is awaited to end before the app stops). Answers how many records it produced, and
+ * the wall-clock and CPU seconds from the end of `during`'s start to the last commit (the steady
+ * state, without the app's start and stop).
  */
-export async function runP1(dir: string, n = P1_RECORDS, during?: (a: App, client: EmbeddedClient) => Promise<() => Promise<void>>): Promise<number> {
+export async function runP1(
+  dir: string,
+  n = P1_RECORDS,
+  during?: (a: App, client: EmbeddedClient) => Promise<() => Promise<void>>,
+): Promise<{ produced: number; seconds: number; cpuSeconds: number }> {
   const client = embedded({ dataDir: dir, flush: 'never', maintenanceIntervalMs: 0 });
   const a = app({ id: 'p1', log: client, logger: silentLogger, batch: { maxRecords: 10_000, maxWaitMs: 20 } });
   const marker = Buffer.from('"event":"click"');
@@ -55,14 +61,18 @@ export async function runP1(dir: string, n = P1_RECORDS, during?: (a: App, clien
   });
   await a.start();
   const end = await during?.(a, client);
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const { engine } = await client.deps();
   for (;;) {
     const g = await client.admin().describeGroup('p1.clicks');
     if ((g.offsets[0]?.committed ?? 0) >= n) break;
     await new Promise((r) => setTimeout(r, 5));
   }
+  const cpu = process.cpuUsage(c0);
+  const seconds = (performance.now() - t0) / 1000;
   const produced = engine.describeTopic('out').partitions[0]!.highWatermark;
   await end?.();
   await a.stop();
-  return produced;
+  return { produced, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
