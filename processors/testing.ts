@@ -88,6 +88,9 @@ class DriverTask implements TaskContext {
   registerStore(store: RestorableStore): void {
     this.state.register(store);
   }
+  restore(): Promise<void> {
+    return this.state.restoreAll();
+  }
   async handleError(failed: InputRecord, error: unknown): Promise<'dead-lettered'> {
     const record = this.batch.resolve(failed);
     // No retries in the driver: a failing record goes straight to the dead-letter topic.

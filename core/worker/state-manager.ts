@@ -12,7 +12,7 @@
  * The worker knows nothing of what a store holds: a store is a name, a changelog topic and
  * callbacks that take the changelog's records in offset order.
  */
-import type { LogClient, LogRecord } from '../client/types.js';
+import type { LogClient, LogRecord, PartitionReader } from '../client/types.js';
 import type { Logger } from '../log/types.js';
 import type { Metrics } from './contracts.js';
 
@@ -51,9 +51,10 @@ export class StateManager {
   constructor(private readonly deps: StateManagerDeps) {}
 
   register(store: RestorableStore): void {
-    if (this.restoring) throw new Error(`internal: store "${store.name}" registered after task ${this.deps.taskId} restored its state`);
     if (this.stores.some((s) => s.name === store.name)) throw new Error(`two stores named "${store.name}" in task ${this.deps.taskId}: give each stateful operator its own name`);
     this.stores.push(store);
+    // A store opened after the task restored (an operator that opens one lazily) is restored on its own, after the others.
+    if (this.restoring) this.restoring = this.restoring.then(() => this.withReader((reader) => this.restoreOne(reader, store)));
   }
 
   get registered(): readonly RestorableStore[] {
@@ -68,9 +69,16 @@ export class StateManager {
 
   private async run(): Promise<void> {
     if (this.stores.length === 0) return;
+    const stores = [...this.stores];
+    await this.withReader(async (reader) => {
+      for (const store of stores) await this.restoreOne(reader, store);
+    });
+  }
+
+  private async withReader(fn: (reader: PartitionReader) => Promise<void>): Promise<void> {
     const reader = this.deps.client.reader({ clientId: `${this.deps.taskId}-restore` });
     try {
-      for (const store of this.stores) await this.restoreOne(reader, store);
+      await fn(reader);
     } finally {
       await reader.close();
     }
@@ -91,7 +99,7 @@ export class StateManager {
     return { start: earliest.find((o) => o.partition === p)?.offset ?? 0, end };
   }
 
-  private async restoreOne(reader: ReturnType<LogClient['reader']>, store: RestorableStore): Promise<void> {
+  private async restoreOne(reader: PartitionReader, store: RestorableStore): Promise<void> {
     const { logger, metrics, partition, taskId } = this.deps;
     await store.beginRestore?.();
     const topic = store.changelog;

@@ -1,0 +1,16 @@
+/** The store an operator asked for (Materialized), on the backend it named, registered with its task. */
+import type { TaskContext } from '../../core/worker/contracts.js';
+import type { Materialized } from './materialized.js';
+import { MemoryKeyValueStore, type KeyValueAccess } from './memory-kv.js';
+import { MemoryWindowStore } from './memory-window.js';
+import { RedisKeyValueStore } from './redis-kv.js';
+import { RedisWindowStore } from './redis-window.js';
+import type { WindowAccess, WindowStoreSpec } from './window-store.js';
+
+export function keyValueStore<K, V>(ctx: TaskContext, name: string, m: Materialized<K, V> = {}): KeyValueAccess<K, V> {
+  return m.backend === 'redis' ? new RedisKeyValueStore<K, V>(ctx, name, m) : new MemoryKeyValueStore<K, V>(ctx, name, m);
+}
+
+export function windowStore<K, V>(ctx: TaskContext, name: string, m: Materialized<K, V>, spec: WindowStoreSpec): WindowAccess<K, V> {
+  return m.backend === 'redis' ? new RedisWindowStore<K, V>(ctx, name, m, spec) : new MemoryWindowStore<K, V>(ctx, name, m, spec);
+}
