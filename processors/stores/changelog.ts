@@ -41,7 +41,7 @@ export async function readPartition(ctx: TaskContext, topic: string, apply: (rec
     let idle = 0;
     while ((reader.position({ topic, partition: ctx.partition }) ?? end) < end) {
       const before = reader.position({ topic, partition: ctx.partition });
-      const batches = await reader.poll({ maxBytesPerPartition: 8 << 20, maxWaitMs: idle ? 200 : 0 });
+      const batches = await reader.poll({ maxBytesPerPartition: 1 << 20, maxWaitMs: idle ? 200 : 0 });
       for (const b of batches) apply(b.records.filter((r) => r.offset < end));
       if (batches.length === 0 && reader.position({ topic, partition: ctx.partition }) === before && ++idle >= 4) {
         ctx.logger.warn('changelog read stopped before the end offset: no more records to read', { topic, partition: ctx.partition, position: before, end });

@@ -135,8 +135,17 @@ export class MemoryKeyValueStore<K, V> extends StoreBase<K, V> implements KeyVal
       const r = records[i]!;
       if (r.key === null) continue;
       const t = this.keys.textOf(r.key);
-      if (r.value === null) this.map.delete(t);
-      else this.map.set(t, { key: undefined, value: undefined, raw: r.value });
+      if (r.value === null) {
+        this.map.delete(t);
+        continue;
+      }
+      // Most changelog records update a key restored earlier: its entry is reused, not replaced.
+      const e = this.map.get(t);
+      if (e === undefined) this.map.set(t, { key: undefined, value: undefined, raw: r.value });
+      else {
+        e.value = undefined;
+        e.raw = r.value;
+      }
     }
   }
 }
