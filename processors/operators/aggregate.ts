@@ -9,9 +9,10 @@
  * Windowed results (hopping/tumbling, Kafka Streams' rules):
  * - stream time = the highest timestamp the task has seen (kept with the window store);
  * - a record updates window [s, e) only if e + grace > stream time; otherwise it is late: dropped,
- *   counted in `sluice_late_records_total`, and written to `lateRecordsTopic` if given;
+ *   counted in `sluice_late_records_total` once per window it missed (Kafka's dropped-records
+ *   metric counts per record and window), and written to `lateRecordsTopic` if given;
  * - emit 'update': every change; emit 'final': each window once, when e + grace <= stream time,
- *   ordered by window start, then by when the window got its first record; a result's timestamp
+ *   ordered by window start, then key (Kafka's time-ordered window store); a result's timestamp
  *   is the largest in its window;
  * - the store keeps windows for its retention (default size + grace), closed ones included.
  */
@@ -28,6 +29,7 @@ import { StoreBackendError } from '../errors.js';
 import { lateRecordHandler, sharedWindow, windowedResult, type SharedWindow } from '../windows/window-common.js';
 import type { Rec, Windowed } from '../types.js';
 import { windowStarts, type HoppingWindowDef } from '../windows/window-def.js';
+import type { Duration } from '../windows/duration.js';
 
 export interface AggregateOptions {
   /** Store name (default: derived from the operator's position; keep it stable across releases). */
@@ -36,6 +38,13 @@ export interface AggregateOptions {
   emit?: 'update' | 'final';
   /** Windowed only: where late records go (besides the metric). */
   lateRecordsTopic?: string;
+  /**
+   * Windowed only: how long the store keeps a window or session past the latest one (Kafka's
+   * Materialized.withRetention, also `store.retention`; default size + grace for tumbling and
+   * hopping windows, gap + grace for sessions, 2 × difference + grace for sliding windows, and no
+   * less is accepted). Closed ones stay while retained, so later records can look them up.
+   */
+  retention?: Duration;
   /** Session windows only: combines the aggregates of two sessions that a record bridges. */
   merger?: (a: never, b: never) => unknown;
   /**
@@ -109,7 +118,7 @@ function windowedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () =
   const def = b.window as HoppingWindowDef; // sessions and sliding windows have their own operators
   const emitMode = opts.emit ?? 'update';
   const m = (opts.store ?? {}) as Materialized<K, A>;
-  const store = windowStore<K, A>(ctx, b.name, m, { size: def.size, retentionMs: retentionMs(m, def.size + def.grace) });
+  const store = windowStore<K, A>(ctx, b.name, m, { size: def.size, retentionMs: retentionMs({ ...m, retention: m.retention ?? opts.retention }, def.size + def.grace) });
   const keyText = store.keyText;
   const late = lateRecordHandler(ctx, b.name, opts.lateRecordsTopic);
   // The shared window (with its key text) of each start that still gets results.
@@ -139,22 +148,23 @@ function windowedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () =
       const ts = r.timestamp;
       if (ts > streamTime) streamTime = ts;
       const k = keyText(r.key);
-      let updated = false;
       let starts: number[];
       if (tumbling) {
         one[0] = ts - (((ts % def.size) + def.size) % def.size);
         starts = one;
       } else starts = windowStarts(def, ts);
       for (const start of starts) {
-        if (start < 0 || start + def.size + def.grace <= streamTime) continue;
+        if (start < 0) continue;
+        if (start + def.size + def.grace <= streamTime) {
+          late(k, r, `[${start},${start + def.size})`); // counted per window, as Kafka's dropped-records metric
+          continue;
+        }
         const e = store.entry(k, r.key, start);
         e.value = adder(e.value === undefined ? init() : e.value, r.value, r);
         if (ts > e.ts) e.ts = ts;
         store.changed(e);
-        updated = true;
         if (emitMode === 'update') emit(windowedResult(ctx, e.key, windowAt(start), e.value, e.ts, r, k));
       }
-      if (!updated) late(k, r);
     },
     async complete(emit) {
       if (!restored) begin();
@@ -162,8 +172,8 @@ function windowedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () =
       const limit = streamTime - def.size - def.grace; // start <= limit  <=>  end + grace <= stream time
       if (limit <= emittedUpTo) return;
       if (emitMode === 'final') {
-        // Windows that can no longer change: each emitted once, ordered by start.
-        for (const e of await store.range(emittedUpTo + 1, limit, false)) emit(windowedResult(ctx, e.key, windowAt(e.start), e.value as A, e.ts, null, e.keyText));
+        // Windows that can no longer change: each emitted once, ordered by start, then key (windows close in start order).
+        for (const e of await store.range(emittedUpTo + 1, limit, true)) emit(windowedResult(ctx, e.key, windowAt(e.start), e.value as A, e.ts, null, e.keyText));
       }
       emittedUpTo = limit;
       for (const start of shared.keys()) if (start <= limit) shared.delete(start);
