@@ -64,7 +64,7 @@ export function aggregate<K, V, A>(init: () => A, adder: Adder<K, V, A>, opts: A
     storeName: opts.name ?? opts.store?.name,
     stores: (b) => {
       // Checked when the pipeline is defined (pipe()), so the app fails before it starts.
-      if (opts.store?.backend === 'redis' && b.window && b.window.type !== 'hopping') throw new StoreBackendError(b.name, `a ${b.window.type}-windowed aggregation keeps its windows in memory (with a changelog); a Redis store serves non-windowed, tumbling and hopping aggregations: remove store: { backend: 'redis' }`);
+      if (opts.store?.backend === 'redis' && b.window?.type === 'sliding') throw new StoreBackendError(b.name, `a ${b.window.type}-windowed aggregation keeps its windows in memory (with a changelog); a Redis store serves non-windowed, tumbling and hopping aggregations: remove store: { backend: 'redis' }`);
       return [changelogTopic(b.appId, b.name)];
     },
     bind: (b, ctx) =>

@@ -38,6 +38,12 @@ export class MemorySessionStore<K, V> extends StoreBase<K, V> implements Session
     return s;
   }
 
+  holdFrom = Infinity;
+
+  get observedTime(): number {
+    return this.observed;
+  }
+
   get streamTime(): number {
     return this.streamTimeValue;
   }
@@ -135,6 +141,7 @@ export class MemorySessionStore<K, V> extends StoreBase<K, V> implements Session
     const limit = this.observed - this.retentionMs;
     for (const end of this.byEnd.starts()) {
       if (end > limit) break;
+      if (end >= this.holdFrom) continue;
       for (const e of [...this.byEnd.get(end)!]) this.removeSession(e);
     }
   }

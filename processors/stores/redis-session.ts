@@ -55,6 +55,12 @@ export class RedisSessionStore<K, V> extends StoreBase<K, V> implements SessionA
     return `${this.prefix}__index`;
   }
 
+  holdFrom = Infinity;
+
+  get observedTime(): number {
+    return this.observed;
+  }
+
   get streamTime(): number {
     return this.streamTimeValue;
   }
@@ -174,7 +180,7 @@ export class RedisSessionStore<K, V> extends StoreBase<K, V> implements SessionA
     const p = this.redis.pipeline();
     let n = 0;
     const limit = this.observed - this.retentionMs;
-    const expired = Number.isFinite(limit) ? await this.redis.zrangebyscore(this.index, '-inf', score(limit)) : [];
+    const expired = Number.isFinite(limit) ? await this.redis.zrangebyscore(this.index, '-inf', limit < this.holdFrom ? score(limit) : `(${this.holdFrom}`) : [];
     const gone = new Set<string>();
     const drop = (keyText: string, start: number, end: number) => {
       const id = sessionChangelogKey(keyText, start, end);
@@ -195,7 +201,7 @@ export class RedisSessionStore<K, V> extends StoreBase<K, V> implements SessionA
       if (!e.dirty) continue;
       e.dirty = false;
       const id = sessionChangelogKey(e.keyText, e.start, e.end);
-      if (gone.has(id) || e.end <= limit) continue;
+      if (gone.has(id) || (e.end <= limit && e.end < this.holdFrom)) continue;
       const bytes = this.values.encode(e.value);
       p.hset(`${this.prefix}s:${e.keyText}`, `${e.start},${e.end}`, bytes);
       p.zadd(this.index, e.end, id);

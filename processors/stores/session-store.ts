@@ -31,6 +31,10 @@ export interface SessionAccess<K, V> extends Loadable, SessionStore<K, V> {
   range(fromEnd: number, toEnd: number): Array<SessionEntry<K, V>> | Promise<Array<SessionEntry<K, V>>>;
   streamTime: number;
   readonly retentionMs: number;
+  /** The largest session end written (the store's observed stream time): sessions with end <= it − retention are expired. */
+  readonly observedTime: number;
+  /** Sessions ending at or after this are kept past retention until it moves (final results not yet out). */
+  holdFrom: number;
 }
 
 export const sessionOrder = (a: { end: number; start: number; keyText: string }, b: { end: number; start: number; keyText: string }) =>
