@@ -25,7 +25,6 @@ import { changelogTopic } from '../stores/changelog.js';
 import { retentionMs, type Materialized } from '../stores/materialized.js';
 import { keyValueStore, windowStore } from '../stores/open.js';
 import { storeOperator } from '../stores/store-operator.js';
-import { StoreBackendError } from '../errors.js';
 import { lateRecordHandler, sharedWindow, windowedResult, type SharedWindow } from '../windows/window-common.js';
 import type { Rec, Windowed } from '../types.js';
 import { windowStarts, type HoppingWindowDef } from '../windows/window-def.js';
@@ -62,11 +61,7 @@ export function aggregate<K, V, A>(init: () => A, adder: Adder<K, V, A>, opts: A
   return markOperator<Rec<K, V>, Rec<K, A>>({
     kind: 'stateful',
     storeName: opts.name ?? opts.store?.name,
-    stores: (b) => {
-      // Checked when the pipeline is defined (pipe()), so the app fails before it starts.
-      if (opts.store?.backend === 'redis' && b.window?.type === 'sliding') throw new StoreBackendError(b.name, `a ${b.window.type}-windowed aggregation keeps its windows in memory (with a changelog); a Redis store serves non-windowed, tumbling and hopping aggregations: remove store: { backend: 'redis' }`);
-      return [changelogTopic(b.appId, b.name)];
-    },
+    stores: (b) => [changelogTopic(b.appId, b.name)],
     bind: (b, ctx) =>
       (b.window?.type === 'session'
         ? sessionAggregate(b, ctx, init, adder, opts.merger as ((a: A, b: A) => A) | undefined, opts)

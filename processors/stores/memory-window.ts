@@ -29,6 +29,8 @@ export class MemoryWindowStore<K, V> extends StoreBase<K, V> implements WindowAc
   readonly keyText: (key: K) => string;
   readonly retentionMs: number;
   private readonly size: number;
+  /** Key text → its windows by start, when the spec asks for it (windowsOf). */
+  private readonly perKey: Map<string, Array<Entry<K, V>>> | null;
   private readonly buckets = new TimeBuckets<Bucket<K, V>>(() => ({ entries: new Map() }));
   private dirty: Array<Entry<K, V>> = [];
   private observed = -Infinity;
@@ -40,6 +42,40 @@ export class MemoryWindowStore<K, V> extends StoreBase<K, V> implements WindowAc
     this.keyText = this.keys.text;
     this.size = spec.size;
     this.retentionMs = spec.retentionMs;
+    this.perKey = spec.byKey ? new Map() : null;
+  }
+
+  get observedTime(): number {
+    return this.observed;
+  }
+
+  windowsOf(keyText: string, from: number, to: number): Array<WindowEntry<K, V>> {
+    if (!this.perKey) throw new Error(`internal: window store "${this.name}" keeps no index by key (WindowStoreSpec.byKey)`);
+    const out: Array<WindowEntry<K, V>> = [];
+    for (const e of this.perKey.get(keyText) ?? []) {
+      if (e.start < from) continue;
+      if (e.start > to) break;
+      if (e.raw !== undefined) this.decode(e);
+      if (e.value !== undefined) out.push(e);
+    }
+    return out;
+  }
+
+  private index(e: Entry<K, V>): void {
+    if (!this.perKey) return;
+    let list = this.perKey.get(e.keyText);
+    if (!list) this.perKey.set(e.keyText, (list = []));
+    let i = list.length;
+    while (i > 0 && list[i - 1]!.start > e.start) i--;
+    list.splice(i, 0, e);
+  }
+
+  private unindex(e: Entry<K, V>): void {
+    const list = this.perKey?.get(e.keyText);
+    if (!list) return;
+    const i = list.indexOf(e);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.perKey!.delete(e.keyText);
   }
 
   /** The older form: a window store for the task, resolved once restored. */
@@ -71,6 +107,7 @@ export class MemoryWindowStore<K, V> extends StoreBase<K, V> implements WindowAc
     if (e === undefined) {
       e = { keyText, start, key, value: undefined, ts: -Infinity, raw: undefined, logged: false, dirty: false };
       bucket.entries.set(keyText, e);
+      this.index(e);
     } else if (e.raw !== undefined) this.decode(e);
     return e;
   }
@@ -134,6 +171,7 @@ export class MemoryWindowStore<K, V> extends StoreBase<K, V> implements WindowAc
     const bucket = this.buckets.get(e.start);
     bucket?.entries.delete(e.keyText);
     if (bucket && bucket.entries.size === 0) this.buckets.delete(e.start);
+    this.unindex(e);
     e.dirty = false;
     if (e.logged) this.log(windowChangelogKey(e.keyText, e.start), null);
     e.logged = false;
@@ -174,6 +212,7 @@ export class MemoryWindowStore<K, V> extends StoreBase<K, V> implements WindowAc
       this.buckets.delete(start);
       for (const e of bucket.entries.values()) {
         e.dirty = false;
+        this.unindex(e);
         if (e.logged) this.log(windowChangelogKey(e.keyText, e.start), null);
       }
     }
@@ -194,6 +233,7 @@ export class MemoryWindowStore<K, V> extends StoreBase<K, V> implements WindowAc
 
   protected beginRestore(): void {
     for (const start of this.buckets.starts()) this.buckets.delete(start);
+    this.perKey?.clear();
     this.dirty = [];
     this.observed = -Infinity;
     this.streamTimeValue = -1;
@@ -211,15 +251,25 @@ export class MemoryWindowStore<K, V> extends StoreBase<K, V> implements WindowAc
       }
       const [keyText, start] = JSON.parse(k) as [string, number];
       if (r.value === null) {
-        const bucket = this.buckets.get(start);
-        bucket?.entries.delete(keyText);
+        const e = this.buckets.get(start)?.entries.get(keyText);
+        if (e) {
+          e.logged = false; // the changelog's own tombstone: not written again
+          this.remove(e);
+        }
         continue;
       }
       const { ts, value } = splitTimestamp(r.value);
       const bucket = this.buckets.at(start);
       const e = bucket.entries.get(keyText);
-      const key = e?.key ?? (this.keys.fromText(keyText) as K);
-      bucket.entries.set(keyText, { keyText, start, key, value: undefined, ts, raw: value, logged: true, dirty: false });
+      if (e) {
+        e.ts = ts;
+        e.raw = value;
+        e.value = undefined;
+      } else {
+        const created: Entry<K, V> = { keyText, start, key: this.keys.fromText(keyText), value: undefined, ts, raw: value, logged: true, dirty: false };
+        bucket.entries.set(keyText, created);
+        this.index(created);
+      }
       if (start > this.observed) this.observed = start;
     }
   }
@@ -229,7 +279,11 @@ export class MemoryWindowStore<K, V> extends StoreBase<K, V> implements WindowAc
     const limit = this.observed - this.retentionMs;
     for (const start of this.buckets.starts()) {
       const bucket = this.buckets.get(start)!;
-      if (start <= limit) for (const e of bucket.entries.values()) this.log(windowChangelogKey(e.keyText, e.start), null);
+      if (start <= limit)
+        for (const e of bucket.entries.values()) {
+          this.log(windowChangelogKey(e.keyText, e.start), null);
+          this.unindex(e);
+        }
       if (start <= limit || bucket.entries.size === 0) this.buckets.delete(start);
     }
   }

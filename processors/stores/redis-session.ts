@@ -100,6 +100,8 @@ export class RedisSessionStore<K, V> extends StoreBase<K, V> implements SessionA
 
   putSession(keyText: string, key: K, start: number, end: number, value: V): SessionEntry<K, V> {
     const list = this.sessions(keyText) as Array<Entry<K, V>>;
+    // A put after a remove of the same session in this batch supersedes the remove.
+    if (this.removed.length) this.removed = this.removed.filter((r) => !(r.keyText === keyText && r.start === start && r.end === end));
     let e = list.find((s) => s.start === start && s.end === end);
     if (!e) list.push((e = { keyText, key, start, end, value, dirty: false }));
     e.value = value;

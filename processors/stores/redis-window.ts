@@ -58,6 +58,16 @@ export class RedisWindowStore<K, V> extends StoreBase<K, V> implements WindowAcc
     return `${this.prefix}__index`;
   }
 
+  get observedTime(): number {
+    return this.observed;
+  }
+
+  windowsOf(keyText: string, from: number, to: number): Array<WindowEntry<K, V>> {
+    const out: Array<WindowEntry<K, V>> = [];
+    for (const e of this.windowsOf0(keyText).values()) if (e.start >= from && e.start <= to && e.value !== undefined) out.push(e);
+    return out.sort((a, b) => a.start - b.start);
+  }
+
   get streamTime(): number {
     return this.streamTimeValue;
   }
@@ -90,25 +100,27 @@ export class RedisWindowStore<K, V> extends StoreBase<K, V> implements WindowAcc
     }
   }
 
-  private windowsOf(keyText: string): Map<number, Entry<K, V>> {
+  private windowsOf0(keyText: string): Map<number, Entry<K, V>> {
     const w = this.cache.get(keyText);
     if (w === undefined) throw new Error(`internal: store "${this.name}" used key ${keyText} without loading it first`);
     return w;
   }
 
   entry(keyText: string, key: K, start: number): WindowEntry<K, V> {
-    const windows = this.windowsOf(keyText);
+    const windows = this.windowsOf0(keyText);
     let e = windows.get(start);
     if (e === undefined) windows.set(start, (e = { keyText, start, key, value: undefined, ts: -Infinity, dirty: false }));
     return e;
   }
 
   find(keyText: string, start: number): WindowEntry<K, V> | undefined {
-    return this.windowsOf(keyText).get(start);
+    return this.windowsOf0(keyText).get(start);
   }
 
   changed(w: WindowEntry<K, V>): void {
     const e = w as Entry<K, V>;
+    // A put after a delete of the same window in this batch supersedes the delete.
+    if (this.pendingDeletes.length) this.pendingDeletes = this.pendingDeletes.filter(([t, s]) => !(t === e.keyText && s === e.start));
     if (e.start > this.observed) this.observed = e.start;
     if (!e.dirty) {
       e.dirty = true;

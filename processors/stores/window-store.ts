@@ -38,9 +38,13 @@ export interface WindowAccess<K, V> extends Loadable, WindowStore<K, V> {
    * (Kafka's order), else in the order they were created.
    */
   range(from: number, to: number, byKey: boolean): Array<WindowEntry<K, V>> | Promise<Array<WindowEntry<K, V>>>;
+  /** The windows of a loaded key with start in [from, to], by start (needs `byKey` in the spec for a memory store). */
+  windowsOf(keyText: string, from: number, to: number): Array<WindowEntry<K, V>>;
   /** The operator's stream time, kept with the store (logged when it changes). */
   streamTime: number;
   readonly retentionMs: number;
+  /** The largest window start written (the store's observed stream time): windows with start <= it − retention are expired. */
+  readonly observedTime: number;
 }
 
 export interface WindowStoreSpec {
@@ -48,6 +52,8 @@ export interface WindowStoreSpec {
   size: number;
   /** Retention (ms), at least size + grace. */
   retentionMs: number;
+  /** Keep an index by key too (windowsOf): operators that read a key's windows by range (sliding windows). */
+  byKey?: boolean;
 }
 
 /** Window starts as the public API gives them: fetch(key, from, to) → [start, value]. */
