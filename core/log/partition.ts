@@ -9,7 +9,7 @@ import path from 'node:path';
 import { CorruptLogError, OffsetOutOfRangeError, RecordTooLargeError, UnsupportedCompressionError } from '../errors.js';
 import { codecById, codecLevel, isReadableCodec, readableCodecNames } from './codecs.js';
 import { ProducerState, lastSequence, type ProducerBatch } from './producer-state.js';
-import { decodeRecordBatch, decodeStoredBatches, encodeRecordBatch, readBatchHeader, setBaseOffset, stampLogAppendTime, validateBatches, type BatchHeader, type StoredDecodeOptions } from './record-batch.js';
+import { decodeRecordBatch, decodeStoredBatches, encodeRecordBatch, encodeRecordBatchTransient, readBatchHeader, batchMaxTimestamp, setBaseOffset, stampLogAppendTime, validateBatches, type BatchHeader, type StoredDecodeOptions } from './record-batch.js';
 import { Segment, segmentName, type Damage } from './segment.js';
 import type { OpenFiles } from './segment-file.js';
 import type { AppendRecord, AppendResult, Clock, Compression, FlushPolicy, LogRecord, Logger, TopicConfig } from './types.js';
@@ -186,12 +186,14 @@ export class Partition {
     const now = this.clock.now();
     const baseOffset = this.highWatermark;
     const limit = this.config['max.message.bytes'];
-    const batch = encodeRecordBatch(records, { baseOffset, now, compression, compressionLevel: codecLevel(compression, this.config) });
+    // A view of the encoder's scratch buffer: write() has copied it to the file (or the memory
+    // segment) before anything can encode again.
+    const batch = encodeRecordBatchTransient(records, { baseOffset, now, compression, compressionLevel: codecLevel(compression, this.config) });
     const parts = batch.length <= limit ? [batch] : this.split(records, batch.length, limit, baseOffset, now, compression);
     let maxTs = -1;
     for (const p of parts) {
       if (this.logAppendTime) stampLogAppendTime(p, 0, now);
-      maxTs = Math.max(maxTs, readBatchHeader(p, 0).maxTimestamp);
+      maxTs = Math.max(maxTs, batchMaxTimestamp(p, 0));
     }
     return this.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts), baseOffset, baseOffset + records.length, maxTs, now);
   }

@@ -22,7 +22,7 @@
  *           keyLength varint (-1 = null), key, valueLength varint (-1 = null), value,
  *           headerCount varint, [keyLength varint, key, valueLength varint, value]
  *
- * Exports: encodeRecordBatch, decodeRecordBatch, decodeRecordBatches, readBatchHeader,
+ * Exports: encodeRecordBatch (and its scratch-view twin encodeRecordBatchTransient), decodeRecordBatch, decodeRecordBatches, readBatchHeader,
  * validateBatch, validateBatches, setBaseOffset, batchEndOffset, BATCH_HEADER_SIZE.
  *
  * Speed (docs/notes/recordbatch.md): one pass into a reused scratch buffer with each record's length
@@ -88,27 +88,36 @@ const SHORT_STRING = 32;
 const utf8Write = (Buffer.prototype as unknown as { utf8Write(this: Buffer, s: string, offset: number, length: number): number }).utf8Write;
 
 /**
- * How a batch's long strings are measured. A first pass takes each long string's byte length to be
- * its length, as it is for ASCII text (JSON written by JSON.stringify, result keys), which spares a
- * native call per string; the write then reports any string whose UTF-8 is longer, and the batch
- * is encoded again with measured lengths.
+ * How a batch's strings are measured. A first pass takes every string's byte length to be its
+ * length, as it is for ASCII text (keys, JSON written by JSON.stringify, result keys), and checks
+ * that while it writes the string (short ones by the JS copy loop, long ones by the native
+ * writer's byte count), which spares a scan or a native call per string. Any string whose UTF-8
+ * is longer sets guessedWrong, and the batch is encoded again with measured lengths.
  */
-let measureLong = false;
+let measure = false;
 let guessedWrong = false;
 
-/** UTF-8 byte length of a string: short ones by a scan for ASCII, long ones measured or guessed (see measureLong). */
+/** UTF-8 byte length of a string: its length in the first pass (see measure), measured in the second. */
 function strBytes(s: string): number {
+  if (!measure) return s.length;
   const n = s.length;
-  if (n > SHORT_STRING) return measureLong ? Buffer.byteLength(s, 'utf8') : n;
+  if (n > SHORT_STRING) return Buffer.byteLength(s, 'utf8');
   for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
   return n;
 }
 
 function writeStr(buf: Buffer, pos: number, s: string, byteLen: number): number {
   if (byteLen === s.length && byteLen <= SHORT_STRING) {
-    for (let i = 0; i < byteLen; i++) buf[pos + i] = s.charCodeAt(i);
+    // ASCII is checked while copying: the OR of all units is over 0x7f only if one is.
+    let seen = 0;
+    for (let i = 0; i < byteLen; i++) {
+      const c = s.charCodeAt(i);
+      seen |= c;
+      buf[pos + i] = c;
+    }
+    if (seen > 0x7f) guessedWrong = true;
   } else if (utf8Write.call(buf, s, pos, buf.length - pos) !== byteLen) {
-    guessedWrong = true; // a long string was not ASCII: the batch is encoded again
+    guessedWrong = true; // the string was not ASCII: the batch is encoded again
   }
   return pos + byteLen;
 }
@@ -143,13 +152,21 @@ export interface EncodeOptions {
  * baseOffset..baseOffset+n-1 (the log rewrites baseOffset on append).
  */
 export function encodeRecordBatch(records: readonly AppendRecord[], opts: EncodeOptions): Buffer {
+  const b = encodeRecordBatchTransient(records, opts);
+  return b.buffer === scratch.buffer ? Buffer.from(b) : b;
+}
+
+/**
+ * The same batch as encodeRecordBatch, but uncompressed batches are a view of a scratch buffer
+ * that the next encode overwrites: for a caller that writes the bytes out at once (the log's
+ * append), which spares a copy of every batch and the garbage of a fresh buffer per append.
+ */
+export function encodeRecordBatchTransient(records: readonly AppendRecord[], opts: EncodeOptions): Buffer {
   const n = records.length;
   if (n === 0) throw new RangeError('a record batch needs at least one record');
-  let firstTs = Infinity;
   let maxTs = -Infinity;
   for (let i = 0; i < n; i++) {
     const t = records[i]!.timestamp ?? opts.now;
-    if (t < firstTs) firstTs = t;
     if (t > maxTs) maxTs = t;
   }
   // Kafka takes the first record's timestamp as the base; deltas may be negative.
@@ -166,13 +183,13 @@ export function encodeRecordBatch(records: readonly AppendRecord[], opts: Encode
   }
   ensureScratch(bound);
   const buf = scratch;
-  measureLong = false;
+  measure = false;
   guessedWrong = false;
   let pos = writeRecords(buf, records, opts, baseTs);
   if (guessedWrong) {
-    measureLong = true;
+    measure = true;
     pos = writeRecords(buf, records, opts, baseTs);
-    measureLong = false;
+    measure = false;
   }
 
   let out: Buffer;
@@ -185,8 +202,7 @@ export function encodeRecordBatch(records: readonly AppendRecord[], opts: Encode
     compressed.copy(out, BATCH_HEADER_SIZE);
     attributes |= codec.id;
   } else {
-    out = Buffer.allocUnsafe(pos);
-    buf.copy(out, BATCH_HEADER_SIZE, BATCH_HEADER_SIZE, pos);
+    out = buf.subarray(0, pos);
   }
   writeInt64(out, 0, offsets ? offsets[0]! : (opts.baseOffset ?? 0));
   out.writeInt32BE(out.length - LOG_OVERHEAD, 8);
