@@ -164,22 +164,21 @@ export function encodeRecordBatch(records: readonly AppendRecord[], opts: Encode
 export function encodeRecordBatchTransient(records: readonly AppendRecord[], opts: EncodeOptions): Buffer {
   const n = records.length;
   if (n === 0) throw new RangeError('a record batch needs at least one record');
-  let maxTs = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const t = records[i]!.timestamp ?? opts.now;
-    if (t > maxTs) maxTs = t;
-  }
   // Kafka takes the first record's timestamp as the base; deltas may be negative.
   const baseTs = records[0]!.timestamp ?? opts.now;
   const offsets = opts.offsets;
 
-  // Upper bound of the size: header + per record the fixed maximum plus key/value/header bytes
-  // counted at 3 bytes per UTF-16 unit for strings (never under-allocates).
+  // The max timestamp, and an upper bound of the size: header + per record the fixed maximum plus
+  // key/value/header bytes counted at 3 bytes per UTF-16 unit for strings (never under-allocates).
+  let maxTs = -Infinity;
   let bound = BATCH_HEADER_SIZE;
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
+    const t = r.timestamp ?? opts.now;
+    if (t > maxTs) maxTs = t;
     bound += 40 + roughLen(r.key) + roughLen(r.value);
-    if (r.headers) for (const k in r.headers) bound += 20 + k.length * 3 + roughLen(r.headers[k]);
+    const headers = r.headers;
+    if (headers) for (const k in headers) bound += 20 + k.length * 3 + roughLen(headers[k]);
   }
   ensureScratch(bound);
   const buf = scratch;
@@ -220,61 +219,83 @@ export function encodeRecordBatchTransient(records: readonly AppendRecord[], opt
   return out;
 }
 
-/** Writes the records after the batch header; returns the end position. */
+/**
+ * Writes the records after the batch header; returns the end position. The one-byte varints
+ * (attributes, small deltas and lengths) are written inline and the headers in a function of
+ * their own: with everything inlined V8 ran out of inlining budget and left the varint helpers
+ * as calls.
+ */
 function writeRecords(buf: Buffer, records: readonly AppendRecord[], opts: EncodeOptions, baseTs: number): number {
   const n = records.length;
   const offsets = opts.offsets;
+  const first = offsets ? offsets[0]! : 0;
+  const now = opts.now;
   let pos = BATCH_HEADER_SIZE;
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
-    const keyLen = fieldLen(r.key);
-    const valueLen = fieldLen(r.value);
-    const tsDelta = zigzag((r.timestamp ?? opts.now) - baseTs);
-    const keyLenZ = zigzag(keyLen);
-    const valueLenZ = zigzag(valueLen);
-    const offDeltaZ = zigzag(offsets ? offsets[i]! - offsets[0]! : i);
-    let headerCount = 0;
-    let headersLen = 0;
+    const key = r.key;
+    const value = r.value;
+    const keyLen = key === null || key === undefined ? -1 : typeof key === 'string' ? strBytes(key) : key.length;
+    const valueLen = value === null || value === undefined ? -1 : typeof value === 'string' ? strBytes(value) : value.length;
+    const ts = r.timestamp;
+    const tsDelta = zigzag((ts === undefined || ts === null ? now : ts) - baseTs);
+    const offDeltaZ = zigzag(offsets ? offsets[i]! - first : i);
+    const keyLenZ = keyLen < 0 ? 1 : keyLen * 2;
+    const valueLenZ = valueLen < 0 ? 1 : valueLen * 2;
     const headers = r.headers;
-    if (headers) {
-      for (const hk in headers) {
-        const hkLen = strBytes(hk);
-        const hvLen = fieldLen(headers[hk]);
-        headersLen += uvarSize(zigzag(hkLen)) + hkLen + uvarSize(zigzag(hvLen)) + (hvLen > 0 ? hvLen : 0);
-        headerCount++;
-      }
-    }
-    const headerCountZ = zigzag(headerCount);
+    const headersLen = headers ? headersSize(headers) : 1; // 1: the header count 0
     const bodyLen =
       1 +
-      uvarSize(tsDelta) +
-      uvarSize(offDeltaZ) +
-      uvarSize(keyLenZ) +
+      (tsDelta < 0x80 ? 1 : uvarSize(tsDelta)) +
+      (offDeltaZ < 0x80 ? 1 : uvarSize(offDeltaZ)) +
+      (keyLenZ < 0x80 ? 1 : uvarSize(keyLenZ)) +
       (keyLen > 0 ? keyLen : 0) +
-      uvarSize(valueLenZ) +
+      (valueLenZ < 0x80 ? 1 : uvarSize(valueLenZ)) +
       (valueLen > 0 ? valueLen : 0) +
-      uvarSize(headerCountZ) +
       headersLen;
-    pos = writeUvar(buf, pos, zigzag(bodyLen));
+    pos = writeUvar(buf, pos, bodyLen * 2);
     buf[pos++] = 0; // record attributes: unused
-    pos = writeUvar(buf, pos, tsDelta);
-    pos = writeUvar(buf, pos, offDeltaZ);
-    pos = writeUvar(buf, pos, keyLenZ);
-    pos = writeField(buf, pos, r.key, keyLen);
-    pos = writeUvar(buf, pos, valueLenZ);
-    pos = writeField(buf, pos, r.value, valueLen);
-    pos = writeUvar(buf, pos, headerCountZ);
-    if (headers && headerCount > 0) {
-      for (const hk in headers) {
-        const hkLen = strBytes(hk);
-        const hv = headers[hk];
-        const hvLen = fieldLen(hv);
-        pos = writeUvar(buf, pos, zigzag(hkLen));
-        pos = writeStr(buf, pos, hk, hkLen);
-        pos = writeUvar(buf, pos, zigzag(hvLen));
-        pos = writeField(buf, pos, hv, hvLen);
-      }
-    }
+    if (tsDelta < 0x80) buf[pos++] = tsDelta;
+    else pos = writeUvar(buf, pos, tsDelta);
+    if (offDeltaZ < 0x80) buf[pos++] = offDeltaZ;
+    else pos = writeUvar(buf, pos, offDeltaZ);
+    if (keyLenZ < 0x80) buf[pos++] = keyLenZ;
+    else pos = writeUvar(buf, pos, keyLenZ);
+    if (keyLen > 0) pos = writeField(buf, pos, key, keyLen);
+    if (valueLenZ < 0x80) buf[pos++] = valueLenZ;
+    else pos = writeUvar(buf, pos, valueLenZ);
+    if (valueLen > 0) pos = writeField(buf, pos, value, valueLen);
+    if (headers) pos = writeHeaders(buf, pos, headers);
+    else buf[pos++] = 0; // no headers
+  }
+  return pos;
+}
+
+/** Bytes of a record's header count and headers. */
+function headersSize(headers: Record<string, Buffer | string>): number {
+  let count = 0;
+  let len = 0;
+  for (const hk in headers) {
+    const hkLen = strBytes(hk);
+    const hvLen = fieldLen(headers[hk]);
+    len += uvarSize(zigzag(hkLen)) + hkLen + uvarSize(zigzag(hvLen)) + (hvLen > 0 ? hvLen : 0);
+    count++;
+  }
+  return uvarSize(zigzag(count)) + len;
+}
+
+function writeHeaders(buf: Buffer, pos: number, headers: Record<string, Buffer | string>): number {
+  let count = 0;
+  for (const _ in headers) count++;
+  pos = writeUvar(buf, pos, zigzag(count));
+  for (const hk in headers) {
+    const hkLen = strBytes(hk);
+    const hv = headers[hk];
+    const hvLen = fieldLen(hv);
+    pos = writeUvar(buf, pos, zigzag(hkLen));
+    pos = writeStr(buf, pos, hk, hkLen);
+    pos = writeUvar(buf, pos, zigzag(hvLen));
+    pos = writeField(buf, pos, hv, hvLen);
   }
   return pos;
 }
