@@ -31,14 +31,16 @@ type Subtopology = z.output<typeof subtopology>;
 function fromPipelines(app: ManagedApp): Subtopology[] {
   return app.pipelineInfo().map((p, id) => {
     const source = `${p.name}-source`;
-    const sinks = p.outputs.map((t) => `${p.name}-sink-${t}`);
+    // What it writes: its outputs, and the repartition topics it feeds (those it does not read).
+    const written = [...p.outputs, ...p.internalTopics.filter((t) => t.endsWith('-repartition') && !p.inputs.includes(t))];
+    const sinks = written.map((t) => `${p.name}-sink-${t}`);
     return {
       id,
       pipeline: p.name,
       nodes: [
         { type: 'source' as const, name: source, topics: p.inputs, successors: [p.name] },
         { type: 'processor' as const, name: p.name, stores: [], successors: sinks, predecessors: [source] },
-        ...p.outputs.map((t, i) => ({ type: 'sink' as const, name: sinks[i]!, topic: t, predecessors: [p.name] })),
+        ...written.map((t, i) => ({ type: 'sink' as const, name: sinks[i]!, topic: t, predecessors: [p.name] })),
       ],
       repartitionTopics: p.internalTopics.filter((t) => t.endsWith('-repartition')),
       changelogTopics: p.internalTopics.filter((t) => !t.endsWith('-repartition')),

@@ -39,6 +39,9 @@ const H = 38;
 const GX = 60;
 const GY = 14;
 
+/** A label that fits its box (the whole of it is in the node's tooltip). */
+const clip = (s: string) => (s.length > 30 ? `${s.slice(0, 29)}…` : s);
+
 /** Columns by the longest path from a source, rows in declaration order. */
 function layout(nodes: TopologyNode[]): Map<string, { x: number; y: number }> {
   const byName = new Map(nodes.map((n) => [n.name, n]));
@@ -96,9 +99,10 @@ function Graph(props: { s: Subtopology; p?: Pipeline; last?: LiveSample }) {
           const { x, y } = at.get(n.name)!;
           const box = (
             <g class={`node ${n.type}`} transform={`translate(${x},${y})`}>
+              <title>{`${n.name}\n${sub(n)}`}</title>
               <rect width={W} height={H} rx="6" />
-              <text x="8" y="15">{n.name}</text>
-              <text x="8" y="31" class="sub">{sub(n)}</text>
+              <text x="8" y="15">{clip(n.name)}</text>
+              <text x="8" y="31" class="sub">{clip(sub(n))}</text>
             </g>
           );
           const h = href(n);
