@@ -2,9 +2,18 @@
  * C2 — Postgres sink: 1 000 000 keyed records (JSON values of about 100 bytes, distinct ids)
  * upserted into a table of the machine's Postgres by the postgres sink in a worker on the
  * embedded log; rows/s from the sink's start until the last row is committed.
+ *
+ * Its reference, measured in the same process, interleaved run by run (the machine's speed
+ * drifts): `plain-copy-merge`, the same JSON values upserted without Sluice in the fastest honest
+ * shape we know (postgres-cdc-notes.md 4b): JSON.parse per record, a COPY text line per row into a
+ * temporary table typed like the target (ON COMMIT DELETE ROWS), one INSERT … SELECT … ON CONFLICT
+ * DO UPDATE and COMMIT per 10 000 rows, on one connection. SLUICE_BENCH_C2_AB=1 also runs the sink
+ * with copy: false (the unnest statements) in the same rotation.
  */
+import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { PostgresSink, postgresSinkConfig } from '../connectors/postgres/index.js';
 import { embedded } from '../core/client/embedded/client.js';
 import { app } from '../core/worker/app.js';
@@ -12,6 +21,7 @@ import { silentLogger } from '../core/worker/logger.js';
 import { median, padJson, peakRssMb, report } from './lib.js';
 
 const N = 1_000_000;
+const BATCH = 10_000;
 const adminUrl = process.env.SLUICE_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dbName = `sluice_bench_${randomBytes(3).toString('hex')}`;
 const admin = new pg.Client({ connectionString: adminUrl });
@@ -22,21 +32,28 @@ url.pathname = `/${dbName}`;
 const sql = new pg.Client({ connectionString: url.toString() });
 await sql.connect();
 
+const value = (j: number) => padJson({ id: j, customer: `user-${j % 10000}`, amount: (j % 1000) / 10, status: 'new' });
 const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
 const { engine } = await client.deps();
 await client.admin().createTopic('rows', { partitions: 1 });
-for (let i = 0; i < N; i += 10_000) {
+for (let i = 0; i < N; i += BATCH) {
   const batch = [];
-  for (let j = i; j < i + 10_000; j++) batch.push({ key: JSON.stringify({ id: j }), value: padJson({ id: j, customer: `user-${j % 10000}`, amount: (j % 1000) / 10, status: 'new' }) });
+  for (let j = i; j < i + BATCH; j++) batch.push({ key: JSON.stringify({ id: j }), value: value(j) });
   await client.producer().send('rows', batch);
+}
+const freshTable = () => sql.query('DROP TABLE IF EXISTS orders; CREATE TABLE orders (id bigint PRIMARY KEY, customer text, amount numeric, status text, p text)');
+async function checkTable(): Promise<void> {
+  const count = Number((await sql.query('SELECT count(*) FROM orders')).rows[0].count);
+  if (count !== N) throw new Error(`table has ${count} rows, expected ${N}`);
 }
 
 let run = 0;
-async function once(): Promise<number> {
-  await sql.query('DROP TABLE IF EXISTS orders; CREATE TABLE orders (id bigint PRIMARY KEY, customer text, amount numeric, status text, p text)');
+/** The sink in a worker: seconds from the app's start until every record's offset is committed. */
+async function sink(copy: boolean): Promise<number> {
+  await freshTable();
   // Each run's app gets its own client over the shared engine (stopping an app closes its client).
-  const a = app({ id: `c2-${run++}`, log: embedded(engine), logger: silentLogger, batch: { maxRecords: 10_000, maxWaitMs: 20 } });
-  a.addSink('pg', new PostgresSink(postgresSinkConfig.parse({ connectionString: url.toString(), table: 'orders', unknownFields: 'ignore' })), { topics: ['rows'] });
+  const a = app({ id: `c2-${run++}`, log: embedded(engine), logger: silentLogger, batch: { maxRecords: BATCH, maxWaitMs: 20 } });
+  a.addSink('pg', new PostgresSink(postgresSinkConfig.parse({ connectionString: url.toString(), table: 'orders', unknownFields: 'ignore', copy })), { topics: ['rows'] });
   const t0 = performance.now();
   await a.start();
   for (;;) {
@@ -46,14 +63,56 @@ async function once(): Promise<number> {
   }
   const seconds = (performance.now() - t0) / 1000;
   await a.stop();
-  const count = Number((await sql.query('SELECT count(*) FROM orders')).rows[0].count);
-  if (count !== N) throw new Error(`table has ${count} rows, expected ${N}`);
+  await checkTable();
   return seconds;
 }
 
-await once();
-const secs = [await once(), await once(), await once()];
-report('C2', 'upsert', Math.round(N / median(secs)), 'rows/s');
+/** The reference: the same values, read from the same log, upserted by plain code (see the header). */
+async function plain(): Promise<number> {
+  await freshTable();
+  const t0 = performance.now();
+  const c = new pg.Client({ connectionString: url.toString() });
+  await c.connect();
+  await c.query('CREATE TEMP TABLE stage (LIKE orders) ON COMMIT DELETE ROWS');
+  const esc = (s: string) => (/[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (ch) => (ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r')) : s);
+  const field = (v: unknown) => (v === null || v === undefined ? '\\N' : esc(typeof v === 'object' ? JSON.stringify(v) : String(v)));
+  for (let offset = 0; offset < N; ) {
+    const { records } = await engine.readRecords('rows', 0, offset, 4 << 20);
+    for (let i = 0; i < records.length; i += BATCH) {
+      let text = '';
+      for (const r of records.slice(i, i + BATCH)) {
+        const v = JSON.parse(r.value!.toString()) as Record<string, unknown>;
+        text += `${field(v.id)}\t${field(v.customer)}\t${field(v.amount)}\t${field(v.status)}\t${field(v.p)}\n`;
+      }
+      await c.query('BEGIN');
+      const copy = c.query(copyFrom('COPY stage FROM STDIN'));
+      copy.end(text);
+      await once(copy, 'finish');
+      await c.query('INSERT INTO orders SELECT * FROM stage ON CONFLICT (id) DO UPDATE SET customer = EXCLUDED.customer, amount = EXCLUDED.amount, status = EXCLUDED.status, p = EXCLUDED.p');
+      await c.query('COMMIT');
+    }
+    offset = records.at(-1)!.offset + 1;
+  }
+  await c.end();
+  const seconds = (performance.now() - t0) / 1000;
+  await checkTable();
+  return seconds;
+}
+
+const ab = process.env.SLUICE_BENCH_C2_AB === '1';
+await sink(true); // warm-up
+await plain();
+const copyRuns: number[] = [];
+const plainRuns: number[] = [];
+const statementRuns: number[] = [];
+for (let r = 0; r < 3; r++) {
+  copyRuns.push(await sink(true));
+  plainRuns.push(await plain());
+  if (ab) statementRuns.push(await sink(false));
+}
+report('C2', 'upsert', Math.round(N / median(copyRuns)), 'rows/s');
+report('C2', 'plain-copy-merge', Math.round(N / median(plainRuns)), 'rows/s');
+if (ab) report('C2', 'upsert-statements', Math.round(N / median(statementRuns)), 'rows/s');
 report('C2', 'peak-rss', Math.round(peakRssMb()), 'MB');
 await sql.end();
 await admin.query(`DROP DATABASE ${dbName}`);
