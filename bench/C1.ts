@@ -223,6 +223,7 @@ const plains: number[] = [];
 for (let r = 0; r < 3; r++) {
   catchUps.push((await once(true)).rowsPerSec);
   plains.push(await plainCatchUp());
+  console.error(`C1 run ${r}: catch-up ${Math.round(catchUps[r]!)} rows/s, plain-catch-up ${Math.round(plains[r]!)} rows/s`);
 }
 report('C1', 'catch-up', Math.round(median(catchUps)), 'rows/s');
 report('C1', 'plain-catch-up', Math.round(median(plains)), 'rows/s');

@@ -109,6 +109,7 @@ for (let r = 0; r < 3; r++) {
   copyRuns.push(await sink(true));
   plainRuns.push(await plain());
   if (ab) statementRuns.push(await sink(false));
+  console.error(`C2 run ${r}: upsert ${Math.round(N / copyRuns[r]!)}, plain-copy-merge ${Math.round(N / plainRuns[r]!)}${ab ? `, upsert-statements ${Math.round(N / statementRuns[r]!)}` : ''} rows/s`);
 }
 report('C2', 'upsert', Math.round(N / median(copyRuns)), 'rows/s');
 report('C2', 'plain-copy-merge', Math.round(N / median(plainRuns)), 'rows/s');

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { fieldOf, type Change } from './changes.js';
 import { getField, quoteIdent } from './identifier.js';
 import { qualified, type TableInfo, type TableName } from './table.js';
 
@@ -70,7 +71,7 @@ export interface StagedChanges {
   pk: string[];
   /** Columns the upserts write (the union of their fields). */
   cols: string[];
-  upserts: Array<Record<string, unknown>>;
+  upserts: Array<Extract<Change, { kind: 'upsert' }>>;
   deletes: Array<Record<string, unknown>>;
   /** `ON CONFLICT (…) DO …` */
   onConflict: string;
@@ -101,9 +102,9 @@ export async function copyAndMerge(client: pg.Client, stage: Stage, c: StagedCha
     text += `${nulls}\n`;
     if (text.length >= CHUNK_BYTES) await flush();
   }
-  for (const row of upserts) {
+  for (const u of upserts) {
     text += 'u';
-    for (let j = 0; j < lineCols.length; j++) text += `\t${copyField(valueText(getField(row, lineCols[j]!), types[j]!))}`;
+    for (let j = 0; j < lineCols.length; j++) text += `\t${copyField(valueText(fieldOf(u, lineCols[j]!), types[j]!))}`;
     text += '\n';
     if (text.length >= CHUNK_BYTES) await flush();
   }

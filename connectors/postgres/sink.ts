@@ -22,17 +22,19 @@
  */
 import pg from 'pg';
 import type { ConnectorContext, Sink, SinkRecord } from '../../core/worker/contracts.js';
-import { collapse, toChange, type Change } from './changes.js';
+import { collapse, fieldOf, toChange, type Change } from './changes.js';
 import { copyAndMerge, stageDefinition, type Stage } from './copy-stage.js';
 import type { PostgresSinkConfig } from './config.js';
 import { connectionProblem, isRowError, isStaleTableError, PostgresRecordError, PostgresSinkError, rowRefused } from './errors.js';
-import { identifierProblem, PostgresIdentifierError, quoteIdent, getField, setField } from './identifier.js';
+import { identifierProblem, PostgresIdentifierError, quoteIdent } from './identifier.js';
 import { createTable, describeTable, parseTableName, qualified, type TableInfo, type TableName } from './table.js';
 
 /** Postgres allows 65 535 bind parameters per statement. */
 const MAX_PARAMS = 65_535;
 /** Rows per unnest INSERT at least (its parameter count does not grow with rows). */
 const UNNEST_ROWS = 5_000;
+
+type Upsert = Extract<Change, { kind: 'upsert' }>;
 
 /** The changes of a batch for one table, with the records they came from (parallel arrays). */
 interface TableBatch {
@@ -52,6 +54,7 @@ export class PostgresSink implements Sink {
   private ctx!: ConnectorContext;
   private client: pg.Client | null = null;
   private readonly tables = new Map<string, TableInfo>();
+  private readonly targets = new Map<string, { table: TableName; k: string } | PostgresIdentifierError>();
   /** Stage tables of the current connection, by the table shape they were made for (copy: true). */
   private stages = new Map<TableInfo, Stage>();
   /** Stages created in the batch's transaction: known only once it commits (a rollback takes them back). */
@@ -104,8 +107,20 @@ export class PostgresSink implements Sink {
     this.tables.set(qualified(t), info);
   }
 
-  private tableFor(topic: string): TableName {
-    return parseTableName(this.cfg.table.replace('{topic}', topic.split('.').at(-1)!));
+  /** The target table of a topic and its quoted name (or why the topic cannot name one), worked out once per topic. */
+  private targetOf(topic: string): { table: TableName; k: string } | PostgresIdentifierError {
+    let target = this.targets.get(topic);
+    if (target === undefined) {
+      const table = parseTableName(this.cfg.table.replace('{topic}', topic.split('.').at(-1)!));
+      try {
+        target = { table, k: qualified(table) };
+      } catch (err) {
+        if (!(err instanceof PostgresIdentifierError)) throw err;
+        target = err;
+      }
+      this.targets.set(topic, target);
+    }
+    return target;
   }
 
   async write(records: SinkRecord[]): Promise<void> {
@@ -117,8 +132,9 @@ export class PostgresSink implements Sink {
       let change: Change;
       let k: string;
       try {
-        table = this.tableFor(r.topic);
-        k = qualified(table);
+        const target = this.targetOf(r.topic);
+        if (target instanceof PostgresIdentifierError) throw target;
+        ({ table, k } = target);
         change = toChange(r, this.cfg.unwrap, this.cfg.primaryKey);
       } catch (err) {
         if (err instanceof PostgresRecordError || err instanceof PostgresIdentifierError) {
@@ -202,7 +218,7 @@ export class PostgresSink implements Sink {
     if (!info) {
       if (!this.cfg.autoCreate) throw new PostgresSinkError(`table: ${k} does not exist (create it, or set autoCreate: true)`);
       const { last } = collapse(b.changes);
-      const upserts = last.filter((c): c is Extract<Change, { kind: 'upsert' }> => c.kind === 'upsert');
+      const upserts = last.filter((c): c is Upsert => c.kind === 'upsert');
       const firstKey = last.find((c) => c.kind !== 'truncate') as Exclude<Change, { kind: 'truncate' }> | undefined;
       const keyCols = this.cfg.primaryKey ?? (firstKey ? Object.keys(firstKey.key) : []);
       if (keyCols.length === 0) throw new PostgresSinkError(`table: ${k} does not exist and autoCreate has no key columns to create it with (set primaryKey)`);
@@ -222,14 +238,13 @@ export class PostgresSink implements Sink {
     const { table, changes } = b;
     const { truncate, last } = collapse(changes);
     const pk = this.cfg.primaryKey ?? info.primaryKey;
-    const upserts = last.filter((c): c is Extract<Change, { kind: 'upsert' }> => c.kind === 'upsert');
+    const upserts = last.filter((c): c is Upsert => c.kind === 'upsert');
     if (truncate) await client.query(`TRUNCATE ${qualified(table)}`);
 
     const deletes = last.filter((c): c is Extract<Change, { kind: 'delete' }> => c.kind === 'delete');
-    const rows = this.rows(b, info, upserts, rejected);
-    if (rows.length === 0 && deletes.length === 0) return;
     const colSet = new Set<string>();
-    for (const r of rows) for (const c in r) colSet.add(c);
+    const rows = this.accepted(b, info, upserts, rejected, colSet);
+    if (rows.length === 0 && deletes.length === 0) return;
     const cols = [...colSet];
     const nonKey = cols.filter((c) => !pk.includes(c));
     const onConflict =
@@ -255,7 +270,7 @@ export class PostgresSink implements Sink {
       // Array columns cannot go through unnest (it would flatten them): one bind parameter per value.
       for (let i = 0; i < rows.length; i += perStatement) {
         const params: unknown[] = [];
-        const tuples = rows.slice(i, i + perStatement).map((r) => `(${cols.map((c, j) => this.param(params, getField(r, c), types[j]!)).join(', ')})`);
+        const tuples = rows.slice(i, i + perStatement).map((r) => `(${cols.map((c, j) => this.param(params, fieldOf(r, c), types[j]!)).join(', ')})`);
         await client.query(`INSERT INTO ${target} VALUES ${tuples.join(', ')} ${onConflict}`, params);
       }
       return;
@@ -266,25 +281,25 @@ export class PostgresSink implements Sink {
     const perUnnest = Math.max(this.cfg.maxRowsPerStatement, UNNEST_ROWS);
     for (let i = 0; i < rows.length; i += perUnnest) {
       const chunk = rows.slice(i, i + perUnnest);
-      const columns = cols.map((c, j) => chunk.map((r) => this.value(getField(r, c), types[j]!)));
+      const columns = cols.map((c, j) => chunk.map((r) => this.value(fieldOf(r, c), types[j]!)));
       await client.query(`INSERT INTO ${target} ${unnest} ${onConflict}`, columns);
     }
   }
 
   /**
-   * The upserts as rows: the value's fields, then the key's (the key wins). A record with a field
-   * no column has is rejected (unknownFields: error) or loses the field (ignore).
+   * The upserts that can be written, adding the columns they write to `cols`. A record with a
+   * field no column has is rejected (unknownFields: error) or loses the field (ignore).
    */
-  private rows(b: TableBatch, info: TableInfo, upserts: Array<Extract<Change, { kind: 'upsert' }>>, rejected: Rejected[]): Array<Record<string, unknown>> {
-    const rows: Array<Record<string, unknown>> = [];
+  private accepted(b: TableBatch, info: TableInfo, upserts: Upsert[], rejected: Rejected[], cols: Set<string>): Upsert[] {
+    const out: Upsert[] = [];
     for (const u of upserts) {
-      const row: Record<string, unknown> = {};
       let unknown: string[] | null = null;
       for (const part of [u.row, u.key]) {
         for (const c in part) {
           if (!Object.hasOwn(part, c)) continue;
-          if (info.columns.has(c)) setField(row, c, part[c]);
-          else if (!unknown?.includes(c)) (unknown ??= []).push(c);
+          if (!info.columns.has(c)) {
+            if (!unknown?.includes(c)) (unknown ??= []).push(c);
+          } else if (this.cfg.unknownFields === 'ignore') cols.add(c);
         }
       }
       if (unknown && this.cfg.unknownFields === 'error') {
@@ -296,9 +311,11 @@ export class PostgresSink implements Sink {
         rejected.push({ record: rec, error: new PostgresRecordError(why.join('; ')) });
         continue;
       }
-      rows.push(row);
+      // unknownFields: error — only the fields of records that are written make columns of the statement.
+      if (this.cfg.unknownFields === 'error') for (const part of [u.row, u.key]) for (const c in part) if (Object.hasOwn(part, c)) cols.add(c);
+      out.push(u);
     }
-    return rows;
+    return out;
   }
 
   /** The stage table for `info` on this connection, created in the current transaction when missing (see pendingStages). */

@@ -82,6 +82,11 @@ describe('postgres sink: the COPY path writes what the statement path writes', (
         { key: { id: 102 }, value: null },
         { key: { id: 8 }, value: { id: 8, no_such_column: 1 } },
       ],
+      // A record refused for an unknown field does not make its other fields columns of the statement (meta stays).
+      [
+        { key: { id: 101 }, value: { id: 101, 'Mixed Case': 'again' } },
+        { key: { id: 9 }, value: { id: 9, meta: { m: 1 }, no_such_column: 1 } },
+      ],
     ];
     const { copy, rows } = await bothPaths('kinds', ddl, {}, batches, 'id');
     expect(copy).toEqual(rows);
@@ -98,8 +103,8 @@ describe('postgres sink: the COPY path writes what the statement path writes', (
     expect(one.short).toBe('trunc');
     expect(one.raw).toEqual(Buffer.from([0, 255, 16]));
     expect(copy.rows[1]).toMatchObject({ 'Mixed Case': 'second', flag: false, amount: '3.00' });
-    expect(copy.rows[4]).toMatchObject({ 'Mixed Case': null, meta: [1, 'two'], tags: [] });
-    expect(copy.dlq.map((d) => d.key)).toEqual([{ id: 5 }, { id: 7 }, { id: 8 }]);
+    expect(copy.rows[4]).toMatchObject({ 'Mixed Case': 'again', meta: [1, 'two'], tags: [] });
+    expect(copy.dlq.map((d) => d.key)).toEqual([{ id: 5 }, { id: 7 }, { id: 8 }, { id: 9 }]);
     expect(copy.dlq[0]!.error).toMatch(/^Postgres refused the row: invalid byte sequence for encoding "UTF8": 0x00.* \[SQLSTATE 22021\]$/);
     expect(copy.dlq[1]!.error).toMatch(/^Postgres refused the row: invalid input syntax for type integer: "seven" \[SQLSTATE 22P02\]$/);
   });
