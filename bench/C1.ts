@@ -64,6 +64,29 @@ const pg = require(workerData.pgPath);
 
 let run = 0;
 
+/** CPU time (ms, user + system) a process of this machine has used so far: here, a walsender. */
+function procCpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return NaN;
+  }
+}
+/** The CPU the slot's walsender has used since it started streaming (ms). */
+async function walsenderCpuMs(slot: string): Promise<number> {
+  const res = await sql.query('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+  const pid = res.rows[0]?.active_pid as number | null | undefined;
+  return pid ? procCpuMs(pid) : NaN;
+}
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
+/** Per catch-up run: this process's CPU and the walsender's, in ms, for the backlog. */
+const cpu: Record<'sluice' | 'plain', Array<{ node: number; walsender: number }>> = { sluice: [], plain: [] };
+
 /** Slot, publication and a fresh table; then the inserter's 100 000 rows while nobody reads the slot. */
 async function backlog(slot: string): Promise<number> {
   await sql.query('DROP TABLE IF EXISTS c1_events; CREATE TABLE c1_events (id bigint PRIMARY KEY, user_id text, action text, amount int, at timestamptz DEFAULT now())');
@@ -85,6 +108,7 @@ async function plainCatchUp(): Promise<number> {
   const slot = `c1_${run}`;
   await backlog(slot);
   const started = performance.timeOrigin + performance.now();
+  const cpu0 = process.cpuUsage();
   const c = new pg.Client({ connectionString: url, replication: 'database' } as pg.ClientConfig);
   await c.connect();
   const conn = (c as unknown as { connection: { on(ev: string, cb: (m: { chunk: Buffer }) => void): void; sendCopyFromChunk(b: Buffer): void } }).connection;
@@ -137,6 +161,7 @@ async function plainCatchUp(): Promise<number> {
   c.query(`START_REPLICATION SLOT ${slot} LOGICAL 0/0 (proto_version '1', publication_names '${slot}')`).catch(() => {});
   await done;
   const rate = N / ((performance.timeOrigin + performance.now() - started) / 1000);
+  cpu.plain.push({ node: cpuMs(cpu0), walsender: await walsenderCpuMs(slot) });
   if (last !== 5) throw new Error(`decoded ${last} columns, expected 5`);
   await c.end().catch(() => {});
   await sql.query('SELECT pg_drop_replication_slot($1)', [slot]).catch(() => {});
@@ -173,10 +198,13 @@ async function once(catchUp = false): Promise<{ rowsPerSec: number; insertPerSec
   });
 
   let startedAt = 0;
+  let cpu0 = process.cpuUsage();
   if (catchUp) {
     await inserted;
     startedAt = performance.timeOrigin + performance.now();
+    cpu0 = process.cpuUsage();
     await a.start();
+    if (process.env.SLUICE_BENCH_C1_DEBUG) console.error(`C1 catch-up: app started in ${Math.round(performance.timeOrigin + performance.now() - startedAt)} ms`);
   }
   // Follow the topic: when a transaction's last row (id ≡ ROWS-1 mod ROWS) is appended, note the time.
   const appendedAt = new Array<number>(TXNS);
@@ -194,6 +222,7 @@ async function once(catchUp = false): Promise<{ rowsPerSec: number; insertPerSec
       if (id % ROWS === ROWS - 1) appendedAt[Math.floor(id / ROWS)] = now;
     }
   }
+  if (catchUp) cpu.sluice.push({ node: cpuMs(cpu0), walsender: await walsenderCpuMs(slot) });
   const { started: firstBegin, committed: commits } = await inserted;
   await inserter.terminate();
   await a.stop();
@@ -201,6 +230,7 @@ async function once(catchUp = false): Promise<{ rowsPerSec: number; insertPerSec
   await sql.query(`DROP PUBLICATION IF EXISTS ${slot}`);
   fs.rmSync(dir, { recursive: true, force: true });
   const lags = commits.map((c, t) => appendedAt[t]! - c).sort((x, y) => x - y);
+  if (catchUp && process.env.SLUICE_BENCH_C1_DEBUG) console.error(`C1 catch-up: first transaction appended after ${Math.round(Math.min(...appendedAt) - startedAt)} ms, last after ${Math.round(Math.max(...appendedAt) - startedAt)} ms`);
   if (catchUp) return { rowsPerSec: N / ((Math.max(...appendedAt) - startedAt) / 1000), insertPerSec: 0, lags: [] };
   return { rowsPerSec: N / ((Math.max(...appendedAt) - firstBegin) / 1000), insertPerSec: N / ((commits.at(-1)! - firstBegin) / 1000), lags };
 }
@@ -223,10 +253,17 @@ const plains: number[] = [];
 for (let r = 0; r < 3; r++) {
   catchUps.push((await once(true)).rowsPerSec);
   plains.push(await plainCatchUp());
-  console.error(`C1 run ${r}: catch-up ${Math.round(catchUps[r]!)} rows/s, plain-catch-up ${Math.round(plains[r]!)} rows/s`);
+  const c = (k: 'sluice' | 'plain') => `node ${Math.round(cpu[k].at(-1)!.node)} ms, walsender ${Math.round(cpu[k].at(-1)!.walsender)} ms CPU`;
+  console.error(`C1 run ${r}: catch-up ${Math.round(catchUps[r]!)} rows/s (${c('sluice')}), plain-catch-up ${Math.round(plains[r]!)} rows/s (${c('plain')})`);
 }
 report('C1', 'catch-up', Math.round(median(catchUps)), 'rows/s');
 report('C1', 'plain-catch-up', Math.round(median(plains)), 'rows/s');
+// What bounds catch-up: the CPU each side spent on the 100 000 rows (medians of the timed runs).
+const timed = (k: 'sluice' | 'plain', f: 'node' | 'walsender') => Math.round(median(cpu[k].slice(-3).map((x) => x[f])));
+report('C1', 'catch-up-node-cpu', timed('sluice', 'node'), 'ms');
+report('C1', 'catch-up-walsender-cpu', timed('sluice', 'walsender'), 'ms');
+report('C1', 'plain-catch-up-node-cpu', timed('plain', 'node'), 'ms');
+report('C1', 'plain-catch-up-walsender-cpu', timed('plain', 'walsender'), 'ms');
 report('C1', 'peak-rss', Math.round(peakRssMb()), 'MB');
 await sql.end();
 cluster.stop();

@@ -11,6 +11,7 @@
  * with copy: false (the unnest statements) in the same rotation.
  */
 import { once } from 'node:events';
+import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -48,6 +49,23 @@ async function checkTable(): Promise<void> {
 }
 
 let run = 0;
+
+/** CPU time (ms, user + system) a process of this machine has used so far: here, a Postgres backend. */
+function procCpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return NaN;
+  }
+}
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
+/** Per run: this process's CPU and the writing backend's, in ms, for the 1 000 000 rows. */
+const cpu: Record<'sink' | 'plain' | 'statements', Array<{ node: number; backend: number }>> = { sink: [], plain: [], statements: [] };
 /** The sink in a worker: seconds from the app's start until every record's offset is committed. */
 async function sink(copy: boolean): Promise<number> {
   await freshTable();
@@ -55,6 +73,7 @@ async function sink(copy: boolean): Promise<number> {
   const a = app({ id: `c2-${run++}`, log: embedded(engine), logger: silentLogger, batch: { maxRecords: BATCH, maxWaitMs: 20 } });
   a.addSink('pg', new PostgresSink(postgresSinkConfig.parse({ connectionString: url.toString(), table: 'orders', unknownFields: 'ignore', copy })), { topics: ['rows'] });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await a.start();
   for (;;) {
     const g = await client.admin().describeGroup(`${a.id}.sink-pg`);
@@ -62,6 +81,10 @@ async function sink(copy: boolean): Promise<number> {
     await new Promise((r) => setTimeout(r, 20));
   }
   const seconds = (performance.now() - t0) / 1000;
+  const node = cpuMs(cpu0);
+  // The sink's connection is the only other client of this database.
+  const backend = await sql.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
+  cpu[copy ? 'sink' : 'statements'].push({ node, backend: backend.rows.length === 1 ? procCpuMs(backend.rows[0].pid) : NaN });
   await a.stop();
   await checkTable();
   return seconds;
@@ -71,6 +94,7 @@ async function sink(copy: boolean): Promise<number> {
 async function plain(): Promise<number> {
   await freshTable();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const c = new pg.Client({ connectionString: url.toString() });
   await c.connect();
   await c.query('CREATE TEMP TABLE stage (LIKE orders) ON COMMIT DELETE ROWS');
@@ -93,8 +117,10 @@ async function plain(): Promise<number> {
     }
     offset = records.at(-1)!.offset + 1;
   }
-  await c.end();
   const seconds = (performance.now() - t0) / 1000;
+  const pid = (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+  cpu.plain.push({ node: cpuMs(cpu0), backend: procCpuMs(pid) });
+  await c.end();
   await checkTable();
   return seconds;
 }
@@ -109,11 +135,20 @@ for (let r = 0; r < 3; r++) {
   copyRuns.push(await sink(true));
   plainRuns.push(await plain());
   if (ab) statementRuns.push(await sink(false));
-  console.error(`C2 run ${r}: upsert ${Math.round(N / copyRuns[r]!)}, plain-copy-merge ${Math.round(N / plainRuns[r]!)}${ab ? `, upsert-statements ${Math.round(N / statementRuns[r]!)}` : ''} rows/s`);
+  const c = (k: 'sink' | 'plain' | 'statements') => `node ${Math.round(cpu[k].at(-1)!.node)} ms, backend ${Math.round(cpu[k].at(-1)!.backend)} ms CPU`;
+  console.error(`C2 run ${r}: upsert ${Math.round(N / copyRuns[r]!)} rows/s (${c('sink')}), plain-copy-merge ${Math.round(N / plainRuns[r]!)} rows/s (${c('plain')})${ab ? `, upsert-statements ${Math.round(N / statementRuns[r]!)} rows/s (${c('statements')})` : ''}`);
 }
 report('C2', 'upsert', Math.round(N / median(copyRuns)), 'rows/s');
 report('C2', 'plain-copy-merge', Math.round(N / median(plainRuns)), 'rows/s');
 if (ab) report('C2', 'upsert-statements', Math.round(N / median(statementRuns)), 'rows/s');
+// What bounds each: the CPU this process and the writing backend spent on the 1 000 000 rows (medians of the timed runs).
+const timed = (k: 'sink' | 'plain' | 'statements', f: 'node' | 'backend') => Math.round(median(cpu[k].slice(-3).map((x) => x[f])));
+report('C2', 'upsert-node-cpu', timed('sink', 'node'), 'ms');
+report('C2', 'upsert-backend-cpu', timed('sink', 'backend'), 'ms');
+report('C2', 'plain-node-cpu', timed('plain', 'node'), 'ms');
+report('C2', 'plain-backend-cpu', timed('plain', 'backend'), 'ms');
+if (ab) report('C2', 'upsert-statements-node-cpu', timed('statements', 'node'), 'ms');
+if (ab) report('C2', 'upsert-statements-backend-cpu', timed('statements', 'backend'), 'ms');
 report('C2', 'peak-rss', Math.round(peakRssMb()), 'MB');
 await sql.end();
 await admin.query(`DROP DATABASE ${dbName}`);

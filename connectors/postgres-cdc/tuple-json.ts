@@ -13,7 +13,7 @@
 import type { Relation } from './pgoutput.js';
 import { columnValue } from './values.js';
 
-const BOOL = 16, INT8 = 20, INT2 = 21, INT4 = 23, OID = 26, TIMESTAMP = 1114;
+const BOOL = 16, INT8 = 20, INT2 = 21, INT4 = 23, OID = 26, TIMESTAMP = 1114, TIMESTAMPTZ = 1184;
 /** What values.ts returns as the text itself (a JSON string of the bytes Postgres sent). */
 const TEXT_LIKE = new Set([18, 19, 25, 1042, 1043, 1082, 1083, 1266, 1700, 2950, 1186, 869, 650, 829, 774, 3614, 3615, 142]);
 
@@ -27,6 +27,8 @@ const enum Kind {
   Text,
   /** timestamp without zone: the text with its first space turned into T (infinity as it came). */
   Timestamp,
+  /** timestamptz: text in UTC ("…+00") rewritten as values.ts does; any other zone through columnValue. */
+  Timestamptz,
   /** Everything values.ts reshapes: decoded to a string, columnValue, JSON.stringify. */
   Mapped,
 }
@@ -36,6 +38,7 @@ function kindOf(oid: number): Kind {
   if (oid === INT8) return Kind.Int8;
   if (oid === BOOL) return Kind.Bool;
   if (oid === TIMESTAMP) return Kind.Timestamp;
+  if (oid === TIMESTAMPTZ) return Kind.Timestamptz;
   if (TEXT_LIKE.has(oid)) return Kind.Text;
   return Kind.Mapped;
 }
@@ -184,9 +187,39 @@ function writeValue(out: ByteWriter, msg: Buffer, start: number, end: number, ki
       writeString(out, msg, start, end, space >= 0 && space < end ? space : -1);
       return;
     }
+    case Kind.Timestamptz:
+      if (!writeUtcTimestamp(out, msg, start, end)) writeMapped(out, msg, start, end, oid);
+      return;
     default:
       writeMapped(out, msg, start, end, oid);
   }
+}
+
+/**
+ * values.ts's common case of timestamptz, a session in UTC: "2024-01-02 03:04:05.678901+00" →
+ * "2024-01-02T03:04:05.678901Z" (no fraction: .000; fewer than three digits: padded to three).
+ * False when the text is not in that shape.
+ */
+function writeUtcTimestamp(out: ByteWriter, msg: Buffer, start: number, end: number): boolean {
+  const len = end - start;
+  if (len < 22 || msg[start + 10] !== 0x20 || msg[end - 3] !== 0x2b || msg[end - 2] !== 0x30 || msg[end - 1] !== 0x30) return false;
+  for (let i = start; i < end; i++) if (msg[i]! >= 0x80 || msg[i] === 0x22 || msg[i] === 0x5c || msg[i]! < 0x20) return false;
+  const timeLen = len - 14; // between the space and "+00"
+  out.reserve(len + 8);
+  const buf = out.buf;
+  buf[out.pos++] = 0x22;
+  out.pos += msg.copy(buf, out.pos, start, start + 10);
+  buf[out.pos++] = 0x54; // T
+  out.pos += msg.copy(buf, out.pos, start + 11, end - 3);
+  if (timeLen === 8) {
+    buf[out.pos++] = 0x2e; // .000
+    buf[out.pos++] = 0x30;
+    buf[out.pos++] = 0x30;
+    buf[out.pos++] = 0x30;
+  } else for (let i = timeLen; i < 12; i++) buf[out.pos++] = 0x30; // pad the fraction to three digits
+  buf[out.pos++] = 0x5a; // Z
+  buf[out.pos++] = 0x22;
+  return true;
 }
 
 /** The bytes as a JSON string; `tAt`: an offset whose byte (a space) is written as T. Non-ASCII or escapes: JSON.stringify. */
