@@ -71,7 +71,7 @@ async function sink(copy: boolean): Promise<number> {
   await freshTable();
   // Each run's app gets its own client over the shared engine (stopping an app closes its client).
   const a = app({ id: `c2-${run++}`, log: embedded(engine), logger: silentLogger, batch: { maxRecords: BATCH, maxWaitMs: 20 } });
-  a.addSink('pg', new PostgresSink(postgresSinkConfig.parse({ connectionString: url.toString(), table: 'orders', unknownFields: 'ignore', copy })), { topics: ['rows'] });
+  a.addSink('pg', new PostgresSink(postgresSinkConfig.parse({ connectionString: url.toString(), table: 'orders', unknownFields: 'ignore', ...(copy ? {} : { copy: false }) })), { topics: ['rows'] });
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   await a.start();
