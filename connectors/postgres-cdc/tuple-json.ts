@@ -94,8 +94,15 @@ export class ByteWriter {
   }
 
   bytes(src: Buffer, start = 0, end = src.length): void {
-    this.reserve(end - start);
-    this.pos += src.copy(this.buf, this.pos, start, end);
+    const n = end - start;
+    this.reserve(n);
+    // A call into Buffer#copy costs more than a loop over the few bytes of a name or a number.
+    if (n <= 32) {
+      const buf = this.buf;
+      let at = this.pos;
+      for (let i = start; i < end; i++) buf[at++] = src[i]!;
+      this.pos = at;
+    } else this.pos += src.copy(this.buf, this.pos, start, end);
   }
 
   /** A string's UTF-8. */
@@ -233,12 +240,10 @@ function writeString(out: ByteWriter, msg: Buffer, start: number, end: number, t
       return;
     }
   }
-  out.reserve(end - start + 2);
-  const buf = out.buf;
-  buf[out.pos++] = 0x22;
-  out.pos += msg.copy(buf, out.pos, start, end);
-  if (tAt >= 0) buf[out.pos - (end - tAt)] = 0x54; // T
-  buf[out.pos++] = 0x22;
+  out.byte(0x22);
+  out.bytes(msg, start, end);
+  if (tAt >= 0) out.buf[out.pos - (end - tAt)] = 0x54; // T
+  out.byte(0x22);
 }
 
 function writeMapped(out: ByteWriter, msg: Buffer, start: number, end: number, oid: number): void {
