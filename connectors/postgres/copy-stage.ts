@@ -5,12 +5,14 @@
  * lines Postgres parses in bulk, so the per-row cost is building a line, against binding arrays
  * of parameters on the statement path (postgres-cdc-notes.md: 145 000 against 82 000 rows/s).
  *
- * The stage has one text column per column of the target plus an op column, and the merge casts
- * each value to its column's type explicitly (`s.c3::numeric(12,2)`), exactly as the statement
- * path's `$1::numeric(12,2)[]` parameters do: a value Postgres accepts or refuses on one path is
- * accepted or refused on the other, with the same SQLSTATE (so the row-by-row retry finds the same
- * bad rows). It is created ON COMMIT DELETE ROWS, once per connection and table shape, and lives
- * until the connection closes.
+ * The stage has a column per column of the target, of its type without a modifier (`numeric`
+ * for `numeric(12,2)`, `character varying` for `varchar(20)`), and the merge casts each value to
+ * the column's full type explicitly (`s.c3::numeric(12,2)`), exactly as the statement path's
+ * `$1::numeric(12,2)[]` parameters are: a value Postgres accepts or refuses (or an explicit cast
+ * cuts, as it cuts a too long varchar) on one path is treated so on the other, with the same
+ * SQLSTATE (so the row-by-row retry finds the same bad rows), while COPY still parses each value
+ * into its type once. It is created ON COMMIT DELETE ROWS, once per connection and table shape,
+ * and lives until the connection closes.
  */
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
@@ -37,14 +39,14 @@ export interface Stage {
 
 let stageCount = 0;
 
-/** CREATE TEMP TABLE for `info`'s columns (all text) plus op; ON COMMIT DELETE ROWS so each batch starts empty. */
+/** CREATE TEMP TABLE for `info`'s columns (their types without modifiers) plus op; ON COMMIT DELETE ROWS so each batch starts empty. */
 export function stageDefinition(info: TableInfo): { stage: Stage; create: string } {
   const name = `sluice_stage_${process.pid}_${++stageCount}`;
   const columns = new Map<string, string>();
   let i = 0;
   for (const c of info.columns.keys()) columns.set(c, `c${++i}`);
   const stage = { sql: `pg_temp.${quoteIdent(name)}`, columns };
-  const cols = [...columns.values()].map((c) => `${c} text`).join(', ');
+  const cols = [...columns].map(([name, c]) => `${c} ${info.baseTypes.get(name)!}`).join(', ');
   return { stage, create: `CREATE TEMP TABLE ${quoteIdent(name)} (op "char" NOT NULL, ${cols}) ON COMMIT DELETE ROWS` };
 }
 
