@@ -26,8 +26,12 @@ const require = createRequire(import.meta.url);
 /** pg's own conversion of a bind parameter to text (array literals), so COPY sends what the statement path sends. */
 const { prepareValue } = require('pg/lib/utils') as { prepareValue(v: unknown): string | Buffer | null };
 
-/** Bytes of COPY text handed to the stream at a time (bounds the memory of a large batch). */
-const CHUNK_BYTES = 1 << 20;
+/**
+ * Characters of COPY text handed to the stream at a time: small enough that Postgres parses the
+ * first rows while the later ones are built (the two overlap on two cores), and bounding the
+ * memory of a large batch.
+ */
+const CHUNK_BYTES = 64 << 10;
 
 /** A stage table on one connection, for one shape of one target table. */
 export interface Stage {

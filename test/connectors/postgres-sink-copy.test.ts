@@ -134,4 +134,12 @@ describe('postgres sink: the COPY path writes what the statement path writes', (
     ]);
     expect(copy.dlq).toEqual([]);
   });
+
+  it('a batch larger than one COPY chunk (several chunks, the escapes across them) writes every row', async () => {
+    const recs: Rec[] = Array.from({ length: 3000 }, (_, i) => ({ key: { id: i }, value: { id: i, v: `${i}\t${'x'.repeat(i % 97)}\\${awkward}` } }));
+    const { copy, rows } = await bothPaths('chunks', (t) => `CREATE TABLE ${t} (id int PRIMARY KEY, v text)`, {}, [recs], 'id');
+    expect(copy).toEqual(rows);
+    expect(copy.rows).toHaveLength(3000);
+    expect(copy.rows[2999]).toEqual({ id: 2999, v: `2999\t${'x'.repeat(2999 % 97)}\\${awkward}` });
+  });
 });
