@@ -27,7 +27,7 @@ import { embedded } from '../core/client/embedded/client.js';
 import { app } from '../core/worker/app.js';
 import { silentLogger } from '../core/worker/logger.js';
 import { pgCluster } from '../test/support/pg-cluster.js';
-import { median, peakRssMb, percentile, report } from './lib.js';
+import { cpuMs, median, peakRssMb, percentile, procCpuMs, report } from './lib.js';
 
 const require = createRequire(import.meta.url);
 const TXNS = 1000;
@@ -64,26 +64,12 @@ const pg = require(workerData.pgPath);
 
 let run = 0;
 
-/** CPU time (ms, user + system) a process of this machine has used so far: here, a walsender. */
-function procCpuMs(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks of 10 ms
-  } catch {
-    return NaN;
-  }
-}
 /** The CPU the slot's walsender has used since it started streaming (ms). */
 async function walsenderCpuMs(slot: string): Promise<number> {
   const res = await sql.query('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [slot]);
   const pid = res.rows[0]?.active_pid as number | null | undefined;
   return pid ? procCpuMs(pid) : NaN;
 }
-const cpuMs = (since: NodeJS.CpuUsage) => {
-  const u = process.cpuUsage(since);
-  return (u.user + u.system) / 1000;
-};
 /** Per catch-up run: this process's CPU and the walsender's, in ms, for the backlog. */
 const cpu: Record<'sluice' | 'plain', Array<{ node: number; walsender: number }>> = { sluice: [], plain: [] };
 

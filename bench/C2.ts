@@ -11,7 +11,6 @@
  * with copy: false (the unnest statements) in the same rotation.
  */
 import { once } from 'node:events';
-import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -19,7 +18,7 @@ import { PostgresSink, postgresSinkConfig } from '../connectors/postgres/index.j
 import { embedded } from '../core/client/embedded/client.js';
 import { app } from '../core/worker/app.js';
 import { silentLogger } from '../core/worker/logger.js';
-import { median, padJson, peakRssMb, report } from './lib.js';
+import { cpuMs, median, padJson, peakRssMb, procCpuMs, report } from './lib.js';
 
 const N = 1_000_000;
 const BATCH = 10_000;
@@ -50,20 +49,6 @@ async function checkTable(): Promise<void> {
 
 let run = 0;
 
-/** CPU time (ms, user + system) a process of this machine has used so far: here, a Postgres backend. */
-function procCpuMs(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks of 10 ms
-  } catch {
-    return NaN;
-  }
-}
-const cpuMs = (since: NodeJS.CpuUsage) => {
-  const u = process.cpuUsage(since);
-  return (u.user + u.system) / 1000;
-};
 /** Per run: this process's CPU and the writing backend's, in ms, for the 1 000 000 rows. */
 const cpu: Record<'sink' | 'plain' | 'statements', Array<{ node: number; backend: number }>> = { sink: [], plain: [], statements: [] };
 /** The sink in a worker: seconds from the app's start until every record's offset is committed. */
