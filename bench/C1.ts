@@ -13,7 +13,7 @@
  * machine's speed drifts): `plain-catch-up`, the same backlog read by a plain consumer on `pg`
  * (START_REPLICATION in CopyBoth, a ~30-line pgoutput decoder keeping values as strings, a status
  * update per commit, no envelope, no log): what the walsender, the socket and a minimal client
- * reach together (postgres-cdc-notes.md: 123–137 k rows/s on a quiet machine).
+ * reach together (docs/notes/postgres-cdc.md: 123–137 k rows/s on a quiet machine).
  * SLUICE_BENCH_C1=catch-up runs catch-up and its reference only.
  */
 import fs from 'node:fs';

@@ -5,7 +5,7 @@
  *
  * Its reference, measured in the same process, interleaved run by run (the machine's speed
  * drifts): `plain-copy-merge`, the same JSON values upserted without Sluice in the fastest honest
- * shape we know (postgres-cdc-notes.md 4b): JSON.parse per record, a COPY text line per row into a
+ * shape we know (docs/notes/postgres-cdc.md, 4b): JSON.parse per record, a COPY text line per row into a
  * temporary table typed like the target (ON COMMIT DELETE ROWS), one INSERT … SELECT … ON CONFLICT
  * DO UPDATE and COMMIT per 10 000 rows, on one connection. SLUICE_BENCH_C2_AB=1 also runs the sink
  * with copy: false (the unnest statements) in the same rotation.

@@ -3,7 +3,7 @@
  * with one COPY (pg-copy-streams), then one round trip merges them: `DELETE … USING stage` for the
  * deletes and `INSERT … SELECT … FROM stage ON CONFLICT` for the upserts. COPY sends rows as text
  * lines Postgres parses in bulk, so the per-row cost is building a line, against binding arrays
- * of parameters on the statement path (postgres-cdc-notes.md: 145 000 against 82 000 rows/s).
+ * of parameters on the statement path (docs/notes/postgres-cdc.md: 145 000 against 82 000 rows/s).
  *
  * The stage has a column per column of the target, of its type without a modifier (`numeric`
  * for `numeric(12,2)`, `character varying` for `varchar(20)`), and the merge casts each value to
