@@ -18,6 +18,7 @@ import { BatchRecords } from '../core/worker/batch-records.js';
 import { deadLetterRecord } from '../core/worker/dead-letter.js';
 import { silentLogger } from '../core/worker/logger.js';
 import { MetricsRegistry } from '../core/worker/metrics.js';
+import { StateManager, type RestorableStore } from '../core/worker/state-manager.js';
 import { storeEntries, storeNames } from './stores/registry.js';
 import { streamOf, type AppLike, type KStream, type StreamOptions } from './stream.js';
 import { tableOf, type KTable, type TableOptions } from './table.js';
@@ -57,6 +58,8 @@ class DriverTask implements TaskContext {
   readonly op;
   /** The batch being run: a failed record is dead-lettered with its bytes. */
   readonly batch = new BatchRecords();
+  /** The task's stores, restored (from the driver's own log) before its first batch. */
+  readonly state: StateManager;
 
   constructor(
     readonly appId: string,
@@ -66,6 +69,7 @@ class DriverTask implements TaskContext {
     private readonly deadLetters: InputRecord[][],
   ) {
     this.taskId = `${def.name}-0`;
+    this.state = new StateManager({ client, taskId: this.taskId, partition: 0, logger: silentLogger, metrics });
     this.op = def.build(this);
   }
 
@@ -80,6 +84,12 @@ class DriverTask implements TaskContext {
   }
   onClose(h: () => Promise<void>): void {
     this.closeHooks.push(h);
+  }
+  registerStore(store: RestorableStore): void {
+    this.state.register(store);
+  }
+  restore(): Promise<void> {
+    return this.state.restoreAll();
   }
   async handleError(failed: InputRecord, error: unknown): Promise<'dead-lettered'> {
     const record = this.batch.resolve(failed);
@@ -186,6 +196,7 @@ export class TestDriver implements AppLike {
         if (!this.defs[i]!.inputs.includes(t)) continue;
         const task = this.tasks[i]!;
         const copies = batch.map((r) => ({ ...r }));
+        await task.state.restoreAll();
         task.batch.set(copies);
         await new Promise<void>((resolve, reject) => from(copies).pipe(task.op).subscribe({ error: reject, complete: resolve }));
         await Promise.all(task.tracked);
