@@ -60,7 +60,21 @@ export class PostgresSink implements Sink {
   /** Stages created in the batch's transaction: known only once it commits (a rollback takes them back). */
   private pendingStages = new Map<TableInfo, Stage>();
 
+  /**
+   * The batches of the sink's tasks, one after another: the worker writes each task's batch as it
+   * is ready, but they share one connection, and two transactions interleaved on it are one
+   * transaction (one task's ROLLBACK takes back another's rows, one task's COMMIT empties the
+   * other's ON COMMIT DELETE ROWS stage before its merge, and the offsets of both are committed).
+   */
+  private turn: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly cfg: PostgresSinkConfig) {}
+
+  private inTurn<T>(body: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(body);
+    this.turn = run.catch(() => {});
+    return run;
+  }
 
   private async connection(): Promise<pg.Client> {
     if (this.client) return this.client;
@@ -148,7 +162,13 @@ export class PostgresSink implements Sink {
       entry.changes.push(change);
       entry.records.push(r);
     }
-    if (batches.size > 0) {
+    if (batches.size > 0) rejected.push(...(await this.inTurn(() => this.writeTables(batches))));
+    for (const { record, error } of rejected) await this.ctx.deadLetter(record, error, 1);
+  }
+
+  /** Writes the batch's tables in one transaction (row by row when Postgres refuses a row); returns the rows refused. */
+  private async writeTables(batches: Map<string, TableBatch>): Promise<Rejected[]> {
+    {
       const client = await this.connection();
       const infos = new Map<TableBatch, TableInfo>();
       for (const b of batches.values()) infos.set(b, await this.info(client, b));
@@ -167,9 +187,8 @@ export class PostgresSink implements Sink {
         written.length = 0;
         await this.rowByRow(client, [...batches.values()], infos, written);
       }
-      rejected.push(...written);
+      return written;
     }
-    for (const { record, error } of rejected) await this.ctx.deadLetter(record, error, 1);
   }
 
   private async inTransaction(client: pg.Client, body: () => Promise<void>): Promise<void> {

@@ -142,4 +142,31 @@ describe('postgres sink: the COPY path writes what the statement path writes', (
     expect(copy.rows).toHaveLength(3000);
     expect(copy.rows[2999]).toEqual({ id: 2999, v: `2999\t${'x'.repeat(2999 % 97)}\\${awkward}` });
   });
+  it('tasks of one sink over several topics write in turn: every row of every partition is in its table', async () => {
+    // The worker writes each task's batch as it is ready; they share the sink's connection. Before
+    // the sink took them in turn, one task's COMMIT emptied another's stage before its merge (and
+    // a ROLLBACK could take back another task's rows): about a sixth of the rows never arrived.
+    const log = await testLog();
+    const topics = { turns_a: 1, turns_b: 3 };
+    for (const [t, partitions] of Object.entries(topics)) {
+      await sql.query(`CREATE TABLE ${t} (id int PRIMARY KEY, src text)`);
+      await log.client.admin().createTopic(t, { partitions });
+      const producer = log.client.producer();
+      for (let p = 0; p < partitions; p++) {
+        await producer.send(t, Array.from({ length: 600 }, (_, i) => ({ key: JSON.stringify({ id: p * 600 + i }), value: JSON.stringify({ id: p * 600 + i, src: t }), partition: p })));
+      }
+    }
+    const a = app({ id: `turns${n++}`, log: log.client, logger: silentLogger, batch: { maxRecords: 100 } });
+    a.addSink('out', new PostgresSink(postgresSinkConfig.parse({ connectionString: db.url, table: 'public.{topic}', primaryKey: ['id'] })), { topics: Object.keys(topics) });
+    await a.start();
+    try {
+      await a.idle(500);
+    } finally {
+      await a.stop();
+    }
+    for (const [t, partitions] of Object.entries(topics)) {
+      const { rows } = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`);
+      expect(rows[0]!.n, t).toBe(partitions * 600);
+    }
+  });
 });
