@@ -8,7 +8,7 @@
  */
 import { filter } from 'rxjs';
 import type { LogClient } from '../../core/client/types.js';
-import { app, type App } from '../../core/worker/app.js';
+import { app, type App } from '../../processors/streams-app.js';
 import { count, groupByKey, json, string, to, tumbling, windowed, type Rec } from '../../processors/index.js';
 import type { Logger } from '../../core/log/types.js';
 import { silentLogger } from '../../core/worker/logger.js';

@@ -18,7 +18,7 @@ import type { TaskContext } from '../../core/worker/contracts.js';
 import { afterRestore, recordOperator } from '../operator.js';
 import { sessionAggregate } from '../windows/session-aggregate.js';
 import { slidingAggregate } from '../windows/sliding-aggregate.js';
-import { markOperator, type BindContext, type SluiceOperator } from '../sluice-op.js';
+import { sluiceOperator, storeNode, type BindContext, type SluiceOperator } from '../sluice-op.js';
 import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.js';
 import { registerStore } from '../stores/registry.js';
 import type { StoreBackendOptions } from '../stores/window-stores.js';
@@ -52,13 +52,16 @@ type Adder<K, V, A> = (aggregate: A, value: V, record: Rec<K, V>) => A;
 const STREAM_TIME_KEY = '"__streamTime"';
 
 export function aggregate<K, V, A>(init: () => A, adder: Adder<K, V, A>, opts: AggregateOptions = {}): SluiceOperator<Rec<K, V>, Rec<K, A>> {
-  return markOperator<Rec<K, V>, Rec<K, A>>({
-    kind: 'stateful',
+  return sluiceOperator<Rec<K, V>, Rec<K, A>>(aggregateNode('aggregate', init, adder, opts));
+}
+
+/** The node of count, reduce and aggregate: one store, windowed if `windowed(def)` came just before. */
+function aggregateNode<K, V, A>(kind: string, init: () => A, adder: Adder<K, V, A>, opts: AggregateOptions) {
+  return storeNode(kind, {
     storeName: opts.name,
-    stores: (b) => {
+    check: (b) => {
       // Checked when the pipeline is defined (pipe()), so the app fails before it starts.
       if (opts.store?.backend === 'redis' && b.window && b.window.type !== 'hopping') throw new StoreBackendError(b.name, `a ${b.window.type}-windowed aggregation keeps its windows in memory (with a changelog); a Redis store serves non-windowed, tumbling and hopping aggregations: remove store: { backend: 'redis' }`);
-      return [changelogTopic(b.appId, b.name)];
     },
     bind: (b, ctx) =>
       (opts.store?.backend === 'redis'
@@ -71,18 +74,18 @@ export function aggregate<K, V, A>(init: () => A, adder: Adder<K, V, A>, opts: A
           ? slidingAggregate(b, ctx, init, adder, opts)
           : b.window
           ? windowedAggregate(b, ctx, init, adder, opts)
-          : keyedAggregate(b, ctx, init, adder)) as OperatorFunction<never, unknown>,
+          : keyedAggregate(b, ctx, init, adder)) as OperatorFunction<unknown, unknown>,
   });
 }
 
 export function count<K, V>(opts: AggregateOptions = {}): SluiceOperator<Rec<K, V>, Rec<K, number>> {
-  return aggregate<K, V, number>(() => 0, (n) => n + 1, { merger: ((a: number, b: number) => a + b) as (a: never, b: never) => unknown, ...opts });
+  return sluiceOperator(aggregateNode<K, V, number>('count', () => 0, (n) => n + 1, { merger: ((a: number, b: number) => a + b) as (a: never, b: never) => unknown, ...opts }));
 }
 
 export function reduce<K, V>(fn: (acc: V, value: V) => V, opts: AggregateOptions = {}): SluiceOperator<Rec<K, V>, Rec<K, V>> {
   const NONE = Symbol('none');
   const combine = (acc: V, v: V) => ((acc as unknown) === NONE ? v : (v as unknown) === NONE ? acc : fn(acc, v));
-  return aggregate<K, V, V>(() => NONE as unknown as V, combine, { merger: combine as (a: never, b: never) => unknown, ...opts });
+  return sluiceOperator(aggregateNode<K, V, V>('reduce', () => NONE as unknown as V, combine, { merger: combine as (a: never, b: never) => unknown, ...opts }));
 }
 
 export function keyedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () => A, adder: Adder<K, V, A>, opts: { nullDeletes?: boolean } = {}): OperatorFunction<Rec<K, V>, Rec<K, A>> {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { filter, map, mergeMap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { LogClient } from '../../core/client/types.js';
-import { app } from '../../core/worker/app.js';
+import { app } from '../../processors/streams-app.js';
 import { CopartitioningError, PipelineFailedError } from '../../core/worker/errors.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import type { LogEngine } from '../../core/log/types.js';
