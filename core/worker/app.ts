@@ -27,7 +27,7 @@ import { PipelineRunner } from './pipeline-runner.js';
 import { ensureSourceOffsetsTopic, readSourceOffsets, sourceOffsetsTopic } from './source-offsets.js';
 import { SourceRunner } from './source-runner.js';
 import type { Transform } from './transform.js';
-import { TopologyDescription, type SubtopologyDescription } from './topology-description.js';
+import { describePipelines, type TopologyDescription } from './topology-description.js';
 
 const idSchema = z
   .string()
@@ -135,7 +135,7 @@ export class App {
    * Kafka Streams does.
    */
   describe(): TopologyDescription {
-    return new TopologyDescription(this.pipelines.map(({ def }, id): SubtopologyDescription => ({ id, pipeline: def.name, ...(def.describe?.() ?? plainDescription(def)) })));
+    return describePipelines(this.pipelines.map((p) => p.def));
   }
 
   /** `topic`: where records without their own topic go; a source that names every record's topic (postgres-cdc) needs none. */
@@ -448,19 +448,6 @@ export class App {
   get metricsAddress(): { host: string; port: number } | undefined {
     return serverAddress(this.server);
   }
-}
-
-/** A pipeline built without the DSL: a source of its inputs and one processor doing everything. */
-function plainDescription(def: PipelineDefinition) {
-  const source = `${def.name}-source`;
-  return {
-    nodes: [
-      { type: 'source' as const, name: source, topics: def.inputs, successors: [def.name] },
-      { type: 'processor' as const, name: def.name, stores: [], successors: [], predecessors: [source] },
-    ],
-    repartitionTopics: [],
-    changelogTopics: (def.internalTopics ?? []).filter((t) => t.config?.['cleanup.policy'] === 'compact').map((t) => t.name),
-  };
 }
 
 export function app(options: AppOptions): App {

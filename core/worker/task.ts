@@ -24,6 +24,8 @@ export interface TaskDeps {
   metrics: Metrics;
   policy: ErrorPolicy;
   signal: AbortSignal;
+  /** How a retry's backoff waits (default: real time; a TestDriver's clock passes none). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export class Task implements TaskContext {
@@ -87,7 +89,7 @@ export class Task implements TaskContext {
     const policy = this.deps.policy;
     // Errors Sluice knows to be permanent (a value that does not deserialize) are not retried.
     const permanent = error instanceof SluiceError && !error.retriable;
-    const res = attempt && !permanent ? await withRetries(policy, attempt, this.deps.signal, error) : { attempts: 1, error };
+    const res = attempt && !permanent ? await withRetries(policy, attempt, this.deps.signal, error, this.deps.sleep) : { attempts: 1, error };
     if (res.error === undefined) return 'retry-ok';
     if (policy.onFailure === 'fail') throw new PipelineFailedError(this.def.name, `${record.topic}/${record.partition}@${record.offset}`, res.error);
     this.logger.warn('record dead-lettered', { pipeline: this.def.name, topic: record.topic, partition: record.partition, offset: record.offset, error: String(res.error) });

@@ -7,6 +7,7 @@
  * `toString()` prints exactly as Kafka Streams' `Topology#describe().toString()` does, so tools
  * that draw a Kafka Streams topology from that text (e.g. the kafka-streams-viz page) read it.
  */
+import type { PipelineDefinition } from './contracts.js';
 
 export interface SourceNodeDescription {
   type: 'source';
@@ -113,4 +114,22 @@ function sortNodes(nodes: NodeDescription[]): NodeDescription[] {
   };
   for (const n of nodes) size(n.name, new Set());
   return [...nodes].sort((a, b) => sizes.get(b.name)! - sizes.get(a.name)! || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The description of an app's pipelines, numbered in the order they were added. */
+export function describePipelines(defs: PipelineDefinition[]): TopologyDescription {
+  return new TopologyDescription(defs.map((def, id) => ({ id, pipeline: def.name, ...(def.describe?.() ?? plainDescription(def)) })));
+}
+
+/** A pipeline built without the DSL (a sink connector's, your own): a source of its inputs and one processor doing everything. */
+function plainDescription(def: PipelineDefinition): SubtopologyNodes {
+  const source = `${def.name}-source`;
+  return {
+    nodes: [
+      { type: 'source', name: source, topics: def.inputs, successors: [def.name] },
+      { type: 'processor', name: def.name, stores: [], successors: [], predecessors: [source] },
+    ],
+    repartitionTopics: [],
+    changelogTopics: (def.internalTopics ?? []).filter((t) => t.config?.['cleanup.policy'] === 'compact').map((t) => t.name),
+  };
 }
