@@ -24,8 +24,7 @@ export { kafka, KafkaClient, BrokerUnreachableError, KafkaAuthenticationError, K
 export { startBroker, ListenError, brokerOptionsSchema, type Broker, type BrokerOptions } from './core/broker/index.js';
 export type * from './core/worker/contracts.js';
 export { appOptionsSchema, type AppOptions } from './core/worker/app.js';
-export { app, App } from './processors/streams-app.js';
-export { TopologyDescription, type SubtopologyDescription, type SubtopologyNodes, type NodeDescription } from './core/worker/topology-description.js';
+export type { SubtopologyNodes } from './core/worker/topology-description.js';
 export { isApp, type AppLike } from './core/worker/app-brand.js';
 export { PipelineFailedError, CopartitioningError, AppConfigError, AppStoppedError, ThreadFailedError } from './core/worker/errors.js';
 export { threadedApp, ThreadedApp, threadedAppOptionsSchema, type ThreadedAppOptions, type ThreadContext } from './core/worker/threads/threaded-app.js';

@@ -81,8 +81,14 @@ export interface TopologyNode {
   writeToTopology(b: NodeBuilder): void;
 }
 
-/** An RxJS operator function that knows its topology node. Outside `pipe()` it runs its `runtime`, if it has one. */
-export type SluiceOperator<I, O> = OperatorFunction<I, O> & { readonly node: TopologyNode };
+/**
+ * An RxJS operator function that knows its topology node. Outside `pipe()` it runs its `runtime`,
+ * if it has one. (An interface, not an intersection: TypeScript infers an operator's type
+ * parameters from the chain before it only through an interface.)
+ */
+export interface SluiceOperator<I, O> extends OperatorFunction<I, O> {
+  readonly node: TopologyNode;
+}
 
 export function sluiceOperator<I, O>(node: TopologyNode, runtime?: OperatorFunction<I, O>): SluiceOperator<I, O> {
   const op = (runtime ??
@@ -90,7 +96,7 @@ export function sluiceOperator<I, O>(node: TopologyNode, runtime?: OperatorFunct
       throw new InvalidConfigError(`the Sluice operator ${node.kind} only works inside a stream's pipe(...)`);
     })) as OperatorFunction<I, O> & { node: TopologyNode };
   op.node = node;
-  return op;
+  return op as SluiceOperator<I, O>;
 }
 
 export function nodeOf(op: unknown): TopologyNode | undefined {

@@ -5,7 +5,7 @@
  * side of a join, merged topics) go to the processors that declared them, in the batch's order
  * (the worker merges a task's inputs by timestamp), and the first batch waits for every restore.
  */
-import { merge as mergeObservables, Observable, Subject } from 'rxjs';
+import { merge as mergeObservables, Observable, Subject, type Subscription } from 'rxjs';
 import type { InputRecord, TaskContext } from '../../core/worker/contracts.js';
 import { afterRestore } from '../operator.js';
 import { callInTask, withTask } from '../task-scope.js';
@@ -59,22 +59,38 @@ export function buildTask(sub: Subtopology, ctx: TaskContext): AnyOperator {
 
 /**
  * Every record of `src` to each successor. The successors are composed now, in the task's scope
- * (operators that look their task up do so when applied), and subscribed before the records flow.
+ * (operators that look their task up do so when applied). `src` is subscribed only once every
+ * successor has subscribed: one may subscribe late (a stateful operator waits for its store's
+ * restore on a task's first batch) and must not miss the records pushed meanwhile.
  */
 function fanOut(src: Observable<unknown>, next: Array<(s: Observable<unknown>) => Observable<unknown>>): Observable<unknown> {
   const subjects = next.map(() => new Subject<unknown>());
-  const outs = next.map((f, i) => f(subjects[i]!));
+  let waiting = next.length;
+  let connect: (() => void) | undefined;
+  const gated = subjects.map(
+    (subject) =>
+      new Observable<unknown>((subscriber) => {
+        const sub = subject.subscribe(subscriber);
+        if (--waiting === 0) connect?.();
+        return sub;
+      }),
+  );
+  const outs = next.map((f, i) => f(gated[i]!));
   return new Observable((subscriber) => {
+    let outer: Subscription | undefined;
+    connect = () => {
+      outer = src.subscribe({
+        next: (v) => {
+          for (const s of subjects) s.next(v);
+        },
+        error: (e) => subjects.forEach((s) => s.error(e)),
+        complete: () => subjects.forEach((s) => s.complete()),
+      });
+    };
     const inner = mergeObservables(...outs).subscribe(subscriber);
-    const outer = src.subscribe({
-      next: (v) => {
-        for (const s of subjects) s.next(v);
-      },
-      error: (e) => subjects.forEach((s) => s.error(e)),
-      complete: () => subjects.forEach((s) => s.complete()),
-    });
+    if (waiting === 0 && !outer) connect();
     return () => {
-      outer.unsubscribe();
+      outer?.unsubscribe();
       inner.unsubscribe();
     };
   });
