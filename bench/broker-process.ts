@@ -30,7 +30,13 @@ export interface BrokerProcess {
 export async function startBrokerProcess(): Promise<BrokerProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-broker-'));
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [bin, 'broker', '--port', String(port), '--data-dir', path.join(dir, 'data'), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), bin, 'broker', '--port', String(port), '--data-dir', path.join(dir, 'data'), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // A workload that throws (kcat missing, a client error) must not leave the broker and its
+  // directory behind: they go with this process however it ends.
+  process.once('exit', () => {
+    child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
     child.on('exit', (code) => reject(new Error(`broker exited with ${code}`)));
@@ -66,6 +72,9 @@ export function kcat(args: string[], inputFile?: string, discard = false): Promi
       for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) lines++;
     });
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'ENOENT' ? new Error('kcat is not installed (Debian: apt-get install kcat); B1/B2 measure it against the broker') : e),
+    );
     child.on('exit', (code) => (code === 0 ? resolve(lines) : reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${err}`))));
   });
 }

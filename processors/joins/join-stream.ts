@@ -1,34 +1,55 @@
 /**
- * Stream-stream join within a time difference (Kafka Streams' KStream#join/leftJoin/outerJoin
- * with JoinWindows), docs/architecture.md, "Stream-processing semantics":
- * - a left record at t matches right records of its key in [t − d, t + d], both ends inclusive,
- *   and the other way round; the output's timestamp is the larger of the two;
- * - stream time is shared by both sides; a record with t + d + grace < stream time is late:
- *   dropped and counted;
- * - left and outer joins hold a record that has no partner yet and emit it with null once
- *   stream time > t + d + grace; a partner arriving before that still joins; records stay
- *   buffered until stream time > t + 2d + grace, after which no non-late partner can reach them;
- * - both sides' buffers are logged to the changelog `<app>-<store>-changelog` at the end of each
- *   batch and rebuilt from it when the task starts. A buffered record is logged under a slot
- *   number that is reused once the record expires, so expiry writes no tombstone (a join logs
- *   each record once, not twice) and the compacted changelog holds at most as many keys as the
- *   buffers ever held at once; a restore drops the entries that had expired.
+ * Stream-stream join within a time difference (Kafka Streams' KStream#join/leftJoin/outerJoin with
+ * JoinWindows, as KStreamKStreamJoin, KStreamJoinWindow and the join's window stores do it):
+ * - windows: `before` b and `after` a (`within: d` is b = a = d; JoinWindows.before/after). A left
+ *   record at t matches right records of its key in [t − b, t + a], a right record at t matches
+ *   left records in [t − a, t + b], both ends inclusive; the output's timestamp is the larger of
+ *   the two. Matches come out in the other side's timestamp order (then arrival order).
+ * - stream time is the largest timestamp of either side, moved by every record (dropped ones too).
+ * - each side buffers its records as Kafka's window store does (retention r = b + a + grace): a
+ *   record is visible to the other side while t > (largest timestamp buffered on its side) − r. A
+ *   record too late to be buffered (t <= that bound) is counted as dropped in
+ *   `sluice_late_records_total`, but still looked up against the other side.
+ * - left and outer joins: a record of an outer side (left in a left join, both in an outer join)
+ *   with no partner is emitted with null at once when its own window has closed (left record:
+ *   t + a + grace < stream time; right record: t + b + grace < stream time), otherwise held; a
+ *   later partner inside the window still joins it. Held records whose window closed are emitted
+ *   when a record reaches stream time (t = stream time), before that record's own results,
+ *   ordered by timestamp, then right side before left, then key (Kafka's outer-join store order).
+ *   Kafka 3.x emits a late unmatched record at once already when t + a < stream time, ignoring the
+ *   grace, which can give both a null result and a match for one record (KAFKA-19536); Sluice
+ *   waits out the grace.
+ * - null keys and values (Kafka Streams 3.7+, KIP-962): a record with a null value is dropped
+ *   (counted in `sluice_dropped_records_total`); a record with a null key is emitted at once with a
+ *   null partner by the outer sides (left join: left records; outer join: both) and dropped by the
+ *   others. Neither is buffered.
+ * - both sides' records are logged to the changelog `<app>-<store>-changelog` at the end of each
+ *   batch and rebuilt from it when the task starts. A record is logged under a slot number that a
+ *   later record reuses once it is neither visible nor held, so expiry writes no tombstone (a join
+ *   logs each record about once) and the compacted changelog holds at most as many keys as the
+ *   buffers ever held at once. Stream time and both sides' buffer times are logged under `t`.
  * The right stream's topic becomes an input of the pipeline (co-partitioned, merged by timestamp).
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ProducerRecord } from '../../core/client/types.js';
 import type { InputRecord, TaskContext } from '../../core/worker/contracts.js';
+import { InvalidConfigError } from '../../core/errors.js';
 import { json, producerValue, type Serde } from '../../core/serde/serde.js';
 import { decodeJoinLogEntry, encodeJoinLogEntries, type JoinLogEntry } from './join-changelog.js';
 import { recordOperator } from '../operator.js';
 import { sluiceOperator, type SluiceOperator } from '../sluice-op.js';
 import { changelogTopic, readChangelog } from '../stores/changelog.js';
 import type { Rec } from '../types.js';
-import { toMs, type Duration } from '../windows/duration.js';
+import { toMs, toSignedMs, type Duration } from '../windows/duration.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
 
 export interface JoinOptions<K = unknown, V = unknown> {
-  within: Duration;
+  /** A left record at t joins right records in [t − within, t + within] (JoinWindows.ofTimeDifference…). */
+  within?: Duration;
+  /** How far back a left record looks for right records (JoinWindows.before; default `within`). May be negative if before + after >= 0. */
+  before?: Duration;
+  /** How far ahead a left record looks for right records (JoinWindows.after; default `within`). May be negative if before + after >= 0. */
+  after?: Duration;
   grace?: Duration;
   name?: string;
   /**
@@ -47,14 +68,19 @@ export interface OtherStream<K, W> {
 type JoinType = 'inner' | 'left' | 'outer';
 
 interface Buffered<V> {
-  /** Its changelog key; reused by a later record once this one expired. */
+  /** Its changelog key; reused by a later record once this one is neither visible nor held. */
   slot: number;
   keyJson: string;
   ts: number;
   value: V;
+  /** Joined with a partner (a held record stops being held). */
   matched: boolean;
   /** Emitted with a null partner (left/outer) once its window closed. */
   alone: boolean;
+  /** In its key's list on its side (buffered and not yet expired). */
+  listed: boolean;
+  /** Waiting, unmatched, for its window to close (outer sides only). */
+  held: boolean;
   origin: Rec<unknown, unknown>;
   isLeft: boolean;
   /** Changed in this batch and not yet logged (listed in the batch's dirty list). */
@@ -66,19 +92,17 @@ interface Buffered<V> {
   rawValue: Buffer | null;
 }
 
-/** Both sides' buffered records of one key: one Map entry per key, not one per side. */
+/** Both sides' buffered records of one key, each list in timestamp order (then arrival). */
 interface KeyBuffers {
   left: Array<Buffered<unknown>> | null;
   right: Array<Buffered<unknown>> | null;
 }
 
-/** Width of the time buckets that expiry walks (ms): expiring a bucket is one step, not a sweep of every buffered record. */
+/** Width of the time buckets that expiry and held-record emission walk (ms): one step per bucket, not a sweep of every record. */
 const BUCKET_MS = 250;
-interface TimeBucket {
-  entries: Array<Buffered<unknown>>;
-  /** Every entry's window closed and was handled (left/outer emission): not scanned again. */
-  aloneDone: boolean;
-}
+const bucketOf = (ts: number) => ts - (((ts % BUCKET_MS) + BUCKET_MS) % BUCKET_MS);
+/** The changelog key of the join's clocks (slots are numbers). */
+const TIME_KEY = 't';
 
 /** What the pipeline builder needs to route the right side's records to the join. */
 export interface StreamJoinRuntime {
@@ -86,9 +110,25 @@ export interface StreamJoinRuntime {
   restore(): Promise<void>;
 }
 
-function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: V | null, r: W | null) => R, opts: JoinOptions<K, V>): SluiceOperator<Rec<K, V>, Rec<K, R>> {
-  const d = toMs(opts.within, 'join window');
+/** The join window's bounds in ms, from `within` or `before`/`after` (Kafka's JoinWindows checks). */
+export function joinWindow(opts: Pick<JoinOptions, 'within' | 'before' | 'after' | 'grace'>): { before: number; after: number; grace: number } {
+  if (opts.within === undefined && (opts.before === undefined || opts.after === undefined)) throw new InvalidConfigError('a stream-stream join needs `within` (or both `before` and `after`)');
+  const within = opts.within === undefined ? undefined : toMs(opts.within, 'join window (within)');
+  if (within !== undefined && within < 0) throw new InvalidConfigError(`join window (within) must not be negative, got ${within} ms`);
+  const before = opts.before === undefined ? within! : toSignedMs(opts.before, 'join window (before)');
+  const after = opts.after === undefined ? within! : toSignedMs(opts.after, 'join window (after)');
+  if (before + after < 0) throw new InvalidConfigError(`join window: before + after must not be negative (got before ${before} ms, after ${after} ms)`);
   const grace = toMs(opts.grace ?? 0, 'grace');
+  if (grace < 0) throw new InvalidConfigError(`join grace must not be negative, got ${grace} ms`);
+  return { before, after, grace };
+}
+
+function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: V | null, r: W | null) => R, opts: JoinOptions<K, V>): SluiceOperator<Rec<K, V>, Rec<K, R>> {
+  const { before, after, grace } = joinWindow(opts);
+  // Kafka's join window stores keep size + grace, size = before + after.
+  const retention = before + after + grace;
+  const leftOuter = type !== 'inner';
+  const rightOuter = type === 'outer';
   const keySerde = other.key ?? (json() as Serde<K>);
   const valueSerde = other.value ?? (json() as Serde<W>);
   const leftKeySerde = opts.serdes?.key ?? (json() as Serde<K>);
@@ -119,42 +159,72 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
   function bind(b: { appId: string; name: string }, ctx: TaskContext): { op: OperatorFunction<Rec<K, V>, Rec<K, R>>; runtime: StreamJoinRuntime } {
     const topic = changelogTopic(b.appId, b.name);
     const byKey = new Map<string, KeyBuffers>();
-    // Records to log at the end of the batch: listed once (their `dirty` flag), skipped if they expired meanwhile.
+    // Records to log at the end of the batch: listed once (their `dirty` flag).
     const dirty: Array<Buffered<unknown>> = [];
-    const markDirty = (b: Buffered<unknown>) => {
-      if (b.dirty) return;
-      b.dirty = true;
-      dirty.push(b);
+    const markDirty = (e: Buffered<unknown>) => {
+      if (e.dirty) return;
+      e.dirty = true;
+      dirty.push(e);
     };
-    // Changelog slots of expired records, handed to new ones (their put supersedes the old entry).
+    // Changelog slots of finished records, handed to new ones (their put supersedes the old entry).
     const freeSlots: number[] = [];
     let nextSlot = 0;
-    let streamTime = -1;
+    let streamTime = -Infinity;
+    // The largest timestamp put into each side's buffer (Kafka's window store's observed stream time).
+    let leftTime = -Infinity;
+    let rightTime = -Infinity;
+    let timesDirty = false;
     let emit: ((out: Rec<K, R>) => void) | null = null;
-    // A record that no non-late partner can reach any more (its whole time bucket is past).
-    const expired = (ts: number) => ts - (ts % BUCKET_MS) + BUCKET_MS - 1 + 2 * d + grace < streamTime;
-    const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time)', { store: b.name });
-    // Buffered records of both sides by time bucket, for expiry in time order.
-    const buckets = new TimeBuckets<TimeBucket>(() => ({ entries: [], aloneDone: type === 'inner' }));
+    const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time), counted per record and window', { store: b.name });
+    const skipped = ctx.metrics.counter('sluice_dropped_records_total', 'records a join or aggregation skipped: a null key or a null value', { store: b.name });
+    // Buffered records of each side by time bucket, for expiry in time order.
+    const listedBuckets = { left: new TimeBuckets<Array<Buffered<unknown>>>(() => []), right: new TimeBuckets<Array<Buffered<unknown>>>(() => []) };
+    // Held (unmatched, window open) records of each side by time bucket, for emission in time order.
+    const heldBuckets = { left: new TimeBuckets<Array<Buffered<unknown>>>(() => []), right: new TimeBuckets<Array<Buffered<unknown>>>(() => []) };
+    // The earliest held record of each side may be this early (a lower bound: a cheap test per record).
+    let heldLeftMin = Infinity;
+    let heldRightMin = Infinity;
     const holderOf = (keyJson: string) => {
       let h = byKey.get(keyJson);
       if (h === undefined) byKey.set(keyJson, (h = { left: null, right: null }));
       return h;
     };
-    const buffer = (e: Buffered<unknown>) => {
-      const h = e.holder;
-      if (e.isLeft) (h.left ??= []).push(e);
-      else (h.right ??= []).push(e);
-      buckets.at(e.ts - (e.ts % BUCKET_MS)).entries.push(e);
+    const release = (e: Buffered<unknown>) => {
+      if (e.listed || e.held) return;
+      // Logged before its slot goes to another record, unless the log holds nothing newer to say
+      // (an expired record's entry is dropped on restore by its time alone).
+      if (!e.dirty) {
+        e.rawKey = null;
+        e.rawValue = null;
+      }
+      freeSlots.push(e.slot);
     };
-    const unbuffer = (e: Buffered<unknown>) => {
+    const list = (e: Buffered<unknown>) => {
       const h = e.holder;
-      const list = (e.isLeft ? h.left : h.right)!;
-      if (list.length === 1) {
+      const l = e.isLeft ? (h.left ??= []) : (h.right ??= []);
+      // Kept in timestamp order; records mostly come in order, so the place is found from the end.
+      let i = l.length;
+      while (i > 0 && l[i - 1]!.ts > e.ts) i--;
+      if (i === l.length) l.push(e);
+      else l.splice(i, 0, e);
+      e.listed = true;
+      (e.isLeft ? listedBuckets.left : listedBuckets.right).at(bucketOf(e.ts)).push(e);
+    };
+    const unlist = (e: Buffered<unknown>) => {
+      const h = e.holder;
+      const l = (e.isLeft ? h.left : h.right)!;
+      if (l.length === 1) {
         if (e.isLeft) h.left = null;
         else h.right = null;
         if (h.left === null && h.right === null) byKey.delete(e.keyJson);
-      } else list.splice(list.indexOf(e), 1);
+      } else l.splice(l.indexOf(e), 1);
+      e.listed = false;
+    };
+    const hold = (e: Buffered<unknown>) => {
+      e.held = true;
+      (e.isLeft ? heldBuckets.left : heldBuckets.right).at(bucketOf(e.ts)).push(e);
+      if (e.isLeft) heldLeftMin = Math.min(heldLeftMin, e.ts);
+      else heldRightMin = Math.min(heldRightMin, e.ts);
     };
     const out = (key: unknown, l: V | null, r: W | null, ts: number, origin: Rec<unknown, unknown>): Rec<K, R> => ({
       key: key as K,
@@ -165,33 +235,115 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
       partition: origin.partition,
       offset: origin.offset,
     });
-    const process = (isLeft: boolean, keyJson: string, key: unknown, ts: number, value: unknown, origin: Rec<unknown, unknown>, rawKey: Buffer | null, rawValue: Buffer | null) => {
-      if (ts > streamTime) streamTime = ts;
-      if (ts + d + grace < streamTime) {
-        late.inc();
+    const alone = (key: unknown, isLeft: boolean, value: unknown, ts: number, origin: Rec<unknown, unknown>) =>
+      out(key, isLeft ? (value as V) : null, isLeft ? null : (value as W), ts, origin);
+    /** Held records of one side whose window closed (t + lookback + grace < stream time), taken out of the held buckets. */
+    const closedHeld = (buckets: TimeBuckets<Array<Buffered<unknown>>>, lookback: number, into: Array<Buffered<unknown>>): number => {
+      let min = Infinity;
+      for (const start of buckets.starts()) {
+        if (start + lookback + grace >= streamTime) {
+          min = Math.min(min, start);
+          break;
+        }
+        const entries = buckets.get(start)!;
+        let open = 0;
+        for (const e of entries) {
+          if (!e.held) continue;
+          if (e.ts + lookback + grace < streamTime) into.push(e);
+          else entries[open++] = e;
+        }
+        entries.length = open;
+        if (open === 0) buckets.delete(start);
+        else min = Math.min(min, start);
+      }
+      return min;
+    };
+    /** Emits the held records whose window closed, by timestamp, then right before left, then key. */
+    const emitClosedHeld = (emitTo: (o: Rec<K, R>) => void) => {
+      if (!(heldLeftMin + after + grace < streamTime) && !(heldRightMin + before + grace < streamTime)) return;
+      const closed: Array<Buffered<unknown>> = [];
+      heldLeftMin = closedHeld(heldBuckets.left, after, closed);
+      heldRightMin = closedHeld(heldBuckets.right, before, closed);
+      closed.sort((x, y) => x.ts - y.ts || (x.isLeft === y.isLeft ? 0 : x.isLeft ? 1 : -1) || (x.keyJson < y.keyJson ? -1 : x.keyJson > y.keyJson ? 1 : 0));
+      for (const e of closed) {
+        e.held = false;
+        e.alone = true;
+        markDirty(e);
+        emitTo(alone(e.origin.key, e.isLeft, e.value, e.ts, e.origin));
+        release(e);
+      }
+    };
+    const process = (isLeft: boolean, key: unknown, ts: number, value: unknown, origin: Rec<unknown, unknown>, rawKey: Buffer | null, rawValue: Buffer | null, emitTo: (o: Rec<K, R>) => void) => {
+      if (ts > streamTime) {
+        streamTime = ts;
+        timesDirty = true;
+      }
+      const outerSide = isLeft ? leftOuter : rightOuter;
+      if (key === null || key === undefined) {
+        // KIP-962: an outer side emits a record without a key with a null partner; others drop it.
+        if (outerSide && value !== null && value !== undefined) emitTo(alone(key, isLeft, value, ts, origin));
+        else skipped.inc();
         return;
       }
+      // Kafka's KStreamJoinWindow puts the record into its side's window store first: the store's
+      // time moves (a null value too), and a record at or below its time − retention is dropped.
+      let visible: boolean;
+      if (isLeft) {
+        if (ts > leftTime) {
+          leftTime = ts;
+          timesDirty = true;
+        }
+        visible = ts > leftTime - retention;
+      } else {
+        if (ts > rightTime) {
+          rightTime = ts;
+          timesDirty = true;
+        }
+        visible = ts > rightTime - retention;
+      }
+      if (value === null || value === undefined) {
+        skipped.inc();
+        return;
+      }
+      if (!visible) late.inc();
+      // A record at stream time first lets out the held records whose window it closed.
+      if (ts === streamTime) emitClosedHeld(emitTo);
+      const keyJson = JSON.stringify(key);
       const holder = holderOf(keyJson);
       const others = isLeft ? holder.right : holder.left;
       let matched = false;
-      if (others !== null) for (const o of others) {
-        if (Math.abs(o.ts - ts) > d) continue;
-        matched = true;
-        if (!o.matched) {
-          o.matched = true;
-          // Only left and outer joins read the flag (to emit unmatched records); an inner join need not log it.
-          if (type !== 'inner') markDirty(o);
+      if (others !== null) {
+        const from = isLeft ? ts - before : ts - after;
+        const to = isLeft ? ts + after : ts + before;
+        const floor = (isLeft ? rightTime : leftTime) - retention; // the other side's store shows only ts > floor
+        for (const o of others) {
+          if (o.ts < from || o.ts <= floor) continue;
+          if (o.ts > to) break;
+          matched = true;
+          if (!o.matched) {
+            o.matched = true;
+            // Only left and outer joins read the flag (to emit unmatched records); an inner join need not log it.
+            if (type !== 'inner') markDirty(o);
+          }
+          if (o.held) o.held = false; // taken out of its bucket lazily
+          emitTo(out(key, (isLeft ? value : o.value) as V, (isLeft ? o.value : value) as W, Math.max(ts, o.ts), origin));
         }
-        const l = (isLeft ? value : o.value) as V;
-        const r = (isLeft ? o.value : value) as W;
-        emit?.(out(key, l, r, Math.max(ts, o.ts), origin));
+      }
+      const lookback = isLeft ? after : before;
+      const closedNow = !matched && outerSide && ts + lookback + grace < streamTime;
+      if (closedNow) emitTo(alone(key, isLeft, value, ts, origin));
+      const heldNow = !matched && outerSide && !closedNow;
+      if (!visible && !heldNow) {
+        if (holder.left === null && holder.right === null) byKey.delete(keyJson);
+        return;
       }
       const slot = freeSlots.length > 0 ? freeSlots.pop()! : nextSlot++;
-      const e: Buffered<unknown> = { slot, keyJson, ts, value, matched, alone: false, origin, isLeft, dirty: false, holder, rawKey, rawValue };
-      buffer(e);
+      const e: Buffered<unknown> = { slot, keyJson, ts, value, matched, alone: closedNow, listed: false, held: false, origin, isLeft, dirty: false, holder, rawKey, rawValue };
+      if (visible) list(e);
+      if (heldNow) hold(e);
       markDirty(e);
     };
-    /** The changelog entry of a buffered record, from the bytes read where it still has them. */
+    /** The changelog entry of a record, from the bytes read where it still has them. */
     const logEntry = (e: Buffered<unknown>): JoinLogEntry => {
       const key = e.origin.key;
       const entry: JoinLogEntry = e.isLeft
@@ -201,86 +353,89 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
       e.rawValue = null;
       return entry;
     };
+    /** Drops from the lists the records the other side can no longer see (whole buckets at or below time − retention). */
+    const expire = (buckets: TimeBuckets<Array<Buffered<unknown>>>, sideTime: number) => {
+      for (const start of buckets.starts()) {
+        if (start + BUCKET_MS - 1 > sideTime - retention) break;
+        const entries = buckets.get(start)!;
+        buckets.delete(start);
+        for (const e of entries) {
+          if (!e.listed) continue;
+          unlist(e);
+          release(e);
+        }
+      }
+    };
     const runtime: StreamJoinRuntime = {
       onRight(r) {
         const key = r.key === null ? null : keySerde.deserialize(r.key);
         const value = valueSerde.deserialize(r.value);
         const origin: Rec<unknown, unknown> = { key, value, timestamp: r.timestamp, headers: r.headers, topic: r.topic, partition: r.partition, offset: r.offset };
-        process(false, JSON.stringify(key), key, r.timestamp, value, origin, r.key, r.value);
+        process(false, key, r.timestamp, value, origin, r.key, r.value, (o) => emit?.(o));
       },
       async restore() {
         const entries: Array<Buffered<unknown>> = [];
+        let times: { s: number; l: number; r: number } | null = null;
         for (const [k, v] of await readChangelog(ctx, topic)) {
           if (v === null) continue;
+          if (k === TIME_KEY) {
+            times = JSON.parse(v.toString('utf8')) as { s: number; l: number; r: number };
+            continue;
+          }
           const { isLeft, matched, alone, ts, key: keyBytes, value: valueBytes } = decodeJoinLogEntry(topic, k, v);
           const key = keyBytes === null ? null : (isLeft ? leftKeySerde : keySerde).deserialize(keyBytes);
           const value = valueBytes === null ? null : (isLeft ? leftValueSerde : valueSerde).deserialize(valueBytes);
           const origin: Rec<unknown, unknown> = { key, value, timestamp: ts, headers: {}, topic: '', partition: ctx.partition, offset: -1 };
-          const keyJson = JSON.stringify(key);
-          entries.push({ slot: Number(k), keyJson, ts, value, matched, alone, origin, isLeft, dirty: false, holder: null as unknown as KeyBuffers, rawKey: null, rawValue: null });
-          if (ts > streamTime) streamTime = ts;
+          entries.push({ slot: Number(k), keyJson: JSON.stringify(key), ts, value, matched, alone, listed: false, held: false, origin, isLeft, dirty: false, holder: null as unknown as KeyBuffers, rawKey: null, rawValue: null });
+          // A changelog from before the clocks were logged: the largest timestamps stand in for them.
+          if (isLeft && ts > leftTime) leftTime = ts;
+          if (!isLeft && ts > rightTime) rightTime = ts;
         }
-        // The record that set stream time is still buffered, so the largest timestamp is stream time.
+        if (times) {
+          // JSON has no -Infinity: a clock that had not moved reads back as null.
+          streamTime = times.s ?? -Infinity;
+          leftTime = times.l ?? -Infinity;
+          rightTime = times.r ?? -Infinity;
+        } else streamTime = Math.max(leftTime, rightTime);
+        entries.sort((x, y) => x.ts - y.ts);
         const taken = new Set<number>();
         for (const e of entries) {
           if (e.slot >= nextSlot) nextSlot = e.slot + 1;
-          if (expired(e.ts)) continue; // expired before the restart: its slot is free
+          const visible = e.ts > (e.isLeft ? leftTime : rightTime) - retention;
+          const held = (e.isLeft ? leftOuter : rightOuter) && !e.matched && !e.alone;
+          if (!visible && !held) continue; // finished before the restart: its slot is free
           taken.add(e.slot);
           e.holder = holderOf(e.keyJson);
-          buffer(e);
+          if (visible) list(e);
+          if (held) hold(e);
         }
         for (let slot = nextSlot - 1; slot >= 0; slot--) if (!taken.has(slot)) freeSlots.push(slot);
       },
     };
     const inner = recordOperator<Rec<K, V>, Rec<K, R>>(ctx, {
-      next(r) {
-        process(true, JSON.stringify(r.key), r.key, r.timestamp, r.value, r as Rec<unknown, unknown>, null, null);
+      next(r, emitTo) {
+        process(true, r.key, r.timestamp, r.value, r as Rec<unknown, unknown>, null, null, emitTo);
       },
-      complete(e) {
-        // Once its window closed (stream time > t + d + grace) an unmatched record is emitted
-        // alone (left/outer), in time order. It stays buffered while a non-late partner can
-        // still reach it (until stream time > t + 2d + grace; expiry goes by whole time buckets,
-        // so a record may stay up to BUCKET_MS longer, which cannot create a match: a partner
-        // within d of it would be late), so a partner inside the window still joins.
-        for (const start of buckets.starts()) {
-          const bucket = buckets.get(start)!;
-          if (!bucket.aloneDone) {
-            if (start + d + grace >= streamTime) break; // no window in this bucket (or later ones) has closed
-            for (const b of bucket.entries) {
-              if (b.matched || b.alone || streamTime <= b.ts + d + grace) continue;
-              if (type === 'outer' || b.isLeft) {
-                b.alone = true;
-                markDirty(b);
-                e(out(b.origin.key, b.isLeft ? (b.value as V) : null, b.isLeft ? null : (b.value as W), b.ts, b.origin));
-              }
-            }
-            bucket.aloneDone = start + BUCKET_MS - 1 + d + grace < streamTime;
-          }
-          // Expired: no non-late partner can reach any record of the bucket any more.
-          if (!expired(start)) continue;
-          buckets.delete(start);
-          for (const b of bucket.entries) {
-            unbuffer(b);
-            b.dirty = false; // expired: not logged
-            b.rawKey = null;
-            b.rawValue = null;
-            freeSlots.push(b.slot);
-          }
-        }
+      complete() {
+        expire(listedBuckets.left, leftTime);
+        expire(listedBuckets.right, rightTime);
         const logged: Array<Buffered<unknown>> = [];
         const entries: JoinLogEntry[] = [];
-        for (const b of dirty) {
-          if (!b.dirty) continue;
-          b.dirty = false;
-          logged.push(b);
-          entries.push(logEntry(b));
+        for (const e of dirty) {
+          if (!e.dirty) continue;
+          e.dirty = false;
+          logged.push(e);
+          entries.push(logEntry(e));
         }
         dirty.length = 0;
         const values = encodeJoinLogEntries(entries);
-        if (values.length === 0) return;
         const records = new Array<ProducerRecord>(values.length);
         for (let i = 0; i < values.length; i++) records[i] = { key: String(logged[i]!.slot), value: values[i]!, partition: ctx.partition };
-        ctx.send(topic, records);
+        if (timesDirty) {
+          records.push({ key: TIME_KEY, value: JSON.stringify({ s: streamTime, l: leftTime, r: rightTime }), partition: ctx.partition });
+          timesDirty = false;
+        }
+        if (records.length > 0) ctx.send(topic, records);
       },
     });
     // Matches found when a right record arrives are emitted into this batch's output.
@@ -297,7 +452,7 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
   }
 }
 
-/** Inner join: only pairs within the time difference. */
+/** Inner join: only pairs within the join window. */
 export function join<K, V, W, R>(other: OtherStream<K, W>, joiner: (left: V, right: W) => R, opts: JoinOptions<K, V>): SluiceOperator<Rec<K, V>, Rec<K, R>> {
   return make('inner', other, joiner as (l: V | null, r: W | null) => R, opts);
 }

@@ -8,9 +8,10 @@
  * Windowed results (hopping/tumbling, Kafka Streams' rules):
  * - stream time = the highest timestamp the task has seen (kept in the changelog too);
  * - a record updates window [s, e) only if e + grace > stream time; otherwise it is late: dropped,
- *   counted in `sluice_late_records_total`, and written to `lateRecordsTopic` if given;
+ *   counted in `sluice_late_records_total` once per window it missed (Kafka's dropped-records
+ *   metric counts per record and window), and written to `lateRecordsTopic` if given;
  * - emit 'update': every change; emit 'final': each window once, when e + grace <= stream time,
- *   ordered by window start, then by when the window got its first record; a result's timestamp
+ *   ordered by window start, then key (Kafka's time-ordered window store); a result's timestamp
  *   is the largest in its window.
  */
 import type { OperatorFunction } from 'rxjs';
@@ -25,10 +26,11 @@ import type { StoreBackendOptions } from '../stores/window-stores.js';
 import { redisKeyedAggregate } from './keyed-aggregate-redis.js';
 import { redisWindowedAggregate } from '../windows/windowed-aggregate-redis.js';
 import { StoreBackendError } from '../errors.js';
-import { lateRecordHandler, sharedWindow, windowedResult, type SharedWindow } from '../windows/window-common.js';
+import { compareKeyText, lateRecordHandler, sharedWindow, windowedResult, type SharedWindow } from '../windows/window-common.js';
 import type { Rec, Windowed } from '../types.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
 import { windowStarts, type HoppingWindowDef } from '../windows/window-def.js';
+import type { Duration } from '../windows/duration.js';
 
 export interface AggregateOptions {
   /** Store name (default: derived from the operator's position; keep it stable across releases). */
@@ -37,6 +39,13 @@ export interface AggregateOptions {
   emit?: 'update' | 'final';
   /** Windowed only: where late records go (besides the metric). */
   lateRecordsTopic?: string;
+  /**
+   * Session and sliding windows: how long the store keeps a session or window past the latest
+   * one (Kafka's Materialized.withRetention; default gap + grace for sessions, 2 × difference +
+   * grace for sliding windows, and no less is accepted). Closed sessions stay while retained, so a
+   * late record that bridges one merges with it.
+   */
+  retention?: Duration;
   /** Session windows only: combines the aggregates of two sessions that a record bridges. */
   merger?: (a: never, b: never) => unknown;
   /**
@@ -184,14 +193,17 @@ function windowedAggregate<K, V, A>(
         streamTimeDirty = true;
       }
       const keyJson = JSON.stringify(r.key);
-      let updated = false;
       let starts: number[];
       if (tumbling) {
         one[0] = ts - (((ts % def.size) + def.size) % def.size);
         starts = one;
       } else starts = windowStarts(def, ts);
       for (const start of starts) {
-        if (start < 0 || start + def.size + def.grace <= streamTime) continue;
+        if (start < 0) continue;
+        if (start + def.size + def.grace <= streamTime) {
+          late(keyJson, r, `[${start},${start + def.size})`);
+          continue;
+        }
         const bucket = buckets.at(start);
         let e = bucket.entries.get(keyJson);
         if (!e) {
@@ -204,20 +216,19 @@ function windowedAggregate<K, V, A>(
           e.dirty = true;
           dirty.push(e);
         }
-        updated = true;
         if (emitMode === 'update') emit(result(e, bucket, r));
       }
-      if (!updated) late(keyJson, r);
     },
     complete(emit) {
-      // Windows that can no longer change: emitted once (final mode, ordered by start, then by
-      // when each window got its first record: the order they were created in, with no sort) and dropped.
+      // Windows that can no longer change: emitted once (final mode, ordered by start, then key;
+      // emitting at the end of the batch gives Kafka's order, since windows close in start order) and dropped.
       const changes: Array<[string, string | null]> = [];
       for (const start of buckets.starts()) {
         if (start + def.size + def.grace > streamTime) break; // this window and every later one is open
         const bucket = buckets.get(start)!;
         buckets.delete(start);
-        for (const e of bucket.entries.values()) {
+        const entries = emitMode === 'final' ? [...bucket.entries.values()].sort((x, y) => compareKeyText(x.keyJson, y.keyJson)) : bucket.entries.values();
+        for (const e of entries) {
           if (emitMode === 'final') emit(result(e, bucket, null));
           e.dirty = false; // dropped: not logged below
           if (e.logged) changes.push([changelogKey(e), null]);

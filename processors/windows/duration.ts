@@ -14,3 +14,13 @@ export function toMs(d: Duration, what = 'duration'): number {
   if (!m) throw new InvalidConfigError(`${what} "${d}" is not a duration like "500ms", "5s", "1m"`);
   return Math.round(Number(m[1]) * UNITS[m[2]!]!);
 }
+
+/** A duration that may be negative (a join window's before or after): -10, "-5s". */
+export function toSignedMs(d: Duration, what = 'duration'): number {
+  if (typeof d === 'number') {
+    if (!Number.isFinite(d)) throw new InvalidConfigError(`${what} must be a finite number of milliseconds, got ${d}`);
+    return d;
+  }
+  const t = d.trim();
+  return t.startsWith('-') ? -toMs(t.slice(1), what) : toMs(t, what);
+}

@@ -78,11 +78,25 @@ export function windowedResult<K, A>(
   };
 }
 
-/** Counts a late record and, when the aggregation names one, writes it to the late-records topic. */
+/**
+ * Counts a dropped late record and, when the aggregation names one, writes it to the late-records
+ * topic. As Kafka's dropped-records metric, a drop is counted per (record, window): a hopping
+ * record late for two of its windows counts twice (even if it updated a third), and each drop is
+ * written once, with the window it missed in the header `sluice.late.window` (`[start,end)`, or
+ * `[start,end]` for sliding and session windows).
+ */
 export function lateRecordHandler(ctx: TaskContext, store: string, lateRecordsTopic: string | undefined) {
-  const counter = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time)', { store });
-  return (keyJson: string, r: Rec<unknown, unknown>): void => {
+  const counter = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time), counted per record and window', { store });
+  return (keyJson: string, r: Rec<unknown, unknown>, window?: string): void => {
     counter.inc();
-    if (lateRecordsTopic) ctx.send(lateRecordsTopic, [{ key: keyJson, value: JSON.stringify(r.value), timestamp: r.timestamp, headers: r.headers }]);
+    if (lateRecordsTopic) {
+      const headers = window === undefined ? r.headers : { ...r.headers, 'sluice.late.window': Buffer.from(window) };
+      ctx.send(lateRecordsTopic, [{ key: keyJson, value: JSON.stringify(r.value), timestamp: r.timestamp, headers }]);
+    }
   };
+}
+
+/** Compares two keys' JSON texts: the order of their serialized bytes under the default json serde (Kafka orders by key bytes). */
+export function compareKeyText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

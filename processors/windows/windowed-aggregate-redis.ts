@@ -102,11 +102,12 @@ export function redisWindowedAggregate<K, V, A>(
       for (const r of records) {
         if (r.timestamp > streamTime) streamTime = r.timestamp;
         const keyJson = JSON.stringify(r.key);
-        const starts = windowStarts(def, r.timestamp).filter((s) => s + def.size + def.grace > streamTime);
-        if (starts.length === 0) {
-          late(keyJson, r);
-          continue;
+        const starts: number[] = [];
+        for (const s of windowStarts(def, r.timestamp)) {
+          if (s + def.size + def.grace > streamTime) starts.push(s);
+          else late(keyJson, r, `[${s},${s + def.size})`); // counted per window, as Kafka's dropped-records metric
         }
+        if (starts.length === 0) continue;
         reach.push({ r, keyJson, starts });
         for (const s of starts) ids.add(windowId(keyJson, s));
       }
