@@ -28,11 +28,6 @@ export class KStream<K, V> {
   /** @internal Streams are made by app.stream(...) / streamOf(...) and by pipe(). */
   constructor(private readonly position: Position) {}
 
-  /** The app's id (the prefix of its internal topics). */
-  get appId(): string {
-    return this.position.sub.appId;
-  }
-
   /** Wires the operators after this stream's end; returns the stream of what the last one emits. */
   pipe(): KStream<K, V>;
   pipe<A>(op1: Op<Rec<K, V>, A>): StreamOf<A>;

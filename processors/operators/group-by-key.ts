@@ -23,7 +23,7 @@ export interface GroupByKeyOptions<K2, V> {
 
 export function groupByKey<K, V, K2 = K>(fn?: (record: Rec<K, V>) => K2, opts: GroupByKeyOptions<K2, V> = {}): SluiceOperator<Rec<K, V>, Rec<K2, V>> {
   // Without a key function the input is taken as keyed already: nothing to add (as Kafka Streams' groupByKey).
-  if (!fn) return sluiceOperator({ kind: 'group-by-key', writeToTopology: () => {} });
+  if (!fn) return sluiceOperator({ kind: 'group-by-key', stateless: true, writeToTopology: () => {} });
   const serdes = { key: opts.key as Serde<unknown> | undefined, value: opts.value as Serde<unknown> | undefined };
   const keyOf = fn as (r: Rec) => unknown;
   return sluiceOperator({

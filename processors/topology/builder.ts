@@ -26,6 +26,7 @@ export interface AppLike {
 /** The DSL's state of one app: the names taken and the chains started per topic set. */
 export class AppTopology {
   private readonly names = new Set<string>();
+  private readonly stores = new Set<string>();
   private readonly chains = new Map<string, number>();
 
   constructor(readonly app: AppLike) {}
@@ -36,6 +37,12 @@ export class AppTopology {
     const n = this.chains.get(base) ?? 0;
     this.chains.set(base, n + 1);
     return this.claim(`${base}-${n}`, false);
+  }
+
+  /** Takes a store name: two stores of one name would share a changelog topic. */
+  claimStore(name: string): void {
+    if (this.stores.has(name)) throw new InvalidConfigError(`the store "${name}" is used twice in app "${this.app.id}": give each stateful operator its own name`);
+    this.stores.add(name);
   }
 
   /** Takes a name: a default gets a suffix when taken (two branches of one chain), a given one must be free. */
@@ -141,7 +148,7 @@ class ChainBuilder implements NodeBuilder {
   }
 
   store(name: string): string {
-    if (this.sub.stores.includes(name)) throw new InvalidConfigError(`the store "${name}" is used twice in app "${this.appId}": give each stateful operator its own name`);
+    this.pos.topology.claimStore(name);
     this.sub.stores.push(name);
     return changelogTopic(this.appId, name);
   }
