@@ -18,6 +18,7 @@ export { to } from './operators/to.js';
 export { groupByKey, type GroupByKeyOptions } from './operators/group-by-key.js';
 export { windowed } from './operators/windowed.js';
 export { aggregate, count, reduce, type AggregateOptions } from './operators/aggregate.js';
+export { suppress, untilWindowCloses, untilTimeLimit, SuppressBufferFullError, type SuppressBuffer, type SuppressConfig } from './operators/suppress.js';
 export { tumbling, hopping, session, sliding, type WindowDef } from './windows/window-def.js';
 export { TestDriver, type TestRecord, type OutputRecord, type InputSerdes, type TestDriverOptions } from './testing.js';
 export { MemoryKeyValueStore } from './stores/memory-kv.js';

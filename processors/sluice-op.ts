@@ -15,6 +15,8 @@ export interface BindContext {
   name: string;
   /** The window set by `windowed(def)` just before the operator. */
   window?: WindowDef;
+  /** The window of the aggregation just before this operator (what suppress(untilWindowCloses()) waits for). */
+  upstreamWindow?: WindowDef;
 }
 
 export interface StoreNodeOptions {
@@ -31,7 +33,8 @@ export function storeNode(kind: string, opts: StoreNodeOptions): TopologyNode {
   return {
     kind,
     writeToTopology(b) {
-      const bind: BindContext = { appId: b.appId, name: opts.storeName ?? b.name, window: b.takeWindow() };
+      const upstreamWindow = b.upstreamWindow;
+      const bind: BindContext = { appId: b.appId, name: opts.storeName ?? b.name, window: b.takeWindow(), upstreamWindow };
       opts.check?.(bind);
       b.store(bind.name);
       b.processor((t) => opts.bind(bind, t.ctx, t), { stores: [bind.name] });

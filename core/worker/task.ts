@@ -35,6 +35,15 @@ interface SendBuffer {
   start: number;
 }
 
+/**
+ * Errors that stop the pipeline instead of going to the per-record error policy: the policy's own
+ * 'fail', and an error that says it is no record's fault (`fatal: true`, e.g. a suppress buffer
+ * over its limit with whenFull 'shut-down'), as Kafka Streams stops on a StreamsException.
+ */
+function isFatal(err: unknown): boolean {
+  return err instanceof PipelineFailedError || (typeof err === 'object' && err !== null && (err as { fatal?: unknown }).fatal === true);
+}
+
 export class Task implements TaskContext {
   readonly appId: string;
   readonly taskId: string;
@@ -179,7 +188,7 @@ export class Task implements TaskContext {
       for (let from = 0; ; ) {
         const res = await this.runFrom(records, from);
         if (!res.failed) break;
-        if (res.error instanceof PipelineFailedError || res.at === undefined) throw res.error;
+        if (isFatal(res.error) || res.at === undefined) throw res.error;
         this.dropCurrentRecord();
         await this.retryAlone(records[res.at]!, res.error);
         from = res.at + 1;
@@ -187,9 +196,9 @@ export class Task implements TaskContext {
       await Promise.all(this.tracked);
       await this.settle();
     } catch (batchError) {
-      if (batchError instanceof PipelineFailedError) throw batchError;
+      if (isFatal(batchError)) throw batchError;
       await this.settle().catch((err) => {
-        if (err instanceof PipelineFailedError) throw err;
+        if (isFatal(err)) throw err;
       });
       this.discard();
       for (const record of records) {
@@ -202,7 +211,7 @@ export class Task implements TaskContext {
         try {
           await attempt();
         } catch (err) {
-          if (err instanceof PipelineFailedError) throw err;
+          if (isFatal(err)) throw err;
           if ((await this.handleError(record, err, attempt)) === 'dead-lettered') this.rollback(mark);
         }
       }

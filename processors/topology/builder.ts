@@ -77,6 +77,8 @@ export interface Position {
   readonly depth: number;
   /** Set by windowed(def), taken by the next aggregation. */
   readonly window?: WindowDef;
+  /** The window the last aggregation took (its results are windowed by it). */
+  readonly upstreamWindow?: WindowDef;
   /** The chain ended in a sink (to): nothing can follow. */
   readonly ended?: boolean;
 }
@@ -111,6 +113,8 @@ class ChainBuilder implements NodeBuilder {
   private sub: Subtopology;
   private at: GraphNode;
   private window: WindowDef | undefined;
+  readonly upstreamWindow: WindowDef | undefined;
+  private resultWindow: WindowDef | undefined;
   private ended = false;
   /** The processor added last (the one an inline chain belongs to). */
   private last: GraphNode | undefined;
@@ -124,10 +128,12 @@ class ChainBuilder implements NodeBuilder {
     this.sub = pos.sub;
     this.at = pos.at;
     this.window = pos.window;
+    this.upstreamWindow = pos.upstreamWindow;
+    this.resultWindow = pos.upstreamWindow;
   }
 
   position(): Position {
-    return { topology: this.pos.topology, sub: this.sub, at: this.at, chain: this.pos.chain, depth: this.depth, window: this.window, ended: this.ended };
+    return { topology: this.pos.topology, sub: this.sub, at: this.at, chain: this.pos.chain, depth: this.depth, window: this.window, upstreamWindow: this.resultWindow, ended: this.ended };
   }
 
   private processorName(): string {
@@ -179,6 +185,7 @@ class ChainBuilder implements NodeBuilder {
   takeWindow(): WindowDef | undefined {
     const w = this.window;
     this.window = undefined;
+    this.resultWindow = w;
     return w;
   }
 
@@ -249,6 +256,10 @@ class InlineBuilder implements NodeBuilder, InlineChain {
   }
 
   takeWindow(): undefined {
+    return undefined;
+  }
+
+  get upstreamWindow(): undefined {
     return undefined;
   }
 

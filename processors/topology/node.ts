@@ -65,7 +65,10 @@ export interface NodeBuilder {
   repartition(topic: string, bind: Bind, decode: RecordDecoder<unknown, unknown>): void;
   /** The window the next aggregation runs over (`windowed(def)` sets it, the aggregation takes it). */
   setWindow(window: WindowDef): void;
+  /** Takes the window for an aggregation; its results are then windowed by it (`upstreamWindow` downstream). */
   takeWindow(): WindowDef | undefined;
+  /** The window of the last aggregation before this node (what suppress(untilWindowCloses()) waits for). */
+  readonly upstreamWindow: WindowDef | undefined;
   /** Builds `ops` as a chain that the processor added last runs itself (branch); described as its successors. */
   inline(label: string, ops: AnyOperator[]): InlineChain;
 }

@@ -10,8 +10,9 @@
  * - the store keeps a session while its end > (largest session end put) − retention (default
  *   gap + grace, Kafka's; `retention` keeps closed sessions longer, and a late record that
  *   bridges one merges with it);
- * - emit 'final': a session is emitted once when end + gap + grace < stream time, sessions
- *   closing together ordered by end, then start, then key (Kafka's time-ordered session store).
+ * - emit 'final': a session is emitted once when end + gap + grace < stream time, checked after
+ *   every record, sessions closing together ordered by end, then start, then key (Kafka's
+ *   time-ordered session store).
  * State lives in a Map per key and is logged to the changelog at the end of every batch.
  */
 import type { OperatorFunction } from 'rxjs';
@@ -98,6 +99,32 @@ export function sessionAggregate<K, V, A>(
     for (const list of byKey.values()) list.sort((x, y) => x.end - y.end || x.start - y.start);
   });
   const out = (s: Session<K, A>, value: A | null, origin: Rec<K, V> | null) => windowedResult<K, A | null>(ctx, s.key, { start: s.start, end: s.end }, value, s.end, origin, s.keyJson);
+  // No session not yet emitted ends before this (a lower bound: skips the scan while nothing can close).
+  let pendingFrom = -Infinity;
+  /**
+   * Final mode, after every record as Kafka does it: the sessions with emittedBefore <= end <
+   * close time, in the time-ordered store's order. Per record, not per batch: with a long
+   * retention a session that closed can be merged into a later one within the same batch.
+   */
+  const emitFinal = (emit: (o: Rec<Windowed<K>, A | null>) => void) => {
+    const closeTime = streamTime - def.gap - def.grace;
+    if (closeTime <= emittedBefore) return;
+    if (closeTime > pendingFrom) {
+      const closed: Array<Session<K, A>> = [];
+      let next = Infinity;
+      for (const list of byKey.values()) {
+        for (const s of list) {
+          if (s.end >= emittedBefore && s.end < closeTime) closed.push(s);
+          else if (s.end >= closeTime && s.end < next) next = s.end;
+        }
+      }
+      closed.sort((x, y) => x.end - y.end || x.start - y.start || compareKeyText(x.keyJson, y.keyJson));
+      for (const s of closed) emit(out(s, s.value, null));
+      pendingFrom = next;
+    }
+    emittedBefore = closeTime;
+    timesDirty = true;
+  };
   const op = recordOperator<Rec<K, V>, Rec<Windowed<K>, A | null>>(ctx, {
     next(r, emit) {
       const t = r.timestamp;
@@ -119,7 +146,11 @@ export function sessionAggregate<K, V, A>(
         if (s.start < start) start = s.start;
         if (s.end > end) end = s.end;
       }
-      if (end < closeTime) return late(keyJson, r, `[${start},${end}]`);
+      if (end < closeTime) {
+        late(keyJson, r, `[${start},${end}]`);
+        if (emitMode === 'final') emitFinal(emit);
+        return;
+      }
       agg = adder(agg, r.value, r);
       const merged: Session<K, A> = { key: r.key, keyJson, start, end, value: agg, logged: false };
       const kept = list.filter((s) => !overlapping.includes(s));
@@ -145,19 +176,18 @@ export function sessionAggregate<K, V, A>(
         timesDirty = true;
       }
       if (emitMode === 'update') emit(out(merged, agg, r));
-    },
-    complete(emit) {
-      const closeTime = streamTime - def.gap - def.grace;
-      if (emitMode === 'final' && closeTime > emittedBefore) {
-        // Sessions with emittedBefore <= end < closeTime, as Kafka's time-ordered store gives them.
-        const closed: Array<Session<K, A>> = [];
-        for (const list of byKey.values()) for (const s of list) if (s.end >= emittedBefore && s.end < closeTime) closed.push(s);
-        closed.sort((x, y) => x.end - y.end || x.start - y.start || compareKeyText(x.keyJson, y.keyJson));
-        for (const s of closed) emit(out(s, s.value, null));
+      else {
+        if (end < pendingFrom) pendingFrom = end;
+        emitFinal(emit);
       }
-      if (closeTime > emittedBefore) {
-        emittedBefore = closeTime;
-        timesDirty = true;
+    },
+    complete() {
+      if (emitMode !== 'final') {
+        const closeTime = streamTime - def.gap - def.grace;
+        if (closeTime > emittedBefore) {
+          emittedBefore = closeTime;
+          timesDirty = true;
+        }
       }
       const changes: Array<[string, string | null]> = retracted.splice(0).map((k) => [k, null]);
       for (const s of dirty) {

@@ -1,17 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveEnvReferences } from '../../connectors/connect-file/env.js';
+import { sluice as run } from '../cli/run-cli.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
 
-const bin = path.join(repoRoot, 'bin/sluice.js');
 const dir = tempDir('connect');
 
-function sluice(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: repoRoot, env: { ...process.env, SLUICE_LOG_LEVEL: 'warn', ...env }, timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+// Asynchronous (spawnSync would hold vitest's worker and starve its RPC on a busy machine).
+const sluice = (args: string[], env: Record<string, string> = {}) => run(args, { env });
 
 function write(name: string, text: string): string {
   const f = path.join(dir, name);
@@ -20,21 +17,21 @@ function write(name: string, text: string): string {
 }
 
 describe('sluice connect and sluice run', () => {
-  it('refuses a bad config naming the field', () => {
+  it('refuses a bad config naming the field', async () => {
     const missingPath = write('bad1.yaml', 'app: x\nsources:\n  - connector: file\n    topic: t\n    config: { format: jsonl }\n');
-    const r1 = sluice(['connect', missingPath]);
+    const r1 = await sluice(['connect', missingPath]);
     expect(r1.code).not.toBe(0);
     expect(r1.err).toMatch(/sources\[0\]\.config\.path: Required/);
     const badFormat = write('bad2.yaml', 'app: x\nsources:\n  - connector: file\n    topic: t\n    config: { path: "./*.x", format: xml }\n');
-    expect(sluice(['connect', badFormat]).err).toMatch(/sources\[0\]\.config\.format/);
+    expect((await sluice(['connect', badFormat])).err).toMatch(/sources\[0\]\.config\.format/);
     const badApp = write('bad3.json', JSON.stringify({ app: 'has space', sinks: [{ connector: 'file', topics: ['t'], config: { dir: './o' } }] }));
-    expect(sluice(['connect', badApp]).err).toMatch(/app: use ASCII letters/);
+    expect((await sluice(['connect', badApp])).err).toMatch(/app: use ASCII letters/);
     const unknown = write('bad4.yaml', 'app: x\nsinks:\n  - connector: nosuch\n    topics: [t]\n');
-    expect(sluice(['connect', unknown]).err).toMatch(/no sink connector named "nosuch"/);
+    expect((await sluice(['connect', unknown])).err).toMatch(/no sink connector named "nosuch"/);
     const badTransform = write('bad5.yaml', 'app: x\nsources:\n  - connector: file\n    topic: t\n    config: { path: "./*.x" }\n    transforms: [ { type: Nope } ]\n');
-    expect(sluice(['connect', badTransform]).err).toMatch(/sources\[0\]\.transforms\[0\]/);
+    expect((await sluice(['connect', badTransform])).err).toMatch(/sources\[0\]\.transforms\[0\]/);
     const unsetEnv = write('bad6.yaml', 'app: x\nsources:\n  - connector: file\n    topic: t\n    config: { path: "${env:SLUICE_NO_SUCH_VAR}" }\n');
-    expect(sluice(['connect', unsetEnv]).err).toMatch(/sources\[0\]\.config\.path: environment variable SLUICE_NO_SUCH_VAR is not set/);
+    expect((await sluice(['connect', unsetEnv])).err).toMatch(/sources\[0\]\.config\.path: environment variable SLUICE_NO_SUCH_VAR is not set/);
   });
 
   it('reads ${env:NAME} and ${env:NAME:-default} from the environment, anywhere in the file', () => {
@@ -44,17 +41,17 @@ describe('sluice connect and sluice run', () => {
     expect(() => resolveEnvReferences(raw, {})).toThrow(/^sources\[0\]\.config\.url: environment variable PG_HOST is not set/);
   });
 
-  it('gives a clear error for a missing input directory', () => {
+  it('gives a clear error for a missing input directory', async () => {
     const f = write('nodir.yaml', 'app: nodir\ndataDir: ./nodir-data\nsources:\n  - connector: file\n    topic: t\n    config: { path: "./does-not-exist/*.jsonl" }\n');
-    const r = sluice(['connect', f, '--exit-when-idle', '200']);
+    const r = await sluice(['connect', f, '--exit-when-idle', '200']);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/does-not-exist.* does not exist/);
   });
 
-  it('runs the ETL example end to end', () => {
+  it('runs the ETL example end to end', async () => {
     const etl = path.join(dir, 'etl');
     fs.cpSync(path.join(repoRoot, 'examples/etl'), etl, { recursive: true, filter: (src) => !/\/(data|out)(\/|$)/.test(src) });
-    const r = sluice(['connect', path.join(etl, 'etl.yaml'), '--exit-when-idle', '500']);
+    const r = await sluice(['connect', path.join(etl, 'etl.yaml'), '--exit-when-idle', '500']);
     expect(r.code, r.err).toBe(0);
     const input = fs.readdirSync(path.join(etl, 'in')).flatMap((f) => fs.readFileSync(path.join(etl, 'in', f), 'utf8').trim().split('\n')).map((l) => JSON.parse(l));
     const expected = input.filter((e) => e.action === 'click' || e.action === 'hover');
@@ -63,12 +60,12 @@ describe('sluice connect and sluice run', () => {
     expect(out[0]).toEqual({ userId: expected[0].userId, action: expected[0].action, timestamp: expected[0].ts, pipeline: 'etl-demo' });
   });
 
-  it('runs an App exported by a TypeScript file, without a build step', () => {
+  it('runs an App exported by a TypeScript file, without a build step', async () => {
     const data = path.join(dir, 'run-data');
     const file = path.join(repoRoot, 'test/fixtures/run-app.ts');
-    const r = sluice(['run', file], { SLUICE_TEST_DATA_DIR: data });
+    const r = await sluice(['run', file], { SLUICE_TEST_DATA_DIR: data });
     expect(r.code, r.err).toBe(0);
-    const c = spawnSync(process.execPath, [bin, 'consume', 'upper', '--from-beginning', '--timeout-ms', '300', '--data-dir', data], { encoding: 'utf8' });
-    expect(c.stdout.trim().split('\n')).toEqual(['HELLO', 'WORLD']);
+    const c = await sluice(['consume', 'upper', '--from-beginning', '--timeout-ms', '300', '--data-dir', data]);
+    expect(c.out.trim().split('\n')).toEqual(['HELLO', 'WORLD']);
   });
 });
