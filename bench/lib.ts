@@ -75,22 +75,25 @@ export function report(id: string, figure: string, value: number, unit: string):
 
 /**
  * docs/benchmarks.md's protocol: one warm-up run, then 3 timed runs; returns the median rate
- * (`items` per second). `setup` runs untimed before each run.
+ * (`items` per second). `setup` runs untimed before each run, `teardown` untimed after it.
  */
 export async function measure(
   items: number,
   run: () => Promise<void> | void,
   setup?: () => Promise<void> | void,
   runs = 3,
+  teardown?: () => Promise<void> | void,
 ): Promise<{ rate: number; seconds: number[] }> {
   if (setup) await setup();
   await run();
+  if (teardown) await teardown();
   const seconds: number[] = [];
   for (let i = 0; i < runs; i++) {
     if (setup) await setup();
     const t0 = performance.now();
     await run();
     seconds.push((performance.now() - t0) / 1000);
+    if (teardown) await teardown();
   }
   return { rate: items / median(seconds), seconds };
 }

@@ -51,6 +51,7 @@ export const RATIOS: Array<{ id: string; figure: string; ref: string; sections: 
   { id: 'P2-threads', figure: 'events', ref: 'p2-plain-json', sections: ['p2'] },
   { id: 'P3', figure: 'records', ref: 'P3 plain-loop', sections: [] },
   { id: 'E1', figure: 'records', ref: 'fs-append-relaxed', sections: ['fs'] },
+  { id: 'R1', figure: 'restore-records', ref: 'fs-append-relaxed', sections: ['fs'] },
 ];
 
 /** Sections of the reference the chosen workloads need. */

@@ -13,14 +13,15 @@ import os from 'node:os';
 import { findReference, ratioLines, runReference, sectionsFor } from './reference.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const order = ['L1', 'L2', 'L3', 'B1', 'B2', 'P1', 'P2', 'P3', 'E1', 'C1', 'C2', 'H1'];
+const order = ['L1', 'L2', 'L3', 'B1', 'B2', 'P1', 'P2', 'P3', 'E1', 'R1', 'C1', 'C2', 'H1'];
 const available = readdirSync(here)
   .filter((f) => /^[A-Z][0-9]+\.ts$/.test(f))
   .map((f) => f.replace(/\.ts$/, ''))
   .sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
 // Pipeline workloads run with the young generation docs/worker.md's "Tuning" recommends for pipelines
-// (threadedApp's task threads get the same by default). SLUICE_BENCH_PIPELINE_FLAGS='' runs them on V8's defaults.
-const PIPELINES = ['P1', 'P2', 'P3', 'E1'];
+// (threadedApp's task threads get the same by default); R1 too, since a worker restores its stores
+// in that same process before a task's first batch. SLUICE_BENCH_PIPELINE_FLAGS='' runs them on V8's defaults.
+const PIPELINES = ['P1', 'P2', 'P3', 'E1', 'R1'];
 const PIPELINE_FLAGS = (process.env.SLUICE_BENCH_PIPELINE_FLAGS ?? '--max-semi-space-size=128').split(' ').filter(Boolean);
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const ids = wanted.length ? wanted : available;

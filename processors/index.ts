@@ -21,7 +21,6 @@ export { aggregate, count, reduce, type AggregateOptions } from './operators/agg
 export { suppress, untilWindowCloses, untilTimeLimit, SuppressBufferFullError, type SuppressBuffer, type SuppressConfig } from './operators/suppress.js';
 export { tumbling, hopping, session, sliding, type WindowDef } from './windows/window-def.js';
 export { TestDriver, type TestRecord, type OutputRecord, type InputSerdes, type TestDriverOptions } from './testing.js';
-export { MemoryKeyValueStore } from './stores/memory-kv.js';
 export { json, string, bytes, SerdeError, type Serde } from '../core/serde/index.js';
 export type { Rec, Window, Windowed, KeyValueStore, WindowStore, SessionStore } from './types.js';
 export { KTable } from './table.js';
@@ -31,5 +30,15 @@ export { JoinChangelogFormatError } from './joins/join-changelog.js';
 export { toTable, toStream } from './operators/to-table.js';
 export { merge, type MergeSource } from './operators/merge.js';
 export { branch } from './operators/branch.js';
+// State stores: the one state API (Kafka Streams' Materialized and its stores).
+export { materialized, type Materialized, type StoreBackendOptions } from './stores/materialized.js';
+export { keyValueStore, windowStore, sessionStore } from './stores/open.js';
+export { MemoryKeyValueStore, type KeyValueAccess } from './stores/memory-kv.js';
 export { RedisKeyValueStore, type RedisStoreOptions } from './stores/redis-kv.js';
-export { LoggedWindowStore, LoggedSessionStore, type StoreBackendOptions } from './stores/window-stores.js';
+export { MemoryWindowStore } from './stores/memory-window.js';
+export { RedisWindowStore } from './stores/redis-window.js';
+export { MemorySessionStore } from './stores/memory-session.js';
+export { RedisSessionStore } from './stores/redis-session.js';
+export type { WindowAccess, WindowEntry, WindowStoreSpec } from './stores/window-store.js';
+export type { SessionAccess, SessionEntry } from './stores/session-store.js';
+export { StoreSerdeError, stateJson } from './stores/state-serde.js';

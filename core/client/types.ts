@@ -136,12 +136,34 @@ export interface LogConsumer {
   close(): Promise<void>;
 }
 
+/**
+ * A reader of named partitions from named offsets, without a consumer group (Kafka's
+ * `consumer.assign()` + `seek()`): nothing is joined, committed or rebalanced. The worker's state
+ * manager restores changelogs with it, as Kafka Streams' restore consumer does.
+ */
+export interface PartitionReader {
+  /** Reads exactly these partitions from these offsets from now on (replacing the previous assignment). */
+  assign(partitions: TopicPartitionOffset[]): void;
+  assignment(): TopicPartitionOffset[];
+  /**
+   * Records of the assigned partitions from their positions, which move past them (and past
+   * offsets compaction removed). Below the log start a position moves to the log start. Waits up
+   * to maxWaitMs (default 0) when nothing is ready.
+   */
+  poll(opts?: PollOptions): Promise<FetchedBatch[]>;
+  /** The next offset this reader will read of `tp` (undefined: not assigned). */
+  position(tp: TopicPartition): number | undefined;
+  close(): Promise<void>;
+}
+
 export interface LogClient {
   readonly kind: 'embedded' | 'kafka';
   connect(): Promise<void>;
   admin(): LogAdmin;
   producer(opts?: ProducerOptions): LogProducer;
   consumer(opts: ConsumerOptions): LogConsumer;
+  /** A group-less reader of named partitions (restores, tools that read a partition directly). */
+  reader(opts?: { clientId?: string; checkCrcs?: boolean }): PartitionReader;
   /**
    * Marks `topics` internal to the running app `owner` (its changelogs, repartition topics, source
    * offsets) until the returned release: clients can neither append to nor delete them. On the

@@ -8,6 +8,9 @@ import type { z } from 'zod';
 import type { LogRecord, Logger } from '../log/types.js';
 import type { LogClient, ProducerRecord } from '../client/types.js';
 import type { SubtopologyNodes } from './topology-description.js';
+import type { RestorableStore } from './state-manager.js';
+
+export type { RestorableStore };
 
 /** A record as a pipeline sees it: where it came from, plus the stored record. */
 export interface InputRecord extends LogRecord {
@@ -45,6 +48,11 @@ export interface TaskContext {
   onCommit(hook: () => Promise<void>): void;
   /** Runs when the task closes (its partition moved away or the app stops). */
   onClose(hook: () => Promise<void>): void;
+  /**
+   * Registers a state store with the task's state manager (while the pipeline is built for the
+   * task): before the task's first batch the store is rebuilt from its changelog partition.
+   */
+  registerStore(store: RestorableStore): void;
   /**
    * Hands a record that failed to the pipeline's error policy (retry, then dead-letter or fail).
    * Operators that call user code per record use this so one poison record does not fail the batch.

@@ -13,6 +13,7 @@ import { SluiceError } from '../errors.js';
 import { PipelineFailedError } from './errors.js';
 import { withRetries, type ErrorPolicy } from './error-policy.js';
 import { BatchRecords } from './batch-records.js';
+import { StateManager, type RestorableStore } from './state-manager.js';
 
 export interface TaskDeps {
   appId: string;
@@ -64,6 +65,8 @@ export class Task implements TaskContext {
   private readonly commitHooks: Array<() => Promise<void>> = [];
   private readonly closeHooks: Array<() => Promise<void>> = [];
   private readonly dlqCounter: { inc(by?: number): void };
+  /** The task's state stores, restored from their changelogs before the first batch. */
+  readonly state: StateManager;
   /** The pipeline's changelogs (its compacted internal topics): made durable after everything else of a batch. */
   private readonly stateTopics: Set<string>;
   /** Every internal topic of the pipeline (changelogs and repartition topics): written by the app's internal producer. */
@@ -82,6 +85,7 @@ export class Task implements TaskContext {
     this.dlqCounter = deps.metrics.counter('sluice_dlq_records_total', 'records written to the dead-letter topic', { pipeline: def.name });
     this.stateTopics = new Set((def.internalTopics ?? []).filter((t) => t.config?.['cleanup.policy'] === 'compact').map((t) => t.name));
     this.internalTopics = new Set((def.internalTopics ?? []).map((t) => t.name));
+    this.state = new StateManager({ client: deps.client, taskId: this.taskId, partition, logger: deps.logger, metrics: deps.metrics });
     this.op = def.build(this);
   }
 
@@ -108,6 +112,15 @@ export class Task implements TaskContext {
 
   onClose(hook: () => Promise<void>): void {
     this.closeHooks.push(hook);
+  }
+
+  registerStore(store: RestorableStore): void {
+    this.state.register(store);
+  }
+
+  /** Restores the task's stores (once: every later call returns at once). */
+  restore(): Promise<void> {
+    return this.state.restoreAll();
   }
 
   handleError(failed: InputRecord, error: unknown, attempt?: () => unknown): Promise<'retry-ok' | 'dead-lettered'> {
@@ -183,6 +196,7 @@ export class Task implements TaskContext {
    * the batch's buffered outputs are dropped and its records are run one by one.
    */
   async process(records: InputRecord[]): Promise<void> {
+    await this.state.restoreAll();
     this.batch.set(records);
     try {
       for (let from = 0; ; ) {

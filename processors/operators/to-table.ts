@@ -8,17 +8,13 @@ import { sluiceOperator, storeNode, type SluiceOperator } from '../sluice-op.js'
 import { processorNode } from '../topology/node.js';
 import type { Rec } from '../types.js';
 import { keyedAggregate } from './aggregate.js';
-import { redisKeyedAggregate } from './keyed-aggregate-redis.js';
-import type { StoreBackendOptions } from '../stores/window-stores.js';
+import type { Materialized } from '../stores/materialized.js';
 
-export function toTable<K, V>(opts: { name?: string; store?: StoreBackendOptions } = {}): SluiceOperator<Rec<K, V | null>, Rec<K, V | null>> {
+export function toTable<K, V>(opts: { name?: string; store?: Materialized<K, V> } = {}): SluiceOperator<Rec<K, V | null>, Rec<K, V | null>> {
   return sluiceOperator(
     storeNode('to-table', {
-      storeName: opts.name,
-      bind: (b, ctx) =>
-        (opts.store?.backend === 'redis'
-          ? redisKeyedAggregate<K, V | null, V | null>(b, ctx, () => null, (_, v) => v, opts.store, { nullDeletes: true })
-          : keyedAggregate<K, V | null, V | null>(b, ctx, () => null, (_, v) => v, { nullDeletes: true })) as never,
+      storeName: opts.name ?? opts.store?.name,
+      bind: (b, ctx) => keyedAggregate<K, V | null, V | null>(b, ctx, () => null, (_, v) => v, opts.store as Materialized, { nullDeletes: true }) as never,
     }),
   );
 }

@@ -1,72 +1,156 @@
 /**
- * In-memory key-value store with a changelog: reads and writes hit a Map; the keys written since
- * the last flush are produced to the changelog `<app>-<name>-changelog` (through ctx.send, so the
- * worker commits the batch only once they are durable), and `open()` restores the store from the
- * changelog before the task's first batch.
+ * In-memory key-value store with a changelog: reads and writes hit a Map of key text → entry;
+ * the keys written since the last flush go to the changelog `<app>-<name>-changelog` before the
+ * task commits, and the task's state manager restores the store from it before the first batch.
+ * Restored values stay bytes until first read (a restore decodes nothing it does not need).
  *
- * Call `flush()` when your operator's batch completes (the `complete` hook of recordOperator), as
- * the built-in aggregations do: records sent then are part of the batch's commit.
+ *   const seen = MemoryKeyValueStore.create<string, true>(ctx, 'seen-keys');   // in a statefulOperator's bind
  */
+import type { LogRecord } from '../../core/client/types.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { KeyValueStore } from '../types.js';
-import { changelogTopic, logChanges, readChangelog } from './changelog.js';
-import { registerStore } from './registry.js';
+import type { Materialized } from './materialized.js';
+import { StoreBase } from './store-base.js';
 
-export class MemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
-  private readonly map = new Map<string, { key: K; value: V }>();
+interface Entry<K, V> {
+  key: K | undefined;
+  value: V | undefined;
+  /** Changelog bytes: of a restored entry until it is read, or of a value written this batch. */
+  raw: Buffer | string | undefined;
+}
+
+/** What operators use on top of the public API: key texts they already computed, and a batch-load step. */
+export interface KeyValueAccess<K, V> extends KeyValueStore<K, V> {
+  /** False: get() answers at once for every key. True (Redis): only for keys load() brought in. */
+  readonly needsLoad: boolean;
+  /** Brings the current values of these key texts in (one round trip), until the next flush. */
+  load(keyTexts: Iterable<string>): Promise<void>;
+  getText(keyText: string): V | undefined;
+  putText(keyText: string, key: K, value: V): void;
+  deleteText(keyText: string): void;
+  readonly keyText: (key: K) => string;
+}
+
+export class MemoryKeyValueStore<K, V> extends StoreBase<K, V> implements KeyValueAccess<K, V> {
+  private readonly map = new Map<string, Entry<K, V>>();
   private readonly dirty = new Set<string>();
-  readonly topic: string;
+  readonly needsLoad = false;
+  readonly keyText: (key: K) => string;
 
-  constructor(
-    readonly name: string,
-    private readonly ctx: TaskContext,
-  ) {
-    this.topic = changelogTopic(ctx.appId, name);
-    // Readable by name from a TestDriver (driver.store(name)).
-    registerStore(ctx, name, () => [...this.map.values()].map((e) => [e.key, e.value]));
+  constructor(ctx: TaskContext, name: string, m: Materialized<K, V> = {}) {
+    super(ctx, name, m);
+    this.keyText = this.keys.text;
   }
 
-  static async open<K, V>(name: string, ctx: TaskContext): Promise<MemoryKeyValueStore<K, V>> {
-    const store = new MemoryKeyValueStore<K, V>(name, ctx);
-    for (const [k, v] of await readChangelog(ctx, store.topic)) {
-      if (v !== null) store.map.set(k, { key: JSON.parse(k) as K, value: JSON.parse(v.toString('utf8')) as V });
-    }
-    return store;
+  /** A store for the task, registered with its state manager (restored before the first batch). */
+  static create<K, V>(ctx: TaskContext, name: string, m: Materialized<K, V> = {}): MemoryKeyValueStore<K, V> {
+    return new MemoryKeyValueStore<K, V>(ctx, name, m);
+  }
+
+  /** The older form: creates the store and resolves once it is restored. */
+  static async open<K, V>(name: string, ctx: TaskContext, m: Materialized<K, V> = {}): Promise<MemoryKeyValueStore<K, V>> {
+    const s = new MemoryKeyValueStore<K, V>(ctx, name, m);
+    await restoreNow(ctx);
+    return s;
+  }
+
+  async load(): Promise<void> {}
+
+  private decodedValue(e: Entry<K, V>): V {
+    if (e.value === undefined && e.raw !== undefined) e.value = this.values.decode(typeof e.raw === 'string' ? Buffer.from(e.raw) : e.raw);
+    return e.value as V;
+  }
+
+  private decodedKey(text: string, e: Entry<K, V>): K {
+    if (e.key === undefined) e.key = this.keys.fromText(text);
+    return e.key;
   }
 
   get(key: K): V | undefined {
-    return this.map.get(JSON.stringify(key))?.value;
+    return this.getText(this.keyText(key));
+  }
+
+  getText(keyText: string): V | undefined {
+    const e = this.map.get(keyText);
+    return e === undefined ? undefined : this.decodedValue(e);
   }
 
   put(key: K, value: V): void {
-    const k = JSON.stringify(key);
-    this.map.set(k, { key, value });
-    this.dirty.add(k);
+    this.putText(this.keyText(key), key, value);
+  }
+
+  putText(keyText: string, key: K, value: V): void {
+    if (value === null || value === undefined) return this.deleteText(keyText);
+    // Encoded at flush (once per key and batch); a value the serde cannot write fails the commit, naming the store.
+    const e = this.map.get(keyText);
+    if (e) {
+      e.value = value;
+      e.raw = undefined;
+      if (e.key === undefined) e.key = key;
+    } else this.map.set(keyText, { key, value, raw: undefined });
+    this.dirty.add(keyText);
   }
 
   delete(key: K): void {
-    const k = JSON.stringify(key);
-    this.map.delete(k);
-    this.dirty.add(k);
+    this.deleteText(this.keyText(key));
+  }
+
+  deleteText(keyText: string): void {
+    this.map.delete(keyText);
+    this.dirty.add(keyText);
   }
 
   *all(): Iterable<[K, V]> {
-    for (const e of this.map.values()) yield [e.key, e.value];
+    for (const [t, e] of this.map) yield [this.decodedKey(t, e), this.decodedValue(e)];
   }
 
   get size(): number {
     return this.map.size;
   }
 
-  async flush(): Promise<void> {
-    const changes: Array<[string, string | null]> = [];
-    for (const k of this.dirty) {
-      const e = this.map.get(k);
-      changes.push([k, e ? JSON.stringify(e.value) : null]);
-    }
-    this.dirty.clear();
-    logChanges(this.ctx, this.topic, changes);
+  entries(): Array<[unknown, unknown]> {
+    return [...this.all()];
   }
 
-  async close(): Promise<void> {}
+  async flush(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    for (const t of this.dirty) {
+      const e = this.map.get(t);
+      if (e === undefined) this.log(this.keys.bytes(t), null);
+      else {
+        this.log(this.keys.bytes(t), e.raw ?? this.values.encode(e.value as V));
+      }
+    }
+    this.dirty.clear();
+    this.sendLog();
+  }
+
+  protected beginRestore(): void {
+    this.map.clear();
+    this.dirty.clear();
+  }
+
+  protected restoreBatch(records: LogRecord[]): void {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      if (r.key === null) continue;
+      const t = this.keys.textOf(r.key);
+      if (r.value === null) {
+        this.map.delete(t);
+        continue;
+      }
+      // Most changelog records update a key restored earlier: its entry is reused, not replaced.
+      const e = this.map.get(t);
+      if (e === undefined) this.map.set(t, { key: undefined, value: undefined, raw: r.value });
+      else {
+        e.value = undefined;
+        e.raw = r.value;
+      }
+    }
+  }
+}
+
+/** Restores the task's stores now, for the older open() forms (the worker would before the first batch anyway). */
+export async function restoreNow(ctx: TaskContext): Promise<void> {
+  await (ctx as { restore?: () => Promise<void> }).restore?.();
 }

@@ -1,117 +1,178 @@
 /**
- * Key-value store on Redis (ioredis): values live under `<prefix><key JSON>` (prefix
- * `<app>:<store>:<partition>:` by default). Writes are buffered and written in one pipeline at
- * flush (the end of a batch), together with the store's changelog records, which stay the source
- * of truth: a store is rebuilt from its changelog when its task starts, as the memory store is.
+ * Key-value store on Redis (ioredis): a value lives under `<prefix><partition>:<key text>` (prefix
+ * `<app>:<store>:` unless given), written with the store's value serde. The changelog stays the
+ * source of truth: when a task starts, its state manager clears the task's keys and rebuilds them
+ * from the changelog partition.
+ *
+ * A write-back cache in front of Redis: an operator load()s the keys of a batch (one MGET), reads
+ * and writes them in memory, and flush() writes the changes in one pipeline and to the changelog.
  */
 import type { Redis } from 'ioredis';
+import type { LogRecord } from '../../core/client/types.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
-import type { KeyValueStore } from '../types.js';
-import { changelogTopic, logChanges, readChangelog } from './changelog.js';
-import { deleteKeysWithPrefix, execPipeline, mgetJson, redisClient } from './redis-util.js';
+import type { Materialized } from './materialized.js';
+import type { KeyValueAccess } from './memory-kv.js';
+import { restoreNow } from './memory-kv.js';
+import { deleteKeysWithPrefix, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
+import { StoreBase } from './store-base.js';
 
-export interface RedisStoreOptions {
-  /** An ioredis client to use (not closed by the store), or a URL (default redis://127.0.0.1:6379). */
-  redis?: Redis;
-  url?: string;
-  prefix?: string;
-}
+/** Keys per MGET: one round trip for most batches, without stalling Redis. */
+const MGET_CHUNK = 10_000;
+/** Commands per restore pipeline: bounded memory in ioredis's queue for a large changelog. */
+const RESTORE_CHUNK = 10_000;
+const ABSENT = Symbol('absent');
 
-export class RedisKeyValueStore<K, V> implements KeyValueStore<K, V> {
-  private readonly pending = new Map<string, V | null>();
-  readonly topic: string;
+export type RedisStoreOptions = Pick<Materialized, 'redis' | 'url' | 'prefix'>;
+
+export class RedisKeyValueStore<K, V> extends StoreBase<K, V> implements KeyValueAccess<K, V> {
+  readonly needsLoad = true;
+  readonly keyText: (key: K) => string;
+  /** The task's keys: `<prefix><partition>:`. */
   readonly prefix: string;
   private readonly redis: Redis;
-  private readonly ownsClient: boolean;
+  private readonly owned: boolean;
+  /** Values read from Redis this batch (ABSENT: no key), and values written this batch. */
+  private readonly cache = new Map<string, { key: K | undefined; value: V | typeof ABSENT }>();
+  private readonly dirty = new Set<string>();
 
-  private constructor(
-    readonly name: string,
-    private readonly ctx: TaskContext,
-    opts: RedisStoreOptions,
-  ) {
-    this.topic = changelogTopic(ctx.appId, name);
-    this.prefix = opts.prefix ?? `${ctx.appId}:${name}:${ctx.partition}:`;
-    ({ redis: this.redis, owned: this.ownsClient } = redisClient(opts));
+  constructor(ctx: TaskContext, name: string, m: Materialized<K, V> = {}) {
+    super(ctx, name, { ...m, backend: 'redis' });
+    this.keyText = this.keys.text;
+    this.prefix = partitionPrefix(m.prefix, ctx.appId, name, ctx.partition);
+    ({ redis: this.redis, owned: this.owned } = redisClient(m));
   }
 
-  /** Opens the store, rebuilding Redis's contents from the changelog. */
-  static async open<K, V>(name: string, ctx: TaskContext, opts: RedisStoreOptions = {}): Promise<RedisKeyValueStore<K, V>> {
-    const store = new RedisKeyValueStore<K, V>(name, ctx, opts);
-    const entries = await readChangelog(ctx, store.topic);
-    await deleteKeysWithPrefix(store.redis, store.prefix);
-    const p = store.redis.pipeline();
-    for (const [k, v] of entries) if (v !== null) p.set(store.prefix + k, v.toString('utf8'));
-    await execPipeline(p);
-    return store;
+  static create<K, V>(ctx: TaskContext, name: string, m: Materialized<K, V> = {}): RedisKeyValueStore<K, V> {
+    return new RedisKeyValueStore<K, V>(ctx, name, m);
   }
 
-  async get(key: K): Promise<V | undefined> {
-    const k = JSON.stringify(key);
-    if (this.pending.has(k)) return this.pending.get(k) ?? undefined;
-    const v = await this.redis.get(this.prefix + k);
-    return v === null ? undefined : (JSON.parse(v) as V);
+  /** The older form: creates the store and resolves once it is restored. */
+  static async open<K, V>(name: string, ctx: TaskContext, opts: Materialized<K, V> = {}): Promise<RedisKeyValueStore<K, V>> {
+    const s = new RedisKeyValueStore<K, V>(ctx, name, opts);
+    await restoreNow(ctx);
+    return s;
   }
 
-  /**
-   * The values of many keys in one round trip (MGET, in chunks), pending writes included: what an
-   * operator reads at the start of a batch instead of one GET per record. Keyed by JSON text.
-   */
-  async getMany(keys: Iterable<K>): Promise<Map<string, V | undefined>> {
-    const out = new Map<string, V | undefined>();
+  async load(keyTexts: Iterable<string>): Promise<void> {
     const missing: string[] = [];
-    for (const key of keys) {
-      const k = JSON.stringify(key);
-      if (out.has(k)) continue;
-      if (this.pending.has(k)) out.set(k, this.pending.get(k) ?? undefined);
-      else {
-        out.set(k, undefined);
-        missing.push(k);
+    for (const t of keyTexts) if (!this.cache.has(t)) {
+      this.cache.set(t, { key: undefined, value: ABSENT });
+      missing.push(t);
+    }
+    for (let i = 0; i < missing.length; i += MGET_CHUNK) {
+      const chunk = missing.slice(i, i + MGET_CHUNK);
+      const values = await this.redis.mgetBuffer(...chunk.map((t) => this.prefix + t));
+      for (let j = 0; j < chunk.length; j++) {
+        const v = values[j];
+        if (v !== null && v !== undefined) this.cache.get(chunk[j]!)!.value = this.values.decode(v);
       }
     }
-    for (const [k, v] of await mgetJson<V>(this.redis, this.prefix, missing)) out.set(k, v);
-    return out;
+  }
+
+  getText(keyText: string): V | undefined {
+    const c = this.cache.get(keyText);
+    if (c === undefined) throw new Error(`internal: store "${this.name}" read key ${keyText} without loading it first`);
+    return c.value === ABSENT ? undefined : c.value;
+  }
+
+  /** The value of `key`: from this batch's cache, else one GET. */
+  get(key: K): V | undefined | Promise<V | undefined> {
+    const t = this.keyText(key);
+    const c = this.cache.get(t);
+    if (c !== undefined) return c.value === ABSENT ? undefined : c.value;
+    return this.redis.getBuffer(this.prefix + t).then((b) => (b === null ? undefined : this.values.decode(b)));
   }
 
   put(key: K, value: V): void {
-    this.pending.set(JSON.stringify(key), value);
+    this.putText(this.keyText(key), key, value);
+  }
+
+  putText(keyText: string, key: K, value: V): void {
+    if (value === null || value === undefined) return this.deleteText(keyText);
+    this.cache.set(keyText, { key, value });
+    this.dirty.add(keyText);
   }
 
   delete(key: K): void {
-    this.pending.set(JSON.stringify(key), null);
+    this.deleteText(this.keyText(key));
+  }
+
+  deleteText(keyText: string): void {
+    this.cache.set(keyText, { key: undefined, value: ABSENT });
+    this.dirty.add(keyText);
   }
 
   async *all(): AsyncIterable<[K, V]> {
     const seen = new Set<string>();
-    for (const [k, v] of this.pending) {
-      seen.add(k);
-      if (v !== null) yield [JSON.parse(k) as K, v];
+    for (const t of this.dirty) {
+      seen.add(t);
+      const c = this.cache.get(t)!;
+      if (c.value !== ABSENT) yield [c.key ?? this.keys.fromText(t), c.value];
     }
     let cursor = '0';
     do {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
       const fresh = keys.filter((full) => !seen.has(full.slice(this.prefix.length)));
-      const values = fresh.length ? await this.redis.mget(...fresh) : [];
-      for (let i = 0; i < fresh.length; i++) if (values[i] !== null) yield [JSON.parse(fresh[i]!.slice(this.prefix.length)) as K, JSON.parse(values[i]!) as V];
+      const values = fresh.length ? await this.redis.mgetBuffer(...fresh) : [];
+      for (let i = 0; i < fresh.length; i++) {
+        const v = values[i];
+        if (v !== null && v !== undefined) yield [this.keys.fromText(fresh[i]!.slice(this.prefix.length)), this.values.decode(v)];
+      }
       cursor = next;
     } while (cursor !== '0');
   }
 
-  /** Writes the buffered changes to Redis (one pipeline) and to the changelog. */
-  async flush(): Promise<void> {
-    if (this.pending.size === 0) return;
-    const p = this.redis.pipeline();
-    const changes: Array<[string, string | null]> = [];
-    for (const [k, v] of this.pending) {
-      if (v === null) p.del(this.prefix + k);
-      else p.set(this.prefix + k, JSON.stringify(v));
-      changes.push([k, v === null ? null : JSON.stringify(v)]);
-    }
-    this.pending.clear();
-    await execPipeline(p);
-    logChanges(this.ctx, this.topic, changes);
+  entries(): Array<[unknown, unknown]> {
+    return [];
   }
 
-  async close(): Promise<void> {
-    if (this.ownsClient) await this.redis.quit();
+  /** Writes this batch's changes to Redis (one pipeline) and to the changelog; the cache is emptied. */
+  async flush(): Promise<void> {
+    if (this.dirty.size > 0) {
+      const p = this.redis.pipeline();
+      for (const t of this.dirty) {
+        const c = this.cache.get(t)!;
+        const keyBytes = this.keys.bytes(t);
+        if (c.value === ABSENT) {
+          p.del(this.prefix + t);
+          this.log(keyBytes, null);
+        } else {
+          const v = this.values.encode(c.value);
+          p.set(this.prefix + t, v);
+          this.log(keyBytes, v);
+        }
+      }
+      this.dirty.clear();
+      await execPipeline(p);
+      this.sendLog();
+    }
+    this.cache.clear();
+  }
+
+  protected async beginRestore(): Promise<void> {
+    this.cache.clear();
+    this.dirty.clear();
+    await deleteKeysWithPrefix(this.redis, this.prefix);
+  }
+
+  protected async restoreBatch(records: LogRecord[]): Promise<void> {
+    // The latest record per key of this run, written in pipelines of RESTORE_CHUNK.
+    const latest = new Map<string, Buffer | null>();
+    for (const r of records) if (r.key !== null) latest.set(this.keys.textOf(r.key), r.value);
+    let p = this.redis.pipeline();
+    let n = 0;
+    for (const [t, v] of latest) {
+      if (v === null) p.del(this.prefix + t);
+      else p.set(this.prefix + t, v);
+      if (++n % RESTORE_CHUNK === 0) {
+        await execPipeline(p);
+        p = this.redis.pipeline();
+      }
+    }
+    await execPipeline(p);
+  }
+
+  protected override async release(): Promise<void> {
+    if (this.owned) await this.redis.quit();
   }
 }

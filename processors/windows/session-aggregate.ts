@@ -11,34 +11,24 @@
  *   gap + grace, Kafka's; `retention` keeps closed sessions longer, and a late record that
  *   bridges one merges with it);
  * - emit 'final': a session is emitted once when end + gap + grace < stream time, checked after
- *   every record, sessions closing together ordered by end, then start, then key (Kafka's
- *   time-ordered session store).
- * State lives in a Map per key and is logged to the changelog at the end of every batch.
+ *   every record (with a long retention a session that closed can be merged into a later one
+ *   within the same batch), sessions closing together ordered by end, then start, then key
+ *   (Kafka's time-ordered session store).
+ * State lives in the operator's session store (memory or Redis, stores/session-store.ts), with the
+ * task's stream time; which sessions were emitted follows from it after a restart.
  */
 import type { OperatorFunction } from 'rxjs';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import { InvalidConfigError } from '../../core/errors.js';
-import { afterRestore, recordOperator } from '../operator.js';
 import type { BindContext } from '../sluice-op.js';
-import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.js';
-import { registerStore } from '../stores/registry.js';
+import type { Materialized } from '../stores/materialized.js';
+import { sessionStore } from '../stores/open.js';
+import { sessionOrder, type SessionEntry } from '../stores/session-store.js';
+import { storeOperator } from '../stores/store-operator.js';
 import type { Rec, Windowed } from '../types.js';
 import type { SessionWindowDef } from './window-def.js';
-import { compareKeyText, lateRecordHandler, windowedResult } from './window-common.js';
+import { lateRecordHandler, windowedResult } from './window-common.js';
 import { toMs, type Duration } from './duration.js';
-
-interface Session<K, A> {
-  key: K;
-  keyJson: string;
-  start: number;
-  end: number;
-  value: A;
-  logged: boolean;
-}
-
-const TIMES_KEY = '"__times"';
-const OLD_STREAM_TIME_KEY = '"__streamTime"';
-const sessionKey = (s: { keyJson: string; start: number; end: number }) => JSON.stringify([s.keyJson, s.start, s.end]);
 
 /** The store's retention for a windowed aggregation: at least what its windows need (Kafka refuses less). */
 export function windowRetention(what: string, minimum: number, retention: Duration | undefined): number {
@@ -48,96 +38,90 @@ export function windowRetention(what: string, minimum: number, retention: Durati
   return ms;
 }
 
+const byEndThenStart = (x: { end: number; start: number }, y: { end: number; start: number }) => x.end - y.end || x.start - y.start;
+
 export function sessionAggregate<K, V, A>(
   b: BindContext,
   ctx: TaskContext,
   init: () => A,
   adder: (agg: A, value: V, record: Rec<K, V>) => A,
   merger: ((a: A, b: A) => A) | undefined,
-  opts: { emit?: 'update' | 'final'; lateRecordsTopic?: string; retention?: Duration },
+  opts: { emit?: 'update' | 'final'; lateRecordsTopic?: string; retention?: Duration; store?: Materialized },
 ): OperatorFunction<Rec<K, V>, Rec<Windowed<K>, A | null>> {
   const def = b.window as SessionWindowDef;
   if (!merger) throw new InvalidConfigError(`aggregation "${b.name}" over session windows needs a merger (aggregate(init, adder, { merger }))`);
-  const retention = windowRetention(`session aggregation "${b.name}"`, def.gap + def.grace, opts.retention);
+  const retention = windowRetention(`session aggregation "${b.name}"`, def.gap + def.grace, opts.store?.retention ?? opts.retention);
   const emitMode = opts.emit ?? 'update';
-  const topic = changelogTopic(b.appId, b.name);
-  const byKey = new Map<string, Array<Session<K, A>>>();
-  const dirty = new Set<Session<K, A>>();
-  const retracted: string[] = [];
+  const store = sessionStore<K, A>(ctx, b.name, (opts.store ?? {}) as Materialized<K, A>, { retentionMs: retention });
+  const keyText = store.keyText;
   let streamTime = -Infinity;
-  // The largest session end put (Kafka's session store's observed stream time).
-  let storeTime = -Infinity;
   // Sessions ending before this were emitted in final mode (Kafka's lastEmitWindowCloseTime).
   let emittedBefore = 0;
-  let timesDirty = false;
-  const late = lateRecordHandler(ctx, b.name, opts.lateRecordsTopic);
-  registerStore(ctx, b.name, () => [...byKey.values()].flat().map((s) => [{ key: s.key, window: { start: s.start, end: s.end } }, s.value]));
-  const restored = readChangelog(ctx, topic).then((entries) => {
-    let times: { s: number; w: number; e: number } | null = null;
-    for (const [k, v] of entries) {
-      if (v === null) continue;
-      if (k === TIMES_KEY) {
-        times = JSON.parse(v.toString('utf8')) as { s: number; w: number; e: number };
-        continue;
-      }
-      if (k === OLD_STREAM_TIME_KEY) {
-        streamTime = Math.max(streamTime, Number(v.toString('utf8')));
-        continue;
-      }
-      const [keyJson, start, end] = JSON.parse(k) as [string, number, number];
-      const list = byKey.get(keyJson) ?? [];
-      list.push({ key: JSON.parse(keyJson) as K, keyJson, start, end, value: JSON.parse(v.toString('utf8')) as A, logged: true });
-      byKey.set(keyJson, list);
-      storeTime = Math.max(storeTime, end);
-    }
-    if (times) {
-      // JSON has no -Infinity: a clock that had not moved reads back as null.
-      streamTime = times.s ?? -Infinity;
-      storeTime = times.w ?? -Infinity;
-      emittedBefore = times.e ?? 0;
-    } else emittedBefore = Math.max(0, streamTime - def.gap - def.grace);
-    for (const list of byKey.values()) list.sort((x, y) => x.end - y.end || x.start - y.start);
-  });
-  const out = (s: Session<K, A>, value: A | null, origin: Rec<K, V> | null) => windowedResult<K, A | null>(ctx, s.key, { start: s.start, end: s.end }, value, s.end, origin, s.keyJson);
-  // No session not yet emitted ends before this (a lower bound: skips the scan while nothing can close).
-  let pendingFrom = -Infinity;
+  let restored = false;
   /**
-   * Final mode, after every record as Kafka does it: the sessions with emittedBefore <= end <
-   * close time, in the time-ordered store's order. Per record, not per batch: with a long
-   * retention a session that closed can be merged into a later one within the same batch.
+   * Final mode: the sessions not emitted yet (end >= emittedBefore), kept in step with the store
+   * record by record, so closed ones come out after every record without a store read (a Redis
+   * store's range() is a round trip). Read once from the store when the task starts.
    */
+  let pending: Map<string, SessionEntry<K, A>> | null = null;
+  // No pending session ends before this (a lower bound: skips the scan while nothing can close).
+  let pendingFrom = Infinity;
+  const sid = (s: SessionEntry<K, A>) => `${s.start},${s.end},${s.keyText}`;
+  const takePending = (list: Array<SessionEntry<K, A>>) => {
+    pending = new Map(list.map((s) => [sid(s), s]));
+    for (const s of list) if (s.end < pendingFrom) pendingFrom = s.end;
+  };
+  const begin = () => {
+    restored = true;
+    streamTime = store.streamTime < 0 ? -Infinity : store.streamTime;
+    emittedBefore = Math.max(0, streamTime - def.gap - def.grace);
+    if (emitMode !== 'final') return;
+    store.holdFrom = emittedBefore;
+    // A store that answers at once (memory) is read here; one that loads first (Redis) in prepare().
+    const open = store.needsLoad ? null : store.range(emittedBefore, Infinity);
+    if (Array.isArray(open)) takePending(open);
+  };
+  const late = lateRecordHandler(ctx, b.name, opts.lateRecordsTopic);
+  const out = (s: SessionEntry<K, A>, value: A | null, origin: Rec<K, V> | null) => windowedResult<K, A | null>(ctx, s.key, { start: s.start, end: s.end }, value, s.end, origin, s.keyText);
+  /** Final mode, after every record as Kafka does it: the pending sessions that closed, in the time-ordered store's order. */
   const emitFinal = (emit: (o: Rec<Windowed<K>, A | null>) => void) => {
     const closeTime = streamTime - def.gap - def.grace;
     if (closeTime <= emittedBefore) return;
-    if (closeTime > pendingFrom) {
-      const closed: Array<Session<K, A>> = [];
+    if (pending && closeTime > pendingFrom) {
+      const closed: Array<SessionEntry<K, A>> = [];
       let next = Infinity;
-      for (const list of byKey.values()) {
-        for (const s of list) {
-          if (s.end >= emittedBefore && s.end < closeTime) closed.push(s);
-          else if (s.end >= closeTime && s.end < next) next = s.end;
-        }
+      for (const [id, s] of pending) {
+        if (s.end < closeTime) {
+          closed.push(s);
+          pending.delete(id);
+        } else if (s.end < next) next = s.end;
       }
-      closed.sort((x, y) => x.end - y.end || x.start - y.start || compareKeyText(x.keyJson, y.keyJson));
+      closed.sort(sessionOrder);
       for (const s of closed) emit(out(s, s.value, null));
       pendingFrom = next;
     }
     emittedBefore = closeTime;
-    timesDirty = true;
+    // A session is dropped past the store's retention, in final mode not before its result is out.
+    store.holdFrom = emittedBefore;
   };
-  const op = recordOperator<Rec<K, V>, Rec<Windowed<K>, A | null>>(ctx, {
+  return storeOperator<Rec<K, V>, Rec<Windowed<K>, A | null>>(ctx, store, {
+    keyText: (r) => keyText(r.key),
+    async prepare() {
+      if (!restored) begin();
+      if (emitMode === 'final' && !pending) takePending(await store.range(emittedBefore, Infinity));
+    },
     next(r, emit) {
+      if (!restored) begin();
       const t = r.timestamp;
-      if (t > streamTime) {
-        streamTime = t;
-        timesDirty = true;
-      }
+      if (t > streamTime) streamTime = t;
       const closeTime = streamTime - def.grace - def.gap;
-      const keyJson = JSON.stringify(r.key);
-      const list = byKey.get(keyJson) ?? [];
-      const floor = storeTime - retention; // the store shows sessions with end > floor
+      const k = keyText(r.key);
+      const floor = store.observedTime - retention; // the store shows sessions with end > floor
       // In the store's order: by end, then start.
-      const overlapping = list.filter((s) => s.end > floor && s.end >= t - def.gap && s.start <= t + def.gap);
+      const overlapping = store
+        .sessions(k)
+        .filter((s) => s.end > floor && s.end >= t - def.gap && s.start <= t + def.gap)
+        .sort(byEndThenStart);
       let start = t;
       let end = t;
       let agg = init();
@@ -147,73 +131,35 @@ export function sessionAggregate<K, V, A>(
         if (s.end > end) end = s.end;
       }
       if (end < closeTime) {
-        late(keyJson, r, `[${start},${end}]`);
+        late(k, r, `[${start},${end}]`);
         if (emitMode === 'final') emitFinal(emit);
         return;
       }
       agg = adder(agg, r.value, r);
-      const merged: Session<K, A> = { key: r.key, keyJson, start, end, value: agg, logged: false };
-      const kept = list.filter((s) => !overlapping.includes(s));
       // Kafka retracts every session it merged, even one of the merged session's bounds, unless
       // the merged session is the record's own [t, t] (then the put overwrites it).
       const alone = start === t && end === t;
-      for (const s of overlapping) {
-        dirty.delete(s);
-        if (alone) {
-          merged.logged = s.logged;
-          continue;
+      if (!alone) {
+        for (const s of overlapping) {
+          store.removeSession(s);
+          if (emitMode === 'update') emit(out(s, null, r));
+          else pending?.delete(sid(s));
         }
-        if (s.logged) retracted.push(sessionKey(s));
-        if (emitMode === 'update') emit(out(s, null, r));
       }
-      let i = kept.length;
-      while (i > 0 && (kept[i - 1]!.end > end || (kept[i - 1]!.end === end && kept[i - 1]!.start > start))) i--;
-      kept.splice(i, 0, merged);
-      byKey.set(keyJson, kept);
-      dirty.add(merged);
-      if (end > storeTime) {
-        storeTime = end;
-        timesDirty = true;
-      }
+      const merged = store.putSession(k, r.key, start, end, agg);
       if (emitMode === 'update') emit(out(merged, agg, r));
       else {
+        pending?.set(sid(merged), merged);
         if (end < pendingFrom) pendingFrom = end;
         emitFinal(emit);
       }
     },
-    complete() {
-      if (emitMode !== 'final') {
-        const closeTime = streamTime - def.gap - def.grace;
-        if (closeTime > emittedBefore) {
-          emittedBefore = closeTime;
-          timesDirty = true;
-        }
-      }
-      const changes: Array<[string, string | null]> = retracted.splice(0).map((k) => [k, null]);
-      for (const s of dirty) {
-        s.logged = true;
-        changes.push([sessionKey(s), JSON.stringify(s.value)]);
-      }
-      dirty.clear();
-      // Sessions past the store's retention are dropped; in final mode not before their result is
-      // out (a session ending exactly at the close time leaves the retention as it closes: Kafka's
-      // in-memory store would lose its final result, its RocksDB store keeps it a segment longer).
-      const floor = storeTime - retention;
-      for (const [keyJson, list] of byKey) {
-        const keep = list.filter((s) => {
-          if (s.end > floor || (emitMode === 'final' && s.end >= emittedBefore)) return true;
-          if (s.logged) changes.push([sessionKey(s), null]);
-          return false;
-        });
-        if (keep.length === 0) byKey.delete(keyJson);
-        else if (keep.length !== list.length) byKey.set(keyJson, keep);
-      }
-      if (timesDirty) {
-        changes.push([TIMES_KEY, JSON.stringify({ s: streamTime, w: storeTime, e: emittedBefore })]);
-        timesDirty = false;
-      }
-      logChanges(ctx, topic, changes);
+    async complete(emit) {
+      if (!restored) begin();
+      store.streamTime = streamTime;
+      if (emitMode === 'final') return emitFinal(emit);
+      const closeTime = streamTime - def.gap - def.grace;
+      if (closeTime > emittedBefore) emittedBefore = closeTime;
     },
   });
-  return afterRestore(restored, op);
 }

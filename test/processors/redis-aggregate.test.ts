@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { app } from '../../processors/streams-app.js';
 import { silentLogger } from '../../core/worker/logger.js';
-import { aggregate, count, groupByKey, session, sliding, StoreBackendError, string, to, toTable, tumbling, windowed, type Rec } from '../../processors/index.js';
+import { aggregate, count, groupByKey, session, sliding, string, TestDriver, to, toTable, tumbling, windowed, type Materialized, type Rec } from '../../processors/index.js';
 import { defaultPartition } from '../../core/log/partitioner.js';
 import { changelogTopic } from '../../processors/stores/changelog.js';
 import { mulberry32 } from '../../bench/lib.js';
@@ -243,10 +243,29 @@ describe('aggregations with a Redis store', () => {
     expect(dropped).toBeGreaterThan(0);
   });
 
-  it('refuses a Redis store for a session or sliding aggregation when the pipeline is defined', async () => {
-    const log = await testLog();
-    const a = app({ id: 'redis-windowed', log: log.connect(), logger: silentLogger });
-    expect(() => a.stream('ev').pipe(groupByKey(), windowed(session(1000)), count({ name: 'w', store: { backend: 'redis' } }))).toThrow(StoreBackendError);
-    expect(() => a.stream('ev').pipe(groupByKey(), windowed(sliding(1000)), count({ name: 'w2', store: { backend: 'redis' } }))).toThrow(StoreBackendError);
+  it("gives session and sliding aggregations in Redis the memory store's results, across batches", async () => {
+    interface Click {
+      user: string;
+      ts: number;
+    }
+    const rnd = mulberry32(23);
+    const clicks: Click[] = Array.from({ length: 600 }, (_, i) => ({ user: `u${Math.floor(rnd() * 5)}`, ts: 10_000 + i * 40 + Math.round((rnd() - 0.5) * 600) }));
+    const run = async (store: Materialized | undefined) => {
+      const d = new TestDriver((app) => {
+        const s = app.stream<string, Click>('clicks', { key: string(), timestamp: (v) => v.ts });
+        s.pipe(groupByKey(), windowed(session(300, { grace: 200 })), count({ name: 'sessions', store }), to('sessions-out'));
+        s.pipe(groupByKey(), windowed(sliding(500, { grace: 200 })), count({ name: 'sliding', emit: 'final', store: store && { ...store, prefix: `${store.prefix}sl:` } }), to('sliding-out'));
+      });
+      for (let i = 0; i < clicks.length; i += 70) await d.pipeInput('clicks', clicks.slice(i, i + 70).map((c) => ({ key: c.user, value: c, timestamp: c.ts })));
+      const out = { sessions: d.output('sessions-out').map((r) => [r.key, r.value]), sliding: d.output('sliding-out').map((r) => [r.key, r.value]), dropped: d.metrics.total('sluice_late_records_total') };
+      await d.close();
+      return out;
+    };
+    const inMemory = await run(undefined);
+    const inRedis = await run({ backend: 'redis', redis, prefix: newPrefix() });
+    expect(inMemory.sessions.length).toBeGreaterThan(100);
+    expect(inMemory.sliding.length).toBeGreaterThan(100);
+    expect(inMemory.dropped).toBeGreaterThan(0);
+    expect(inRedis).toEqual(inMemory);
   });
 });

@@ -124,6 +124,7 @@ describe('App pipelines', () => {
       connect: () => client.connect(),
       admin: () => client.admin(),
       consumer: (opts) => client.consumer(opts),
+      reader: (opts) => client.reader(opts),
       close: async () => {}, // the log stays open for the second worker
       claimInternalTopics: (owner, topics) => client.claimInternalTopics(owner, topics),
       producer: (opts) => {

@@ -5,11 +5,12 @@
  */
 import { coordinatorFor, type EmbeddedGroupCoordinator } from '../../groups/coordinator.js';
 import type { LogEngine, OpenLogOptions } from '../../log/types.js';
-import type { ConsumerOptions, LogAdmin, LogClient, LogConsumer, LogProducer, ProducerOptions } from '../types.js';
+import type { ConsumerOptions, LogAdmin, LogClient, LogConsumer, LogProducer, PartitionReader, ProducerOptions } from '../types.js';
 import { EmbeddedAdmin } from './admin.js';
 import { EmbeddedConsumer } from './consumer.js';
 import { acquireEngine } from './engines.js';
 import { EmbeddedProducer } from './producer.js';
+import { EmbeddedReader } from './reader.js';
 
 export type EmbeddedOptions = OpenLogOptions;
 
@@ -63,6 +64,10 @@ export class EmbeddedClient implements LogClient {
     const c = new EmbeddedConsumer(() => this.deps(), opts);
     this.consumers.add(c);
     return c;
+  }
+
+  reader(opts: { checkCrcs?: boolean } = {}): PartitionReader {
+    return new EmbeddedReader(() => this.enginePromise, opts);
   }
 
   async close(): Promise<void> {

@@ -13,12 +13,13 @@ import { Kafka, logLevel, type Admin, type LogEntry, type Producer, type SASLOpt
 import { UnknownTopicError } from '../../errors.js';
 import type { Logger } from '../../log/types.js';
 import { createLogger } from '../../worker/logger.js';
-import type { ConsumerOptions, LogAdmin, LogClient, LogConsumer, LogProducer } from '../types.js';
+import type { ConsumerOptions, LogAdmin, LogClient, LogConsumer, LogProducer, PartitionReader } from '../types.js';
 import { KafkaAdmin } from './admin.js';
 import { KafkaConsumerAdapter } from './consumer.js';
 import { registerKafkajsCodecs } from './codecs.js';
 import { kafkaCall } from './errors.js';
 import { KafkaProducer } from './producer.js';
+import { KafkaReader } from './reader.js';
 import { kafkajsSecurity, type KafkaSecurity } from './security.js';
 
 /**
@@ -52,6 +53,7 @@ export class KafkaClient implements LogClient {
   private adminP?: Promise<Admin>;
   private producerP?: Promise<Producer>;
   private readonly consumers = new Set<LogConsumer>();
+  private readonly readers = new Set<KafkaReader>();
   private readonly partitionCounts = new Map<string, number>();
   private closed = false;
 
@@ -153,10 +155,17 @@ export class KafkaClient implements LogClient {
     return c;
   }
 
+  reader(): PartitionReader {
+    const r = new KafkaReader(this.kafka, () => this.adminClient(), this.options.brokers);
+    this.readers.add(r);
+    return r;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.consumers].map((c) => c.close().catch(() => {})));
+    await Promise.all([...this.readers].map((r) => r.close().catch(() => {})));
     // A client that never connected (an unreachable cluster) has nothing to disconnect.
     await this.producerP?.then((p) => p.disconnect()).catch(() => {});
     await this.adminP?.then((a) => a.disconnect()).catch(() => {});

@@ -6,7 +6,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import { EmbeddedConsumer, type ConsumerCoordinator } from '../../client/embedded/consumer.js';
 import { EmbeddedProducer } from '../../client/embedded/producer.js';
-import type { ConsumerOptions, GroupDescription, LogAdmin, LogClient, LogConsumer, LogProducer, ProducerOptions, TopicPartitionOffset } from '../../client/types.js';
+import { EmbeddedReader } from '../../client/embedded/reader.js';
+import type { ConsumerOptions, GroupDescription, LogAdmin, LogClient, LogConsumer, LogProducer, PartitionReader, ProducerOptions, TopicPartitionOffset } from '../../client/types.js';
 import type { OffsetSpec, TopicDescription, TopicConfig } from '../../log/types.js';
 import type { LogMeta } from './log-host.js';
 import { RemoteLogEngine } from './remote-engine.js';
@@ -126,6 +127,10 @@ export class ThreadLogClient implements LogClient {
     const c = new EmbeddedConsumer(this.deps, opts);
     this.consumers.add(c);
     return c;
+  }
+
+  reader(opts: { checkCrcs?: boolean } = {}): PartitionReader {
+    return new EmbeddedReader(async () => (await this.deps()).engine, opts);
   }
 
   /** Leaves the groups and closes this thread's connection; the log itself stays open. */

@@ -1,0 +1,262 @@
+/**
+ * The state-store contract, run on every store kind (key-value, window, session) and backend
+ * (memory, and a real Redis on 127.0.0.1:6379 under a unique key prefix deleted afterwards):
+ * reads see the batch's own writes, each changed key is logged once per flush, a new task is
+ * rebuilt from its changelog partition by the task's state manager (restore metrics included),
+ * changes never flushed are not restored, window and session stores keep what their retention
+ * allows — closed or not — and drop the rest, and a value the default serde cannot restore
+ * fails loudly while a store given a serde for it restores it.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { embedded, type EmbeddedClient } from '../../../core/client/embedded/client.js';
+import type { Serde } from '../../../core/serde/serde.js';
+import type { MetricsRegistry } from '../../../core/worker/metrics.js';
+import type { Task } from '../../../core/worker/task.js';
+import { changelogTopic } from '../../../processors/stores/changelog.js';
+import type { Materialized } from '../../../processors/stores/materialized.js';
+import { keyValueStore, sessionStore, windowStore } from '../../../processors/stores/open.js';
+import { deleteKeysWithPrefix } from '../../../processors/stores/redis-util.js';
+import { StoreSerdeError } from '../../../processors/stores/state-serde.js';
+import { testTask } from '../../support/task.js';
+
+const redis = new Redis('redis://127.0.0.1:6379');
+const runPrefix = `storetest-${randomUUID()}:`;
+afterAll(async () => {
+  await deleteKeysWithPrefix(redis, runPrefix);
+  const left = await redis.keys(`${runPrefix}*`);
+  await redis.quit();
+  if (left.length) throw new Error(`Redis keys under ${runPrefix} survived the tests`);
+});
+
+const backends: Array<['memory' | 'redis', (store: string) => Materialized<unknown, unknown>]> = [
+  ['memory', () => ({})],
+  ['redis', (store) => ({ backend: 'redis', redis, prefix: `${runPrefix}${store}:` })],
+];
+
+async function list<T>(it: Iterable<T> | AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+async function changelog(client: EmbeddedClient, topic: string, partition = 0): Promise<Array<[string, Buffer | null]>> {
+  const { engine } = await client.deps();
+  const { records } = await engine.readRecords(topic, partition, 0, 1 << 24);
+  return records.map((r) => [r.key!.toString(), r.value]);
+}
+
+/** What the worker does at the end of a batch: commit hooks (stores flush), then the task's sends become durable. */
+const commit = (task: Task) => task.flush();
+
+for (const [backend, mat] of backends) {
+  describe(`state store contract: ${backend}`, () => {
+    const clients: EmbeddedClient[] = [];
+    afterEach(async () => {
+      for (const c of clients.splice(0)) await c.close();
+    });
+
+    async function setup(store: string, partitions = 1) {
+      const client = embedded({ memory: true, maintenanceIntervalMs: 0 });
+      clients.push(client);
+      const appId = `st-${backend}-${randomUUID().slice(0, 8)}`;
+      await client.admin().createTopic(changelogTopic(appId, store), { partitions, config: { 'cleanup.policy': 'compact' } });
+      return { client, appId, topic: changelogTopic(appId, store), task: (p = 0) => testTask(client, appId, p) };
+    }
+
+    it('key-value: reads its own writes, logs each changed key once per flush, and a new task restores it', async () => {
+      const { client, topic, task } = await setup('profiles', 2);
+      for (const p of [0, 1]) {
+        const t = task(p);
+        const s = keyValueStore<unknown, unknown>(t, 'profiles', mat('profiles'));
+        await t.restore();
+        await s.load(['"ann"', '{"id":2}', '"bob"']);
+        s.put('ann', { age: 30, p });
+        s.put({ id: 2 }, [1, 2]);
+        s.put('bob', 'x');
+        s.delete('bob');
+        expect(await s.get('ann')).toEqual({ age: 30, p });
+        expect(await s.get('bob')).toBeUndefined();
+        await commit(t);
+        await s.load(['"ann"']);
+        s.put('ann', { age: 31, p });
+        await commit(t);
+        expect((await changelog(client, topic, p)).map(([k, v]) => [k, v && JSON.parse(v.toString())])).toEqual([
+          ['"ann"', { age: 30, p }],
+          ['{"id":2}', [1, 2]],
+          ['"bob"', null],
+          ['"ann"', { age: 31, p }],
+        ]);
+        // Not flushed: never restored (the batch that made it replays).
+        await s.load(['"lost"']);
+        s.put('lost', 1);
+        await t.close();
+      }
+      for (const p of [0, 1]) {
+        const t = task(p);
+        const s = keyValueStore<unknown, unknown>(t, 'profiles', mat('profiles'));
+        await t.restore();
+        expect(new Map((await list(s.all())).map(([k, v]) => [JSON.stringify(k), v]))).toEqual(
+          new Map<string, unknown>([
+            ['"ann"', { age: 31, p }],
+            ['{"id":2}', [1, 2]],
+          ]),
+        );
+        expect((t.metrics as MetricsRegistry).total('sluice_restore_records_total')).toBe(4);
+        expect((t.metrics as MetricsRegistry).total('sluice_restore_remaining_records')).toBe(0);
+        await t.close();
+      }
+    });
+
+    it('key-value: a value JSON cannot restore fails the flush naming the store; a store with a serde for it restores it', async () => {
+      const { task } = await setup('carts');
+      const t = task();
+      const plain = keyValueStore<string, unknown>(t, 'carts', mat('carts') as Materialized<string, unknown>);
+      await t.restore();
+      await plain.load(['"ann"']);
+      plain.put('ann', { items: new Map([['apple', 2]]) });
+      await expect(plain.flush()).rejects.toThrow(StoreSerdeError);
+      await expect(plain.flush()).rejects.toThrow(/store "carts": the value holds a Map at "items"/);
+      await t.close();
+
+      const mapSerde: Serde<Map<string, number>> = {
+        serialize: (m) => Buffer.from(JSON.stringify([...m])),
+        deserialize: (b) => new Map(JSON.parse(b!.toString()) as Array<[string, number]>),
+      };
+      const { task: task2 } = await setup('carts2');
+      const m = { ...mat('carts2'), value: mapSerde } as Materialized<string, Map<string, number>>;
+      const t2 = task2();
+      const s = keyValueStore(t2, 'carts2', m);
+      await t2.restore();
+      await s.load(['"ann"']);
+      s.put('ann', new Map([['apple', 2], ['pear', 1]]));
+      await commit(t2);
+      await t2.close();
+      const t3 = task2();
+      const again = keyValueStore(t3, 'carts2', m);
+      await t3.restore();
+      await again.load(['"ann"']);
+      expect(await again.get('ann')).toEqual(new Map([['apple', 2], ['pear', 1]]));
+      await t3.close();
+    });
+
+    it('window: range reads by start, retention keeps closed windows and drops expired ones, restore rebuilds the same', async () => {
+      const { client, topic, task } = await setup('counts');
+      // Retention 2000: a window is expired once its start is <= the largest start written - 2000.
+      const spec = { size: 1000, retentionMs: 2000 };
+      const m = mat('counts') as Materialized<string, number>;
+      const t = task();
+      const s = windowStore<string, number>(t, 'counts', m, spec);
+      await t.restore();
+      await s.load(['"a"', '"b"']);
+      for (const [k, start, v, ts] of [
+        ['b', 1000, 1, 1500],
+        ['a', 1000, 2, 1100],
+        ['a', 2000, 3, 2999],
+        ['a', 3000, 4, 3001],
+      ] as const) {
+        const e = s.entry(JSON.stringify(k), k, start);
+        e.value = v;
+        e.ts = ts;
+        s.changed(e);
+      }
+      s.streamTime = 3001;
+      expect(s.find('"a"', 2000)).toMatchObject({ value: 3, ts: 2999 });
+      expect((await s.range(0, 5000, true)).map((e) => [e.key, e.start, e.value])).toEqual([
+        ['a', 1000, 2],
+        ['b', 1000, 1],
+        ['a', 2000, 3],
+        ['a', 3000, 4],
+      ]);
+      await commit(t);
+      // Start 4000 makes 1000 and 2000 expired (<= 4000 - 2000); 3000 is closed but retained.
+      await s.load(['"b"']);
+      const e = s.entry('"b"', 'b', 4000);
+      e.value = 9;
+      e.ts = 4000;
+      s.changed(e);
+      s.streamTime = 4000;
+      await commit(t);
+      expect((await s.range(0, 5000, true)).map((x) => [x.key, x.start, x.value, x.ts])).toEqual([
+        ['a', 3000, 4, 3001],
+        ['b', 4000, 9, 4000],
+      ]);
+      expect(await list(s.fetchAll(0, 5000))).toEqual([
+        ['a', 3000, 4],
+        ['b', 4000, 9],
+      ]);
+      // The changelog read as a table holds only what is retained, and the stream time.
+      const live = new Map<string, Buffer>();
+      for (const [k, v] of await changelog(client, topic)) {
+        if (v === null) live.delete(k);
+        else live.set(k, v);
+      }
+      expect([...live.keys()].sort()).toEqual(['"__streamTime"', '["\\"a\\"",3000]', '["\\"b\\"",4000]']);
+      // A write into an expired window is dropped, as Kafka's stores do.
+      s.put('a', 1000, 5);
+      await commit(t);
+      expect(await list(s.fetch('a', 0, 5000))).toEqual([[3000, 4]]);
+      await t.close();
+
+      const t2 = task();
+      const again = windowStore<string, number>(t2, 'counts', m, spec);
+      await t2.restore();
+      expect(again.streamTime).toBe(4000);
+      expect((await again.range(-Infinity, Infinity, true)).map((x) => [x.key, x.start, x.value, x.ts])).toEqual([
+        ['a', 3000, 4, 3001],
+        ['b', 4000, 9, 4000],
+      ]);
+      await t2.close();
+    });
+
+    it('session: finds overlapping sessions, merges by remove and put, retention, and restore rebuilds the same', async () => {
+      const { task } = await setup('sessions');
+      const m = mat('sessions') as Materialized<string, number>;
+      const t = task();
+      const s = sessionStore<string, number>(t, 'sessions', m, { retentionMs: 1000 });
+      await t.restore();
+      await s.load(['"u"', '"v"']);
+      s.putSession('"u"', 'u', 0, 100, 2);
+      s.putSession('"u"', 'u', 500, 700, 5);
+      s.putSession('"v"', 'v', 50, 60, 1);
+      expect(await list(s.findSessions('u', 90, 600))).toEqual([
+        [{ start: 0, end: 100 }, 2],
+        [{ start: 500, end: 700 }, 5],
+      ]);
+      expect(await list(s.findSessions('u', 101, 600))).toEqual([[{ start: 500, end: 700 }, 5]]);
+      await commit(t);
+      // A record at 300 (gap 250) bridges both sessions of u: they are replaced by [0, 700].
+      await s.load(['"u"']);
+      for (const x of s.sessions('"u"').filter((x) => x.end >= 300 - 250 && x.start <= 300 + 250)) s.removeSession(x);
+      s.putSession('"u"', 'u', 0, 700, 8);
+      await commit(t);
+      expect((await s.range(-Infinity, Infinity)).map((x) => [x.key, x.start, x.end, x.value])).toEqual([
+        ['v', 50, 60, 1],
+        ['u', 0, 700, 8],
+      ]);
+      // A session ending at 1100 expires those that ended at or before 100 (v's); u's is retained though closed.
+      await s.load(['"w"']);
+      s.putSession('"w"', 'w', 1100, 1100, 1);
+      s.streamTime = 1100;
+      await commit(t);
+      expect((await s.range(-Infinity, Infinity)).map((x) => [x.key, x.start, x.end])).toEqual([
+        ['u', 0, 700],
+        ['w', 1100, 1100],
+      ]);
+      await t.close();
+
+      const t2 = task();
+      const again = sessionStore<string, number>(t2, 'sessions', m, { retentionMs: 1000 });
+      await t2.restore();
+      expect(again.streamTime).toBe(1100);
+      expect((await again.range(-Infinity, Infinity)).map((x) => [x.key, x.start, x.end, x.value])).toEqual([
+        ['u', 0, 700, 8],
+        ['w', 1100, 1100, 1],
+      ]);
+      await again.load(['"u"']);
+      expect(await list(again.findSessions('u', 0, 1000))).toEqual([[{ start: 0, end: 700 }, 8]]);
+      await t2.close();
+    });
+  });
+}
