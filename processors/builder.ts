@@ -1,7 +1,7 @@
 /**
- * Where a DSL pipeline starts. An app (the worker's App, the TestDriver, or anything with an id
- * and addPipeline) gets typed streams and tables of its topics; `stream.pipe(...)` registers the
- * PipelineDefinitions that run the chain.
+ * Where a DSL chain starts. An app (the worker's App, the TestDriver, or anything with an id
+ * and addPipeline) gets typed streams and tables of its topics; `stream.pipe(...)` wires the
+ * operators into the app's topology, whose sub-topologies the app runs as its pipelines.
  *
  *   streamOf(app, 'user-actions', { value: json(Event), timestamp: (e) => e.ts }).pipe(...)
  *   tableOf(app, 'customers', { key: string(), value: json(Customer) })

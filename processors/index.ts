@@ -1,6 +1,10 @@
 /** The DSL's public names. */
 export { streamOf, tableOf, type AppLike, type StreamOptions, type TableOptions } from './builder.js';
-export { KStream } from './stream.js';
+export { KStream, type StreamOf } from './stream.js';
+export { App, app } from './streams-app.js';
+// The topology: every operator is a node; write your own with sluiceOperator({ kind, writeToTopology }).
+export { named, sluiceOperator, nodeOf, type SluiceOperator, type TopologyNode, type NodeBuilder, type TaskBinding, type Bind, type ProcessorOptions } from './topology/node.js';
+export { TopologyDescription, type SubtopologyDescription, type NodeDescription } from '../core/worker/topology-description.js';
 export { InvalidTimestampError, StoreBackendError } from './errors.js';
 // Writing your own operators: one subscriber over plain data structures, state per task.
 export { recordOperator, afterRestore, type RecordOperatorHooks } from './operator.js';
@@ -16,7 +20,7 @@ export { windowed } from './operators/windowed.js';
 export { aggregate, count, reduce, type AggregateOptions } from './operators/aggregate.js';
 export { suppress, untilWindowCloses, untilTimeLimit, SuppressBufferFullError, type SuppressBuffer, type SuppressConfig } from './operators/suppress.js';
 export { tumbling, hopping, session, sliding, type WindowDef } from './windows/window-def.js';
-export { TestDriver, type TestRecord, type OutputRecord, type InputSerdes } from './testing.js';
+export { TestDriver, type TestRecord, type OutputRecord, type InputSerdes, type TestDriverOptions } from './testing.js';
 export { json, string, bytes, SerdeError, type Serde } from '../core/serde/index.js';
 export type { Rec, Window, Windowed, KeyValueStore, WindowStore, SessionStore } from './types.js';
 export { KTable } from './table.js';

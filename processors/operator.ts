@@ -8,6 +8,8 @@ import { from, mergeMap, Observable, type OperatorFunction } from 'rxjs';
 import type { InputRecord, TaskContext } from '../core/worker/contracts.js';
 import { ORIGIN_ONLY } from '../core/worker/batch-records.js';
 import type { Rec } from './types.js';
+import { currentTask } from './task-scope.js';
+import { processorNode, sluiceOperator, type SluiceOperator } from './topology/node.js';
 
 export interface RecordOperatorHooks<I, O> {
   /** Called per record; emit results with `emit`. Throwing hands the record to the error policy. */
@@ -69,4 +71,12 @@ export function afterRestore<I, O>(restore: Promise<unknown>, op: OperatorFuncti
     () => {},
   );
   return (source) => (ready ? op(source) : from(restore).pipe(mergeMap(() => op(source))));
+}
+
+/**
+ * A stateless operator over one record at a time (mapValues, selectKey, peek, …): a processor node
+ * of `kind` in a topology, and usable as it is inside your own operators (it finds its task).
+ */
+export function perRecordOperator<I, O>(kind: string, next: (value: I, emit: (out: O) => void) => void): SluiceOperator<I, O> {
+  return sluiceOperator<I, O>(processorNode(kind, (t) => recordOperator<I, O>(t.ctx, { next })), (source) => recordOperator<I, O>(currentTask(), { next })(source));
 }

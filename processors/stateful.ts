@@ -18,14 +18,8 @@
  */
 import type { OperatorFunction } from 'rxjs';
 import type { TaskContext } from '../core/worker/contracts.js';
-import { markOperator, type SluiceOperator } from './sluice-op.js';
-import { changelogTopic } from './stores/changelog.js';
+import { sluiceOperator, storeNode, type SluiceOperator } from './sluice-op.js';
 
 export function statefulOperator<I, O>(name: string, bind: (ctx: TaskContext, storeName: string) => OperatorFunction<I, O>): SluiceOperator<I, O> {
-  return markOperator<I, O>({
-    kind: 'stateful',
-    storeName: name,
-    stores: (b) => [changelogTopic(b.appId, b.name)],
-    bind: (b, ctx) => bind(ctx, b.name) as OperatorFunction<never, unknown>,
-  });
+  return sluiceOperator<I, O>(storeNode('stateful', { storeName: name, bind: (b, ctx) => bind(ctx, b.name) as OperatorFunction<unknown, unknown> }));
 }

@@ -7,9 +7,11 @@
  */
 import { InvalidConfigError } from '../core/errors.js';
 import { json, type Serde } from '../core/serde/serde.js';
-import type { InputRecord } from '../core/worker/contracts.js';
+import type { InputRecord, TaskContext } from '../core/worker/contracts.js';
 import { tableJoinOperator, type TableJoinType } from './joins/join-tables.js';
-import { KStream, type AppLike } from './stream.js';
+import { readChangelog } from './stores/changelog.js';
+import { streamOf, type AppLike, type KStream } from './stream.js';
+import type { TaskBinding } from './topology/node.js';
 
 export interface TableOptions<K, V> {
   key?: Serde<K>;
@@ -44,7 +46,7 @@ export class KTable<K, V> {
 
   private joinWith<R, O>(other: KTable<K, R>, joiner: (l: V | null, r: R | null) => O, type: TableJoinType): KStream<K, O | null> {
     if (!this.app) throw new InvalidConfigError('table joins need a table made by app.table(...)');
-    return new KStream<K, O | null>(this.app, [this.topic], { key: this.keySerde as Serde<K>, value: this.valueSerde as unknown as Serde<O | null> }, [tableJoinOperator(this, other, joiner, type)]);
+    return streamOf<K, V>(this.app, this.topic, { key: this.keySerde, value: this.valueSerde }).pipe(tableJoinOperator(this, other, joiner, type));
   }
 }
 
@@ -79,5 +81,30 @@ export class TableState<K, V> {
 
   get(key: K): V | undefined {
     return this.rows.get(JSON.stringify(key));
+  }
+}
+
+/**
+ * The task's copy of a table, kept once per task however many processors read it: its topic is
+ * a side input of the sub-topology, and its partition is read from the start before the first batch.
+ */
+export function tableStateOf<K, V>(t: TaskBinding, table: KTable<K, V>): TableState<K, V> {
+  return t.shared(table, () => {
+    const state = new TableState(table);
+    t.onSideInput(table.topic, (r) => state.applyRecord(r));
+    t.waitFor(restoreTable(t.ctx, state));
+    return state;
+  });
+}
+
+/** A table's topic is its changelog: its partition is read from the start when the task opens. */
+async function restoreTable<K, V>(ctx: TaskContext, state: TableState<K, V>): Promise<void> {
+  const topic = state.table.topic;
+  for (const [k, v] of await readChangelog(ctx, topic)) {
+    try {
+      state.apply(Buffer.from(k, 'utf8'), v);
+    } catch (err) {
+      ctx.logger.warn('table row skipped on restore: it does not deserialize', { topic, error: String(err) });
+    }
   }
 }

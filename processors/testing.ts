@@ -1,24 +1,27 @@
 /**
  * TestDriver, like Kafka Streams' TopologyTestDriver: runs an app's pipelines on records you pipe
- * in, with no worker, no files and no network. It runs the very PipelineDefinitions the worker
- * runs (same build(), same operators), one task per pipeline (partition 0), one batch per
- * pipeInput() call, and routes produced records to the pipelines that read them (repartition
- * topics included) until nothing is left to do.
+ * in, with no worker loop, no files and no network. Each pipeline gets one task (partition 0) and
+ * that task is the worker's own Task (core/worker/task.ts): the same error policy and retries,
+ * the same dead letters, the same order of effects at the end of a batch (commit hooks, then
+ * outputs and dead letters, then changelogs) — only its output is in memory and its clock is the
+ * driver's (a retry's backoff does not make a test wait; records piped without a timestamp, and
+ * records produced without one, get the driver's time). One pipeInput() call is one batch; what
+ * a batch produces to a topic that a pipeline reads (repartition topics, outputs read by other
+ * pipelines) runs next, until nothing is left.
  *
  *   const driver = new TestDriver((app) => app.stream('in').pipe(groupByKey((r) => r.value.user), count(), to('out')));
  *   await driver.pipeInput('in', [{ key: 'a', value: { user: 'u1' }, timestamp: 1000 }]);
  *   driver.output('out');   // [{ key: 'u1', value: 1, timestamp: 1000, ... }]
  */
-import { from } from 'rxjs';
 import { embedded } from '../core/client/embedded/client.js';
 import { jsonOrText, type Serde } from '../core/serde/serde.js';
-import type { LogClient, ProducerRecord } from '../core/client/types.js';
-import type { InputRecord, PipelineDefinition, TaskContext } from '../core/worker/contracts.js';
-import { BatchRecords } from '../core/worker/batch-records.js';
-import { deadLetterRecord } from '../core/worker/dead-letter.js';
+import type { LogProducer, ProducerRecord, RecordMetadata } from '../core/client/types.js';
+import type { InputRecord, PipelineDefinition } from '../core/worker/contracts.js';
+import { errorPolicySchema, type ErrorPolicy } from '../core/worker/error-policy.js';
 import { silentLogger } from '../core/worker/logger.js';
 import { MetricsRegistry } from '../core/worker/metrics.js';
-import { StateManager, type RestorableStore } from '../core/worker/state-manager.js';
+import { Task } from '../core/worker/task.js';
+import { describePipelines, type TopologyDescription } from '../core/worker/topology-description.js';
 import { storeEntries, storeNames } from './stores/registry.js';
 import { streamOf, type AppLike, type KStream, type StreamOptions } from './stream.js';
 import { tableOf, type KTable, type TableOptions } from './table.js';
@@ -44,61 +47,13 @@ export interface OutputRecord {
   offset: number;
 }
 
-const toBytes = (v: unknown): Buffer | null => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(JSON.stringify(v)));
-
-
-class DriverTask implements TaskContext {
-  readonly taskId: string;
-  readonly partition = 0;
-  readonly logger = silentLogger;
-  sends: Array<[string, ProducerRecord[]]> = [];
-  tracked: Promise<unknown>[] = [];
-  readonly commitHooks: Array<() => Promise<void>> = [];
-  readonly closeHooks: Array<() => Promise<void>> = [];
-  readonly op;
-  /** The batch being run: a failed record is dead-lettered with its bytes. */
-  readonly batch = new BatchRecords();
-  /** The task's stores, restored (from the driver's own log) before its first batch. */
-  readonly state: StateManager;
-
-  constructor(
-    readonly appId: string,
-    def: PipelineDefinition,
-    readonly client: LogClient,
-    readonly metrics: MetricsRegistry,
-    private readonly deadLetters: InputRecord[][],
-  ) {
-    this.taskId = `${def.name}-0`;
-    this.state = new StateManager({ client, taskId: this.taskId, partition: 0, logger: silentLogger, metrics });
-    this.op = def.build(this);
-  }
-
-  send(topic: string, records: ProducerRecord[]): void {
-    this.sends.push([topic, records]);
-  }
-  track(p: Promise<unknown>): void {
-    this.tracked.push(p);
-  }
-  onCommit(h: () => Promise<void>): void {
-    this.commitHooks.push(h);
-  }
-  onClose(h: () => Promise<void>): void {
-    this.closeHooks.push(h);
-  }
-  registerStore(store: RestorableStore): void {
-    this.state.register(store);
-  }
-  restore(): Promise<void> {
-    return this.state.restoreAll();
-  }
-  async handleError(failed: InputRecord, error: unknown): Promise<'dead-lettered'> {
-    const record = this.batch.resolve(failed);
-    // No retries in the driver: a failing record goes straight to the dead-letter topic.
-    const r = deadLetterRecord(record, error, 1);
-    this.deadLetters.push([{ ...record, key: toBytesOrNull(r.key), value: toBytesOrNull(r.value), headers: bufferHeaders(r.headers) }]);
-    return 'dead-lettered';
-  }
+export interface TestDriverOptions {
+  appId?: string;
+  /** The pipelines' error policy, as App's `errors` (default: the same as an App's). */
+  errors?: Partial<ErrorPolicy>;
 }
+
+const toBytes = (v: unknown): Buffer | null => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(JSON.stringify(v)));
 
 function toBytesOrNull(v: ProducerRecord['key']): Buffer | null {
   return v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v);
@@ -110,13 +65,39 @@ function bufferHeaders(h: ProducerRecord['headers']): Record<string, Buffer> {
   return out;
 }
 
+/** The driver's topics: what tasks produce is appended here (and reported to the driver to route). */
+class MemoryOutput implements LogProducer {
+  constructor(
+    private readonly append: (topic: string, records: InputRecord[]) => void,
+    private readonly now: () => number,
+  ) {}
+
+  async send(topic: string, records: ProducerRecord[]): Promise<RecordMetadata[]> {
+    const now = this.now();
+    const recs = records.map((r) => ({ topic, partition: 0, offset: 0, key: toBytesOrNull(r.key), value: toBytesOrNull(r.value), timestamp: r.timestamp ?? now, headers: bufferHeaders(r.headers) }));
+    this.append(topic, recs);
+    const base = recs.length ? recs[0]!.offset : 0;
+    return [{ topic, partition: 0, baseOffset: base, lastOffset: base + recs.length - 1 }];
+  }
+
+  async close(): Promise<void> {}
+}
+
 export class TestDriver implements AppLike {
   readonly id: string;
   readonly metrics = new MetricsRegistry();
   private readonly defs: PipelineDefinition[] = [];
   private readonly topics = new Map<string, InputRecord[]>();
-  private readonly tasks: DriverTask[] = [];
+  private readonly tasks: Task[] = [];
   private readonly client = embedded({ memory: true, maintenanceIntervalMs: 0 });
+  private readonly policy: ErrorPolicy;
+  private readonly abort = new AbortController();
+  private readonly output$ = new MemoryOutput(
+    (topic, records) => this.produced(topic, records),
+    () => this.clock,
+  );
+  /** Records produced during the batch being run, routed once it is flushed. */
+  private pending: Array<[string, InputRecord[]]> = [];
   private ready?: Promise<void>;
   private clock = 0;
 
@@ -124,13 +105,15 @@ export class TestDriver implements AppLike {
    * `setup` builds the app's pipelines on the driver (`(app) => app.stream(...).pipe(...)`, the
    * same code you run on a real App), or hands over PipelineDefinitions built elsewhere.
    */
-  constructor(setup: ((app: TestDriver) => void) | PipelineDefinition[], opts: { appId?: string } = {}) {
+  constructor(setup: ((app: TestDriver) => void) | PipelineDefinition[], opts: TestDriverOptions = {}) {
     this.id = opts.appId ?? 'test-app';
+    this.policy = errorPolicySchema.parse(opts.errors ?? {});
     if (typeof setup === 'function') setup(this);
     else for (const def of setup) this.addPipeline(def);
   }
 
   addPipeline(def: PipelineDefinition): void {
+    if (this.ready) throw new Error('pipelines must be added before the first pipeInput()');
     this.defs.push(def);
   }
 
@@ -141,7 +124,12 @@ export class TestDriver implements AppLike {
 
   /** Same as App.table. */
   table<K = unknown, V = unknown>(topic: string, opts: TableOptions<K, V> = {}): KTable<K, V> {
-    return tableOf<K, V>(topic, opts, this);
+    return tableOf<K, V>(this, topic, opts);
+  }
+
+  /** Same as App.describe: the topology as Kafka Streams describes it. */
+  describe(): TopologyDescription {
+    return describePipelines(this.defs);
   }
 
   private init(): Promise<void> {
@@ -150,12 +138,25 @@ export class TestDriver implements AppLike {
       for (const def of this.defs) for (const t of def.internalTopics ?? []) await admin.createTopic(t.name, { partitions: 1, config: t.config });
       // Inputs exist too (empty): a table's topic is read when its task opens.
       for (const def of this.defs) for (const t of def.inputs) await admin.createTopic(t, { partitions: 1 });
-      for (const def of this.defs) this.tasks.push(new DriverTask(this.id, def, this.client, this.metrics, this.dlq));
+      for (const def of this.defs) {
+        this.tasks.push(
+          new Task(def, 0, {
+            appId: this.id,
+            client: this.client,
+            producer: this.output$,
+            internalProducer: this.output$,
+            logger: silentLogger,
+            metrics: this.metrics,
+            policy: this.policy,
+            signal: this.abort.signal,
+            // Time passes in a driver only when the test says so.
+            sleep: async () => {},
+          }),
+        );
+      }
     })();
     return this.ready;
   }
-
-  private readonly dlq: InputRecord[][] = [];
 
   private append(topic: string, records: InputRecord[]): void {
     let list = this.topics.get(topic);
@@ -168,6 +169,11 @@ export class TestDriver implements AppLike {
     }
   }
 
+  private produced(topic: string, records: InputRecord[]): void {
+    this.append(topic, records);
+    this.pending.push([topic, records]);
+  }
+
   /** Feeds one record (or several) into a topic; the same as pipeInput. */
   input(topic: string, records: TestRecord | TestRecord[], serdes?: InputSerdes): Promise<void> {
     return this.pipeInput(topic, records, serdes);
@@ -178,6 +184,8 @@ export class TestDriver implements AppLike {
    * runs everything they cause: the pipelines reading the topic, then those reading what they
    * produced (repartition topics, outputs read by other pipelines), until nothing is left.
    * `serdes` serialize the keys and values (as the topic's producers would, e.g. `{ key: string() }`).
+   * Rejects as the app would fail: with the PipelineFailedError of a record that failed under
+   * `onFailure: 'fail'`.
    */
   async pipeInput(topic: string, recordOrRecords: TestRecord | TestRecord[], serdes: InputSerdes = {}): Promise<void> {
     const records = Array.isArray(recordOrRecords) ? recordOrRecords : [recordOrRecords];
@@ -195,27 +203,11 @@ export class TestDriver implements AppLike {
       for (let i = 0; i < this.defs.length; i++) {
         if (!this.defs[i]!.inputs.includes(t)) continue;
         const task = this.tasks[i]!;
-        const copies = batch.map((r) => ({ ...r }));
-        await task.state.restoreAll();
-        task.batch.set(copies);
-        await new Promise<void>((resolve, reject) => from(copies).pipe(task.op).subscribe({ error: reject, complete: resolve }));
-        await Promise.all(task.tracked);
-        task.tracked = [];
-        for (const h of task.commitHooks) await h();
-        const sends = task.sends;
-        task.sends = [];
-        const produced = new Map<string, InputRecord[]>();
-        for (const [to, recs] of sends) {
-          const list = produced.get(to) ?? [];
-          for (const r of recs) list.push({ topic: to, partition: 0, offset: 0, key: toBytesOrNull(r.key), value: toBytesOrNull(r.value), timestamp: r.timestamp ?? this.clock, headers: bufferHeaders(r.headers) });
-          produced.set(to, list);
-        }
-        for (const [to, recs] of produced) {
-          this.append(to, recs);
-          queue.push([to, recs]);
-        }
+        // The worker hands a task records it will not see again; each task gets its own copies.
+        await task.process(batch.map((r) => ({ ...r })));
+        await task.flush();
+        queue.push(...this.pending.splice(0));
       }
-      for (const d of this.dlq.splice(0)) this.append(`${this.id}.dlq`, d);
     }
   }
 
@@ -252,7 +244,8 @@ export class TestDriver implements AppLike {
   }
 
   async close(): Promise<void> {
-    for (const t of this.tasks) for (const h of t.closeHooks) await h();
+    this.abort.abort();
+    for (const t of this.tasks) await t.close();
     await this.client.close();
   }
 }

@@ -3,7 +3,7 @@
  * it runs in the benchmark's own thread or in task threads (threadedApp).
  */
 import type { LogClient } from '../../core/client/types.js';
-import { app } from '../../core/worker/app.js';
+import { app } from '../../processors/streams-app.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import type { ThreadContext } from '../../core/worker/threads/threaded-app.js';
 import { count, groupByKey, string, to, tumbling, windowed, type StoreBackendOptions } from '../../processors/index.js';

@@ -1,6 +1,6 @@
 /** P3's app: orders joined with payments within 10 s. Built the same way in one thread or in task threads. */
 import type { LogClient } from '../../core/client/types.js';
-import { app } from '../../core/worker/app.js';
+import { app } from '../../processors/streams-app.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import type { ThreadContext } from '../../core/worker/threads/threaded-app.js';
 import { join, string, to } from '../../processors/index.js';

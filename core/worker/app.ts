@@ -28,8 +28,7 @@ import { PipelineRunner } from './pipeline-runner.js';
 import { ensureSourceOffsetsTopic, readSourceOffsets, sourceOffsetsTopic } from './source-offsets.js';
 import { SourceRunner } from './source-runner.js';
 import type { Transform } from './transform.js';
-import { streamOf, type KStream, type StreamOptions } from '../../processors/stream.js';
-import { tableOf, type KTable, type TableOptions } from '../../processors/table.js';
+import { describePipelines, type TopologyDescription } from './topology-description.js';
 
 const idSchema = z
   .string()
@@ -75,7 +74,8 @@ export class App {
   readonly metrics = new MetricsRegistry();
   readonly done: Promise<void>;
   private readonly opts: z.output<typeof appOptionsSchema>;
-  private readonly pipelines: Array<{ def: PipelineDefinition; policy: ErrorPolicy; copartitioned: boolean; mergeInputs: boolean }> = [];
+  /** `copartitioned` as given to addPipeline; else the definition's, read at start (a DSL definition grows until then). */
+  private readonly pipelines: Array<{ def: PipelineDefinition; policy: ErrorPolicy; copartitioned: boolean | undefined; mergeInputs: boolean }> = [];
   private readonly sources: Array<{ name: string; source: Source; topic: string | undefined; transforms: Transform[]; meta: ConnectorMeta }> = [];
   /**
    * Each sink with the signal its context carries (aborted when the app stops) and whether its
@@ -115,13 +115,13 @@ export class App {
   /**
    * A pipeline: its tasks run `def.build`'s operator over their records, merged in timestamp order
    * across its inputs. `copartitioned` (default: the definition's, else true) requires its inputs
-   * to have equal partition counts.
+   * to have equal partition counts. The DSL (`app.stream(...).pipe(...)`, processors/) builds on this.
    */
   addPipeline(def: PipelineDefinition, opts: { errors?: Partial<ErrorPolicy>; copartitioned?: boolean } = {}): void {
-    this.register(def, errorPolicySchema.parse({ ...this.opts.errors, ...opts.errors }), opts.copartitioned ?? def.copartitioned ?? true, true);
+    this.register(def, errorPolicySchema.parse({ ...this.opts.errors, ...opts.errors }), opts.copartitioned, true);
   }
 
-  private register(def: PipelineDefinition, policy: ErrorPolicy, copartitioned: boolean, mergeInputs: boolean): void {
+  private register(def: PipelineDefinition, policy: ErrorPolicy, copartitioned: boolean | undefined, mergeInputs: boolean): void {
     if (this.state !== 'new') throw new AppConfigError('pipelines must be added before start()');
     if (this.pipelines.some((p) => p.def.name === def.name)) throw new AppConfigError(`a pipeline named "${def.name}" already exists in app "${this.id}"`);
     if (!/^[a-zA-Z0-9._-]+$/.test(def.name)) throw new AppConfigError(`pipeline name "${def.name}" may use only ASCII letters, digits, ".", "_" and "-"`);
@@ -129,14 +129,14 @@ export class App {
     this.pipelines.push({ def, policy, copartitioned, mergeInputs });
   }
 
-  /** A typed stream of one topic (or several co-partitioned ones) for the DSL: `.pipe(...)` registers it. */
-  stream<K = unknown, V = unknown>(topic: string | string[], opts: StreamOptions<K, V> = {}): KStream<K, V> {
-    return streamOf<K, V>(this, topic, opts);
-  }
-
-  /** A topic read as a table (latest value per key) for joins. */
-  table<K = unknown, V = unknown>(topic: string, opts: TableOptions<K, V> = {}): KTable<K, V> {
-    return tableOf<K, V>(topic, opts, this);
+  /**
+   * What the app runs, as Kafka Streams' TopologyDescription: a sub-topology per pipeline (the
+   * DSL's with their sources, processors, stores and sinks; a sink connector's as its source and
+   * one processor), their repartition and changelog topics. `String(app.describe())` prints it as
+   * Kafka Streams does.
+   */
+  describe(): TopologyDescription {
+    return describePipelines(this.pipelines.map((p) => p.def));
   }
 
   /** `topic`: where records without their own topic go; a source that names every record's topic (postgres-cdc) needs none. */
@@ -231,7 +231,8 @@ export class App {
     if (this.sources.length) await ensureSourceOffsetsTopic(this.client, this.id);
     for (const s of this.sources) if (s.topic !== undefined) await admin.createTopic(s.topic, { partitions: this.opts.defaultPartitions });
     const existing = new Set(await admin.listTopics());
-    for (const { def, copartitioned } of this.pipelines) {
+    for (const { def, copartitioned: given } of this.pipelines) {
+      const copartitioned = given ?? def.copartitioned ?? true;
       const counts: Array<[string, number]> = [];
       for (const t of def.inputs) {
         if (!existing.has(t)) {

@@ -7,6 +7,7 @@ import type { OperatorFunction } from 'rxjs';
 import type { z } from 'zod';
 import type { LogRecord, Logger } from '../log/types.js';
 import type { LogClient, ProducerRecord } from '../client/types.js';
+import type { SubtopologyNodes } from './topology-description.js';
 import type { RestorableStore } from './state-manager.js';
 
 export type { RestorableStore };
@@ -87,6 +88,11 @@ export interface PipelineDefinition {
   /** Topics that must exist before start (outputs), created with as many partitions as the pipeline has tasks if missing. */
   outputs?: string[];
   build(ctx: TaskContext): OperatorFunction<InputRecord, unknown>;
+  /**
+   * Its nodes for `app.describe()` (the DSL describes its sub-topologies); without it the
+   * pipeline is described as a source of its inputs and one processor named after it.
+   */
+  describe?(): SubtopologyNodes;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -31,7 +31,14 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * Runs `attempt` until it succeeds or the retries are used up. Returns the number of attempts
  * made and the last error (undefined on success).
  */
-export async function withRetries(policy: ErrorPolicy, attempt: () => unknown, signal?: AbortSignal, firstError?: unknown): Promise<{ attempts: number; error?: unknown }> {
+export async function withRetries(
+  policy: ErrorPolicy,
+  attempt: () => unknown,
+  signal?: AbortSignal,
+  firstError?: unknown,
+  /** How a backoff waits (a TestDriver's clock does not make a test wait). */
+  wait: (ms: number, signal?: AbortSignal) => Promise<void> = sleep,
+): Promise<{ attempts: number; error?: unknown }> {
   let attempts = firstError === undefined ? 0 : 1;
   let error = firstError;
   if (firstError === undefined) {
@@ -44,7 +51,7 @@ export async function withRetries(policy: ErrorPolicy, attempt: () => unknown, s
     }
   }
   for (let i = 0; i < policy.retries && !signal?.aborted; i++) {
-    await sleep(backoffDelay(policy, i), signal);
+    await wait(backoffDelay(policy, i), signal);
     attempts++;
     try {
       await attempt();

@@ -4,7 +4,7 @@
  * tracked promises, commit hooks — before the caller commits. Produced records are buffered per
  * batch and sent in a few large sends, so a failed attempt can be discarded whole.
  */
-import { from, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction } from 'rxjs';
 import type { LogClient, LogProducer, ProducerRecord } from '../client/types.js';
 import type { Logger } from '../log/types.js';
 import type { InputRecord, Metrics, PipelineDefinition, TaskContext } from './contracts.js';
@@ -25,6 +25,24 @@ export interface TaskDeps {
   metrics: Metrics;
   policy: ErrorPolicy;
   signal: AbortSignal;
+  /** How a retry's backoff waits (default: real time; a TestDriver's clock passes none). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** A topic's records produced in this batch; `start` is where those of record number `gen` begin. */
+interface SendBuffer {
+  records: ProducerRecord[];
+  gen: number;
+  start: number;
+}
+
+/**
+ * Errors that stop the pipeline instead of going to the per-record error policy: the policy's own
+ * 'fail', and an error that says it is no record's fault (`fatal: true`, e.g. a suppress buffer
+ * over its limit with whenFull 'shut-down'), as Kafka Streams stops on a StreamsException.
+ */
+function isFatal(err: unknown): boolean {
+  return err instanceof PipelineFailedError || (typeof err === 'object' && err !== null && (err as { fatal?: unknown }).fatal === true);
 }
 
 export class Task implements TaskContext {
@@ -34,8 +52,13 @@ export class Task implements TaskContext {
   readonly logger: Logger;
   readonly metrics: Metrics;
   private readonly op: OperatorFunction<InputRecord, unknown>;
-  private sends = new Map<string, ProducerRecord[]>();
+  private sends = new Map<string, SendBuffer>();
   private tracked: Promise<unknown>[] = [];
+  /** Counts the records pushed into the pipeline: a send buffer knows where the current record's sends start. */
+  private recordGen = 0;
+  private trackedAtRecord = 0;
+  /** Error-policy decisions still running (a retry's backoff): the batch is done only when they are. */
+  private handling: Array<Promise<unknown>> = [];
   private dlq: ProducerRecord[] = [];
   /** The batch being processed: a failed record is dead-lettered with its bytes (batch-records.ts). */
   private readonly batch = new BatchRecords();
@@ -67,8 +90,13 @@ export class Task implements TaskContext {
   }
 
   send(topic: string, records: ProducerRecord[]): void {
-    let list = this.sends.get(topic);
-    if (!list) this.sends.set(topic, (list = []));
+    let buf = this.sends.get(topic);
+    if (!buf) this.sends.set(topic, (buf = { records: [], gen: -1, start: 0 }));
+    if (buf.gen !== this.recordGen) {
+      buf.gen = this.recordGen;
+      buf.start = buf.records.length;
+    }
+    const list = buf.records;
     for (let i = 0; i < records.length; i++) list.push(records[i]!);
   }
 
@@ -95,12 +123,19 @@ export class Task implements TaskContext {
     return this.state.restoreAll();
   }
 
-  async handleError(failed: InputRecord, error: unknown, attempt?: () => unknown): Promise<'retry-ok' | 'dead-lettered'> {
+  handleError(failed: InputRecord, error: unknown, attempt?: () => unknown): Promise<'retry-ok' | 'dead-lettered'> {
+    const decided = this.decide(failed, error, attempt);
+    // Kept until the batch ends, even if the run that asked is gone (its batch failed meanwhile).
+    this.handling.push(decided.catch(() => {}));
+    return decided;
+  }
+
+  private async decide(failed: InputRecord, error: unknown, attempt?: () => unknown): Promise<'retry-ok' | 'dead-lettered'> {
     const record = this.batch.resolve(failed);
     const policy = this.deps.policy;
     // Errors Sluice knows to be permanent (a value that does not deserialize) are not retried.
     const permanent = error instanceof SluiceError && !error.retriable;
-    const res = attempt && !permanent ? await withRetries(policy, attempt, this.deps.signal, error) : { attempts: 1, error };
+    const res = attempt && !permanent ? await withRetries(policy, attempt, this.deps.signal, error, this.deps.sleep) : { attempts: 1, error };
     if (res.error === undefined) return 'retry-ok';
     if (policy.onFailure === 'fail') throw new PipelineFailedError(this.def.name, `${record.topic}/${record.partition}@${record.offset}`, res.error);
     this.logger.warn('record dead-lettered', { pipeline: this.def.name, topic: record.topic, partition: record.partition, offset: record.offset, error: String(res.error) });
@@ -110,9 +145,40 @@ export class Task implements TaskContext {
   }
 
   private run(records: InputRecord[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      from(records).pipe(this.op).subscribe({ error: reject, complete: resolve });
+    return this.runFrom(records, 0).then((r) => {
+      if (r.failed) throw r.error;
     });
+  }
+
+  /**
+   * Runs records[from..] through the pipeline. A failure raised while record i was being pushed
+   * (an operator that threw synchronously, as plain RxJS operators do) names record i: every
+   * record before it went all the way through.
+   */
+  private runFrom(records: InputRecord[], from: number): Promise<{ failed: false } | { failed: true; error: unknown; at: number | undefined }> {
+    return new Promise((resolve) => {
+      let pushing = -1;
+      const source = new Observable<InputRecord>((sub) => {
+        for (let i = from; i < records.length && !sub.closed; i++) {
+          pushing = i;
+          this.recordGen++;
+          this.trackedAtRecord = this.tracked.length;
+          sub.next(records[i]!);
+          pushing = -1;
+        }
+        sub.complete();
+      });
+      source.pipe(this.op).subscribe({
+        error: (error) => resolve({ failed: true, error, at: pushing >= 0 ? pushing : undefined }),
+        complete: () => resolve({ failed: false }),
+      });
+    });
+  }
+
+  /** Drops what the record being pushed had buffered when it failed (another branch's sends, say). */
+  private dropCurrentRecord(): void {
+    for (const buf of this.sends.values()) if (buf.gen === this.recordGen) buf.records.length = buf.start;
+    this.tracked.length = this.trackedAtRecord;
   }
 
   private discard(): void {
@@ -121,18 +187,33 @@ export class Task implements TaskContext {
   }
 
   /**
-   * Processes one batch. If the batch fails as a whole (an operator threw), its buffered outputs
-   * are dropped and the records are run one by one, so the error policy applies to the poison
-   * record alone and the others flow on.
+   * Processes one batch. An operator that throws fails the batch's run (an RxJS stream ends at
+   * its first error). When the failure names its record (it was thrown while that record was
+   * pushed), the records before it stand — their outputs and state changes are kept, as Kafka
+   * Streams keeps what a record before a failed one did — the failed record alone goes to the
+   * error policy (retried, then dead-lettered) with whatever it had produced dropped, and the
+   * run goes on after it. Otherwise (an asynchronous failure, or a tracked effect that failed)
+   * the batch's buffered outputs are dropped and its records are run one by one.
    */
   async process(records: InputRecord[]): Promise<void> {
     await this.state.restoreAll();
     this.batch.set(records);
     try {
-      await this.run(records);
+      for (let from = 0; ; ) {
+        const res = await this.runFrom(records, from);
+        if (!res.failed) break;
+        if (isFatal(res.error) || res.at === undefined) throw res.error;
+        this.dropCurrentRecord();
+        await this.retryAlone(records[res.at]!, res.error);
+        from = res.at + 1;
+      }
       await Promise.all(this.tracked);
+      await this.settle();
     } catch (batchError) {
-      if (batchError instanceof PipelineFailedError) throw batchError;
+      if (isFatal(batchError)) throw batchError;
+      await this.settle().catch((err) => {
+        if (isFatal(err)) throw err;
+      });
       this.discard();
       for (const record of records) {
         const mark = this.mark();
@@ -144,22 +225,41 @@ export class Task implements TaskContext {
         try {
           await attempt();
         } catch (err) {
-          if (err instanceof PipelineFailedError) throw err;
+          if (isFatal(err)) throw err;
           if ((await this.handleError(record, err, attempt)) === 'dead-lettered') this.rollback(mark);
         }
       }
+      await this.settle();
+    }
+  }
+
+  /** The error policy for a record that failed the batch's run: retried alone, then dead-lettered (or the app fails). */
+  private async retryAlone(record: InputRecord, error: unknown): Promise<void> {
+    const mark = this.mark();
+    const attempt = async () => {
+      this.rollback(mark);
+      await this.run([record]);
+    };
+    if ((await this.handleError(record, error, attempt)) === 'dead-lettered') this.rollback(mark);
+  }
+
+  /** Waits for the error-policy decisions of the batch (a 'fail' rejects with PipelineFailedError). */
+  private async settle(): Promise<void> {
+    while (this.handling.length) {
+      const all = this.handling.splice(0);
+      await Promise.all(all);
     }
   }
 
   private mark(): { sends: Map<string, number>; tracked: number } {
     const sends = new Map<string, number>();
-    for (const [t, l] of this.sends) sends.set(t, l.length);
+    for (const [t, b] of this.sends) sends.set(t, b.records.length);
     return { sends, tracked: this.tracked.length };
   }
 
   /** Drops what was buffered after `mark` (a failed attempt's outputs). */
   private rollback(mark: { sends: Map<string, number>; tracked: number }): void {
-    for (const [t, l] of this.sends) l.length = mark.sends.get(t) ?? 0;
+    for (const [t, b] of this.sends) b.records.length = mark.sends.get(t) ?? 0;
     this.tracked.length = mark.tracked;
   }
 
@@ -180,7 +280,7 @@ export class Task implements TaskContext {
     this.dlq = [];
     const out: Promise<unknown>[] = [];
     const state: Array<[string, ProducerRecord[]]> = [];
-    for (const [topic, records] of sends) {
+    for (const [topic, { records }] of sends) {
       if (records.length === 0) continue;
       if (this.stateTopics.has(topic)) state.push([topic, records]);
       else out.push(this.producerFor(topic).send(topic, records));

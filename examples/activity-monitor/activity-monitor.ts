@@ -8,8 +8,8 @@
  */
 import { filter } from 'rxjs';
 import type { LogClient } from '../../core/client/types.js';
-import { app, type App } from '../../core/worker/app.js';
-import { count, groupByKey, json, string, to, tumbling, windowed, type Rec } from '../../processors/index.js';
+import { app, type App } from '../../processors/streams-app.js';
+import { count, groupByKey, json, string, to, tumbling, windowed } from '../../processors/index.js';
 import type { Logger } from '../../core/log/types.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import type { ThreadContext } from '../../core/worker/threads/threaded-app.js';
@@ -26,8 +26,8 @@ export const OUTPUT = 'actions-per-user-5s';
 export function activityMonitor(log: LogClient, opts: { logger?: Logger } = {}): App {
   const a = app({ id: 'activity-monitor', log, logger: opts.logger, batch: { maxRecords: 20_000, maxWaitMs: 50 } });
   a.stream<string, UserAction>(INPUT, { key: string(), value: json<UserAction>(), timestamp: (e) => e.ts }).pipe(
-    filter((r: Rec<string, UserAction>) => r.value.action !== 'idle'),
-    groupByKey((r: Rec<string, UserAction>) => r.value.userId, { name: 'by-user' }),
+    filter((r) => r.value.action !== 'idle'),
+    groupByKey((r) => r.value.userId, { name: 'by-user' }),
     windowed(tumbling('5s', { grace: '1s' })),
     count({ emit: 'final', name: 'counts-5s' }),
     to(OUTPUT),

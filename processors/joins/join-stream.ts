@@ -37,7 +37,7 @@ import { InvalidConfigError } from '../../core/errors.js';
 import { json, producerValue, type Serde } from '../../core/serde/serde.js';
 import { decodeJoinLogEntry, encodeJoinLogEntries, type JoinLogEntry } from './join-changelog.js';
 import { recordOperator } from '../operator.js';
-import { markOperator, type SluiceOperator } from '../sluice-op.js';
+import { sluiceOperator, type SluiceOperator } from '../sluice-op.js';
 import { changelogTopic, readChangelog } from '../stores/changelog.js';
 import type { Rec } from '../types.js';
 import { toMs, toSignedMs, type Duration } from '../windows/duration.js';
@@ -138,306 +138,318 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
   const leftValueBytes = producerValue(leftValueSerde);
   const rightKeyBytes = producerValue(keySerde);
   const rightValueBytes = producerValue(valueSerde);
-  return markOperator<Rec<K, V>, Rec<K, R>>({
-    kind: 'stream-join',
-    topic: other.topic,
-    storeName: opts.name,
-    stores: (b) => [changelogTopic(b.appId, b.name)],
-    bind: (b, ctx) => {
-      const topic = changelogTopic(b.appId, b.name);
-      const byKey = new Map<string, KeyBuffers>();
-      // Records to log at the end of the batch: listed once (their `dirty` flag).
-      const dirty: Array<Buffered<unknown>> = [];
-      const markDirty = (e: Buffered<unknown>) => {
-        if (e.dirty) return;
-        e.dirty = true;
-        dirty.push(e);
-      };
-      // Changelog slots of finished records, handed to new ones (their put supersedes the old entry).
-      const freeSlots: number[] = [];
-      let nextSlot = 0;
-      let streamTime = -Infinity;
-      // The largest timestamp put into each side's buffer (Kafka's window store's observed stream time).
-      let leftTime = -Infinity;
-      let rightTime = -Infinity;
-      let timesDirty = false;
-      let emit: ((out: Rec<K, R>) => void) | null = null;
-      const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time), counted per record and window', { store: b.name });
-      const skipped = ctx.metrics.counter('sluice_dropped_records_total', 'records a join or aggregation skipped: a null key or a null value', { store: b.name });
-      // Buffered records of each side by time bucket, for expiry in time order.
-      const listedBuckets = { left: new TimeBuckets<Array<Buffered<unknown>>>(() => []), right: new TimeBuckets<Array<Buffered<unknown>>>(() => []) };
-      // Held (unmatched, window open) records of each side by time bucket, for emission in time order.
-      const heldBuckets = { left: new TimeBuckets<Array<Buffered<unknown>>>(() => []), right: new TimeBuckets<Array<Buffered<unknown>>>(() => []) };
-      // The earliest held record of each side may be this early (a lower bound: a cheap test per record).
-      let heldLeftMin = Infinity;
-      let heldRightMin = Infinity;
-      const holderOf = (keyJson: string) => {
-        let h = byKey.get(keyJson);
-        if (h === undefined) byKey.set(keyJson, (h = { left: null, right: null }));
-        return h;
-      };
-      const release = (e: Buffered<unknown>) => {
-        if (e.listed || e.held) return;
-        // Logged before its slot goes to another record, unless the log holds nothing newer to say
-        // (an expired record's entry is dropped on restore by its time alone).
-        if (!e.dirty) {
-          e.rawKey = null;
-          e.rawValue = null;
-        }
-        freeSlots.push(e.slot);
-      };
-      const list = (e: Buffered<unknown>) => {
-        const h = e.holder;
-        const l = e.isLeft ? (h.left ??= []) : (h.right ??= []);
-        // Kept in timestamp order; records mostly come in order, so the place is found from the end.
-        let i = l.length;
-        while (i > 0 && l[i - 1]!.ts > e.ts) i--;
-        if (i === l.length) l.push(e);
-        else l.splice(i, 0, e);
-        e.listed = true;
-        (e.isLeft ? listedBuckets.left : listedBuckets.right).at(bucketOf(e.ts)).push(e);
-      };
-      const unlist = (e: Buffered<unknown>) => {
-        const h = e.holder;
-        const l = (e.isLeft ? h.left : h.right)!;
-        if (l.length === 1) {
-          if (e.isLeft) h.left = null;
-          else h.right = null;
-          if (h.left === null && h.right === null) byKey.delete(e.keyJson);
-        } else l.splice(l.indexOf(e), 1);
-        e.listed = false;
-      };
-      const hold = (e: Buffered<unknown>) => {
-        e.held = true;
-        (e.isLeft ? heldBuckets.left : heldBuckets.right).at(bucketOf(e.ts)).push(e);
-        if (e.isLeft) heldLeftMin = Math.min(heldLeftMin, e.ts);
-        else heldRightMin = Math.min(heldRightMin, e.ts);
-      };
-      const out = (key: unknown, l: V | null, r: W | null, ts: number, origin: Rec<unknown, unknown>): Rec<K, R> => ({
-        key: key as K,
-        value: joiner(l, r),
-        timestamp: ts,
-        headers: origin.headers,
-        topic: origin.topic,
-        partition: origin.partition,
-        offset: origin.offset,
-      });
-      const alone = (key: unknown, isLeft: boolean, value: unknown, ts: number, origin: Rec<unknown, unknown>) =>
-        out(key, isLeft ? (value as V) : null, isLeft ? null : (value as W), ts, origin);
-      /** Held records of one side whose window closed (t + lookback + grace < stream time), taken out of the held buckets. */
-      const closedHeld = (buckets: TimeBuckets<Array<Buffered<unknown>>>, lookback: number, into: Array<Buffered<unknown>>): number => {
-        let min = Infinity;
-        for (const start of buckets.starts()) {
-          if (start + lookback + grace >= streamTime) {
-            min = Math.min(min, start);
-            break;
-          }
-          const entries = buckets.get(start)!;
-          let open = 0;
-          for (const e of entries) {
-            if (!e.held) continue;
-            if (e.ts + lookback + grace < streamTime) into.push(e);
-            else entries[open++] = e;
-          }
-          entries.length = open;
-          if (open === 0) buckets.delete(start);
-          else min = Math.min(min, start);
-        }
-        return min;
-      };
-      /** Emits the held records whose window closed, by timestamp, then right before left, then key. */
-      const emitClosedHeld = (emitTo: (o: Rec<K, R>) => void) => {
-        if (!(heldLeftMin + after + grace < streamTime) && !(heldRightMin + before + grace < streamTime)) return;
-        const closed: Array<Buffered<unknown>> = [];
-        heldLeftMin = closedHeld(heldBuckets.left, after, closed);
-        heldRightMin = closedHeld(heldBuckets.right, before, closed);
-        closed.sort((x, y) => x.ts - y.ts || (x.isLeft === y.isLeft ? 0 : x.isLeft ? 1 : -1) || (x.keyJson < y.keyJson ? -1 : x.keyJson > y.keyJson ? 1 : 0));
-        for (const e of closed) {
-          e.held = false;
-          e.alone = true;
-          markDirty(e);
-          emitTo(alone(e.origin.key, e.isLeft, e.value, e.ts, e.origin));
-          release(e);
-        }
-      };
-      const process = (isLeft: boolean, key: unknown, ts: number, value: unknown, origin: Rec<unknown, unknown>, rawKey: Buffer | null, rawValue: Buffer | null, emitTo: (o: Rec<K, R>) => void) => {
-        if (ts > streamTime) {
-          streamTime = ts;
-          timesDirty = true;
-        }
-        const outerSide = isLeft ? leftOuter : rightOuter;
-        if (key === null || key === undefined) {
-          // KIP-962: an outer side emits a record without a key with a null partner; others drop it.
-          if (outerSide && value !== null && value !== undefined) emitTo(alone(key, isLeft, value, ts, origin));
-          else skipped.inc();
-          return;
-        }
-        // Kafka's KStreamJoinWindow puts the record into its side's window store first: the store's
-        // time moves (a null value too), and a record at or below its time − retention is dropped.
-        let visible: boolean;
-        if (isLeft) {
-          if (ts > leftTime) {
-            leftTime = ts;
-            timesDirty = true;
-          }
-          visible = ts > leftTime - retention;
-        } else {
-          if (ts > rightTime) {
-            rightTime = ts;
-            timesDirty = true;
-          }
-          visible = ts > rightTime - retention;
-        }
-        if (value === null || value === undefined) {
-          skipped.inc();
-          return;
-        }
-        if (!visible) late.inc();
-        // A record at stream time first lets out the held records whose window it closed.
-        if (ts === streamTime) emitClosedHeld(emitTo);
-        const keyJson = JSON.stringify(key);
-        const holder = holderOf(keyJson);
-        const others = isLeft ? holder.right : holder.left;
-        let matched = false;
-        if (others !== null) {
-          const from = isLeft ? ts - before : ts - after;
-          const to = isLeft ? ts + after : ts + before;
-          const floor = (isLeft ? rightTime : leftTime) - retention; // the other side's store shows only ts > floor
-          for (const o of others) {
-            if (o.ts < from || o.ts <= floor) continue;
-            if (o.ts > to) break;
-            matched = true;
-            if (!o.matched) {
-              o.matched = true;
-              // Only left and outer joins read the flag (to emit unmatched records); an inner join need not log it.
-              if (type !== 'inner') markDirty(o);
-            }
-            if (o.held) o.held = false; // taken out of its bucket lazily
-            emitTo(out(key, (isLeft ? value : o.value) as V, (isLeft ? o.value : value) as W, Math.max(ts, o.ts), origin));
-          }
-        }
-        const lookback = isLeft ? after : before;
-        const closedNow = !matched && outerSide && ts + lookback + grace < streamTime;
-        if (closedNow) emitTo(alone(key, isLeft, value, ts, origin));
-        const heldNow = !matched && outerSide && !closedNow;
-        if (!visible && !heldNow) {
-          if (holder.left === null && holder.right === null) byKey.delete(keyJson);
-          return;
-        }
-        const slot = freeSlots.length > 0 ? freeSlots.pop()! : nextSlot++;
-        const e: Buffered<unknown> = { slot, keyJson, ts, value, matched, alone: closedNow, listed: false, held: false, origin, isLeft, dirty: false, holder, rawKey, rawValue };
-        if (visible) list(e);
-        if (heldNow) hold(e);
-        markDirty(e);
-      };
-      /** The changelog entry of a record, from the bytes read where it still has them. */
-      const logEntry = (e: Buffered<unknown>): JoinLogEntry => {
-        const key = e.origin.key;
-        const entry: JoinLogEntry = e.isLeft
-          ? { isLeft: true, matched: e.matched, alone: e.alone, ts: e.ts, key: leftKeyBytes ? leftKeyBytes(key as K) : e.keyJson, value: leftValueBytes(e.value as V) }
-          : { isLeft: false, matched: e.matched, alone: e.alone, ts: e.ts, key: e.rawKey ?? (key === null ? null : rightKeyBytes(key as K)), value: e.rawValue ?? rightValueBytes(e.value as W) };
-        e.rawKey = null;
-        e.rawValue = null;
-        return entry;
-      };
-      /** Drops from the lists the records the other side can no longer see (whole buckets at or below time − retention). */
-      const expire = (buckets: TimeBuckets<Array<Buffered<unknown>>>, sideTime: number) => {
-        for (const start of buckets.starts()) {
-          if (start + BUCKET_MS - 1 > sideTime - retention) break;
-          const entries = buckets.get(start)!;
-          buckets.delete(start);
-          for (const e of entries) {
-            if (!e.listed) continue;
-            unlist(e);
-            release(e);
-          }
-        }
-      };
-      const runtime: StreamJoinRuntime = {
-        onRight(r) {
-          const key = r.key === null ? null : keySerde.deserialize(r.key);
-          const value = valueSerde.deserialize(r.value);
-          const origin: Rec<unknown, unknown> = { key, value, timestamp: r.timestamp, headers: r.headers, topic: r.topic, partition: r.partition, offset: r.offset };
-          process(false, key, r.timestamp, value, origin, r.key, r.value, (o) => emit?.(o));
+  return sluiceOperator<Rec<K, V>, Rec<K, R>>({
+    kind: type === 'inner' ? 'join' : `${type}-join`,
+    writeToTopology(nb) {
+      // One store holds both sides' buffers; the other stream's topic is an input of this processor.
+      const b = { appId: nb.appId, name: opts.name ?? nb.name };
+      nb.store(b.name);
+      nb.processor(
+        (t) => {
+          const j = bind(b, t.ctx);
+          t.onSideInput(other.topic, (r) => j.runtime.onRight(r));
+          t.waitFor(j.runtime.restore());
+          return j.op;
         },
-        async restore() {
-          const entries: Array<Buffered<unknown>> = [];
-          let times: { s: number; l: number; r: number } | null = null;
-          for (const [k, v] of await readChangelog(ctx, topic)) {
-            if (v === null) continue;
-            if (k === TIME_KEY) {
-              times = JSON.parse(v.toString('utf8')) as { s: number; l: number; r: number };
-              continue;
-            }
-            const { isLeft, matched, alone, ts, key: keyBytes, value: valueBytes } = decodeJoinLogEntry(topic, k, v);
-            const key = keyBytes === null ? null : (isLeft ? leftKeySerde : keySerde).deserialize(keyBytes);
-            const value = valueBytes === null ? null : (isLeft ? leftValueSerde : valueSerde).deserialize(valueBytes);
-            const origin: Rec<unknown, unknown> = { key, value, timestamp: ts, headers: {}, topic: '', partition: ctx.partition, offset: -1 };
-            entries.push({ slot: Number(k), keyJson: JSON.stringify(key), ts, value, matched, alone, listed: false, held: false, origin, isLeft, dirty: false, holder: null as unknown as KeyBuffers, rawKey: null, rawValue: null });
-            // A changelog from before the clocks were logged: the largest timestamps stand in for them.
-            if (isLeft && ts > leftTime) leftTime = ts;
-            if (!isLeft && ts > rightTime) rightTime = ts;
-          }
-          if (times) {
-            // JSON has no -Infinity: a clock that had not moved reads back as null.
-            streamTime = times.s ?? -Infinity;
-            leftTime = times.l ?? -Infinity;
-            rightTime = times.r ?? -Infinity;
-          } else streamTime = Math.max(leftTime, rightTime);
-          entries.sort((x, y) => x.ts - y.ts);
-          const taken = new Set<number>();
-          for (const e of entries) {
-            if (e.slot >= nextSlot) nextSlot = e.slot + 1;
-            const visible = e.ts > (e.isLeft ? leftTime : rightTime) - retention;
-            const held = (e.isLeft ? leftOuter : rightOuter) && !e.matched && !e.alone;
-            if (!visible && !held) continue; // finished before the restart: its slot is free
-            taken.add(e.slot);
-            e.holder = holderOf(e.keyJson);
-            if (visible) list(e);
-            if (held) hold(e);
-          }
-          for (let slot = nextSlot - 1; slot >= 0; slot--) if (!taken.has(slot)) freeSlots.push(slot);
-        },
-      };
-      const inner = recordOperator<Rec<K, V>, Rec<K, R>>(ctx, {
-        next(r, emitTo) {
-          process(true, r.key, r.timestamp, r.value, r as Rec<unknown, unknown>, null, null, emitTo);
-        },
-        complete() {
-          expire(listedBuckets.left, leftTime);
-          expire(listedBuckets.right, rightTime);
-          const logged: Array<Buffered<unknown>> = [];
-          const entries: JoinLogEntry[] = [];
-          for (const e of dirty) {
-            if (!e.dirty) continue;
-            e.dirty = false;
-            logged.push(e);
-            entries.push(logEntry(e));
-          }
-          dirty.length = 0;
-          const values = encodeJoinLogEntries(entries);
-          const records = new Array<ProducerRecord>(values.length);
-          for (let i = 0; i < values.length; i++) records[i] = { key: String(logged[i]!.slot), value: values[i]!, partition: ctx.partition };
-          if (timesDirty) {
-            records.push({ key: TIME_KEY, value: JSON.stringify({ s: streamTime, l: leftTime, r: rightTime }), partition: ctx.partition });
-            timesDirty = false;
-          }
-          if (records.length > 0) ctx.send(topic, records);
-        },
-      });
-      // Matches found when a right record arrives are emitted into this batch's output.
-      const op: OperatorFunction<Rec<K, V>, Rec<K, R>> = (source) =>
-        new Observable<Rec<K, R>>((subscriber) => {
-          emit = (o) => subscriber.next(o);
-          const sub = inner(source).subscribe(subscriber);
-          return () => {
-            emit = null;
-            sub.unsubscribe();
-          };
-        });
-      return { op: op as OperatorFunction<never, unknown>, runtime };
+        { inputs: [other.topic], stores: [b.name] },
+      );
     },
   });
+
+  function bind(b: { appId: string; name: string }, ctx: TaskContext): { op: OperatorFunction<Rec<K, V>, Rec<K, R>>; runtime: StreamJoinRuntime } {
+    const topic = changelogTopic(b.appId, b.name);
+    const byKey = new Map<string, KeyBuffers>();
+    // Records to log at the end of the batch: listed once (their `dirty` flag).
+    const dirty: Array<Buffered<unknown>> = [];
+    const markDirty = (e: Buffered<unknown>) => {
+      if (e.dirty) return;
+      e.dirty = true;
+      dirty.push(e);
+    };
+    // Changelog slots of finished records, handed to new ones (their put supersedes the old entry).
+    const freeSlots: number[] = [];
+    let nextSlot = 0;
+    let streamTime = -Infinity;
+    // The largest timestamp put into each side's buffer (Kafka's window store's observed stream time).
+    let leftTime = -Infinity;
+    let rightTime = -Infinity;
+    let timesDirty = false;
+    let emit: ((out: Rec<K, R>) => void) | null = null;
+    const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time), counted per record and window', { store: b.name });
+    const skipped = ctx.metrics.counter('sluice_dropped_records_total', 'records a join or aggregation skipped: a null key or a null value', { store: b.name });
+    // Buffered records of each side by time bucket, for expiry in time order.
+    const listedBuckets = { left: new TimeBuckets<Array<Buffered<unknown>>>(() => []), right: new TimeBuckets<Array<Buffered<unknown>>>(() => []) };
+    // Held (unmatched, window open) records of each side by time bucket, for emission in time order.
+    const heldBuckets = { left: new TimeBuckets<Array<Buffered<unknown>>>(() => []), right: new TimeBuckets<Array<Buffered<unknown>>>(() => []) };
+    // The earliest held record of each side may be this early (a lower bound: a cheap test per record).
+    let heldLeftMin = Infinity;
+    let heldRightMin = Infinity;
+    const holderOf = (keyJson: string) => {
+      let h = byKey.get(keyJson);
+      if (h === undefined) byKey.set(keyJson, (h = { left: null, right: null }));
+      return h;
+    };
+    const release = (e: Buffered<unknown>) => {
+      if (e.listed || e.held) return;
+      // Logged before its slot goes to another record, unless the log holds nothing newer to say
+      // (an expired record's entry is dropped on restore by its time alone).
+      if (!e.dirty) {
+        e.rawKey = null;
+        e.rawValue = null;
+      }
+      freeSlots.push(e.slot);
+    };
+    const list = (e: Buffered<unknown>) => {
+      const h = e.holder;
+      const l = e.isLeft ? (h.left ??= []) : (h.right ??= []);
+      // Kept in timestamp order; records mostly come in order, so the place is found from the end.
+      let i = l.length;
+      while (i > 0 && l[i - 1]!.ts > e.ts) i--;
+      if (i === l.length) l.push(e);
+      else l.splice(i, 0, e);
+      e.listed = true;
+      (e.isLeft ? listedBuckets.left : listedBuckets.right).at(bucketOf(e.ts)).push(e);
+    };
+    const unlist = (e: Buffered<unknown>) => {
+      const h = e.holder;
+      const l = (e.isLeft ? h.left : h.right)!;
+      if (l.length === 1) {
+        if (e.isLeft) h.left = null;
+        else h.right = null;
+        if (h.left === null && h.right === null) byKey.delete(e.keyJson);
+      } else l.splice(l.indexOf(e), 1);
+      e.listed = false;
+    };
+    const hold = (e: Buffered<unknown>) => {
+      e.held = true;
+      (e.isLeft ? heldBuckets.left : heldBuckets.right).at(bucketOf(e.ts)).push(e);
+      if (e.isLeft) heldLeftMin = Math.min(heldLeftMin, e.ts);
+      else heldRightMin = Math.min(heldRightMin, e.ts);
+    };
+    const out = (key: unknown, l: V | null, r: W | null, ts: number, origin: Rec<unknown, unknown>): Rec<K, R> => ({
+      key: key as K,
+      value: joiner(l, r),
+      timestamp: ts,
+      headers: origin.headers,
+      topic: origin.topic,
+      partition: origin.partition,
+      offset: origin.offset,
+    });
+    const alone = (key: unknown, isLeft: boolean, value: unknown, ts: number, origin: Rec<unknown, unknown>) =>
+      out(key, isLeft ? (value as V) : null, isLeft ? null : (value as W), ts, origin);
+    /** Held records of one side whose window closed (t + lookback + grace < stream time), taken out of the held buckets. */
+    const closedHeld = (buckets: TimeBuckets<Array<Buffered<unknown>>>, lookback: number, into: Array<Buffered<unknown>>): number => {
+      let min = Infinity;
+      for (const start of buckets.starts()) {
+        if (start + lookback + grace >= streamTime) {
+          min = Math.min(min, start);
+          break;
+        }
+        const entries = buckets.get(start)!;
+        let open = 0;
+        for (const e of entries) {
+          if (!e.held) continue;
+          if (e.ts + lookback + grace < streamTime) into.push(e);
+          else entries[open++] = e;
+        }
+        entries.length = open;
+        if (open === 0) buckets.delete(start);
+        else min = Math.min(min, start);
+      }
+      return min;
+    };
+    /** Emits the held records whose window closed, by timestamp, then right before left, then key. */
+    const emitClosedHeld = (emitTo: (o: Rec<K, R>) => void) => {
+      if (!(heldLeftMin + after + grace < streamTime) && !(heldRightMin + before + grace < streamTime)) return;
+      const closed: Array<Buffered<unknown>> = [];
+      heldLeftMin = closedHeld(heldBuckets.left, after, closed);
+      heldRightMin = closedHeld(heldBuckets.right, before, closed);
+      closed.sort((x, y) => x.ts - y.ts || (x.isLeft === y.isLeft ? 0 : x.isLeft ? 1 : -1) || (x.keyJson < y.keyJson ? -1 : x.keyJson > y.keyJson ? 1 : 0));
+      for (const e of closed) {
+        e.held = false;
+        e.alone = true;
+        markDirty(e);
+        emitTo(alone(e.origin.key, e.isLeft, e.value, e.ts, e.origin));
+        release(e);
+      }
+    };
+    const process = (isLeft: boolean, key: unknown, ts: number, value: unknown, origin: Rec<unknown, unknown>, rawKey: Buffer | null, rawValue: Buffer | null, emitTo: (o: Rec<K, R>) => void) => {
+      if (ts > streamTime) {
+        streamTime = ts;
+        timesDirty = true;
+      }
+      const outerSide = isLeft ? leftOuter : rightOuter;
+      if (key === null || key === undefined) {
+        // KIP-962: an outer side emits a record without a key with a null partner; others drop it.
+        if (outerSide && value !== null && value !== undefined) emitTo(alone(key, isLeft, value, ts, origin));
+        else skipped.inc();
+        return;
+      }
+      // Kafka's KStreamJoinWindow puts the record into its side's window store first: the store's
+      // time moves (a null value too), and a record at or below its time − retention is dropped.
+      let visible: boolean;
+      if (isLeft) {
+        if (ts > leftTime) {
+          leftTime = ts;
+          timesDirty = true;
+        }
+        visible = ts > leftTime - retention;
+      } else {
+        if (ts > rightTime) {
+          rightTime = ts;
+          timesDirty = true;
+        }
+        visible = ts > rightTime - retention;
+      }
+      if (value === null || value === undefined) {
+        skipped.inc();
+        return;
+      }
+      if (!visible) late.inc();
+      // A record at stream time first lets out the held records whose window it closed.
+      if (ts === streamTime) emitClosedHeld(emitTo);
+      const keyJson = JSON.stringify(key);
+      const holder = holderOf(keyJson);
+      const others = isLeft ? holder.right : holder.left;
+      let matched = false;
+      if (others !== null) {
+        const from = isLeft ? ts - before : ts - after;
+        const to = isLeft ? ts + after : ts + before;
+        const floor = (isLeft ? rightTime : leftTime) - retention; // the other side's store shows only ts > floor
+        for (const o of others) {
+          if (o.ts < from || o.ts <= floor) continue;
+          if (o.ts > to) break;
+          matched = true;
+          if (!o.matched) {
+            o.matched = true;
+            // Only left and outer joins read the flag (to emit unmatched records); an inner join need not log it.
+            if (type !== 'inner') markDirty(o);
+          }
+          if (o.held) o.held = false; // taken out of its bucket lazily
+          emitTo(out(key, (isLeft ? value : o.value) as V, (isLeft ? o.value : value) as W, Math.max(ts, o.ts), origin));
+        }
+      }
+      const lookback = isLeft ? after : before;
+      const closedNow = !matched && outerSide && ts + lookback + grace < streamTime;
+      if (closedNow) emitTo(alone(key, isLeft, value, ts, origin));
+      const heldNow = !matched && outerSide && !closedNow;
+      if (!visible && !heldNow) {
+        if (holder.left === null && holder.right === null) byKey.delete(keyJson);
+        return;
+      }
+      const slot = freeSlots.length > 0 ? freeSlots.pop()! : nextSlot++;
+      const e: Buffered<unknown> = { slot, keyJson, ts, value, matched, alone: closedNow, listed: false, held: false, origin, isLeft, dirty: false, holder, rawKey, rawValue };
+      if (visible) list(e);
+      if (heldNow) hold(e);
+      markDirty(e);
+    };
+    /** The changelog entry of a record, from the bytes read where it still has them. */
+    const logEntry = (e: Buffered<unknown>): JoinLogEntry => {
+      const key = e.origin.key;
+      const entry: JoinLogEntry = e.isLeft
+        ? { isLeft: true, matched: e.matched, alone: e.alone, ts: e.ts, key: leftKeyBytes ? leftKeyBytes(key as K) : e.keyJson, value: leftValueBytes(e.value as V) }
+        : { isLeft: false, matched: e.matched, alone: e.alone, ts: e.ts, key: e.rawKey ?? (key === null ? null : rightKeyBytes(key as K)), value: e.rawValue ?? rightValueBytes(e.value as W) };
+      e.rawKey = null;
+      e.rawValue = null;
+      return entry;
+    };
+    /** Drops from the lists the records the other side can no longer see (whole buckets at or below time − retention). */
+    const expire = (buckets: TimeBuckets<Array<Buffered<unknown>>>, sideTime: number) => {
+      for (const start of buckets.starts()) {
+        if (start + BUCKET_MS - 1 > sideTime - retention) break;
+        const entries = buckets.get(start)!;
+        buckets.delete(start);
+        for (const e of entries) {
+          if (!e.listed) continue;
+          unlist(e);
+          release(e);
+        }
+      }
+    };
+    const runtime: StreamJoinRuntime = {
+      onRight(r) {
+        const key = r.key === null ? null : keySerde.deserialize(r.key);
+        const value = valueSerde.deserialize(r.value);
+        const origin: Rec<unknown, unknown> = { key, value, timestamp: r.timestamp, headers: r.headers, topic: r.topic, partition: r.partition, offset: r.offset };
+        process(false, key, r.timestamp, value, origin, r.key, r.value, (o) => emit?.(o));
+      },
+      async restore() {
+        const entries: Array<Buffered<unknown>> = [];
+        let times: { s: number; l: number; r: number } | null = null;
+        for (const [k, v] of await readChangelog(ctx, topic)) {
+          if (v === null) continue;
+          if (k === TIME_KEY) {
+            times = JSON.parse(v.toString('utf8')) as { s: number; l: number; r: number };
+            continue;
+          }
+          const { isLeft, matched, alone, ts, key: keyBytes, value: valueBytes } = decodeJoinLogEntry(topic, k, v);
+          const key = keyBytes === null ? null : (isLeft ? leftKeySerde : keySerde).deserialize(keyBytes);
+          const value = valueBytes === null ? null : (isLeft ? leftValueSerde : valueSerde).deserialize(valueBytes);
+          const origin: Rec<unknown, unknown> = { key, value, timestamp: ts, headers: {}, topic: '', partition: ctx.partition, offset: -1 };
+          entries.push({ slot: Number(k), keyJson: JSON.stringify(key), ts, value, matched, alone, listed: false, held: false, origin, isLeft, dirty: false, holder: null as unknown as KeyBuffers, rawKey: null, rawValue: null });
+          // A changelog from before the clocks were logged: the largest timestamps stand in for them.
+          if (isLeft && ts > leftTime) leftTime = ts;
+          if (!isLeft && ts > rightTime) rightTime = ts;
+        }
+        if (times) {
+          // JSON has no -Infinity: a clock that had not moved reads back as null.
+          streamTime = times.s ?? -Infinity;
+          leftTime = times.l ?? -Infinity;
+          rightTime = times.r ?? -Infinity;
+        } else streamTime = Math.max(leftTime, rightTime);
+        entries.sort((x, y) => x.ts - y.ts);
+        const taken = new Set<number>();
+        for (const e of entries) {
+          if (e.slot >= nextSlot) nextSlot = e.slot + 1;
+          const visible = e.ts > (e.isLeft ? leftTime : rightTime) - retention;
+          const held = (e.isLeft ? leftOuter : rightOuter) && !e.matched && !e.alone;
+          if (!visible && !held) continue; // finished before the restart: its slot is free
+          taken.add(e.slot);
+          e.holder = holderOf(e.keyJson);
+          if (visible) list(e);
+          if (held) hold(e);
+        }
+        for (let slot = nextSlot - 1; slot >= 0; slot--) if (!taken.has(slot)) freeSlots.push(slot);
+      },
+    };
+    const inner = recordOperator<Rec<K, V>, Rec<K, R>>(ctx, {
+      next(r, emitTo) {
+        process(true, r.key, r.timestamp, r.value, r as Rec<unknown, unknown>, null, null, emitTo);
+      },
+      complete() {
+        expire(listedBuckets.left, leftTime);
+        expire(listedBuckets.right, rightTime);
+        const logged: Array<Buffered<unknown>> = [];
+        const entries: JoinLogEntry[] = [];
+        for (const e of dirty) {
+          if (!e.dirty) continue;
+          e.dirty = false;
+          logged.push(e);
+          entries.push(logEntry(e));
+        }
+        dirty.length = 0;
+        const values = encodeJoinLogEntries(entries);
+        const records = new Array<ProducerRecord>(values.length);
+        for (let i = 0; i < values.length; i++) records[i] = { key: String(logged[i]!.slot), value: values[i]!, partition: ctx.partition };
+        if (timesDirty) {
+          records.push({ key: TIME_KEY, value: JSON.stringify({ s: streamTime, l: leftTime, r: rightTime }), partition: ctx.partition });
+          timesDirty = false;
+        }
+        if (records.length > 0) ctx.send(topic, records);
+      },
+    });
+    // Matches found when a right record arrives are emitted into this batch's output.
+    const op: OperatorFunction<Rec<K, V>, Rec<K, R>> = (source) =>
+      new Observable<Rec<K, R>>((subscriber) => {
+        emit = (o) => subscriber.next(o);
+        const sub = inner(source).subscribe(subscriber);
+        return () => {
+          emit = null;
+          sub.unsubscribe();
+        };
+      });
+    return { op, runtime };
+  }
 }
 
 /** Inner join: only pairs within the join window. */

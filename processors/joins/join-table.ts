@@ -5,10 +5,9 @@
  * applied in timestamp order, so a record sees the table as of its time. The table topic must be
  * co-partitioned with the stream (the worker checks this at start and names both topics).
  */
-import type { OperatorFunction } from 'rxjs';
 import { recordOperator } from '../operator.js';
-import { markOperator, type SluiceOperator } from '../sluice-op.js';
-import type { KTable, TableState } from '../table.js';
+import { sluiceOperator, type SluiceOperator } from '../sluice-op.js';
+import { tableStateOf, type KTable } from '../table.js';
 import type { Rec } from '../types.js';
 
 export function joinTable<K, V, T, R>(table: KTable<K, T>, joiner: (value: V, row: T, record: Rec<K, V>) => R, opts: { left?: false } = {}): SluiceOperator<Rec<K, V>, Rec<K, R>> {
@@ -20,16 +19,23 @@ export function leftJoinTable<K, V, T, R>(table: KTable<K, T>, joiner: (value: V
 }
 
 function tableJoin<K, V, T, R>(table: KTable<K, T>, joiner: (value: V, row: T | null, record: Rec<K, V>) => R, left: boolean, _opts: object): SluiceOperator<Rec<K, V>, Rec<K, R>> {
-  return markOperator<Rec<K, V>, Rec<K, R>>({
-    kind: 'table-join',
-    table: table as KTable<unknown, unknown>,
-    bind: (ctx, state) =>
-      recordOperator<Rec<K, V>, Rec<K, R>>(ctx, {
-        next(r, emit) {
-          const row = (state as TableState<K, T>).get(r.key);
-          if (row === undefined && !left) return;
-          emit({ ...r, value: joiner(r.value, row ?? null, r) });
+  return sluiceOperator<Rec<K, V>, Rec<K, R>>({
+    kind: left ? 'left-join-table' : 'join-table',
+    writeToTopology(b) {
+      // The table is rebuilt from its topic in each task (no changelog of its own): a store named after the topic.
+      b.processor(
+        (t) => {
+          const state = tableStateOf(t, table);
+          return recordOperator<Rec<K, V>, Rec<K, R>>(t.ctx, {
+            next(r, emit) {
+              const row = state.get(r.key);
+              if (row === undefined && !left) return;
+              emit({ ...r, value: joiner(r.value, row ?? null, r) });
+            },
+          });
         },
-      }) as OperatorFunction<never, unknown>,
+        { inputs: [table.topic], stores: [table.topic] },
+      );
+    },
   });
 }

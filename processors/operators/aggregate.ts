@@ -20,8 +20,7 @@ import type { OperatorFunction } from 'rxjs';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import { sessionAggregate } from '../windows/session-aggregate.js';
 import { slidingAggregate } from '../windows/sliding-aggregate.js';
-import { markOperator, type BindContext, type SluiceOperator } from '../sluice-op.js';
-import { changelogTopic } from '../stores/changelog.js';
+import { sluiceOperator, storeNode, type BindContext, type SluiceOperator } from '../sluice-op.js';
 import { retentionMs, type Materialized } from '../stores/materialized.js';
 import { keyValueStore, windowStore } from '../stores/open.js';
 import { storeOperator } from '../stores/store-operator.js';
@@ -58,10 +57,13 @@ export interface AggregateOptions {
 type Adder<K, V, A> = (aggregate: A, value: V, record: Rec<K, V>) => A;
 
 export function aggregate<K, V, A>(init: () => A, adder: Adder<K, V, A>, opts: AggregateOptions = {}): SluiceOperator<Rec<K, V>, Rec<K, A>> {
-  return markOperator<Rec<K, V>, Rec<K, A>>({
-    kind: 'stateful',
+  return sluiceOperator<Rec<K, V>, Rec<K, A>>(aggregateNode('aggregate', init, adder, opts));
+}
+
+/** The node of count, reduce and aggregate: one store, windowed if `windowed(def)` came just before. */
+function aggregateNode<K, V, A>(kind: string, init: () => A, adder: Adder<K, V, A>, opts: AggregateOptions) {
+  return storeNode(kind, {
     storeName: opts.name ?? opts.store?.name,
-    stores: (b) => [changelogTopic(b.appId, b.name)],
     bind: (b, ctx) =>
       (b.window?.type === 'session'
         ? sessionAggregate(b, ctx, init, adder, opts.merger as ((a: A, b: A) => A) | undefined, opts)
@@ -69,18 +71,18 @@ export function aggregate<K, V, A>(init: () => A, adder: Adder<K, V, A>, opts: A
           ? slidingAggregate(b, ctx, init, adder, opts)
           : b.window
           ? windowedAggregate(b, ctx, init, adder, opts)
-          : keyedAggregate(b, ctx, init, adder, opts.store)) as OperatorFunction<never, unknown>,
+          : keyedAggregate(b, ctx, init, adder, opts.store)) as OperatorFunction<unknown, unknown>,
   });
 }
 
 export function count<K, V>(opts: AggregateOptions = {}): SluiceOperator<Rec<K, V>, Rec<K, number>> {
-  return aggregate<K, V, number>(() => 0, (n) => n + 1, { merger: ((a: number, b: number) => a + b) as (a: never, b: never) => unknown, ...opts });
+  return sluiceOperator(aggregateNode<K, V, number>('count', () => 0, (n) => n + 1, { merger: ((a: number, b: number) => a + b) as (a: never, b: never) => unknown, ...opts }));
 }
 
 export function reduce<K, V>(fn: (acc: V, value: V) => V, opts: AggregateOptions = {}): SluiceOperator<Rec<K, V>, Rec<K, V>> {
   const NONE = Symbol('none');
   const combine = (acc: V, v: V) => ((acc as unknown) === NONE ? v : (v as unknown) === NONE ? acc : fn(acc, v));
-  return aggregate<K, V, V>(() => NONE as unknown as V, combine, { merger: combine as (a: never, b: never) => unknown, ...opts });
+  return sluiceOperator(aggregateNode<K, V, V>('reduce', () => NONE as unknown as V, combine, { merger: combine as (a: never, b: never) => unknown, ...opts }));
 }
 
 export function keyedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () => A, adder: Adder<K, V, A>, m: Materialized = {}, opts: { nullDeletes?: boolean } = {}): OperatorFunction<Rec<K, V>, Rec<K, A>> {

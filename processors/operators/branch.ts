@@ -14,8 +14,9 @@
 import { merge as mergeObservables, Observable, Subject, type OperatorFunction } from 'rxjs';
 import { InvalidConfigError } from '../../core/errors.js';
 import { recordOperator } from '../operator.js';
-import { metaOf, markOperator, type SluiceOperator } from '../sluice-op.js';
-import { currentTask, withTask } from '../task-scope.js';
+import { nodeOf, sluiceOperator, type SluiceOperator } from '../sluice-op.js';
+import { withTask } from '../task-scope.js';
+import type { AnyOperator, InlineChain } from '../topology/node.js';
 import type { Rec } from '../types.js';
 
 export function branch<K, V>(
@@ -24,37 +25,42 @@ export function branch<K, V>(
   branches: Record<string, Array<OperatorFunction<any, any>>>,
 ): SluiceOperator<Rec<K, V>, unknown> {
   const names = Object.keys(predicates);
-  const outputs: string[] = [];
   for (const name of names) {
     for (const op of branches[name] ?? []) {
-      const meta = metaOf(op);
-      if (meta?.kind === 'output') outputs.push(meta.topic);
-      else if (meta) throw new InvalidConfigError(`branch "${name}": ${meta.kind} operators cannot run inside a branch; write the branch to a topic and build a pipeline on it`);
+      const node = nodeOf(op);
+      if (node && !node.stateless) throw new InvalidConfigError(`branch "${name}": ${node.kind} operators cannot run inside a branch; write the branch to a topic and build a pipeline on it`);
     }
   }
-  const runtime: OperatorFunction<Rec<K, V>, unknown> = (source) => {
-    const ctx = currentTask();
-    return new Observable<unknown>((subscriber) => {
-      const subjects = names.map(() => new Subject<Rec<K, V>>());
-      // Composed per batch, in the task's scope (operators such as `to` look their task up).
-      const outs = withTask(ctx, () => names.map((name, i) => (branches[name] ?? []).reduce<Observable<unknown>>((s, op) => op(s), subjects[i]!)));
-      const inner = mergeObservables(...outs).subscribe(subscriber);
-      const route = recordOperator<Rec<K, V>, never>(ctx, {
-        next(r) {
-          const i = names.findIndex((n) => predicates[n]!(r));
-          if (i >= 0) subjects[i]!.next(r);
-        },
+  return sluiceOperator<Rec<K, V>, unknown>({
+    kind: 'branch',
+    writeToTopology(b) {
+      const chains: InlineChain[] = [];
+      b.processor((t) => {
+        const ctx = t.ctx;
+        const bound = chains.map((c) => c.bind(t));
+        return (source) =>
+          new Observable<unknown>((subscriber) => {
+            const subjects = names.map(() => new Subject<Rec<K, V>>());
+            // Composed per batch, in the task's scope (plain operators may look their task up).
+            const outs = withTask(ctx, () => bound.map((op: AnyOperator, i) => op(subjects[i]!) as Observable<unknown>));
+            const inner = mergeObservables(...outs).subscribe(subscriber);
+            const route = recordOperator<Rec<K, V>, never>(ctx, {
+              next(r) {
+                const i = names.findIndex((n) => predicates[n]!(r));
+                if (i >= 0) subjects[i]!.next(r);
+              },
+            });
+            const outer = route(source).subscribe({
+              error: (e) => subjects.forEach((s) => s.error(e)),
+              complete: () => subjects.forEach((s) => s.complete()),
+            });
+            return () => {
+              outer.unsubscribe();
+              inner.unsubscribe();
+            };
+          });
       });
-      const outer = route(source).subscribe({
-        error: (e) => subjects.forEach((s) => s.error(e)),
-        complete: () => subjects.forEach((s) => s.complete()),
-      });
-      return () => {
-        outer.unsubscribe();
-        inner.unsubscribe();
-      };
-    });
-  };
-  const op = markOperator<Rec<K, V>, unknown>({ kind: 'branch', outputs }, runtime);
-  return op;
+      for (const name of names) chains.push(b.inline(name, branches[name] ?? []));
+    },
+  });
 }

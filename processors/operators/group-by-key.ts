@@ -9,24 +9,29 @@
  * `name` keeps the topic's name stable when the pipeline changes; `key`/`value` are the serdes of
  * the repartition topic (like Kafka Streams' Grouped.with); by default JSON, Buffers kept as bytes.
  */
-import { identity } from 'rxjs';
 import type { Serde } from '../../core/serde/serde.js';
-import { markOperator, type SluiceOperator } from '../sluice-op.js';
+import { repartitionDecoder, repartitionSender } from '../repartition.js';
+import { sluiceOperator, type SluiceOperator } from '../sluice-op.js';
 import type { Rec } from '../types.js';
 
 export interface GroupByKeyOptions<K2, V> {
-  /** Names the repartition topic `<app>-<name>-repartition` (default: from the operator's position). */
+  /** Names the repartition topic `<app>-<name>-repartition` and the node (default: from the operator's place in its chain). */
   name?: string;
   key?: Serde<K2>;
   value?: Serde<V>;
 }
 
 export function groupByKey<K, V, K2 = K>(fn?: (record: Rec<K, V>) => K2, opts: GroupByKeyOptions<K2, V> = {}): SluiceOperator<Rec<K, V>, Rec<K2, V>> {
-  if (!fn) return identity as unknown as SluiceOperator<Rec<K, V>, Rec<K2, V>>;
-  return markOperator<Rec<K, V>, Rec<K2, V>>({
-    kind: 'repartition',
-    key: fn as (r: never) => unknown,
+  // Without a key function the input is taken as keyed already: nothing to add (as Kafka Streams' groupByKey).
+  if (!fn) return sluiceOperator({ kind: 'group-by-key', stateless: true, writeToTopology: () => {} });
+  const serdes = { key: opts.key as Serde<unknown> | undefined, value: opts.value as Serde<unknown> | undefined };
+  const keyOf = fn as (r: Rec) => unknown;
+  return sluiceOperator({
+    kind: 'group-by-key',
     name: opts.name,
-    serdes: { key: opts.key as Serde<unknown> | undefined, value: opts.value as Serde<unknown> | undefined },
+    writeToTopology(b) {
+      const topic = `${b.appId}-${b.name}-repartition`;
+      b.repartition(topic, (t) => repartitionSender(t.ctx, topic, keyOf, serdes), repartitionDecoder(serdes));
+    },
   });
 }

@@ -4,9 +4,8 @@
  * worker hands a task's inputs over by timestamp).
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { InputRecord } from '../../core/worker/contracts.js';
 import { recordDecoder, type DecodeOptions } from '../record-decoder.js';
-import { markOperator, type SluiceOperator } from '../sluice-op.js';
+import { sluiceOperator, type SluiceOperator } from '../sluice-op.js';
 import type { Rec } from '../types.js';
 
 /** The other topic, with its serdes and timestamp extractor (as app.stream takes them). */
@@ -16,22 +15,26 @@ export interface MergeSource<K, V> extends DecodeOptions<K, V> {
 
 export function merge<K, V>(other: MergeSource<K, V>): SluiceOperator<Rec<K, V>, Rec<K, V>> {
   const decode = recordDecoder<K, V>(other);
-  return markOperator<Rec<K, V>, Rec<K, V>>({
-    kind: 'side-input',
-    topic: other.topic,
-    bind: (_ctx) => {
-      let emit: ((r: Rec<K, V>) => void) | null = null;
-      const op: OperatorFunction<Rec<K, V>, Rec<K, V>> = (source) =>
-        new Observable<Rec<K, V>>((subscriber) => {
-          emit = (r) => subscriber.next(r);
-          const sub = source.subscribe(subscriber);
-          return () => {
-            emit = null;
-            sub.unsubscribe();
-          };
-        });
-      const onRecord = (r: InputRecord) => emit?.(decode(r));
-      return { op: op as OperatorFunction<never, unknown>, onRecord };
+  return sluiceOperator<Rec<K, V>, Rec<K, V>>({
+    kind: 'merge',
+    writeToTopology(b) {
+      b.processor(
+        (t) => {
+          let emit: ((r: Rec<K, V>) => void) | null = null;
+          t.onSideInput(other.topic, (r) => emit?.(decode(r)));
+          const op: OperatorFunction<Rec<K, V>, Rec<K, V>> = (source) =>
+            new Observable<Rec<K, V>>((subscriber) => {
+              emit = (r) => subscriber.next(r);
+              const sub = source.subscribe(subscriber);
+              return () => {
+                emit = null;
+                sub.unsubscribe();
+              };
+            });
+          return op;
+        },
+        { inputs: [other.topic] },
+      );
     },
   });
 }

@@ -1,15 +1,11 @@
 /** peek(fn): calls fn for each record (logging, metrics) and passes it on unchanged. */
-import type { OperatorFunction } from 'rxjs';
-import { recordOperator } from '../operator.js';
-import { currentTask } from '../task-scope.js';
+import { perRecordOperator } from '../operator.js';
+import type { SluiceOperator } from '../sluice-op.js';
 import type { Rec } from '../types.js';
 
-export function peek<K, V>(fn: (record: Rec<K, V>) => void): OperatorFunction<Rec<K, V>, Rec<K, V>> {
-  return (source) =>
-    recordOperator<Rec<K, V>, Rec<K, V>>(currentTask(), {
-      next: (r, emit) => {
-        fn(r);
-        emit(r);
-      },
-    })(source);
+export function peek<K, V>(fn: (record: Rec<K, V>) => void): SluiceOperator<Rec<K, V>, Rec<K, V>> {
+  return perRecordOperator<Rec<K, V>, Rec<K, V>>('peek', (r, emit) => {
+    fn(r);
+    emit(r);
+  });
 }

@@ -28,7 +28,7 @@ import type { OperatorFunction } from 'rxjs';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import { InvalidConfigError, SluiceError } from '../../core/errors.js';
 import { afterRestore, recordOperator } from '../operator.js';
-import { markOperator, type BindContext, type SluiceOperator } from '../sluice-op.js';
+import { sluiceOperator, storeNode, type BindContext, type SluiceOperator } from '../sluice-op.js';
 import { changelogTopic, logChanges, readChangelog } from '../stores/changelog.js';
 import { registerStore } from '../stores/registry.js';
 import type { Rec, Windowed } from '../types.js';
@@ -49,6 +49,9 @@ export type SuppressConfig =
 
 /** A suppress buffer over its limits with whenFull: 'shut-down'. */
 export class SuppressBufferFullError extends SluiceError {
+  /** Not one record's fault: the task stops the pipeline instead of dead-lettering records (core/worker/task.ts). */
+  readonly fatal = true;
+
   constructor(store: string, records: number, maxRecords: number, bytes: number, maxBytes: number) {
     super('SUPPRESS_BUFFER_FULL', `suppress buffer "${store}" exceeded its limits: ${records}/${maxRecords} records, ${bytes}/${maxBytes} bytes. Raise maxRecords/maxBytes, or use untilTimeLimit(…, { whenFull: 'emit-early' }) to emit early instead of stopping`);
   }
@@ -96,15 +99,15 @@ function windowWait(b: BindContext): { wait: number; inclusive: boolean } {
 const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
 
 export function suppress<K, V>(config: SuppressConfig, opts: { name?: string } = {}): SluiceOperator<Rec<K, V>, Rec<K, V>> {
-  return markOperator<Rec<K, V>, Rec<K, V>>({
-    kind: 'stateful',
-    storeName: opts.name,
-    stores: (b) => {
-      if (config.until === 'window-closes') windowWait(b); // refused when the pipe is defined
-      return [changelogTopic(b.appId, b.name)];
-    },
-    bind: (b, ctx) => suppressOperator<K, V>(b, ctx, config) as OperatorFunction<never, unknown>,
-  });
+  return sluiceOperator<Rec<K, V>, Rec<K, V>>(
+    storeNode('suppress', {
+      storeName: opts.name,
+      check: (b) => {
+        if (config.until === 'window-closes') windowWait(b); // refused when the pipe is defined
+      },
+      bind: (b, ctx) => suppressOperator<K, V>(b, ctx, config) as OperatorFunction<unknown, unknown>,
+    }),
+  );
 }
 
 function suppressOperator<K, V>(b: BindContext, ctx: TaskContext, config: SuppressConfig): OperatorFunction<Rec<K, V>, Rec<K, V>> {

@@ -4,22 +4,22 @@
  * update stream). toStream() turns such a table back into a plain stream of its updates.
  */
 import { identity } from 'rxjs';
-import { markOperator, type SluiceOperator } from '../sluice-op.js';
-import { changelogTopic } from '../stores/changelog.js';
+import { sluiceOperator, storeNode, type SluiceOperator } from '../sluice-op.js';
+import { processorNode } from '../topology/node.js';
 import type { Rec } from '../types.js';
 import { keyedAggregate } from './aggregate.js';
 import type { Materialized } from '../stores/materialized.js';
 
 export function toTable<K, V>(opts: { name?: string; store?: Materialized<K, V> } = {}): SluiceOperator<Rec<K, V | null>, Rec<K, V | null>> {
-  return markOperator({
-    kind: 'stateful',
-    storeName: opts.name ?? opts.store?.name,
-    stores: (b) => [changelogTopic(b.appId, b.name)],
-    bind: (b, ctx) => keyedAggregate<K, V | null, V | null>(b, ctx, () => null, (_, v) => v, opts.store as Materialized, { nullDeletes: true }) as never,
-  });
+  return sluiceOperator(
+    storeNode('to-table', {
+      storeName: opts.name ?? opts.store?.name,
+      bind: (b, ctx) => keyedAggregate<K, V | null, V | null>(b, ctx, () => null, (_, v) => v, opts.store as Materialized, { nullDeletes: true }) as never,
+    }),
+  );
 }
 
 /** The update stream of a table (aggregations and toTable already emit it): records pass as they are. */
 export function toStream<K, V>(): SluiceOperator<Rec<K, V>, Rec<K, V>> {
-  return identity as SluiceOperator<Rec<K, V>, Rec<K, V>>;
+  return sluiceOperator(processorNode('to-stream', () => identity), identity);
 }

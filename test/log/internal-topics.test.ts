@@ -17,7 +17,7 @@ import { SYSTEM_WRITER } from '../../core/log/internal-topics.js';
 import { openLog } from '../../core/log/engine.js';
 import type { Logger } from '../../core/log/types.js';
 import { readSourceOffsets, sourceOffsetsTopic } from '../../core/worker/source-offsets.js';
-import { app } from '../../core/worker/app.js';
+import { app } from '../../processors/streams-app.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { HttpSource, httpSourceConfig } from '../../connectors/http/source.js';
 import { count, groupByKey, string, type Rec } from '../../processors/index.js';

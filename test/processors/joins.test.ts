@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readTopic, testLog } from '../support/log.js';
 import { changelogTopic } from '../../processors/stores/changelog.js';
 import { mulberry32 } from '../../bench/lib.js';
-import { app } from '../../core/worker/app.js';
+import { app } from '../../processors/streams-app.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { bytes, join, JoinChangelogFormatError, joinTable, leftJoin, leftJoinTable, outerJoin, string, TestDriver, to } from '../../processors/index.js';
 import { decodeJoinLogEntry, encodeJoinLogEntries } from '../../processors/joins/join-changelog.js';

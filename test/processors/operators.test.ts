@@ -15,7 +15,7 @@ describe('DSL operators (TestDriver)', () => {
         mapValues((o: Order) => ({ ...o, amount: o.amount * 2 })),
         selectKey((r: Rec<string, Order>) => r.value.customer),
         flatMapValues((o: Order) => [o.id, `${o.id}-copy`]),
-        peek((r: Rec) => seen.push(r)),
+        peek((r) => seen.push(r)),
         to('out', { key: string(), value: string() }),
       );
     });
@@ -46,7 +46,7 @@ describe('DSL operators (TestDriver)', () => {
       { id: '4', customer: 'ann', amount: 1 },
     ];
     await d.pipeInput('orders', orders.map((o, i) => ({ key: Buffer.from(o.id), value: o, timestamp: i })));
-    expect(d.output('test-app-orders-0-1-repartition').map((r) => r.key)).toEqual(['ann', 'bob', 'ann', 'ann']);
+    expect(d.output('test-app-orders-0-group-by-key-1-repartition').map((r) => r.key)).toEqual(['ann', 'bob', 'ann', 'ann']);
     expect(d.output('counts').map((r) => [r.key, r.value])).toEqual([['ann', 1], ['bob', 1], ['ann', 2], ['ann', 3]]);
     expect(d.output('max').map((r) => [r.key, r.value])).toEqual([['ann', 5], ['bob', 7], ['ann', 9], ['ann', 9]]);
     expect(new Map(d.store('totals') as Array<[string, unknown]>)).toEqual(new Map([['ann', { n: 3, total: 15 }], ['bob', { n: 1, total: 7 }]]));

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { app } from '../../core/worker/app.js';
+import { app } from '../../processors/streams-app.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { aggregate, count, groupByKey, session, sliding, string, TestDriver, to, toTable, tumbling, windowed, type Materialized, type Rec } from '../../processors/index.js';
 import { defaultPartition } from '../../core/log/partitioner.js';

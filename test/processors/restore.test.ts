@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { app } from '../../core/worker/app.js';
+import { app } from '../../processors/streams-app.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { aggregate, count, groupByKey, session, sliding, string, suppress, TestDriver, to, tumbling, untilWindowCloses, windowed, type Rec } from '../../processors/index.js';
 import { changelogTopic } from '../../processors/stores/changelog.js';

@@ -11,7 +11,7 @@ import { map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { FileSink } from '../../connectors/file/sink.js';
 import type { LogClient } from '../../core/client/types.js';
-import { app } from '../../core/worker/app.js';
+import { app } from '../../processors/streams-app.js';
 import { CopartitioningError } from '../../core/worker/errors.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { joinTable, mapValues, string, to } from '../../processors/index.js';

@@ -13,7 +13,8 @@ function joining(type: JoinType, opts: JoinOptions<string | null, string>) {
     const joiner = (l: string | null, r: string | null) => `${l}+${r}`;
     const right = { topic: 'right', key: string(), value: string() };
     const op = type === 'inner' ? join(right, joiner, opts) : type === 'left' ? leftJoin(right, joiner, opts) : outerJoin(right, joiner, opts);
-    app.stream<string | null, string | null>('left', { key: string(), value: string() }).pipe(op, to('out', { key: string(), value: string() }));
+    // Values may be null (KIP-962 cases); the join's type says what a present value is.
+    app.stream<string | null, string>('left', { key: string(), value: string() }).pipe(op, to('out', { key: string(), value: string() }));
   });
 }
 
