@@ -121,13 +121,18 @@ export function describePipelines(defs: PipelineDefinition[]): TopologyDescripti
   return new TopologyDescription(defs.map((def, id) => ({ id, pipeline: def.name, ...(def.describe?.() ?? plainDescription(def)) })));
 }
 
-/** A pipeline built without the DSL (a sink connector's, your own): a source of its inputs and one processor doing everything. */
+/**
+ * A pipeline built without the DSL (a sink connector's, your own): a source of its inputs, one
+ * processor doing everything, and a sink per output topic it declares.
+ */
 function plainDescription(def: PipelineDefinition): SubtopologyNodes {
   const source = `${def.name}-source`;
+  const sinks = (def.outputs ?? []).map((topic) => ({ type: 'sink' as const, name: `${def.name}-sink-${topic}`, topic, predecessors: [def.name] }));
   return {
     nodes: [
       { type: 'source', name: source, topics: def.inputs, successors: [def.name] },
-      { type: 'processor', name: def.name, stores: [], successors: [], predecessors: [source] },
+      { type: 'processor', name: def.name, stores: [], successors: sinks.map((s) => s.name), predecessors: [source] },
+      ...sinks,
     ],
     repartitionTopics: [],
     changelogTopics: (def.internalTopics ?? []).filter((t) => t.config?.['cleanup.policy'] === 'compact').map((t) => t.name),

@@ -224,7 +224,8 @@ describe('pipelines and dead letters', () => {
 
   it("answers the topology in Kafka Streams' TopologyDescription shape, with its text", async () => {
     const t = (await f.call('GET', '/api/topology')).body;
-    expect(t).toMatchObject({ app: 'shop', detailed: false });
+    expect(t).toMatchObject({ app: 'shop', detailed: true });
+    // The app's own describe(): its pipeline, and the sink connector's (a pipeline over its topics).
     expect(t.subtopologies).toEqual([
       {
         id: 0,
@@ -233,6 +234,16 @@ describe('pipelines and dead letters', () => {
           { type: 'source', name: 'parse-source', topics: ['orders'], successors: ['parse'] },
           { type: 'processor', name: 'parse', stores: [], successors: ['parse-sink-parsed'], predecessors: ['parse-source'] },
           { type: 'sink', name: 'parse-sink-parsed', topic: 'parsed', predecessors: ['parse'] },
+        ],
+        repartitionTopics: [],
+        changelogTopics: [],
+      },
+      {
+        id: 1,
+        pipeline: 'sink-collector',
+        nodes: [
+          { type: 'source', name: 'sink-collector-source', topics: ['ticks'], successors: ['sink-collector'] },
+          { type: 'processor', name: 'sink-collector', stores: [], successors: [], predecessors: ['sink-collector-source'] },
         ],
         repartitionTopics: [],
         changelogTopics: [],
