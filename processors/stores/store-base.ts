@@ -64,7 +64,8 @@ export abstract class StoreBase<K, V> {
     const parse = (text: string): string => {
       let key: K;
       try {
-        key = this.materialized.key === undefined ? (JSON.parse(text) as K) : this.materialized.key.deserialize(Buffer.from(text, 'utf8'));
+        // The codec's own parse: JSON.parse for the default serde, the serde's text for text serdes, base64 of the bytes for binary ones.
+        key = this.keys.fromText(text);
       } catch (err) {
         throw new StoreKeyError(this.name, text, err instanceof Error ? err.message : String(err));
       }
