@@ -1,12 +1,17 @@
 /**
  * Interactive queries through the management API: a running DSL app on the embedded log counts
- * events per user (a key-value store) and per user and second (a window store, its grace long enough that no window expires); the API lists its
+ * events per user (a key-value store), per user and second (a window store, its grace long enough
+ * that no window expires) and per user session (a session store in the real Redis on
+ * 127.0.0.1:6379, under a prefix of its own deleted afterwards); the API lists its
  * stores, reads a key, a range and everything, and answers 404 and 400 as the other endpoints do.
  */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startManagementServer, type ManagementServer } from '../../api/server.js';
 import { silentLogger } from '../../core/worker/logger.js';
-import { count, groupByKey, string, to, tumbling, windowed, type Rec } from '../../processors/index.js';
+import { count, groupByKey, session, string, to, tumbling, windowed, type Rec } from '../../processors/index.js';
+import { deleteKeysWithPrefix } from '../../processors/stores/redis-util.js';
 import { app, type App } from '../../processors/streams-app.js';
 import { onCleanup } from '../support/cleanup.js';
 import { testLog } from '../support/log.js';
@@ -33,6 +38,13 @@ beforeAll(async () => {
   const ev = () => a.stream<string, Ev>('ev', { key: string(), timestamp: (v) => v.ts });
   ev().pipe(groupByKey((r: Rec<string, Ev>) => r.value.user), count({ name: 'per-user' }), to('per-user-out'));
   ev().pipe(groupByKey((r: Rec<string, Ev>) => r.value.user), windowed(tumbling(1000, { grace: 10_000 })), count({ name: 'per-second' }), to('per-second-out'));
+  const redis = new Redis('redis://127.0.0.1:6379');
+  const prefix = `iqtest-${randomUUID()}:`;
+  onCleanup(async () => {
+    await deleteKeysWithPrefix(redis, prefix);
+    await redis.quit();
+  });
+  ev().pipe(groupByKey((r: Rec<string, Ev>) => r.value.user), windowed(session(500, { grace: 10_000 })), count({ name: 'sessions', store: { backend: 'redis', redis, prefix } }), to('sessions-out'));
   await a.start();
   onCleanup(() => a.stop());
   await a.idle(100);
@@ -48,6 +60,7 @@ describe('GET /api/stores', () => {
     const byName = Object.fromEntries(r.body.stores.map((s: any) => [s.name, s]));
     expect(byName['per-user']).toMatchObject({ kind: 'key-value', partitions: [0, 1], changelog: 'iq-per-user-changelog' });
     expect(byName['per-second']).toMatchObject({ kind: 'window', partitions: [0, 1] });
+    expect(byName['sessions']).toMatchObject({ kind: 'session', partitions: [0, 1] });
   });
 });
 
@@ -62,6 +75,14 @@ describe('GET /api/stores/{name}/keys/{key}', () => {
     expect(w.body.entries.map((e: any) => [e.window, e.value])).toEqual([
       [{ start: 1000, end: 2000 }, 2],
       [{ start: 2000, end: 3000 }, 2],
+    ]);
+
+    // u0 at 1000, 1600, 2050, 2350 with a 500 ms gap: a session of one, then one of three (read from Redis).
+    const s = await get(`/api/stores/sessions/keys/${encodeURIComponent('"u0"')}`);
+    expect(s.body.kind).toBe('session');
+    expect(s.body.entries.map((e: any) => [e.window, e.value])).toEqual([
+      [{ start: 1000, end: 1000 }, 1],
+      [{ start: 1600, end: 2350 }, 3],
     ]);
   });
 
