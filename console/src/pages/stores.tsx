@@ -54,7 +54,7 @@ export function StoresSection() {
               <tr>
                 <td>{JSON.stringify(e.key)}</td>
                 {windowed ? <td>{e.window ? `${new Date(e.window.start).toISOString()} – ${new Date(e.window.end).toISOString()}` : ''}</td> : null}
-                <td><pre>{JSON.stringify(e.value, null, 2)}</pre></td>
+                <td>{typeof e.value === 'object' && e.value !== null ? <pre>{JSON.stringify(e.value, null, 2)}</pre> : JSON.stringify(e.value)}</td>
                 <td>{e.partition}</td>
               </tr>
             ))}
