@@ -4,7 +4,7 @@
  * connect`), that app's pipelines and connectors.
  */
 import type { LogClient } from '../core/client/types.js';
-import type { ConnectorInfo, PipelineInfo } from '../core/worker/app-info.js';
+import type { ConnectorInfo, PipelineInfo, StoreInfo } from '../core/worker/app-info.js';
 import type { SourceOffset } from '../core/worker/contracts.js';
 import type { MetricsRegistry } from '../core/worker/metrics.js';
 
@@ -14,6 +14,8 @@ export interface ManagedApp {
   readonly metrics: MetricsRegistry;
   pipelineInfo(): PipelineInfo[];
   connectorInfo(): ConnectorInfo[];
+  /** The state stores of its running tasks, each with its read side (interactive queries). */
+  storeInfo?(): StoreInfo[];
   pauseConnector(name: string): void;
   resumeConnector(name: string): void;
   restartConnector(name: string): Promise<void>;

@@ -24,6 +24,7 @@ import { AccessPolicy, isLoopbackHost, newToken } from './security.js';
 import { consoleDir, serveStatic } from './static-files.js';
 import { infoRoute } from './routes/info.js';
 import { topologyRoute } from './routes/topology.js';
+import { storeRoutes } from './routes/stores.js';
 
 export const managementOptionsSchema = z.object({
   port: z.number().int().min(0).max(65535).default(8080),
@@ -101,7 +102,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 }
 
 export function managementRoutes(): Route[] {
-  return [infoRoute, ...topicRoutes, ...messageRoutes, ...groupRoutes, ...connectorRoutes, ...pluginRoutes, ...pipelineRoutes, topologyRoute, ...deadLetterRoutes];
+  return [infoRoute, ...topicRoutes, ...messageRoutes, ...groupRoutes, ...connectorRoutes, ...pluginRoutes, ...pipelineRoutes, topologyRoute, ...storeRoutes, ...deadLetterRoutes];
 }
 
 export async function startManagementServer(options: ManagementOptions): Promise<ManagementServer> {

@@ -27,3 +27,6 @@ export interface Info { log: string; app: string | null; connectors: number; pip
 export interface TopologyNode { type: 'source' | 'processor' | 'sink'; name: string; topics?: string[]; topic?: string; stores?: string[]; successors?: string[]; predecessors?: string[] }
 export interface Subtopology { id: number; pipeline: string; nodes: TopologyNode[]; repartitionTopics: string[]; changelogTopics: string[] }
 export interface Topology { app: string | null; detailed: boolean; subtopologies: Subtopology[]; text: string }
+export interface StoreSummary { name: string; kind: 'key-value' | 'window' | 'session'; pipeline: string; partitions: number[]; changelog: string | null }
+export interface StoreEntry { key: unknown; value: unknown; partition: number; window?: { start: number; end: number } }
+export interface StoreEntries { store: string; kind: StoreSummary['kind']; entries: StoreEntry[]; more: boolean }

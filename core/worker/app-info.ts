@@ -1,4 +1,5 @@
 /** What an App tells about what it runs: the management API and the console read these. */
+import type { QueryableStore, StoreKind } from './state-manager.js';
 
 /** Where a connector came from (a connect file names its plugin and config; code may too). */
 export interface ConnectorMeta {
@@ -27,4 +28,14 @@ export interface PipelineInfo {
   outputs: string[];
   /** Changelogs and repartition topics. */
   internalTopics: string[];
+}
+
+/** A state store of a running task (interactive queries): what it is, and its read side. */
+export interface StoreInfo {
+  name: string;
+  kind: StoreKind;
+  pipeline: string;
+  partition: number;
+  changelog: string | undefined;
+  query: QueryableStore;
 }

@@ -16,7 +16,7 @@ import type { Logger } from '../log/types.js';
 import type { InputRecord, PipelineDefinition, Sink, SinkRecord, Source } from './contracts.js';
 import { deadLetterRecord, dlqTopic, sendToDeadLetter } from './dead-letter.js';
 import { AppConfigError, AppStoppedError, ConnectorStateError, CopartitioningError, PipelineFailedError, UnknownConnectorError } from './errors.js';
-import type { ConnectorInfo, ConnectorMeta, PipelineInfo } from './app-info.js';
+import type { ConnectorInfo, ConnectorMeta, PipelineInfo, StoreInfo } from './app-info.js';
 import { errorPolicySchema, withRetries, type ErrorPolicy } from './error-policy.js';
 import { groupOptionsSchema } from './group-options.js';
 import { APP_BRAND, trackApp } from './app-brand.js';
@@ -458,6 +458,23 @@ export class App {
         outputs: [...(def.outputs ?? [])],
         internalTopics: (def.internalTopics ?? []).map((t) => t.name),
       }));
+  }
+
+  /**
+   * The queryable state stores of the tasks running in this process, one per store and partition
+   * (Kafka Streams' KafkaStreams#store over local stores): what a store holds is read through its
+   * query facet, so the worker stays free of the DSL's store classes.
+   */
+  storeInfo(): StoreInfo[] {
+    const out: StoreInfo[] = [];
+    for (const r of this.runners) {
+      for (const t of r.activeTasks) {
+        for (const s of t.state.registered) {
+          if (s.query) out.push({ name: s.name, kind: s.query.kind, pipeline: r.def.name, partition: t.partition, changelog: s.changelog, query: s.query });
+        }
+      }
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.partition - b.partition));
   }
 
   /** Sources and sinks with their state (Kafka Connect's connector status). */

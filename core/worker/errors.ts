@@ -48,3 +48,10 @@ export class ConnectorStateError extends SluiceError {
     super('CONNECTOR_STATE', `connector "${connector}": ${why}`);
   }
 }
+
+/** A key given as text that the store's key serde does not parse (the management API's 400). */
+export class StoreKeyError extends SluiceError {
+  constructor(store: string, readonly text: string, why: string) {
+    super('STORE_KEY', `store "${store}": key ${JSON.stringify(text)} does not parse with its key serde: ${why} (with the default JSON serde a string key is written in quotes: "alice")`);
+  }
+}

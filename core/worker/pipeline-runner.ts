@@ -53,6 +53,11 @@ export class PipelineRunner {
   readonly groupId: string;
   private consumer?: LogConsumer;
   private readonly tasks = new Map<number, Task>();
+
+  /** The tasks this runner holds now (its assigned partitions): interactive queries read their stores. */
+  get activeTasks(): Task[] {
+    return [...this.tasks.values()];
+  }
   /** The input topics each task has a partition of (its partition number exists in them). */
   private readonly taskTopics = new Map<number, string[]>();
   private readonly queues = new InputQueues();

@@ -27,6 +27,30 @@ export interface RestorableStore {
   restoreBatch(records: LogRecord[]): Promise<void> | void;
   /** After the last record (the store is ready for the task's first batch). */
   endRestore?(): Promise<void> | void;
+  /** Reads for interactive queries (the management API's /api/stores); absent: the store is not queryable. */
+  readonly query?: QueryableStore;
+}
+
+export type StoreKind = 'key-value' | 'window' | 'session';
+
+/** One entry as a query answers it: a windowed store's entries carry their window. */
+export interface StoreQueryEntry {
+  key: unknown;
+  value: unknown;
+  window?: { start: number; end: number };
+}
+
+/**
+ * A store's read side, free of what it holds (Kafka Streams' interactive queries): keys arrive as
+ * text, written the way the DSL writes keys (JSON for the default serde), and are parsed with the
+ * store's key serde; ranges are in the order of the serialized keys, as in Kafka's byte stores.
+ */
+export interface QueryableStore {
+  readonly kind: StoreKind;
+  /** A key's entries (one for a key-value store, one per window or session); throws StoreKeyError if the text does not parse. */
+  get(keyText: string): Promise<StoreQueryEntry[]>;
+  /** Entries whose key is within [from, to] (either end open when undefined), at most `limit`. */
+  range(from: string | undefined, to: string | undefined, limit: number): Promise<StoreQueryEntry[]>;
 }
 
 export interface StateManagerDeps {

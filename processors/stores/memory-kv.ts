@@ -10,7 +10,8 @@ import type { LogRecord } from '../../core/client/types.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { KeyValueStore } from '../types.js';
 import type { Materialized } from './materialized.js';
-import { StoreBase } from './store-base.js';
+import type { StoreKind } from '../../core/worker/state-manager.js';
+import { StoreBase, type ScannedEntry } from './store-base.js';
 
 interface Entry<K, V> {
   key: K | undefined;
@@ -106,6 +107,14 @@ export class MemoryKeyValueStore<K, V> extends StoreBase<K, V> implements KeyVal
 
   get size(): number {
     return this.map.size;
+  }
+
+  protected queryKind(): StoreKind {
+    return 'key-value';
+  }
+
+  protected scan(): Array<ScannedEntry<K, V>> {
+    return [...this.map].map(([t, e]) => ({ keyText: t, key: this.decodedKey(t, e), value: this.decodedValue(e) }));
   }
 
   entries(): Array<[unknown, unknown]> {

@@ -6,7 +6,8 @@ import { TimeBuckets } from '../windows/time-buckets.js';
 import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
 import { sessionOrder, type SessionAccess, type SessionEntry } from './session-store.js';
-import { StoreBase } from './store-base.js';
+import type { StoreKind } from '../../core/worker/state-manager.js';
+import { StoreBase, type ScannedEntry } from './store-base.js';
 import { sessionChangelogKey, STREAM_TIME_KEY } from './window-codec.js';
 
 interface Entry<K, V> extends SessionEntry<K, V> {
@@ -131,6 +132,14 @@ export class MemorySessionStore<K, V> extends StoreBase<K, V> implements Session
   /** Drops sessions that ended before `minEnd` now (besides retention). */
   expire(minEnd: number): void {
     for (const e of this.range(-Infinity, minEnd - 1)) this.removeSession(e);
+  }
+
+  protected queryKind(): StoreKind {
+    return 'session';
+  }
+
+  protected scan(): Array<ScannedEntry<K, V>> {
+    return this.range(-Infinity, Infinity).map((e) => ({ keyText: e.keyText, key: e.key, value: e.value, window: { start: e.start, end: e.end } }));
   }
 
   entries(): Array<[unknown, unknown]> {

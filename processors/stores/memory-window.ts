@@ -8,7 +8,8 @@ import type { TaskContext } from '../../core/worker/contracts.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
 import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
-import { StoreBase } from './store-base.js';
+import type { StoreKind } from '../../core/worker/state-manager.js';
+import { StoreBase, type ScannedEntry } from './store-base.js';
 import { splitTimestamp, STREAM_TIME_KEY, windowChangelogKey, withTimestamp } from './window-codec.js';
 import type { WindowAccess, WindowEntry, WindowStoreSpec } from './window-store.js';
 
@@ -197,6 +198,14 @@ export class MemoryWindowStore<K, V> extends StoreBase<K, V> implements WindowAc
       if (start >= minStart) break;
       for (const e of [...this.buckets.get(start)!.entries.values()]) this.remove(e);
     }
+  }
+
+  protected queryKind(): StoreKind {
+    return 'window';
+  }
+
+  protected scan(): Array<ScannedEntry<K, V>> {
+    return this.range(-Infinity, Infinity, false).map((e) => ({ keyText: e.keyText, key: e.key, value: e.value as V, window: { start: e.start, end: e.start + this.size } }));
   }
 
   entries(): Array<[unknown, unknown]> {

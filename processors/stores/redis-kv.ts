@@ -14,7 +14,8 @@ import type { Materialized } from './materialized.js';
 import type { KeyValueAccess } from './memory-kv.js';
 import { restoreNow } from './memory-kv.js';
 import { deleteKeysWithPrefix, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
-import { StoreBase } from './store-base.js';
+import type { StoreKind } from '../../core/worker/state-manager.js';
+import { StoreBase, type ScannedEntry } from './store-base.js';
 
 /** Keys per MGET: one round trip for most batches, without stalling Redis. */
 const MGET_CHUNK = 10_000;
@@ -120,6 +121,16 @@ export class RedisKeyValueStore<K, V> extends StoreBase<K, V> implements KeyValu
       }
       cursor = next;
     } while (cursor !== '0');
+  }
+
+  protected queryKind(): StoreKind {
+    return 'key-value';
+  }
+
+  protected async scan(): Promise<Array<ScannedEntry<K, V>>> {
+    const out: Array<ScannedEntry<K, V>> = [];
+    for await (const [key, value] of this.all()) out.push({ keyText: this.keyText(key), key, value });
+    return out;
   }
 
   entries(): Array<[unknown, unknown]> {

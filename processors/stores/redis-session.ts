@@ -13,7 +13,8 @@ import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
 import { deleteKeysWithPrefix, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
 import { sessionOrder, type SessionAccess, type SessionEntry } from './session-store.js';
-import { StoreBase } from './store-base.js';
+import type { StoreKind } from '../../core/worker/state-manager.js';
+import { StoreBase, type ScannedEntry } from './store-base.js';
 import { sessionChangelogKey, STREAM_TIME_KEY } from './window-codec.js';
 
 interface Entry<K, V> extends SessionEntry<K, V> {
@@ -172,6 +173,14 @@ export class RedisSessionStore<K, V> extends StoreBase<K, V> implements SessionA
 
   async expire(minEnd: number): Promise<void> {
     for (const e of await this.range(-Infinity, minEnd - 1)) this.remove(e.key, e);
+  }
+
+  protected queryKind(): StoreKind {
+    return 'session';
+  }
+
+  protected async scan(): Promise<Array<ScannedEntry<K, V>>> {
+    return (await this.range(-Infinity, Infinity)).map((e) => ({ keyText: e.keyText, key: e.key, value: e.value, window: { start: e.start, end: e.end } }));
   }
 
   entries(): Array<[unknown, unknown]> {

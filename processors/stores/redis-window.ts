@@ -13,7 +13,8 @@ import type { TaskContext } from '../../core/worker/contracts.js';
 import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
 import { deleteKeysWithPrefix, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
-import { StoreBase } from './store-base.js';
+import type { StoreKind } from '../../core/worker/state-manager.js';
+import { StoreBase, type ScannedEntry } from './store-base.js';
 import { splitTimestamp, STREAM_TIME_KEY, windowChangelogKey, withTimestamp } from './window-codec.js';
 import type { WindowAccess, WindowEntry, WindowStoreSpec } from './window-store.js';
 
@@ -191,6 +192,14 @@ export class RedisWindowStore<K, V> extends StoreBase<K, V> implements WindowAcc
 
   async expire(minStart: number): Promise<void> {
     for (const e of await this.range(-Infinity, minStart - 1)) this.put(e.key, e.start, null);
+  }
+
+  protected queryKind(): StoreKind {
+    return 'window';
+  }
+
+  protected async scan(): Promise<Array<ScannedEntry<K, V>>> {
+    return (await this.range(-Infinity, Infinity)).map((e) => ({ keyText: e.keyText, key: e.key, value: e.value as V, window: { start: e.start, end: e.start + this.size } }));
   }
 
   entries(): Array<[unknown, unknown]> {

@@ -6,10 +6,20 @@
  */
 import type { LogRecord } from '../../core/client/types.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
+import { StoreKeyError } from '../../core/worker/errors.js';
+import type { QueryableStore, StoreKind, StoreQueryEntry } from '../../core/worker/state-manager.js';
 import { changelogTopic } from './changelog.js';
 import type { Materialized } from './materialized.js';
 import { registerStore } from './registry.js';
 import { keyCodec, valueCodec, type KeyCodec, type ValueCodec } from './state-serde.js';
+
+/** An entry as scan() gives it to interactive queries. */
+export interface ScannedEntry<K, V> {
+  keyText: string;
+  key: K;
+  value: V;
+  window?: { start: number; end: number };
+}
 
 export abstract class StoreBase<K, V> {
   readonly name: string;
@@ -36,12 +46,61 @@ export abstract class StoreBase<K, V> {
       beginRestore: () => this.beginRestore(),
       restoreBatch: (records) => this.restoreBatch(records),
       endRestore: () => this.endRestore(),
+      query: this.queryFacet(),
     });
     ctx.onCommit(() => this.flush());
     ctx.onClose(() => this.close());
     // A TestDriver reads memory stores (synchronously); a Redis store is read in Redis.
     if (materialized.backend !== 'redis') registerStore(ctx, name, () => this.entries());
   }
+
+  /**
+   * The read side interactive queries use (the management API's /api/stores): every entry is
+   * scanned and filtered by its serialized key, which is cheap for the stores a console browses
+   * and keeps each store's own code to one scan().
+   */
+  private queryFacet(): QueryableStore {
+    const order = (t: string) => this.keys.bytes(t);
+    const parse = (text: string): string => {
+      let key: K;
+      try {
+        // The codec's own parse: JSON.parse for the default serde, the serde's text for text serdes, base64 of the bytes for binary ones.
+        key = this.keys.fromText(text);
+      } catch (err) {
+        throw new StoreKeyError(this.name, text, err instanceof Error ? err.message : String(err));
+      }
+      return this.keys.text(key);
+    };
+    const view = (e: ScannedEntry<K, V>): StoreQueryEntry => (e.window ? { key: e.key, value: e.value, window: e.window } : { key: e.key, value: e.value });
+    const sorted = (entries: Array<ScannedEntry<K, V>>) => {
+      const withBytes = entries.map((e) => ({ e, b: order(e.keyText) }));
+      withBytes.sort((x, y) => Buffer.compare(x.b, y.b) || (x.e.window?.start ?? 0) - (y.e.window?.start ?? 0) || (x.e.window?.end ?? 0) - (y.e.window?.end ?? 0));
+      return withBytes;
+    };
+    return {
+      kind: this.queryKind(),
+      get: async (text) => {
+        const t = parse(text);
+        return sorted((await this.scan()).filter((e) => e.keyText === t)).map(({ e }) => view(e));
+      },
+      range: async (from, to, limit) => {
+        const lo = from === undefined ? undefined : order(parse(from));
+        const hi = to === undefined ? undefined : order(parse(to));
+        const out: StoreQueryEntry[] = [];
+        for (const { e, b } of sorted(await this.scan())) {
+          if (out.length >= limit) break;
+          if ((lo && Buffer.compare(b, lo) < 0) || (hi && Buffer.compare(b, hi) > 0)) continue;
+          out.push(view(e));
+        }
+        return out;
+      },
+    };
+  }
+
+  /** What kind of store this is, for interactive queries. */
+  protected abstract queryKind(): StoreKind;
+  /** Every live entry, with its key text (and window, for windowed stores). */
+  protected abstract scan(): Promise<Array<ScannedEntry<K, V>>> | Array<ScannedEntry<K, V>>;
 
   /** Queues a changelog record (sent at flush, through the task: durable before the commit). */
   protected log(key: Buffer | string, value: Buffer | string | null): void {

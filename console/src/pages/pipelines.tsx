@@ -2,13 +2,14 @@
  * The app's topology (Kafka Streams' TopologyDescription from /api/topology), each sub-topology
  * drawn as a graph from its source nodes to its sinks, with live rates of the topics it reads and
  * writes and the lag and rate of the pipeline that runs it. An app without the DSL's description
- * shows each pipeline as inputs → pipeline → outputs.
+ * shows each pipeline as inputs → pipeline → outputs. Below, the app's state stores can be read.
  */
 import { get } from '../api';
 import { fmt } from '../chart';
 import { useLive } from '../live';
 import type { LiveSample, Pipeline, Subtopology, Topology, TopologyNode } from '../types';
 import { Err, link, useLoad } from '../util';
+import { StoresSection } from './stores';
 
 export function PipelinesPage() {
   const topo = useLoad(() => get<Topology>('/api/topology'), []);
@@ -30,6 +31,7 @@ export function PipelinesPage() {
           <pre data-testid="topology-text">{topo.data.text}</pre>
         </details>
       ) : null}
+      <StoresSection />
     </section>
   );
 }
