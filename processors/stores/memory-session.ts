@@ -7,7 +7,8 @@ import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
 import { sessionOrder, type SessionAccess, type SessionEntry } from './session-store.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
-import { StoreBase, type ScannedEntry } from './store-base.js';
+import type { ScannedEntry } from './store-base.js';
+import { TimedStoreBase } from './timed-store-base.js';
 import { sessionChangelogKey, STREAM_TIME_KEY } from './window-codec.js';
 
 interface Entry<K, V> extends SessionEntry<K, V> {
@@ -16,16 +17,13 @@ interface Entry<K, V> extends SessionEntry<K, V> {
   removed: boolean;
 }
 
-export class MemorySessionStore<K, V> extends StoreBase<K, V> implements SessionAccess<K, V> {
+export class MemorySessionStore<K, V> extends TimedStoreBase<K, V> implements SessionAccess<K, V> {
   readonly needsLoad = false;
   readonly keyText: (key: K) => string;
   readonly retentionMs: number;
   private readonly byKey = new Map<string, Array<Entry<K, V>>>();
   private readonly byEnd = new TimeBuckets<Set<Entry<K, V>>>(() => new Set());
   private dirty: Array<Entry<K, V>> = [];
-  private observed = -Infinity;
-  private streamTimeValue = -1;
-  private streamTimeDirty = false;
 
   constructor(ctx: TaskContext, name: string, m: Materialized<K, V>, spec: { retentionMs: number }) {
     super(ctx, name, m);
@@ -40,20 +38,6 @@ export class MemorySessionStore<K, V> extends StoreBase<K, V> implements Session
   }
 
   holdFrom = Infinity;
-
-  get observedTime(): number {
-    return this.observed;
-  }
-
-  get streamTime(): number {
-    return this.streamTimeValue;
-  }
-
-  set streamTime(t: number) {
-    if (t === this.streamTimeValue) return;
-    this.streamTimeValue = t;
-    this.streamTimeDirty = true;
-  }
 
   async load(): Promise<void> {}
 

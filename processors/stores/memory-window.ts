@@ -9,7 +9,8 @@ import { TimeBuckets } from '../windows/time-buckets.js';
 import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
-import { StoreBase, type ScannedEntry } from './store-base.js';
+import type { ScannedEntry } from './store-base.js';
+import { TimedStoreBase } from './timed-store-base.js';
 import { splitTimestamp, STREAM_TIME_KEY, windowChangelogKey, withTimestamp } from './window-codec.js';
 import type { WindowAccess, WindowEntry, WindowStoreSpec } from './window-store.js';
 
@@ -25,7 +26,7 @@ interface Bucket<K, V> {
   entries: Map<string, Entry<K, V>>;
 }
 
-export class MemoryWindowStore<K, V> extends StoreBase<K, V> implements WindowAccess<K, V> {
+export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements WindowAccess<K, V> {
   readonly needsLoad = false;
   readonly keyText: (key: K) => string;
   readonly retentionMs: number;
@@ -34,9 +35,6 @@ export class MemoryWindowStore<K, V> extends StoreBase<K, V> implements WindowAc
   private readonly perKey: Map<string, Array<Entry<K, V>>> | null;
   private readonly buckets = new TimeBuckets<Bucket<K, V>>(() => ({ entries: new Map() }));
   private dirty: Array<Entry<K, V>> = [];
-  private observed = -Infinity;
-  private streamTimeValue = -1;
-  private streamTimeDirty = false;
 
   constructor(ctx: TaskContext, name: string, m: Materialized<K, V>, spec: WindowStoreSpec) {
     super(ctx, name, m);
@@ -44,10 +42,6 @@ export class MemoryWindowStore<K, V> extends StoreBase<K, V> implements WindowAc
     this.size = spec.size;
     this.retentionMs = spec.retentionMs;
     this.perKey = spec.byKey ? new Map() : null;
-  }
-
-  get observedTime(): number {
-    return this.observed;
   }
 
   windowsOf(keyText: string, from: number, to: number): Array<WindowEntry<K, V>> {
@@ -84,16 +78,6 @@ export class MemoryWindowStore<K, V> extends StoreBase<K, V> implements WindowAc
     const s = new MemoryWindowStore<K, V>(ctx, name, m, spec);
     await restoreNow(ctx);
     return s;
-  }
-
-  get streamTime(): number {
-    return this.streamTimeValue;
-  }
-
-  set streamTime(t: number) {
-    if (t === this.streamTimeValue) return;
-    this.streamTimeValue = t;
-    this.streamTimeDirty = true;
   }
 
   async load(): Promise<void> {}

@@ -14,7 +14,8 @@ import { restoreNow } from './memory-kv.js';
 import { deleteKeysWithPrefix, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
 import { sessionOrder, type SessionAccess, type SessionEntry } from './session-store.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
-import { StoreBase, type ScannedEntry } from './store-base.js';
+import type { ScannedEntry } from './store-base.js';
+import { TimedStoreBase } from './timed-store-base.js';
 import { sessionChangelogKey, STREAM_TIME_KEY } from './window-codec.js';
 
 interface Entry<K, V> extends SessionEntry<K, V> {
@@ -24,7 +25,7 @@ interface Entry<K, V> extends SessionEntry<K, V> {
 const RESTORE_CHUNK = 10_000;
 const score = (x: number) => (x === -Infinity ? '-inf' : x === Infinity ? '+inf' : String(x));
 
-export class RedisSessionStore<K, V> extends StoreBase<K, V> implements SessionAccess<K, V> {
+export class RedisSessionStore<K, V> extends TimedStoreBase<K, V> implements SessionAccess<K, V> {
   readonly needsLoad = true;
   readonly keyText: (key: K) => string;
   readonly retentionMs: number;
@@ -34,9 +35,6 @@ export class RedisSessionStore<K, V> extends StoreBase<K, V> implements SessionA
   private readonly cache = new Map<string, Array<Entry<K, V>>>();
   private dirty: Array<Entry<K, V>> = [];
   private removed: Array<{ keyText: string; start: number; end: number }> = [];
-  private observed = -Infinity;
-  private streamTimeValue = -1;
-  private streamTimeDirty = false;
 
   constructor(ctx: TaskContext, name: string, m: Materialized<K, V>, spec: { retentionMs: number }) {
     super(ctx, name, { ...m, backend: 'redis' });
@@ -57,20 +55,6 @@ export class RedisSessionStore<K, V> extends StoreBase<K, V> implements SessionA
   }
 
   holdFrom = Infinity;
-
-  get observedTime(): number {
-    return this.observed;
-  }
-
-  get streamTime(): number {
-    return this.streamTimeValue;
-  }
-
-  set streamTime(t: number) {
-    if (t === this.streamTimeValue) return;
-    this.streamTimeValue = t;
-    this.streamTimeDirty = true;
-  }
 
   async load(keyTexts: Iterable<string>): Promise<void> {
     const missing: string[] = [];

@@ -14,7 +14,8 @@ import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
 import { deleteKeysWithPrefix, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
-import { StoreBase, type ScannedEntry } from './store-base.js';
+import type { ScannedEntry } from './store-base.js';
+import { TimedStoreBase } from './timed-store-base.js';
 import { splitTimestamp, STREAM_TIME_KEY, windowChangelogKey, withTimestamp } from './window-codec.js';
 import type { WindowAccess, WindowEntry, WindowStoreSpec } from './window-store.js';
 
@@ -25,7 +26,7 @@ interface Entry<K, V> extends WindowEntry<K, V> {
 const RESTORE_CHUNK = 10_000;
 const score = (x: number) => (x === -Infinity ? '-inf' : x === Infinity ? '+inf' : String(x));
 
-export class RedisWindowStore<K, V> extends StoreBase<K, V> implements WindowAccess<K, V> {
+export class RedisWindowStore<K, V> extends TimedStoreBase<K, V> implements WindowAccess<K, V> {
   readonly needsLoad = true;
   readonly keyText: (key: K) => string;
   readonly retentionMs: number;
@@ -36,9 +37,6 @@ export class RedisWindowStore<K, V> extends StoreBase<K, V> implements WindowAcc
   /** This batch's windows of loaded keys: key text → start → entry. */
   private readonly cache = new Map<string, Map<number, Entry<K, V>>>();
   private dirty: Array<Entry<K, V>> = [];
-  private observed = -Infinity;
-  private streamTimeValue = -1;
-  private streamTimeDirty = false;
 
   constructor(ctx: TaskContext, name: string, m: Materialized<K, V>, spec: WindowStoreSpec) {
     super(ctx, name, { ...m, backend: 'redis' });
@@ -59,24 +57,10 @@ export class RedisWindowStore<K, V> extends StoreBase<K, V> implements WindowAcc
     return `${this.prefix}__index`;
   }
 
-  get observedTime(): number {
-    return this.observed;
-  }
-
   windowsOf(keyText: string, from: number, to: number): Array<WindowEntry<K, V>> {
     const out: Array<WindowEntry<K, V>> = [];
     for (const e of this.windowsOf0(keyText).values()) if (e.start >= from && e.start <= to && e.value !== undefined) out.push(e);
     return out.sort((a, b) => a.start - b.start);
-  }
-
-  get streamTime(): number {
-    return this.streamTimeValue;
-  }
-
-  set streamTime(t: number) {
-    if (t === this.streamTimeValue) return;
-    this.streamTimeValue = t;
-    this.streamTimeDirty = true;
   }
 
   async load(keyTexts: Iterable<string>): Promise<void> {
