@@ -3,6 +3,7 @@
  * warm-up + 3 runs + median protocol, and the `id figure value unit` output lines that
  * bench/run.ts collects into its summary table.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /** mulberry32, the PRNG docs/benchmarks.md names (seed 42 for keys). */
@@ -75,22 +76,25 @@ export function report(id: string, figure: string, value: number, unit: string):
 
 /**
  * docs/benchmarks.md's protocol: one warm-up run, then 3 timed runs; returns the median rate
- * (`items` per second). `setup` runs untimed before each run.
+ * (`items` per second). `setup` runs untimed before each run, `teardown` untimed after it.
  */
 export async function measure(
   items: number,
   run: () => Promise<void> | void,
   setup?: () => Promise<void> | void,
   runs = 3,
+  teardown?: () => Promise<void> | void,
 ): Promise<{ rate: number; seconds: number[] }> {
   if (setup) await setup();
   await run();
+  if (teardown) await teardown();
   const seconds: number[] = [];
   for (let i = 0; i < runs; i++) {
     if (setup) await setup();
     const t0 = performance.now();
     await run();
     seconds.push((performance.now() - t0) / 1000);
+    if (teardown) await teardown();
   }
   return { rate: items / median(seconds), seconds };
 }
@@ -102,4 +106,21 @@ export function peakRssMb(): number {
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** CPU time (ms, user + system) another process of this machine has used so far (a walsender, a backend); NaN when it is gone. */
+export function procCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time (ms, user + system, every thread) this process has used since `since`. */
+export function cpuMs(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
 }

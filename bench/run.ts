@@ -23,6 +23,8 @@ const available = readdirSync(here)
 // in that same process before a task's first batch. SLUICE_BENCH_PIPELINE_FLAGS='' runs them on V8's defaults.
 const PIPELINES = ['P1', 'P2', 'P3', 'E1', 'R1'];
 const PIPELINE_FLAGS = (process.env.SLUICE_BENCH_PIPELINE_FLAGS ?? '--max-semi-space-size=128').split(' ').filter(Boolean);
+// SLUICE_BENCH_NODE_ARGS: node flags for every workload process, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' (NODE_OPTIONS refuses --cpu-prof).
+const EXTRA_FLAGS = (process.env.SLUICE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const ids = wanted.length ? wanted : available;
 
@@ -48,7 +50,7 @@ for (const id of ids) {
     failed++;
     continue;
   }
-  const res = spawnSync(process.execPath, [...(PIPELINES.includes(id) ? PIPELINE_FLAGS : []), '--import', 'tsx', join(here, `${id}.ts`)], {
+  const res = spawnSync(process.execPath, [...(PIPELINES.includes(id) ? PIPELINE_FLAGS : []), ...EXTRA_FLAGS, '--import', 'tsx', join(here, `${id}.ts`)], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,

@@ -14,6 +14,7 @@ export { to } from './operators/to.js';
 export { groupByKey, type GroupByKeyOptions } from './operators/group-by-key.js';
 export { windowed } from './operators/windowed.js';
 export { aggregate, count, reduce, type AggregateOptions } from './operators/aggregate.js';
+export { suppress, untilWindowCloses, untilTimeLimit, SuppressBufferFullError, type SuppressBuffer, type SuppressConfig } from './operators/suppress.js';
 export { tumbling, hopping, session, sliding, type WindowDef } from './windows/window-def.js';
 export { TestDriver, type TestRecord, type OutputRecord, type InputSerdes } from './testing.js';
 export { json, string, bytes, SerdeError, type Serde } from '../core/serde/index.js';

@@ -16,6 +16,8 @@ export interface BindContext {
   /** Stable name of this operator within the app (store names derive from it). */
   name: string;
   window?: WindowDef;
+  /** The window of the aggregation just before this operator (what suppress(untilWindowCloses()) waits for). */
+  upstreamWindow?: WindowDef;
 }
 
 export type OpMeta =

@@ -70,6 +70,7 @@ export class KStream<K, V> {
       const tables: Array<KTable<unknown, unknown>> = [];
       const joinTopics: string[] = [];
       let window: WindowDef | undefined;
+      let upstreamWindow: WindowDef | undefined;
       const binds: Array<BindContext | null> = seg.ops.map((op, j) => {
         const meta = metaOf(op);
         if (meta?.kind === 'output') outputs.push(meta.topic);
@@ -78,7 +79,8 @@ export class KStream<K, V> {
         if (meta?.kind === 'windowed') window = meta.window;
         if (meta?.kind === 'stream-join' || meta?.kind === 'side-input') joinTopics.push(meta.topic);
         if (meta?.kind !== 'stateful' && meta?.kind !== 'stream-join') return null;
-        const bind: BindContext = { appId: this.app.id, name: meta.storeName ?? `${name}-store-${j}`, window };
+        const bind: BindContext = { appId: this.app.id, name: meta.storeName ?? `${name}-store-${j}`, window, upstreamWindow };
+        upstreamWindow = window;
         window = undefined;
         changelogs.push(...meta.stores(bind));
         return bind;

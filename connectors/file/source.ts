@@ -142,7 +142,12 @@ export class FileSource implements Source {
       }
       const before = tail.pos;
       if (this.cfg.format === 'csv') this.emitCsv(tail, chunk.toString('utf8', 0, lastNl + 1), out);
-      else this.emitLines(tail, chunk, lastNl, out);
+      else {
+        this.emitLines(tail, chunk, lastNl, out);
+        // The records' values are views of this read's buffer: the next read goes to a new one
+        // (cheaper than copying every line out of a buffer that is reused).
+        if (tail.pos !== before) this.buf = Buffer.allocUnsafe(this.buf.length);
+      }
       if (tail.pos === before || n < this.buf.length) return;
     }
   }
@@ -160,14 +165,15 @@ export class FileSource implements Source {
       const from = start;
       start = nl + 1;
       if (end === from) continue;
-      // A copy: the read buffer is reused by the next read.
-      const value = Buffer.allocUnsafe(end - from);
-      chunk.copy(value, 0, from, end);
+      const value = chunk.subarray(from, end);
       let key: string | null = null;
       if (jsonl) {
         let parsed: unknown;
         try {
-          parsed = this.json.decode(value);
+          // Without a key field the line is only checked (nothing is built when the decoder's
+          // fast path reads it); the value stays the line's bytes either way.
+          if (keyField) parsed = this.json.decode(value);
+          else this.json.validate(value);
         } catch (err) {
           void this.ctx.deadLetter(
             { topic: tail.path, partition: 0, offset: lineStart, key: null, value, headers: {}, timestamp: Date.now() },

@@ -34,7 +34,7 @@ import { checkPrerequisites, ensurePublication, publicationExists, slotState, ty
 import type { PostgresCdcConfig } from './config.js';
 import { PostgresCdcError, PostgresCdcSlotLostError } from './errors.js';
 import { formatLsn, parseLsn } from './lsn.js';
-import { decodePgOutput, type Relation, type TupleValue } from './pgoutput.js';
+import { ChangeEncoder, encodeEnvelope, encodeKey, sourceBlock } from './change-encoder.js';
 import { ReplicationConnection } from './replication.js';
 import { planStart, RESNAPSHOT_HINT, type CdcOffset } from './resume.js';
 import { columnValue } from './values.js';
@@ -46,25 +46,6 @@ interface SnapshotTable {
   key: string[];
   cursor: string;
 }
-
-/** A change held until its transaction commits, when its envelope is encoded with the commit's LSN and time. */
-type Change = { rel: Relation; key: string | null; op: 'c' | 'u' | 'd' | 't' | null; before: Record<string, unknown> | null; after: Record<string, unknown> | null };
-
-/** The record key: JSON of the key columns' values, e.g. {"id":1}; null without key columns. */
-function encodeKey(keyCols: readonly string[], row: Record<string, unknown> | null): string | null {
-  if (!row || keyCols.length === 0) return null;
-  const only = keyCols.length === 1 ? row[keyCols[0]!] : undefined;
-  if (only !== undefined) return `{${JSON.stringify(keyCols[0])}:${JSON.stringify(only)}}`;
-  return JSON.stringify(Object.fromEntries(keyCols.map((k) => [k, row[k]])));
-}
-
-/** Debezium's envelope as JSON text; `source` is the block already encoded (see sourceBlock). */
-function encodeEnvelope(op: string, before: unknown, after: unknown, source: string, tsMs: number): string {
-  return `{"before":${JSON.stringify(before)},"after":${JSON.stringify(after)},"op":"${op}","source":${source},"ts_ms":${tsMs}}`;
-}
-
-const PG_EPOCH_MS = 946_684_800_000;
-const usToMs = (us: bigint) => Number(us / 1000n) + PG_EPOCH_MS;
 
 function startError(err: unknown): PostgresCdcError {
   return new PostgresCdcError(`connectionString: cannot connect to Postgres: ${connectionProblem(err)}`, { cause: err });
@@ -87,13 +68,11 @@ export class PostgresCdcSource implements Source {
   private sql: pg.Client | null = null;
   private db = '';
   private repl: ReplicationConnection | null = null;
-  private readonly relations = new Map<number, Relation>();
   /** Primary-key columns per "schema.table": the record key (REPLICA IDENTITY FULL flags every column). */
   private readonly primaryKeys = new Map<string, string[]>();
-  /** Key columns per relation message (a new Relation message, e.g. after ALTER TABLE, gets its own entry). */
-  private readonly keyColumns = new WeakMap<Relation, string[]>();
   private queue: SourceRecord[] = [];
-  private txn: { xid: number; commitTime: bigint; changes: Change[] } | null = null;
+  /** pgoutput messages to records; made at start, once the database's name is known. */
+  private encoder: ChangeEncoder | null = null;
   private snapshotTables: SnapshotTable[] | null = null;
   /** Highest LSN the worker made durable and stored (the only LSN ever confirmed to the server). */
   private committedLsn = 0n;
@@ -142,6 +121,7 @@ export class PostgresCdcSource implements Source {
     const { db, user, tables } = await checkPrerequisites(sql, cfg.tables);
     this.db = db;
     for (const t of tables) this.primaryKeys.set(t.name, t.primaryKey);
+    this.encoder = new ChangeEncoder({ db, slot: cfg.slot, topicPrefix: cfg.topicPrefix, primaryKeys: this.primaryKeys });
     const committed = (await ctx.committedOffsets()).get(cfg.slot) as CdcOffset | undefined;
     const pubExists = await publicationExists(sql, cfg.publication);
     const plan = planStart({ mode: cfg.snapshot, slotName: cfg.slot, publication: cfg.publication, db, committed, slot: await slotState(sql, cfg.slot), publicationExists: pubExists });
@@ -288,7 +268,7 @@ export class PostgresCdcSource implements Source {
 
   /** Everything received has been handed out and made durable. */
   private drained(): boolean {
-    return this.txn === null && this.queue.length === 0 && this.handedLsn <= this.committedLsn && this.receivedLsn <= this.committedLsn;
+    return !this.encoder?.inTransaction() && this.queue.length === 0 && this.handedLsn <= this.committedLsn && this.receivedLsn <= this.committedLsn;
   }
 
   /**
@@ -319,8 +299,7 @@ export class PostgresCdcSource implements Source {
 
   /** Starts streaming on `repl`; resolves once the server streams. */
   private async stream(repl: ReplicationConnection): Promise<void> {
-    this.txn = null;
-    this.relations.clear();
+    this.encoder!.reset();
     this.repl = repl;
     // 0/0: the server resumes at the slot's confirmed_flush_lsn.
     await repl.start(this.cfg.slot, this.cfg.publication, 0n, {
@@ -361,7 +340,7 @@ export class PostgresCdcSource implements Source {
     this.repl = null;
     await old?.close();
     // A transaction cut off half-way is sent again whole; the queue holds complete ones, already handed.
-    this.txn = null;
+    this.encoder?.reset();
     let last: unknown = cause;
     this.failingSince ??= Date.now();
     for (let attempt = 0; !this.stopping; attempt++) {
@@ -395,103 +374,14 @@ export class PostgresCdcSource implements Source {
   }
 
   private onMessage(payload: Buffer): void {
-    const m = decodePgOutput(payload);
-    switch (m.tag) {
-      case 'relation':
-        this.relations.set(m.relation.id, m.relation);
-        return;
-      case 'begin':
-        this.txn = { xid: m.xid, commitTime: m.commitTime, changes: [] };
-        return;
-      case 'insert':
-      case 'update':
-      case 'delete':
-      case 'truncate':
-        if (this.txn) this.txn.changes.push(...this.changes(m));
-        return;
-      case 'commit': {
-        const txn = this.txn;
-        this.txn = null;
-        if (m.endLsn > this.receivedLsn) this.receivedLsn = m.endLsn;
-        if (!txn || m.endLsn <= this.handedLsn) return; // handed out (or committed) before a reconnect
-        const offset: CdcOffset = { lsn: formatLsn(m.endLsn), snapshot: 'done' };
-        const ts = usToMs(m.commitTime);
-        const lsn = formatLsn(m.commitLsn);
-        const now = Date.now();
-        // The source block is the same for every change of a table in this transaction: encoded once.
-        const sources = new Map<Relation, string>();
-        for (const c of txn.changes) {
-          let value: string | null = null;
-          if (c.op !== null) {
-            let source = sources.get(c.rel);
-            if (source === undefined) sources.set(c.rel, (source = this.sourceBlock(c.rel.schema, c.rel.table, txn.xid, lsn, ts, false)));
-            value = encodeEnvelope(c.op, c.before, c.after, source, now);
-          }
-          this.queue.push({ topic: this.topicOf(c.rel.schema, c.rel.table), key: c.key, value, timestamp: ts, sourcePartition: this.cfg.slot, sourceOffset: offset });
-        }
-        this.handedLsn = m.endLsn;
-        this.wake?.();
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  private row(rel: Relation, tuple: TupleValue[] | null, keyOnly = false): Record<string, unknown> | null {
-    if (!tuple) return null;
-    const out: Record<string, unknown> = {};
-    const cols = rel.columns;
-    for (let i = 0; i < cols.length; i++) {
-      const c = cols[i]!;
-      if (keyOnly && !c.key) continue;
-      setField(out, c.name, columnValue(tuple[i] ?? null, c.typeOid));
-    }
-    return out;
-  }
-
-  /** The envelope's `source` block, encoded once for all the changes of a table in a transaction (or a snapshot fetch). */
-  private sourceBlock(schema: string, table: string, txId: number | null, lsn: string | null, tsMs: number, snapshot: boolean): string {
-    return JSON.stringify({ connector: 'postgresql', db: this.db, schema, table, txId, lsn, ts_ms: tsMs, snapshot });
-  }
-
-  /** A decoded change as pending envelopes (op null: the tombstone after a delete). */
-  private changes(m: Extract<ReturnType<typeof decodePgOutput>, { tag: 'insert' | 'update' | 'delete' | 'truncate' }>): Change[] {
-    if (m.tag === 'truncate') {
-      return m.relationIds.flatMap((id) => {
-        const rel = this.relations.get(id);
-        return rel ? [{ rel, key: null, op: 't' as const, before: null, after: null }] : [];
-      });
-    }
-    const rel = this.relations.get(m.relationId);
-    if (!rel) return [];
-    if (m.tag === 'insert') {
-      const after = this.row(rel, m.newTuple);
-      return [{ rel, key: this.keyOf(rel, after), op: 'c', before: null, after }];
-    }
-    if (m.tag === 'update') {
-      const after = this.row(rel, m.newTuple);
-      const before = m.oldTuple ? this.row(rel, m.oldTuple, m.oldIsKey) : null;
-      return [{ rel, key: this.keyOf(rel, after), op: 'u', before, after }];
-    }
-    // Delete: the old key (or the full old row with REPLICA IDENTITY FULL), then a tombstone.
-    const before = this.row(rel, m.oldTuple, m.oldIsKey);
-    const key = this.keyOf(rel, before);
-    return [
-      { rel, key, op: 'd', before, after: null },
-      { rel, key, op: null, before: null, after: null },
-    ];
-  }
-
-  /** The record key of a streamed row: its primary-key columns (or the replica identity's). */
-  private keyOf(rel: Relation, row: Record<string, unknown> | null): string | null {
-    let keyCols = this.keyColumns.get(rel);
-    if (!keyCols) {
-      const pk = this.primaryKeys.get(`${rel.schema}.${rel.table}`);
-      keyCols = pk?.length ? pk : rel.columns.filter((c) => c.key).map((c) => c.name);
-      this.keyColumns.set(rel, keyCols);
-    }
-    return encodeKey(keyCols, row);
+    const commit = this.encoder!.message(payload);
+    if (!commit) return;
+    if (commit.endLsn > this.receivedLsn) this.receivedLsn = commit.endLsn;
+    if (!commit.txn || commit.endLsn <= this.handedLsn) return; // handed out (or committed) before a reconnect
+    const offset: CdcOffset = { lsn: formatLsn(commit.endLsn), snapshot: 'done' };
+    for (const r of this.encoder!.records(commit, offset, Date.now())) this.queue.push(r);
+    this.handedLsn = commit.endLsn;
+    this.wake?.();
   }
 
   private heartbeatTopic(): string {
@@ -529,7 +419,7 @@ export class PostgresCdcSource implements Source {
     const offset: CdcOffset = { lsn: '0/0', snapshot: 'partial' };
     const topic = this.topicOf(t.schema, t.table);
     const now = Date.now();
-    const source = this.sourceBlock(t.schema, t.table, null, null, now, true);
+    const source = sourceBlock(this.db, t.schema, t.table, null, null, now, true);
     const records: SourceRecord[] = (res.rows as Array<Array<string | null>>).map((values) => {
       const after: Record<string, unknown> = {};
       t.columns.forEach((c, i) => setField(after, c.name, columnValue(values[i] ?? null, c.oid)));

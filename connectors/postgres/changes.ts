@@ -50,6 +50,15 @@ export function toChange(record: SinkRecord, unwrap: 'none' | 'debezium', primar
   return { kind: 'upsert', key: keyOf(record, row, primaryKey), row };
 }
 
+/**
+ * A column's value in an upsert: the key's field when the key has it (the key wins), else the
+ * value's; undefined when neither has it (never a property inherited from Object.prototype).
+ */
+export function fieldOf(u: Extract<Change, { kind: 'upsert' }>, col: string): unknown {
+  if (Object.hasOwn(u.key, col)) return u.key[col];
+  return Object.hasOwn(u.row, col) ? u.row[col] : undefined;
+}
+
 /** A key's identity whatever the order of its fields; one-column keys (the common case) skip the sort. */
 function keyId(key: Record<string, unknown>): string {
   const cols = Object.keys(key);

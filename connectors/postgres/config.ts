@@ -24,7 +24,11 @@ export const postgresSinkConfig = z
     unwrap: z.enum(['none', 'debezium']).default('none').describe('debezium: write the envelope\'s "after", delete on op "d" (or a tombstone), truncate on op "t"'),
     autoCreate: z.boolean().default(false).describe('create a missing table from the first records (types inferred from the JSON values)'),
     unknownFields: z.enum(['error', 'ignore']).default('error').describe('a field with no column: dead-letter the record (error) or drop the field (ignore)'),
-    maxRowsPerStatement: z.number().int().min(1).max(10_000).default(1000).describe('rows per INSERT when a column is an array (multi-row VALUES, a bind parameter per value); other tables take at least 5 000 rows per unnest INSERT'),
+    copy: z
+      .boolean()
+      .default(true)
+      .describe('write each batch with COPY into a temporary table and one INSERT … ON CONFLICT (needs the TEMPORARY privilege on the database, and a session of its own: not through a transaction-pooling proxy); false: INSERT … SELECT unnest(…) statements'),
+    maxRowsPerStatement: z.number().int().min(1).max(10_000).default(1000).describe('copy: false: rows per INSERT when a column is an array (multi-row VALUES, a bind parameter per value); other tables take at least 5 000 rows per unnest INSERT'),
   })
   .strict();
 

@@ -1,11 +1,13 @@
 /**
  * Postgres sink: keeps a table equal to a topic read as a table (latest value per key). Each batch
- * is one transaction: deletes (tombstones, Debezium op "d"), then
- * `INSERT … SELECT * FROM unnest($1::type[], …) ON CONFLICT (pk) DO UPDATE` (or `DO NOTHING` in
- * insert mode; multi-row VALUES when a column is an array), only the last change per key.
- * Replaying a batch after a crash writes the same rows again, so the sink is idempotent under the
- * worker's at-least-once delivery. write() resolves after COMMIT: the rows are durable in
- * Postgres before the worker commits the batch's offsets.
+ * is one transaction, writing only the last change per key: TRUNCATE when the batch has one, then
+ * (copy: true, the default) the changes go into a temporary stage table with one COPY and are
+ * merged with `DELETE … USING` (tombstones, Debezium op "d") and `INSERT … SELECT … ON CONFLICT
+ * (pk) DO UPDATE` (`DO NOTHING` in insert mode), see copy-stage.ts; with copy: false, deletes then
+ * `INSERT … SELECT * FROM unnest($1::type[], …) ON CONFLICT …` (multi-row VALUES when a column is
+ * an array). Replaying a batch after a crash writes the same rows again, so the sink is idempotent
+ * under the worker's at-least-once delivery. write() resolves after COMMIT: the rows are durable
+ * in Postgres before the worker commits the batch's offsets.
  *
  * A record that cannot become a row (not JSON, no key, a field with no column) goes to the
  * dead-letter topic alone. When Postgres refuses the batch because of a row's values (a NUL in
@@ -20,16 +22,19 @@
  */
 import pg from 'pg';
 import type { ConnectorContext, Sink, SinkRecord } from '../../core/worker/contracts.js';
-import { collapse, toChange, type Change } from './changes.js';
+import { collapse, fieldOf, toChange, type Change } from './changes.js';
+import { copyAndMerge, stageDefinition, type Stage } from './copy-stage.js';
 import type { PostgresSinkConfig } from './config.js';
 import { connectionProblem, isRowError, isStaleTableError, PostgresRecordError, PostgresSinkError, rowRefused } from './errors.js';
-import { identifierProblem, PostgresIdentifierError, quoteIdent, getField, setField } from './identifier.js';
+import { identifierProblem, PostgresIdentifierError, quoteIdent } from './identifier.js';
 import { createTable, describeTable, parseTableName, qualified, type TableInfo, type TableName } from './table.js';
 
 /** Postgres allows 65 535 bind parameters per statement. */
 const MAX_PARAMS = 65_535;
 /** Rows per unnest INSERT at least (its parameter count does not grow with rows). */
 const UNNEST_ROWS = 5_000;
+
+type Upsert = Extract<Change, { kind: 'upsert' }>;
 
 /** The changes of a batch for one table, with the records they came from (parallel arrays). */
 interface TableBatch {
@@ -49,6 +54,11 @@ export class PostgresSink implements Sink {
   private ctx!: ConnectorContext;
   private client: pg.Client | null = null;
   private readonly tables = new Map<string, TableInfo>();
+  private readonly targets = new Map<string, { table: TableName; k: string } | PostgresIdentifierError>();
+  /** Stage tables of the current connection, by the table shape they were made for (copy: true). */
+  private stages = new Map<TableInfo, Stage>();
+  /** Stages created in the batch's transaction: known only once it commits (a rollback takes them back). */
+  private pendingStages = new Map<TableInfo, Stage>();
 
   constructor(private readonly cfg: PostgresSinkConfig) {}
 
@@ -57,7 +67,7 @@ export class PostgresSink implements Sink {
     const client = new pg.Client({ connectionString: this.cfg.connectionString, connectionTimeoutMillis: 10_000 });
     client.on('error', (err) => {
       this.ctx?.logger.warn('postgres sink connection lost', { connector: this.ctx.name, error: err.message });
-      if (this.client === client) this.client = null;
+      if (this.client === client) this.dropConnection();
     });
     try {
       await client.connect();
@@ -85,13 +95,32 @@ export class PostgresSink implements Sink {
     }
   }
 
+  /** Forgets the connection and what lived on it (its temporary stage tables). */
+  private dropConnection(): void {
+    this.client = null;
+    this.stages = new Map();
+    this.pendingStages = new Map();
+  }
+
   private remember(t: TableName, info: TableInfo): void {
     if (info.primaryKey.length === 0 && !this.cfg.primaryKey) throw new PostgresSinkError(`table: ${qualified(t)} has no primary key; add one or set primaryKey`);
     this.tables.set(qualified(t), info);
   }
 
-  private tableFor(topic: string): TableName {
-    return parseTableName(this.cfg.table.replace('{topic}', topic.split('.').at(-1)!));
+  /** The target table of a topic and its quoted name (or why the topic cannot name one), worked out once per topic. */
+  private targetOf(topic: string): { table: TableName; k: string } | PostgresIdentifierError {
+    let target = this.targets.get(topic);
+    if (target === undefined) {
+      const table = parseTableName(this.cfg.table.replace('{topic}', topic.split('.').at(-1)!));
+      try {
+        target = { table, k: qualified(table) };
+      } catch (err) {
+        if (!(err instanceof PostgresIdentifierError)) throw err;
+        target = err;
+      }
+      this.targets.set(topic, target);
+    }
+    return target;
   }
 
   async write(records: SinkRecord[]): Promise<void> {
@@ -103,8 +132,9 @@ export class PostgresSink implements Sink {
       let change: Change;
       let k: string;
       try {
-        table = this.tableFor(r.topic);
-        k = qualified(table);
+        const target = this.targetOf(r.topic);
+        if (target instanceof PostgresIdentifierError) throw target;
+        ({ table, k } = target);
         change = toChange(r, this.cfg.unwrap, this.cfg.primaryKey);
       } catch (err) {
         if (err instanceof PostgresRecordError || err instanceof PostgresIdentifierError) {
@@ -125,9 +155,12 @@ export class PostgresSink implements Sink {
       const written: Rejected[] = [];
       try {
         await this.inTransaction(client, async () => {
-          for (const b of batches.values()) await this.apply(client, b, infos.get(b)!, written);
+          for (const b of batches.values()) await this.apply(client, b, infos.get(b)!, written, this.cfg.copy);
         });
+        for (const [info, stage] of this.pendingStages) this.stages.set(info, stage);
+        this.pendingStages.clear();
       } catch (err) {
+        this.pendingStages.clear();
         // A table changed behind our back is described again on the worker's retry.
         if (isStaleTableError(err)) for (const b of batches.values()) this.tables.delete(qualified(b.table));
         if (!isRowError(err)) throw err;
@@ -161,7 +194,7 @@ export class PostgresSink implements Sink {
           const one: TableBatch = { table: b.table, changes: [b.changes[i]!], records: [b.records[i]!] };
           await client.query('SAVEPOINT sluice_row');
           try {
-            await this.apply(client, one, infos.get(b)!, rejected);
+            await this.apply(client, one, infos.get(b)!, rejected, false);
             await client.query('RELEASE SAVEPOINT sluice_row');
           } catch (err) {
             if (!isRowError(err)) throw err;
@@ -185,7 +218,7 @@ export class PostgresSink implements Sink {
     if (!info) {
       if (!this.cfg.autoCreate) throw new PostgresSinkError(`table: ${k} does not exist (create it, or set autoCreate: true)`);
       const { last } = collapse(b.changes);
-      const upserts = last.filter((c): c is Extract<Change, { kind: 'upsert' }> => c.kind === 'upsert');
+      const upserts = last.filter((c): c is Upsert => c.kind === 'upsert');
       const firstKey = last.find((c) => c.kind !== 'truncate') as Exclude<Change, { kind: 'truncate' }> | undefined;
       const keyCols = this.cfg.primaryKey ?? (firstKey ? Object.keys(firstKey.key) : []);
       if (keyCols.length === 0) throw new PostgresSinkError(`table: ${k} does not exist and autoCreate has no key columns to create it with (set primaryKey)`);
@@ -196,14 +229,32 @@ export class PostgresSink implements Sink {
     return info;
   }
 
-  private async apply(client: pg.Client, b: TableBatch, info: TableInfo, rejected: Rejected[]): Promise<void> {
-    const { table, changes, records } = b;
+  /**
+   * Writes one table's changes of a batch: only each key's last change (after the last truncate),
+   * with COPY into a stage and one merge (`copy`), or with statements (the row-by-row retry, and
+   * `copy: false`). Both refuse and accept the same values.
+   */
+  private async apply(client: pg.Client, b: TableBatch, info: TableInfo, rejected: Rejected[], copy: boolean): Promise<void> {
+    const { table, changes } = b;
     const { truncate, last } = collapse(changes);
     const pk = this.cfg.primaryKey ?? info.primaryKey;
-    const upserts = last.filter((c): c is Extract<Change, { kind: 'upsert' }> => c.kind === 'upsert');
+    const upserts = last.filter((c): c is Upsert => c.kind === 'upsert');
     if (truncate) await client.query(`TRUNCATE ${qualified(table)}`);
 
     const deletes = last.filter((c): c is Extract<Change, { kind: 'delete' }> => c.kind === 'delete');
+    const colSet = new Set<string>();
+    const rows = this.accepted(b, info, upserts, rejected, colSet);
+    if (rows.length === 0 && deletes.length === 0) return;
+    const cols = [...colSet];
+    const nonKey = cols.filter((c) => !pk.includes(c));
+    const onConflict =
+      this.cfg.mode === 'insert' || nonKey.length === 0
+        ? `ON CONFLICT (${pk.map(quoteIdent).join(', ')}) DO NOTHING`
+        : `ON CONFLICT (${pk.map(quoteIdent).join(', ')}) DO UPDATE SET ${nonKey.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}`;
+    if (copy) {
+      await copyAndMerge(client, await this.stage(client, info), { table, info, pk, cols, upserts: rows, deletes: deletes.map((d) => d.key), onConflict });
+      return;
+    }
     for (let i = 0; i < deletes.length; i += Math.floor(MAX_PARAMS / pk.length)) {
       const chunk = deletes.slice(i, i + Math.floor(MAX_PARAMS / pk.length));
       const params: unknown[] = [];
@@ -211,47 +262,15 @@ export class PostgresSink implements Sink {
       await client.query(`DELETE FROM ${qualified(table)} WHERE (${pk.map(quoteIdent).join(', ')}) IN (${tuples.join(', ')})`, params);
     }
 
-    // Rows: the key columns plus the value's fields; a field with no column is dead-lettered or dropped.
-    const rows: Array<Record<string, unknown>> = [];
-    const colSet = new Set<string>();
-    for (const u of upserts) {
-      // The value's fields, then the key's (the key wins); a field with no column is collected.
-      const row: Record<string, unknown> = {};
-      let unknown: string[] | null = null;
-      for (const part of [u.row, u.key]) {
-        for (const c in part) {
-          if (!Object.hasOwn(part, c)) continue;
-          if (info.columns.has(c)) setField(row, c, part[c]);
-          else if (!unknown?.includes(c)) (unknown ??= []).push(c);
-        }
-      }
-      if (unknown && this.cfg.unknownFields === 'error') {
-        const rec = records[changes.indexOf(u)]!; // changes and records are parallel
-        const why = unknown.map((c) => {
-          const problem = identifierProblem(c);
-          return problem ? `field ${JSON.stringify(c.length > 80 ? `${c.slice(0, 80)}…` : c)} cannot be a column: it ${problem}` : `${qualified(table)} has no column ${JSON.stringify(c)}`;
-        });
-        rejected.push({ record: rec, error: new PostgresRecordError(why.join('; ')) });
-        continue;
-      }
-      for (const c in row) colSet.add(c);
-      rows.push(row);
-    }
     if (rows.length === 0) return;
-    const cols = [...colSet];
     const perStatement = Math.max(1, Math.min(this.cfg.maxRowsPerStatement, Math.floor(MAX_PARAMS / cols.length)));
-    const nonKey = cols.filter((c) => !pk.includes(c));
-    const onConflict =
-      this.cfg.mode === 'insert' || nonKey.length === 0
-        ? `ON CONFLICT (${pk.map(quoteIdent).join(', ')}) DO NOTHING`
-        : `ON CONFLICT (${pk.map(quoteIdent).join(', ')}) DO UPDATE SET ${nonKey.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}`;
     const target = `${qualified(table)} (${cols.map(quoteIdent).join(', ')})`;
     const types = cols.map((c) => info.columns.get(c)!);
     if (types.some((t) => t.endsWith('[]'))) {
       // Array columns cannot go through unnest (it would flatten them): one bind parameter per value.
       for (let i = 0; i < rows.length; i += perStatement) {
         const params: unknown[] = [];
-        const tuples = rows.slice(i, i + perStatement).map((r) => `(${cols.map((c, j) => this.param(params, getField(r, c), types[j]!)).join(', ')})`);
+        const tuples = rows.slice(i, i + perStatement).map((r) => `(${cols.map((c, j) => this.param(params, fieldOf(r, c), types[j]!)).join(', ')})`);
         await client.query(`INSERT INTO ${target} VALUES ${tuples.join(', ')} ${onConflict}`, params);
       }
       return;
@@ -262,9 +281,51 @@ export class PostgresSink implements Sink {
     const perUnnest = Math.max(this.cfg.maxRowsPerStatement, UNNEST_ROWS);
     for (let i = 0; i < rows.length; i += perUnnest) {
       const chunk = rows.slice(i, i + perUnnest);
-      const columns = cols.map((c, j) => chunk.map((r) => this.value(getField(r, c), types[j]!)));
+      const columns = cols.map((c, j) => chunk.map((r) => this.value(fieldOf(r, c), types[j]!)));
       await client.query(`INSERT INTO ${target} ${unnest} ${onConflict}`, columns);
     }
+  }
+
+  /**
+   * The upserts that can be written, adding the columns they write to `cols`. A record with a
+   * field no column has is rejected (unknownFields: error) or loses the field (ignore).
+   */
+  private accepted(b: TableBatch, info: TableInfo, upserts: Upsert[], rejected: Rejected[], cols: Set<string>): Upsert[] {
+    const out: Upsert[] = [];
+    for (const u of upserts) {
+      let unknown: string[] | null = null;
+      for (const part of [u.row, u.key]) {
+        for (const c in part) {
+          if (!Object.hasOwn(part, c)) continue;
+          if (!info.columns.has(c)) {
+            if (!unknown?.includes(c)) (unknown ??= []).push(c);
+          } else if (this.cfg.unknownFields === 'ignore') cols.add(c);
+        }
+      }
+      if (unknown && this.cfg.unknownFields === 'error') {
+        const rec = b.records[b.changes.indexOf(u)]!; // changes and records are parallel
+        const why = unknown.map((c) => {
+          const problem = identifierProblem(c);
+          return problem ? `field ${JSON.stringify(c.length > 80 ? `${c.slice(0, 80)}…` : c)} cannot be a column: it ${problem}` : `${qualified(b.table)} has no column ${JSON.stringify(c)}`;
+        });
+        rejected.push({ record: rec, error: new PostgresRecordError(why.join('; ')) });
+        continue;
+      }
+      // unknownFields: error — only the fields of records that are written make columns of the statement.
+      if (this.cfg.unknownFields === 'error') for (const part of [u.row, u.key]) for (const c in part) if (Object.hasOwn(part, c)) cols.add(c);
+      out.push(u);
+    }
+    return out;
+  }
+
+  /** The stage table for `info` on this connection, created in the current transaction when missing (see pendingStages). */
+  private async stage(client: pg.Client, info: TableInfo): Promise<Stage> {
+    const known = this.stages.get(info) ?? this.pendingStages.get(info);
+    if (known) return known;
+    const { stage, create } = stageDefinition(info);
+    await client.query(create);
+    this.pendingStages.set(info, stage);
+    return stage;
   }
 
   /** A value as the driver should send it for a column of `type`: JSON text for JSON columns and other objects. */
@@ -283,7 +344,7 @@ export class PostgresSink implements Sink {
 
   async stop(): Promise<void> {
     const c = this.client;
-    this.client = null;
+    this.dropConnection();
     await c?.end().catch(() => {});
   }
 }

@@ -14,6 +14,8 @@ export interface TableName {
 export interface TableInfo {
   /** Column name → type as Postgres formats it (format_type), e.g. "bigint", "jsonb", "text[]". */
   columns: Map<string, string>;
+  /** Column name → its type without a modifier (format_type(type, NULL)), e.g. "character varying" for "character varying(20)". */
+  baseTypes: Map<string, string>;
   primaryKey: string[];
 }
 
@@ -26,8 +28,8 @@ export function parseTableName(text: string): TableName {
 
 /** Columns and primary key of a table, or null when it does not exist. */
 export async function describeTable(client: pg.ClientBase, t: TableName): Promise<TableInfo | null> {
-  const cols = await client.query<{ attname: string; type: string }>(
-    `SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type
+  const cols = await client.query<{ attname: string; type: string; base: string }>(
+    `SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, format_type(a.atttypid, NULL) AS base
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     [t.schema, t.name],
@@ -40,7 +42,7 @@ export async function describeTable(client: pg.ClientBase, t: TableName): Promis
       WHERE n.nspname = $1 AND c.relname = $2 AND i.indisprimary`,
     [t.schema, t.name],
   );
-  return { columns: new Map(cols.rows.map((r) => [r.attname, r.type])), primaryKey: pk.rows.map((r) => r.attname) };
+  return { columns: new Map(cols.rows.map((r) => [r.attname, r.type])), baseTypes: new Map(cols.rows.map((r) => [r.attname, r.base])), primaryKey: pk.rows.map((r) => r.attname) };
 }
 
 /** A column type for a JSON value (autoCreate): what the first non-null value of a field looks like. */

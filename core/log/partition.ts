@@ -9,7 +9,7 @@ import path from 'node:path';
 import { CorruptLogError, OffsetOutOfRangeError, RecordTooLargeError, UnsupportedCompressionError } from '../errors.js';
 import { codecById, codecLevel, isReadableCodec, readableCodecNames } from './codecs.js';
 import { ProducerState, lastSequence, type ProducerBatch } from './producer-state.js';
-import { decodeRecordBatch, decodeStoredBatches, encodeRecordBatch, readBatchHeader, setBaseOffset, stampLogAppendTime, validateBatches, type BatchHeader, type StoredDecodeOptions } from './record-batch.js';
+import { decodeRecordBatch, decodeStoredBatches, encodeRecordBatch, encodeRecordBatchTransient, readBatchHeader, batchMaxTimestamp, setBaseOffset, stampLogAppendTime, validateBatches, type BatchHeader, type StoredDecodeOptions } from './record-batch.js';
 import { Segment, segmentName, type Damage } from './segment.js';
 import type { OpenFiles } from './segment-file.js';
 import type { AppendRecord, AppendResult, Clock, Compression, FlushPolicy, LogRecord, Logger, TopicConfig } from './types.js';
@@ -186,12 +186,22 @@ export class Partition {
     const now = this.clock.now();
     const baseOffset = this.highWatermark;
     const limit = this.config['max.message.bytes'];
-    const batch = encodeRecordBatch(records, { baseOffset, now, compression, compressionLevel: codecLevel(compression, this.config) });
-    const parts = batch.length <= limit ? [batch] : this.split(records, batch.length, limit, baseOffset, now, compression);
+    let parts: Buffer[];
+    const least = compression === 'none' && records.length > 1 ? payloadBytes(records) : 0;
+    if (least > limit) {
+      // Its keys and values alone are over the limit (a source's poll of 10 000 lines): split at
+      // once rather than after encoding the whole of it.
+      parts = this.split(records, least, limit, baseOffset, now, compression);
+    } else {
+      // A view of the encoder's scratch buffer: write() has copied it to the file (or the memory
+      // segment) before anything can encode again.
+      const batch = encodeRecordBatchTransient(records, { baseOffset, now, compression, compressionLevel: codecLevel(compression, this.config) });
+      parts = batch.length <= limit ? [batch] : this.split(records, batch.length, limit, baseOffset, now, compression);
+    }
     let maxTs = -1;
     for (const p of parts) {
       if (this.logAppendTime) stampLogAppendTime(p, 0, now);
-      maxTs = Math.max(maxTs, readBatchHeader(p, 0).maxTimestamp);
+      maxTs = Math.max(maxTs, batchMaxTimestamp(p, 0));
     }
     return this.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts), baseOffset, baseOffset + records.length, maxTs, now);
   }
@@ -540,6 +550,18 @@ export class Partition {
     for (const s of this.segments) s.close();
     this.segments = [];
   }
+}
+
+/** Bytes of the records' keys, values and headers, counting a string's length: no batch of them is smaller. */
+function payloadBytes(records: readonly AppendRecord[]): number {
+  let n = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    n += (r.key?.length ?? 0) + (r.value?.length ?? 0);
+    const h = r.headers;
+    if (h) for (const k in h) n += k.length + (h[k]?.length ?? 0);
+  }
+  return n;
 }
 
 function decodeOrNothing(bytes: Buffer): LogRecord[] {

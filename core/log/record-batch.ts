@@ -22,7 +22,7 @@
  *           keyLength varint (-1 = null), key, valueLength varint (-1 = null), value,
  *           headerCount varint, [keyLength varint, key, valueLength varint, value]
  *
- * Exports: encodeRecordBatch, decodeRecordBatch, decodeRecordBatches, readBatchHeader,
+ * Exports: encodeRecordBatch (and its scratch-view twin encodeRecordBatchTransient), decodeRecordBatch, decodeRecordBatches, readBatchHeader,
  * validateBatch, validateBatches, setBaseOffset, batchEndOffset, BATCH_HEADER_SIZE.
  *
  * Speed (docs/notes/recordbatch.md): one pass into a reused scratch buffer with each record's length
@@ -88,27 +88,36 @@ const SHORT_STRING = 32;
 const utf8Write = (Buffer.prototype as unknown as { utf8Write(this: Buffer, s: string, offset: number, length: number): number }).utf8Write;
 
 /**
- * How a batch's long strings are measured. A first pass takes each long string's byte length to be
- * its length, as it is for ASCII text (JSON written by JSON.stringify, result keys), which spares a
- * native call per string; the write then reports any string whose UTF-8 is longer, and the batch
- * is encoded again with measured lengths.
+ * How a batch's strings are measured. A first pass takes every string's byte length to be its
+ * length, as it is for ASCII text (keys, JSON written by JSON.stringify, result keys), and checks
+ * that while it writes the string (short ones by the JS copy loop, long ones by the native
+ * writer's byte count), which spares a scan or a native call per string. Any string whose UTF-8
+ * is longer sets guessedWrong, and the batch is encoded again with measured lengths.
  */
-let measureLong = false;
+let measure = false;
 let guessedWrong = false;
 
-/** UTF-8 byte length of a string: short ones by a scan for ASCII, long ones measured or guessed (see measureLong). */
+/** UTF-8 byte length of a string: its length in the first pass (see measure), measured in the second. */
 function strBytes(s: string): number {
+  if (!measure) return s.length;
   const n = s.length;
-  if (n > SHORT_STRING) return measureLong ? Buffer.byteLength(s, 'utf8') : n;
+  if (n > SHORT_STRING) return Buffer.byteLength(s, 'utf8');
   for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
   return n;
 }
 
 function writeStr(buf: Buffer, pos: number, s: string, byteLen: number): number {
   if (byteLen === s.length && byteLen <= SHORT_STRING) {
-    for (let i = 0; i < byteLen; i++) buf[pos + i] = s.charCodeAt(i);
+    // ASCII is checked while copying: the OR of all units is over 0x7f only if one is.
+    let seen = 0;
+    for (let i = 0; i < byteLen; i++) {
+      const c = s.charCodeAt(i);
+      seen |= c;
+      buf[pos + i] = c;
+    }
+    if (seen > 0x7f) guessedWrong = true;
   } else if (utf8Write.call(buf, s, pos, buf.length - pos) !== byteLen) {
-    guessedWrong = true; // a long string was not ASCII: the batch is encoded again
+    guessedWrong = true; // the string was not ASCII: the batch is encoded again
   }
   return pos + byteLen;
 }
@@ -143,36 +152,43 @@ export interface EncodeOptions {
  * baseOffset..baseOffset+n-1 (the log rewrites baseOffset on append).
  */
 export function encodeRecordBatch(records: readonly AppendRecord[], opts: EncodeOptions): Buffer {
+  const b = encodeRecordBatchTransient(records, opts);
+  return b.buffer === scratch.buffer ? Buffer.from(b) : b;
+}
+
+/**
+ * The same batch as encodeRecordBatch, but uncompressed batches are a view of a scratch buffer
+ * that the next encode overwrites: for a caller that writes the bytes out at once (the log's
+ * append), which spares a copy of every batch and the garbage of a fresh buffer per append.
+ */
+export function encodeRecordBatchTransient(records: readonly AppendRecord[], opts: EncodeOptions): Buffer {
   const n = records.length;
   if (n === 0) throw new RangeError('a record batch needs at least one record');
-  let firstTs = Infinity;
-  let maxTs = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const t = records[i]!.timestamp ?? opts.now;
-    if (t < firstTs) firstTs = t;
-    if (t > maxTs) maxTs = t;
-  }
   // Kafka takes the first record's timestamp as the base; deltas may be negative.
   const baseTs = records[0]!.timestamp ?? opts.now;
   const offsets = opts.offsets;
 
-  // Upper bound of the size: header + per record the fixed maximum plus key/value/header bytes
-  // counted at 3 bytes per UTF-16 unit for strings (never under-allocates).
+  // The max timestamp, and an upper bound of the size: header + per record the fixed maximum plus
+  // key/value/header bytes counted at 3 bytes per UTF-16 unit for strings (never under-allocates).
+  let maxTs = -Infinity;
   let bound = BATCH_HEADER_SIZE;
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
+    const t = r.timestamp ?? opts.now;
+    if (t > maxTs) maxTs = t;
     bound += 40 + roughLen(r.key) + roughLen(r.value);
-    if (r.headers) for (const k in r.headers) bound += 20 + k.length * 3 + roughLen(r.headers[k]);
+    const headers = r.headers;
+    if (headers) for (const k in headers) bound += 20 + k.length * 3 + roughLen(headers[k]);
   }
   ensureScratch(bound);
   const buf = scratch;
-  measureLong = false;
+  measure = false;
   guessedWrong = false;
   let pos = writeRecords(buf, records, opts, baseTs);
   if (guessedWrong) {
-    measureLong = true;
+    measure = true;
     pos = writeRecords(buf, records, opts, baseTs);
-    measureLong = false;
+    measure = false;
   }
 
   let out: Buffer;
@@ -185,8 +201,7 @@ export function encodeRecordBatch(records: readonly AppendRecord[], opts: Encode
     compressed.copy(out, BATCH_HEADER_SIZE);
     attributes |= codec.id;
   } else {
-    out = Buffer.allocUnsafe(pos);
-    buf.copy(out, BATCH_HEADER_SIZE, BATCH_HEADER_SIZE, pos);
+    out = buf.subarray(0, pos);
   }
   writeInt64(out, 0, offsets ? offsets[0]! : (opts.baseOffset ?? 0));
   out.writeInt32BE(out.length - LOG_OVERHEAD, 8);
@@ -204,61 +219,83 @@ export function encodeRecordBatch(records: readonly AppendRecord[], opts: Encode
   return out;
 }
 
-/** Writes the records after the batch header; returns the end position. */
+/**
+ * Writes the records after the batch header; returns the end position. The one-byte varints
+ * (attributes, small deltas and lengths) are written inline and the headers in a function of
+ * their own: with everything inlined V8 ran out of inlining budget and left the varint helpers
+ * as calls.
+ */
 function writeRecords(buf: Buffer, records: readonly AppendRecord[], opts: EncodeOptions, baseTs: number): number {
   const n = records.length;
   const offsets = opts.offsets;
+  const first = offsets ? offsets[0]! : 0;
+  const now = opts.now;
   let pos = BATCH_HEADER_SIZE;
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
-    const keyLen = fieldLen(r.key);
-    const valueLen = fieldLen(r.value);
-    const tsDelta = zigzag((r.timestamp ?? opts.now) - baseTs);
-    const keyLenZ = zigzag(keyLen);
-    const valueLenZ = zigzag(valueLen);
-    const offDeltaZ = zigzag(offsets ? offsets[i]! - offsets[0]! : i);
-    let headerCount = 0;
-    let headersLen = 0;
+    const key = r.key;
+    const value = r.value;
+    const keyLen = key === null || key === undefined ? -1 : typeof key === 'string' ? strBytes(key) : key.length;
+    const valueLen = value === null || value === undefined ? -1 : typeof value === 'string' ? strBytes(value) : value.length;
+    const ts = r.timestamp;
+    const tsDelta = zigzag((ts === undefined || ts === null ? now : ts) - baseTs);
+    const offDeltaZ = zigzag(offsets ? offsets[i]! - first : i);
+    const keyLenZ = keyLen < 0 ? 1 : keyLen * 2;
+    const valueLenZ = valueLen < 0 ? 1 : valueLen * 2;
     const headers = r.headers;
-    if (headers) {
-      for (const hk in headers) {
-        const hkLen = strBytes(hk);
-        const hvLen = fieldLen(headers[hk]);
-        headersLen += uvarSize(zigzag(hkLen)) + hkLen + uvarSize(zigzag(hvLen)) + (hvLen > 0 ? hvLen : 0);
-        headerCount++;
-      }
-    }
-    const headerCountZ = zigzag(headerCount);
+    const headersLen = headers ? headersSize(headers) : 1; // 1: the header count 0
     const bodyLen =
       1 +
-      uvarSize(tsDelta) +
-      uvarSize(offDeltaZ) +
-      uvarSize(keyLenZ) +
+      (tsDelta < 0x80 ? 1 : uvarSize(tsDelta)) +
+      (offDeltaZ < 0x80 ? 1 : uvarSize(offDeltaZ)) +
+      (keyLenZ < 0x80 ? 1 : uvarSize(keyLenZ)) +
       (keyLen > 0 ? keyLen : 0) +
-      uvarSize(valueLenZ) +
+      (valueLenZ < 0x80 ? 1 : uvarSize(valueLenZ)) +
       (valueLen > 0 ? valueLen : 0) +
-      uvarSize(headerCountZ) +
       headersLen;
-    pos = writeUvar(buf, pos, zigzag(bodyLen));
+    pos = writeUvar(buf, pos, bodyLen * 2);
     buf[pos++] = 0; // record attributes: unused
-    pos = writeUvar(buf, pos, tsDelta);
-    pos = writeUvar(buf, pos, offDeltaZ);
-    pos = writeUvar(buf, pos, keyLenZ);
-    pos = writeField(buf, pos, r.key, keyLen);
-    pos = writeUvar(buf, pos, valueLenZ);
-    pos = writeField(buf, pos, r.value, valueLen);
-    pos = writeUvar(buf, pos, headerCountZ);
-    if (headers && headerCount > 0) {
-      for (const hk in headers) {
-        const hkLen = strBytes(hk);
-        const hv = headers[hk];
-        const hvLen = fieldLen(hv);
-        pos = writeUvar(buf, pos, zigzag(hkLen));
-        pos = writeStr(buf, pos, hk, hkLen);
-        pos = writeUvar(buf, pos, zigzag(hvLen));
-        pos = writeField(buf, pos, hv, hvLen);
-      }
-    }
+    if (tsDelta < 0x80) buf[pos++] = tsDelta;
+    else pos = writeUvar(buf, pos, tsDelta);
+    if (offDeltaZ < 0x80) buf[pos++] = offDeltaZ;
+    else pos = writeUvar(buf, pos, offDeltaZ);
+    if (keyLenZ < 0x80) buf[pos++] = keyLenZ;
+    else pos = writeUvar(buf, pos, keyLenZ);
+    if (keyLen > 0) pos = writeField(buf, pos, key, keyLen);
+    if (valueLenZ < 0x80) buf[pos++] = valueLenZ;
+    else pos = writeUvar(buf, pos, valueLenZ);
+    if (valueLen > 0) pos = writeField(buf, pos, value, valueLen);
+    if (headers) pos = writeHeaders(buf, pos, headers);
+    else buf[pos++] = 0; // no headers
+  }
+  return pos;
+}
+
+/** Bytes of a record's header count and headers. */
+function headersSize(headers: Record<string, Buffer | string>): number {
+  let count = 0;
+  let len = 0;
+  for (const hk in headers) {
+    const hkLen = strBytes(hk);
+    const hvLen = fieldLen(headers[hk]);
+    len += uvarSize(zigzag(hkLen)) + hkLen + uvarSize(zigzag(hvLen)) + (hvLen > 0 ? hvLen : 0);
+    count++;
+  }
+  return uvarSize(zigzag(count)) + len;
+}
+
+function writeHeaders(buf: Buffer, pos: number, headers: Record<string, Buffer | string>): number {
+  let count = 0;
+  for (const _ in headers) count++;
+  pos = writeUvar(buf, pos, zigzag(count));
+  for (const hk in headers) {
+    const hkLen = strBytes(hk);
+    const hv = headers[hk];
+    const hvLen = fieldLen(hv);
+    pos = writeUvar(buf, pos, zigzag(hkLen));
+    pos = writeStr(buf, pos, hk, hkLen);
+    pos = writeUvar(buf, pos, zigzag(hvLen));
+    pos = writeField(buf, pos, hv, hvLen);
   }
   return pos;
 }

@@ -17,6 +17,8 @@ export interface SegmentFile {
   append(buf: Uint8Array): void;
   /** Bytes [pos, pos+len); may be a view (memory) or a fresh buffer (disk). */
   read(pos: number, len: number): Buffer;
+  /** Copies bytes [pos, pos+len) into `target` at `at`; returns how many there were (fewer at the end of the file). */
+  readInto(target: Uint8Array, at: number, pos: number, len: number): number;
   /** The same, without blocking the event loop on the disk (the broker's Fetch reads this way). */
   readAsync(pos: number, len: number): Promise<Buffer>;
   truncate(len: number): void;
@@ -172,6 +174,19 @@ export class DiskSegmentFile implements SegmentFile {
     return got === n ? out : out.subarray(0, got);
   }
 
+  readInto(target: Uint8Array, at: number, pos: number, len: number): number {
+    const n = Math.max(0, Math.min(len, this.size - pos));
+    if (n === 0) return 0;
+    const fd = this.handle();
+    let got = 0;
+    while (got < n) {
+      const r = fs.readSync(fd, target, at + got, n - got, pos + got);
+      if (r === 0) break;
+      got += r;
+    }
+    return got;
+  }
+
   async readAsync(pos: number, len: number): Promise<Buffer> {
     const n = Math.max(0, Math.min(len, this.size - pos));
     const out = Buffer.allocUnsafe(n);
@@ -254,6 +269,12 @@ export class MemorySegmentFile implements SegmentFile {
 
   read(pos: number, len: number): Buffer {
     return this.buf.subarray(pos, Math.min(this.size, pos + len));
+  }
+
+  readInto(target: Uint8Array, at: number, pos: number, len: number): number {
+    const n = Math.max(0, Math.min(len, this.size - pos));
+    if (n > 0) target.set(this.buf.subarray(pos, pos + n), at);
+    return n;
   }
 
   readAsync(pos: number, len: number): Promise<Buffer> {

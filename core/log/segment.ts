@@ -286,14 +286,18 @@ export class Segment {
     const size = this.file.size;
     let pos = 0;
     let expected = this.baseOffset;
+    // The file is read in large chunks into one buffer rather than two reads (and a fresh buffer)
+    // per batch: opening a log verifies its whole active segment, and per-batch reads made that
+    // the largest cost of starting a pipeline over a big one.
+    const scan = new ScanReader(this.file, size);
     while (pos < size) {
       if (size - pos < BATCH_HEADER_SIZE) break;
-      const head = this.file.read(pos, BATCH_HEADER_SIZE);
-      const h = readBatchHeader(head, 0);
+      const h = readBatchHeader(scan.buf, scan.at(pos, BATCH_HEADER_SIZE));
       if (!plausible(h, pos, size, expected)) break;
       if (verify) {
         try {
-          validateBatch(this.file.read(pos, h.size), 0);
+          const at = scan.at(pos, h.size);
+          validateBatch(scan.buf, at, at + h.size);
         } catch {
           break;
         }
@@ -392,6 +396,31 @@ const SCAN_WINDOW = 1 << 20;
  * `expected` starts, or null. Only runs on damage: a cheap header check filters candidates before
  * their CRC is computed.
  */
+/** Sequential reads of a file through one buffer of up to SCAN_CHUNK bytes (larger only for a larger batch). */
+class ScanReader {
+  buf: Buffer;
+  private start = 0;
+  private end = 0;
+
+  constructor(
+    private readonly file: SegmentFile,
+    size: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.max(BATCH_HEADER_SIZE, Math.min(SCAN_CHUNK, size)));
+  }
+
+  /** Makes bytes [pos, pos+len) of the file available in buf and returns where they start in it. */
+  at(pos: number, len: number): number {
+    if (pos >= this.start && pos + len <= this.end) return pos - this.start;
+    if (len > this.buf.length) this.buf = Buffer.allocUnsafe(len);
+    this.start = pos;
+    this.end = pos + this.file.readInto(this.buf, 0, pos, this.buf.length);
+    return 0;
+  }
+}
+
+const SCAN_CHUNK = 4 << 20;
+
 export function findValidBatch(file: SegmentFile, from: number, expected: number): { position: number; baseOffset: number } | null {
   const size = file.size;
   for (let start = from; start + BATCH_HEADER_SIZE <= size; start += SCAN_WINDOW) {

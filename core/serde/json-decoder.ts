@@ -58,6 +58,29 @@ export class JsonDecoder {
         return v;
       }
     }
+    return this.slow(b);
+  }
+
+  /**
+   * Throws JSON.parse's SyntaxError when `b` is not JSON text, and builds nothing when the fast
+   * path reads it: for a reader that checks JSON it hands on as bytes (the file source's JSONL).
+   */
+  validate(b: Buffer): void {
+    if (this.resting > 0) {
+      this.resting--;
+      JSON.parse(utf8Text(b));
+      return;
+    }
+    if (this.shape !== undefined && this.fast(b, this.shape, false) !== MISS) {
+      this.misses = 0;
+      this.fastReads++;
+      return;
+    }
+    this.slow(b);
+  }
+
+  /** JSON.parse, whose result may become the shape of the fast path. */
+  private slow(b: Buffer): unknown {
     const v: unknown = JSON.parse(utf8Text(b));
     if (b[0] === 0x7b) {
       // An object the fast path could not read: its layout becomes the shape, unless the data has
@@ -99,8 +122,11 @@ export class JsonDecoder {
     if (shape !== null) this.shape = shape;
   }
 
-  /** Reads `b` as an object of `shape`, or MISS at the first byte that does not fit it. */
-  private fast(b: Buffer, shape: Shape): unknown {
+  /**
+   * Reads `b` as an object of `shape`, or MISS at the first byte that does not fit it. Without
+   * `build` it only checks: no strings are made and the result is true.
+   */
+  private fast(b: Buffer, shape: Shape, build = true): unknown {
     const end = b.length;
     if (b[0] !== 0x7b) return MISS;
     let i = 1;
@@ -126,7 +152,7 @@ export class JsonDecoder {
           if (c >= 0x80) high = true;
           i++;
         }
-        values[f] = high ? utf8Text(b, s, i) : asciiText(b, s, i);
+        if (build) values[f] = high ? utf8Text(b, s, i) : asciiText(b, s, i);
         i++;
       } else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
         const neg = c === 0x2d;
@@ -166,6 +192,6 @@ export class JsonDecoder {
       } else return MISS;
     }
     if (i + 1 !== end || b[i] !== 0x7d) return MISS;
-    return shape.make(values);
+    return build ? shape.make(values) : true;
   }
 }

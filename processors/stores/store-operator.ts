@@ -17,6 +17,8 @@ export interface Loadable {
 export interface StoreOperatorHooks<I, O> {
   /** The key text a record reads and writes (what load() brings in). */
   keyText(record: I): string;
+  /** Before a held batch's records are applied, after its keys are loaded (a store that must load first). */
+  prepare?(): Promise<void>;
   next(record: I, emit: (out: O) => void): void;
   /** After the batch's records (emit closed windows, and so on). */
   complete?(emit: (out: O) => void): void | Promise<void>;
@@ -37,6 +39,7 @@ export function storeOperator<I, O>(ctx: TaskContext, stores: Loadable | Loadabl
         const texts = new Set<string>();
         for (const r of records) texts.add(hooks.keyText(r));
         await Promise.all(loading.map((s) => s.load(texts)));
+        await hooks.prepare?.();
         for (const r of records) {
           try {
             hooks.next(r, emit);

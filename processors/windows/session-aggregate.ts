@@ -10,8 +10,10 @@
  * - the store keeps a session while its end > (largest session end put) − retention (default
  *   gap + grace, Kafka's; `retention` keeps closed sessions longer, and a late record that
  *   bridges one merges with it);
- * - emit 'final': a session is emitted once when end + gap + grace < stream time, sessions
- *   closing together ordered by end, then start, then key (Kafka's time-ordered session store).
+ * - emit 'final': a session is emitted once when end + gap + grace < stream time, checked after
+ *   every record (with a long retention a session that closed can be merged into a later one
+ *   within the same batch), sessions closing together ordered by end, then start, then key
+ *   (Kafka's time-ordered session store).
  * State lives in the operator's session store (memory or Redis, stores/session-store.ts), with the
  * task's stream time; which sessions were emitted follows from it after a restart.
  */
@@ -21,7 +23,7 @@ import { InvalidConfigError } from '../../core/errors.js';
 import type { BindContext } from '../sluice-op.js';
 import type { Materialized } from '../stores/materialized.js';
 import { sessionStore } from '../stores/open.js';
-import type { SessionEntry } from '../stores/session-store.js';
+import { sessionOrder, type SessionEntry } from '../stores/session-store.js';
 import { storeOperator } from '../stores/store-operator.js';
 import type { Rec, Windowed } from '../types.js';
 import type { SessionWindowDef } from './window-def.js';
@@ -56,16 +58,58 @@ export function sessionAggregate<K, V, A>(
   // Sessions ending before this were emitted in final mode (Kafka's lastEmitWindowCloseTime).
   let emittedBefore = 0;
   let restored = false;
+  /**
+   * Final mode: the sessions not emitted yet (end >= emittedBefore), kept in step with the store
+   * record by record, so closed ones come out after every record without a store read (a Redis
+   * store's range() is a round trip). Read once from the store when the task starts.
+   */
+  let pending: Map<string, SessionEntry<K, A>> | null = null;
+  // No pending session ends before this (a lower bound: skips the scan while nothing can close).
+  let pendingFrom = Infinity;
+  const sid = (s: SessionEntry<K, A>) => `${s.start},${s.end},${s.keyText}`;
+  const takePending = (list: Array<SessionEntry<K, A>>) => {
+    pending = new Map(list.map((s) => [sid(s), s]));
+    for (const s of list) if (s.end < pendingFrom) pendingFrom = s.end;
+  };
   const begin = () => {
     restored = true;
     streamTime = store.streamTime < 0 ? -Infinity : store.streamTime;
     emittedBefore = Math.max(0, streamTime - def.gap - def.grace);
-    if (emitMode === 'final') store.holdFrom = emittedBefore;
+    if (emitMode !== 'final') return;
+    store.holdFrom = emittedBefore;
+    // A store that answers at once (memory) is read here; one that loads first (Redis) in prepare().
+    const open = store.needsLoad ? null : store.range(emittedBefore, Infinity);
+    if (Array.isArray(open)) takePending(open);
   };
   const late = lateRecordHandler(ctx, b.name, opts.lateRecordsTopic);
   const out = (s: SessionEntry<K, A>, value: A | null, origin: Rec<K, V> | null) => windowedResult<K, A | null>(ctx, s.key, { start: s.start, end: s.end }, value, s.end, origin, s.keyText);
+  /** Final mode, after every record as Kafka does it: the pending sessions that closed, in the time-ordered store's order. */
+  const emitFinal = (emit: (o: Rec<Windowed<K>, A | null>) => void) => {
+    const closeTime = streamTime - def.gap - def.grace;
+    if (closeTime <= emittedBefore) return;
+    if (pending && closeTime > pendingFrom) {
+      const closed: Array<SessionEntry<K, A>> = [];
+      let next = Infinity;
+      for (const [id, s] of pending) {
+        if (s.end < closeTime) {
+          closed.push(s);
+          pending.delete(id);
+        } else if (s.end < next) next = s.end;
+      }
+      closed.sort(sessionOrder);
+      for (const s of closed) emit(out(s, s.value, null));
+      pendingFrom = next;
+    }
+    emittedBefore = closeTime;
+    // A session is dropped past the store's retention, in final mode not before its result is out.
+    store.holdFrom = emittedBefore;
+  };
   return storeOperator<Rec<K, V>, Rec<Windowed<K>, A | null>>(ctx, store, {
     keyText: (r) => keyText(r.key),
+    async prepare() {
+      if (!restored) begin();
+      if (emitMode === 'final' && !pending) takePending(await store.range(emittedBefore, Infinity));
+    },
     next(r, emit) {
       if (!restored) begin();
       const t = r.timestamp;
@@ -86,7 +130,11 @@ export function sessionAggregate<K, V, A>(
         if (s.start < start) start = s.start;
         if (s.end > end) end = s.end;
       }
-      if (end < closeTime) return late(k, r, `[${start},${end}]`);
+      if (end < closeTime) {
+        late(k, r, `[${start},${end}]`);
+        if (emitMode === 'final') emitFinal(emit);
+        return;
+      }
       agg = adder(agg, r.value, r);
       // Kafka retracts every session it merged, even one of the merged session's bounds, unless
       // the merged session is the record's own [t, t] (then the put overwrites it).
@@ -95,21 +143,23 @@ export function sessionAggregate<K, V, A>(
         for (const s of overlapping) {
           store.removeSession(s);
           if (emitMode === 'update') emit(out(s, null, r));
+          else pending?.delete(sid(s));
         }
       }
       const merged = store.putSession(k, r.key, start, end, agg);
       if (emitMode === 'update') emit(out(merged, agg, r));
+      else {
+        pending?.set(sid(merged), merged);
+        if (end < pendingFrom) pendingFrom = end;
+        emitFinal(emit);
+      }
     },
     async complete(emit) {
       if (!restored) begin();
       store.streamTime = streamTime;
+      if (emitMode === 'final') return emitFinal(emit);
       const closeTime = streamTime - def.gap - def.grace;
-      if (closeTime <= emittedBefore) return;
-      // Sessions with emittedBefore <= end < closeTime, as Kafka's time-ordered store gives them (by end, start, key).
-      if (emitMode === 'final') for (const s of await store.range(emittedBefore, closeTime)) if (s.end < closeTime) emit(out(s, s.value, null));
-      emittedBefore = closeTime;
-      // A session is dropped past the store's retention, in final mode not before its result is out.
-      if (emitMode === 'final') store.holdFrom = emittedBefore;
+      if (closeTime > emittedBefore) emittedBefore = closeTime;
     },
   });
 }

@@ -113,6 +113,36 @@ describe('file source', () => {
   });
 });
 
+describe('file source, JSONL without a key field', () => {
+  it('checks each line without building it, dead-letters the malformed ones of a known shape, and hands on the bytes', async () => {
+    const dir = path.join(base, `v${n++}`);
+    fs.mkdirSync(dir);
+    // 600 lines of one layout (so the decoder's fast path checks them), broken ones among them,
+    // read 1 KiB at a time: values must stay intact across reads into fresh buffers.
+    const good = (i: number) => JSON.stringify({ id: i, u: `user-${i}`, ok: i % 2 === 0, note: i % 7 === 0 ? 'é ünïcode' : null });
+    const bad = new Map<number, string>([
+      [100, '{"id":100,"u":"user-100","ok":true,"note":null'],
+      [200, '{"id":200,"u":"user-200","ok":true,"note":null}x'],
+      [300, '{"id":0300,"u":"user-300","ok":true,"note":null}'],
+      [400, '{"id":400,"u":"user-400","ok":tru,"note":null}'],
+    ]);
+    const lines = Array.from({ length: 600 }, (_, i) => bad.get(i) ?? good(i));
+    fs.writeFileSync(path.join(dir, 'e.jsonl'), lines.join('\n') + '\n');
+    const dl: Array<{ error: string }> = [];
+    const committed = new Map<string, SourceOffset>();
+    const src = new FileSource(fileSourceConfig.parse({ path: `${dir}/*.jsonl`, format: 'jsonl', pollIntervalMs: 10, readBytes: 1024, maxRecords: 250 }));
+    await src.start(context(committed, dl));
+    const got: SourceRecord[] = [];
+    for (let i = 0; i < 6; i++) got.push(...(await src.poll()));
+    await src.stop();
+    expect(got.map((r) => String(r.value))).toEqual(lines.filter((_, i) => !bad.has(i)));
+    expect(got.every((r) => r.key === null)).toBe(true);
+    expect(dl).toHaveLength(4);
+    const at = (i: number) => Buffer.byteLength(lines.slice(0, i).join('\n')) + 1;
+    expect(dl.map((d) => /at byte (\d+)/.exec(d.error)?.[1])).toEqual([100, 200, 300, 400].map((i) => String(at(i))));
+  });
+});
+
 describe('file sink', () => {
   const rec = (topic: string, offset: number, value: string | null): SinkRecord => ({ topic, partition: 0, offset, key: null, value: value === null ? null : Buffer.from(value), headers: {}, timestamp: 1 });
 

@@ -106,6 +106,40 @@ describe('corruption on open', () => {
     await repaired.close();
   });
 
+  it('checks an active segment larger than its read buffer: batches across the 4 MiB boundary and one larger than it', async () => {
+    // Opening reads the active segment in 4 MiB chunks: a batch straddling a chunk's end, or
+    // larger than a chunk, must be checked whole, and damage past the first chunk found.
+    const dir = freshDir();
+    const log = await openLog({ dataDir: dir, maintenanceIntervalMs: 0, logger: quiet });
+    await log.createTopic('big', { partitions: 1, config: { 'max.message.bytes': 8 << 20 } });
+    const value = (i: number, size: number) => Buffer.alloc(size, i % 251);
+    for (let i = 0; i < 60; i++) await log.append('big', 0, [{ key: `k${i}`, value: value(i, 99_991) }]); // ~6 MB, odd sizes
+    await log.append('big', 0, [{ key: 'huge', value: value(60, 5 << 20) }]); // one batch over 4 MiB
+    for (let i = 61; i < 70; i++) await log.append('big', 0, [{ key: `k${i}`, value: value(i, 99_991) }]);
+    await log.close();
+    const [seg] = segmentsOf(dir, 'big');
+    const positions = batchPositions(seg!);
+    expect(positions.some((p, i) => p < 4 << 20 && (positions[i + 1] ?? Infinity) > 4 << 20)).toBe(true);
+
+    const clean = await openLog({ dataDir: dir, maintenanceIntervalMs: 0, logger: quiet });
+    expect(clean.describeTopic('big').partitions[0]!.highWatermark).toBe(70);
+    const { records } = await clean.readRecords('big', 0, 60, 16 << 20);
+    expect(records[0]!.value!.equals(value(60, 5 << 20))).toBe(true);
+    await clean.close();
+
+    for (const victim of [45, 60, 65]) {
+      const bytes = fs.readFileSync(seg!);
+      const copy = Buffer.from(bytes);
+      copy[positions[victim]! + 200] ^= 0x01; // inside the records: the CRC fails, valid batches follow
+      fs.writeFileSync(seg!, copy);
+      const err = await openLog({ dataDir: dir, maintenanceIntervalMs: 0, logger: quiet }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CorruptLogError);
+      expect((err as Error).message).toContain(`byte ${positions[victim]}`);
+      expect((err as Error).message).toContain(`offset ${victim}`);
+      fs.writeFileSync(seg!, bytes);
+    }
+  });
+
   it('refuses a missing segment in the middle of the log; repair accepts the gap and readers skip it', async () => {
     const dir = freshDir();
     await filledLog(dir, 'gap', 60);

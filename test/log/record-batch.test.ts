@@ -40,6 +40,34 @@ describe('RecordBatch v2 codec', () => {
     }
   });
 
+  it('finds a non-ASCII string anywhere in a batch of ASCII ones, whatever its length or code unit', () => {
+    // Strings are first written as if ASCII and checked while copied: the one that is not (a
+    // Latin-1 character, one whose low byte is ASCII, a lone surrogate, a long one) must make the
+    // batch be written again with UTF-8 lengths, and the records around it must be unaffected.
+    const odd = ['\u0080', '\u0141', 'A\u0100', '\udfff', `${'q'.repeat(31)}\u00ff`, `${'r'.repeat(33)}\u0420`];
+    for (const s of odd) {
+      for (const at of [0, 500, 999]) {
+        const recs = Array.from({ length: 1000 }, (_, i) => ({ key: i === at ? s : `user-${i}`, value: i === at ? `v${s}` : `value-${i}`, headers: i === at ? { [s]: s } : undefined, timestamp: 5 + i }));
+        const out = decodeRecordBatch(encodeRecordBatch(recs, { now: 1 }));
+        expect(out).toHaveLength(1000);
+        for (const i of [0, at - 1, at, at + 1, 999].filter((x) => x >= 0 && x < 1000)) {
+          expect(out[i]!.key!.equals(Buffer.from(recs[i]!.key))).toBe(true);
+          expect(out[i]!.value!.toString()).toBe(Buffer.from(recs[i]!.value).toString());
+          expect(out[i]!.offset).toBe(i);
+        }
+        expect(Object.values(out[at]!.headers)[0]!.equals(Buffer.from(s))).toBe(true);
+      }
+    }
+  });
+
+  it('gives an owned batch that a later encode does not overwrite', () => {
+    const a = encodeRecordBatch([{ key: 'a', value: 'first' }], { now: 1 });
+    const copy = Buffer.from(a);
+    encodeRecordBatch([{ key: 'b', value: 'second, longer' }], { now: 2 });
+    expect(a.equals(copy)).toBe(true);
+    expect(decodeRecordBatch(a)[0]!.value!.toString()).toBe('first');
+  });
+
   for (const compression of ['none', 'gzip'] as const) {
     it(`round-trips keys, values, null values, headers and timestamps (${compression})`, () => {
       const batch = encodeRecordBatch(records, { baseOffset: 42, now: 1, compression });

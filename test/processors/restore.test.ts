@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../core/worker/app.js';
 import { silentLogger } from '../../core/worker/logger.js';
-import { count, groupByKey, string, to, tumbling, windowed, type Rec } from '../../processors/index.js';
+import { aggregate, count, groupByKey, session, sliding, string, suppress, TestDriver, to, tumbling, untilWindowCloses, windowed, type Rec } from '../../processors/index.js';
 import { changelogTopic } from '../../processors/stores/changelog.js';
 import { readTopic, testLog, type TestLog } from '../support/log.js';
 import { tempDir } from '../support/tmp.js';
@@ -76,5 +76,40 @@ describe('state store restore', () => {
     }
     const windowKeys = [...live.keys()].filter((k) => k !== '"__streamTime"').map((k) => JSON.parse(k) as [string, number]);
     expect(windowKeys.map(([, start]) => start).sort()).toEqual([6000, 6000, 6000, 6000, 6000]);
+  });
+});
+
+describe('restore of sliding windows, sessions and suppress buffers', () => {
+  /** Sliding and session aggregations and a suppress buffer, on one input of one partition. */
+  function pipelines(a: { stream: typeof TestDriver.prototype.stream }) {
+    const ev = () => a.stream<string, Ev>('ev', { key: string(), timestamp: (v) => v.ts });
+    ev().pipe(groupByKey((r: Rec<string, Ev>) => r.value.user), windowed(sliding(300, { grace: 100 })), aggregate(() => '', (s: string, v: Ev) => `${s}${v.ts % 1000},`, { name: 'slide', emit: 'final' }), to('slide-out'));
+    ev().pipe(groupByKey((r: Rec<string, Ev>) => r.value.user), windowed(session(150, { grace: 50 })), count({ name: 'sess', emit: 'final', retention: 2000 }), to('sess-out'));
+    ev().pipe(groupByKey((r: Rec<string, Ev>) => r.value.user), windowed(tumbling(500, { grace: 100 })), count({ name: 'tumble' }), suppress(untilWindowCloses(), { name: 'held' }), to('held-out'));
+  }
+
+  it('continue after a restart as if there had been none', async () => {
+    const evs: Ev[] = Array.from({ length: 500 }, (_, i) => ({ user: `u${i % 3}`, ts: 1000 + i * 23 + ((i * 7919) % 5) * 40 }));
+    // Without a restart: the driver, one record per batch.
+    const d = new TestDriver((app) => pipelines(app));
+    for (const e of evs) await d.pipeInput('ev', [{ key: e.user, value: e, timestamp: e.ts }], { key: string() });
+    const rows = (recs: Array<{ key: unknown; value: unknown }>) => recs.map((r) => JSON.stringify([r.key, r.value])).sort();
+    const expected = Object.fromEntries(['slide-out', 'sess-out', 'held-out'].map((t) => [t, rows(d.output(t))]));
+    await d.close();
+    expect(expected['held-out']!.length).toBeGreaterThan(50);
+
+    const log = await testLog({ dataDir: path.join(tempDir('restore-more'), 'data') });
+    const c = log.connect();
+    await c.admin().createTopic('ev', { partitions: 1 });
+    await c.close();
+    for (const part of [evs.slice(0, 230), evs.slice(230)]) {
+      await produce(log, part);
+      const a = app({ id: 'restore-more', log: log.connect(), logger: silentLogger, batch: { maxRecords: 40 } });
+      pipelines(a as never);
+      await a.start();
+      await a.idle(300);
+      await a.stop();
+    }
+    for (const t of ['slide-out', 'sess-out', 'held-out']) expect(rows(await readOut(log, t)), t).toEqual(expected[t]);
   });
 });

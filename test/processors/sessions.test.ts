@@ -2,9 +2,10 @@
  * Session windows against a brute-force oracle of Kafka Streams' session rules, with the store's
  * default retention and a longer one (closed sessions kept, and merged into by late records).
  */
+import { identity } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../bench/lib.js';
-import { count, groupByKey, session, string, TestDriver, to, windowed, type Rec } from '../../processors/index.js';
+import { count, groupByKey, session, string, suppress, TestDriver, to, untilWindowCloses, windowed, type Rec } from '../../processors/index.js';
 
 interface Ev {
   user: string;
@@ -15,9 +16,9 @@ interface Ev {
  * Kafka Streams' rules, record by record: a record merges with every session of its key still in
  * the store (end > largest session end put − (gap + grace), the default retention) that lies
  * within the gap of it; the merged session is dropped (late) if its end + gap + grace < stream
- * time. Sessions that leave the store never change again. Final results: at the end of each
- * batch, the sessions with end + gap + grace < stream time not emitted before (by end); with a
- * long retention a session emitted so can still be merged into a later one, emitted in turn.
+ * time. Sessions that leave the store never change again. Final results: after every record,
+ * the sessions with end + gap + grace < stream time not emitted before (by end); with a long
+ * retention a session emitted so can still be merged into a later one, emitted in turn.
  */
 function oracle(batches: Ev[][], gap: number, grace: number, retention = gap + grace) {
   const sessions = new Map<string, Array<{ start: number; end: number; n: number }>>();
@@ -32,16 +33,16 @@ function oracle(batches: Ev[][], gap: number, grace: number, retention = gap + g
     const list = sessions.get(e.user) ?? [];
     const near = list.filter((c) => c.end > storeTime - retention && c.end >= e.ts - gap && c.start <= e.ts + gap);
     const merged = { start: Math.min(e.ts, ...near.map((c) => c.start)), end: Math.max(e.ts, ...near.map((c) => c.end)), n: 1 + near.reduce((a, c) => a + c.n, 0) };
-    if (merged.end + gap + grace < streamTime) {
-      dropped++;
-      continue;
-    }
+    if (merged.end + gap + grace < streamTime) dropped++;
+    else {
     sessions.set(e.user, [...list.filter((c) => !near.includes(c)), merged]);
     storeTime = Math.max(storeTime, merged.end);
-   }
+    }
+    // Final results, checked after every record (dropped ones too).
     const closeTime = streamTime - gap - grace;
     for (const [user, list] of sessions) for (const c of list) if (c.end >= emittedBefore && c.end < closeTime) emitted.push(`${user}@${c.start}-${c.end}=${c.n}`);
     emittedBefore = Math.max(emittedBefore, closeTime);
+   }
   }
   const all = new Map<string, number>();
   for (const [user, list] of sessions) for (const c of list) all.set(`${user}@${c.start}-${c.end}`, c.n);
@@ -70,12 +71,13 @@ function events(n: number, seed: number): Ev[] {
   return out;
 }
 
-async function run(batches: Ev[][], gap: number, grace: number, emit: 'final' | 'update', retention?: number) {
+async function run(batches: Ev[][], gap: number, grace: number, emit: 'final' | 'update' | 'suppressed', retention?: number) {
   const d = new TestDriver((app) => {
     app.stream<string, Ev>('ev', { key: string(), timestamp: (v) => v.ts }).pipe(
       groupByKey((r: Rec<string, Ev>) => r.value.user),
       windowed(session(gap, { grace })),
-      count({ emit, name: 'sessions', retention }),
+      count({ emit: emit === 'suppressed' ? 'update' : emit, name: 'sessions', retention }),
+      emit === 'suppressed' ? suppress(untilWindowCloses()) : identity,
       to('out'),
     );
   });
@@ -105,6 +107,13 @@ describe('session windows against an oracle', () => {
       // With the long retention, some sessions came out final and were merged into later ones.
       if (retention !== undefined) expect(expected.emitted.filter((e) => !expected.all.has(e.split('=')[0]!)).length).toBeGreaterThan(0);
       expect(dropped).toBe(expected.dropped);
+    });
+
+    it(`gap ${gap} ms, grace ${grace} ms${kept}: updates through suppress(untilWindowCloses()) give the final results`, async () => {
+      const batches = split(events(1200, seed + 20), seed);
+      const expected = oracle(batches, gap, grace, retention);
+      const { out } = await run(batches, gap, grace, 'suppressed', retention);
+      expect(out.map((o) => `${o.id}=${o.value}`).sort()).toEqual(expected.emitted);
     });
 
     it(`gap ${gap} ms, grace ${grace} ms${kept}: updates with retractions leave exactly the oracle's sessions`, async () => {

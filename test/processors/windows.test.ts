@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../bench/lib.js';
-import { count, groupByKey, hopping, string, TestDriver, to, tumbling, windowed, type Rec, type StoreBackendOptions } from '../../processors/index.js';
+import { count, groupByKey, hopping, string, suppress, TestDriver, to, tumbling, untilWindowCloses, windowed, type Rec, type StoreBackendOptions } from '../../processors/index.js';
 import { deleteKeysWithPrefix } from '../../processors/stores/redis-util.js';
 
 const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
@@ -69,14 +69,11 @@ function oracle(evs: Ev[], size: number, advance: number, grace: number) {
   return { counts, closed, dropped };
 }
 
-async function run(evs: Ev[], win: ReturnType<typeof hopping>, emit: 'final' | 'update', seed: number, store?: StoreBackendOptions) {
+async function run(evs: Ev[], win: ReturnType<typeof hopping>, emit: 'final' | 'update' | 'suppressed', seed: number, store?: StoreBackendOptions) {
   const d = new TestDriver((app) => {
-    app.stream<string, Ev>('ev', { key: string(), timestamp: (v) => v.ts }).pipe(
-      groupByKey((r: Rec<string, Ev>) => r.value.user),
-      windowed(win),
-      count({ emit, name: 'counts', store }),
-      to('out'),
-    );
+    const stream = app.stream<string, Ev>('ev', { key: string(), timestamp: (v) => v.ts });
+    if (emit === 'suppressed') stream.pipe(groupByKey((r: Rec<string, Ev>) => r.value.user), windowed(win), count({ name: 'counts', store }), suppress(untilWindowCloses()), to('out'));
+    else stream.pipe(groupByKey((r: Rec<string, Ev>) => r.value.user), windowed(win), count({ emit, name: 'counts', store }), to('out'));
   });
   const rnd = mulberry32(seed);
   for (let i = 0; i < evs.length; ) {
@@ -113,6 +110,15 @@ describe.each(Object.keys(stores))('windowed count against an oracle, windows in
       for (const o of out) expect(o.end - Number(o.id.split('@')[1])).toBe(size);
       expect(dropped).toBe(expected.dropped);
       expect(expected.dropped).toBeGreaterThan(0);
+    });
+
+    it(`${name}: updates through suppress(untilWindowCloses())`, async () => {
+      const evs = events(1500, 300 + c);
+      const expected = oracle(evs, size, advance, grace);
+      const { out } = await run(evs, win, 'suppressed', c, store());
+      // Each window's final count once, when it closes: what emit: 'final' gives.
+      expect(new Map(out.map((o) => [o.id, o.value]))).toEqual(expected.closed);
+      expect(out.length).toBe(expected.closed.size);
     });
 
     it(`${name}: emit update`, async () => {

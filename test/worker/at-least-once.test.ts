@@ -109,9 +109,10 @@ describe('at-least-once', () => {
     const { dir, yaml } = await setup(LINES);
     const child = start(yaml);
     const done = exited(child);
-    // Wait until output has started to appear, then stop gracefully.
+    // Wait until output has started to appear (up to a minute on a busy machine: a SIGTERM before
+    // the CLI has installed its handlers would kill it outright), then stop gracefully.
     const outDir = path.join(dir, 'out', 'lines');
-    for (let i = 0; i < 200 && !(fs.existsSync(outDir) && fs.readdirSync(outDir).length); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 2400 && !(fs.existsSync(outDir) && fs.readdirSync(outDir).length); i++) await new Promise((r) => setTimeout(r, 25));
     child.kill('SIGTERM');
     const res = await done;
     expect(res.code, res.stderr).toBe(0);

@@ -57,7 +57,7 @@ describe('a sink over several topics', () => {
       const topics = await seedTopics(client, `s${counts.join('')}-`, counts, 300);
       const out = fs.mkdtempSync(path.join(base, 'out-'));
       const a = app({ id: `ms${counts.join('')}`, log: client, logger: silentLogger, batch: { maxRecords: 128, maxWaitMs: 50 } });
-      a.addSink('files', new FileSink({ dir: out, format: 'jsonl', envelope: false, rotateBytes: 1 << 30, rotateMs: 3_600_000 }), { topics });
+      a.addSink('files', new FileSink({ dir: out, format: 'jsonl', envelope: false, rotateBytes: 1 << 30, rotateMs: 3_600_000, fsync: true }), { topics });
       await a.start();
       await a.idle(300);
       // Everything is committed…

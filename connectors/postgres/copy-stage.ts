@@ -1,0 +1,131 @@
+/**
+ * The sink's bulk path: a batch's final changes for one table go into a temporary "stage" table
+ * with one COPY (pg-copy-streams), then one round trip merges them: `DELETE … USING stage` for the
+ * deletes and `INSERT … SELECT … FROM stage ON CONFLICT` for the upserts. COPY sends rows as text
+ * lines Postgres parses in bulk, so the per-row cost is building a line, against binding arrays
+ * of parameters on the statement path (docs/notes/postgres-cdc.md: 145 000 against 82 000 rows/s).
+ *
+ * The stage has a column per column of the target, of its type without a modifier (`numeric`
+ * for `numeric(12,2)`, `character varying` for `varchar(20)`), and the merge casts each value to
+ * the column's full type explicitly (`s.c3::numeric(12,2)`), exactly as the statement path's
+ * `$1::numeric(12,2)[]` parameters are: a value Postgres accepts or refuses (or an explicit cast
+ * cuts, as it cuts a too long varchar) on one path is treated so on the other, with the same
+ * SQLSTATE (so the row-by-row retry finds the same bad rows), while COPY still parses each value
+ * into its type once. It is created ON COMMIT DELETE ROWS, once per connection and table shape,
+ * and lives until the connection closes.
+ */
+import { createRequire } from 'node:module';
+import { once } from 'node:events';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { fieldOf, type Change } from './changes.js';
+import { getField, quoteIdent } from './identifier.js';
+import { qualified, type TableInfo, type TableName } from './table.js';
+
+const require = createRequire(import.meta.url);
+/** pg's own conversion of a bind parameter to text (array literals), so COPY sends what the statement path sends. */
+const { prepareValue } = require('pg/lib/utils') as { prepareValue(v: unknown): string | Buffer | null };
+
+/**
+ * Characters of COPY text handed to the stream at a time: small enough that Postgres parses the
+ * first rows while the later ones are built (the two overlap on two cores), and bounding the
+ * memory of a large batch.
+ */
+const CHUNK_BYTES = 64 << 10;
+
+/** A stage table on one connection, for one shape of one target table. */
+export interface Stage {
+  /** Quoted name in pg_temp. */
+  sql: string;
+  /** Target column → the stage's text column holding it (c1, c2, …: a target name can be anything). */
+  columns: Map<string, string>;
+}
+
+let stageCount = 0;
+
+/** CREATE TEMP TABLE for `info`'s columns (their types without modifiers) plus op; ON COMMIT DELETE ROWS so each batch starts empty. */
+export function stageDefinition(info: TableInfo): { stage: Stage; create: string } {
+  const name = `sluice_stage_${process.pid}_${++stageCount}`;
+  const columns = new Map<string, string>();
+  let i = 0;
+  for (const c of info.columns.keys()) columns.set(c, `c${++i}`);
+  const stage = { sql: `pg_temp.${quoteIdent(name)}`, columns };
+  const cols = [...columns].map(([name, c]) => `${c} ${info.baseTypes.get(name)!}`).join(', ');
+  return { stage, create: `CREATE TEMP TABLE ${quoteIdent(name)} (op "char" NOT NULL, ${cols}) ON COMMIT DELETE ROWS` };
+}
+
+/** A value as the statement path sends it for a column of `type` (JSON text for JSON columns and other objects), as text. */
+export function valueText(v: unknown, type: string): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') return type === 'json' || type === 'jsonb' ? JSON.stringify(v) : v;
+  if (type === 'json' || type === 'jsonb') return JSON.stringify(v);
+  if (typeof v === 'object' && !(Array.isArray(v) && type.endsWith('[]'))) return JSON.stringify(v);
+  return prepareValue(v) as string;
+}
+
+const SPECIAL = /[\\\t\n\r]/;
+/** A field of COPY's text format: \N for null; backslash, tab, newline and carriage return escaped. */
+export function copyField(text: string | null): string {
+  if (text === null) return '\\N';
+  if (!SPECIAL.test(text)) return text;
+  return text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+export interface StagedChanges {
+  table: TableName;
+  info: TableInfo;
+  pk: string[];
+  /** Columns the upserts write (the union of their fields). */
+  cols: string[];
+  upserts: Array<Extract<Change, { kind: 'upsert' }>>;
+  deletes: Array<Record<string, unknown>>;
+  /** `ON CONFLICT (…) DO …` */
+  onConflict: string;
+}
+
+/** Streams the changes into the stage with one COPY, then merges them into the target in one round trip. */
+export async function copyAndMerge(client: pg.Client, stage: Stage, c: StagedChanges): Promise<void> {
+  const { info, pk, cols, upserts, deletes } = c;
+  // Every line has op, the key columns, then the other written columns (a delete leaves those \N).
+  const lineCols = [...pk, ...cols.filter((col) => !pk.includes(col))];
+  const types = lineCols.map((col) => info.columns.get(col)!);
+  const stageCols = lineCols.map((col) => stage.columns.get(col)!);
+  const copy = client.query(copyFrom(`COPY ${stage.sql} (op, ${stageCols.join(', ')}) FROM STDIN`));
+  // Postgres refusing a line ends the COPY with an error; later writes to the ended stream error too.
+  let fail: (err: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => {});
+  copy.on('error', (err) => fail(err));
+  let text = '';
+  const flush = async () => {
+    if (!copy.write(text)) await Promise.race([once(copy, 'drain'), failed]);
+    text = '';
+  };
+  const nulls = '\t\\N'.repeat(lineCols.length - pk.length);
+  for (const key of deletes) {
+    text += 'd';
+    for (let j = 0; j < pk.length; j++) text += `\t${copyField(valueText(getField(key, pk[j]!), types[j]!))}`;
+    text += `${nulls}\n`;
+    if (text.length >= CHUNK_BYTES) await flush();
+  }
+  for (const u of upserts) {
+    text += 'u';
+    for (let j = 0; j < lineCols.length; j++) text += `\t${copyField(valueText(fieldOf(u, lineCols[j]!), types[j]!))}`;
+    text += '\n';
+    if (text.length >= CHUNK_BYTES) await flush();
+  }
+  if (text.length) await flush();
+  copy.end();
+  await Promise.race([once(copy, 'finish'), failed]);
+
+  const target = qualified(c.table);
+  const cast = (col: string) => `s.${stage.columns.get(col)!}::${info.columns.get(col)!}`;
+  const statements: string[] = [];
+  if (deletes.length) {
+    statements.push(`DELETE FROM ${target} t USING ${stage.sql} s WHERE s.op = 'd' AND ${pk.map((col) => `t.${quoteIdent(col)} = ${cast(col)}`).join(' AND ')}`);
+  }
+  if (upserts.length) {
+    statements.push(`INSERT INTO ${target} (${cols.map(quoteIdent).join(', ')}) SELECT ${cols.map(cast).join(', ')} FROM ${stage.sql} s WHERE s.op = 'u' ${c.onConflict}`);
+  }
+  if (statements.length) await client.query(statements.join('; '));
+}

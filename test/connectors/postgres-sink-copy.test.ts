@@ -1,0 +1,145 @@
+/**
+ * The postgres sink's COPY path (copy: true, the default) against its statement path (copy:
+ * false), on the machine's Postgres (a database of its own): the same batches into two tables of
+ * the same definition leave the same rows and the same dead letters — upserts of every kind of
+ * value (text COPY must escape, arrays, JSON, numeric, varchar(n)), deletes, duplicate keys within
+ * a batch (the last wins), quoted identifiers, a NUL byte and a value of the wrong type
+ * dead-lettered alone, composite keys, insert mode, and a truncate within a batch.
+ */
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { PostgresSink, postgresSinkConfig } from '../../connectors/postgres/index.js';
+import { app } from '../../core/worker/app.js';
+import { silentLogger } from '../../core/worker/logger.js';
+import { onCleanup } from '../support/cleanup.js';
+import { readTopic, testLog } from '../support/log.js';
+import { testDatabase } from '../support/pg-database.js';
+
+const db = await testDatabase();
+const sql = new pg.Client({ connectionString: db.url });
+await sql.connect();
+onCleanup(() => sql.end());
+
+type Rec = { key: unknown; value: unknown };
+let n = 0;
+/** One app with one sink writing `batches` to `table`, each batch written before the next; returns its dead letters. */
+async function run(config: Record<string, unknown>, batches: Rec[][]) {
+  const log = await testLog();
+  const topic = `copy${n}`;
+  await log.client.admin().createTopic(topic, { partitions: 1 });
+  const a = app({ id: `copy${n++}`, log: log.client, logger: silentLogger, errors: { retries: 1, backoffMs: 10 } });
+  a.addSink('out', new PostgresSink(postgresSinkConfig.parse({ connectionString: db.url, ...config })), { topics: [topic] });
+  await a.start();
+  try {
+    for (const batch of batches) {
+      await log.client.producer().send(topic, batch.map((r) => ({ key: JSON.stringify(r.key), value: r.value === null ? null : typeof r.value === 'string' ? r.value : JSON.stringify(r.value) })));
+      await a.idle(300);
+    }
+    const dlq = await readTopic(log.engine, `${a.id}.dlq`);
+    return dlq.map((r) => ({ key: JSON.parse(r.key!.toString()) as unknown, error: r.headers['sluice.error']!.toString() }));
+  } finally {
+    await a.stop();
+  }
+}
+
+/** Runs the batches through both paths into `<name>_copy` and `<name>_rows` (created by `ddl`); returns both tables and dead-letter lists. */
+async function bothPaths(name: string, ddl: (table: string) => string, config: Record<string, unknown>, batches: Rec[][], orderBy: string) {
+  const out = [];
+  for (const copy of [true, false]) {
+    const table = `${name}_${copy ? 'copy' : 'rows'}`;
+    await sql.query(ddl(table));
+    const dlq = await run({ ...config, table, copy }, batches);
+    const rows = (await sql.query(`SELECT * FROM ${table} ORDER BY ${orderBy}`)).rows;
+    // The reasons name the table: the same words for both.
+    out.push({ rows, dlq: dlq.map((d) => ({ ...d, error: d.error.replaceAll(table, name) })) });
+  }
+  return { copy: out[0]!, rows: out[1]! };
+}
+
+const awkward = 'tab\there\nnew line\r\\back\\slash \\N "quoted" \'single\' , {braces} é 日本';
+
+describe('postgres sink: the COPY path writes what the statement path writes', () => {
+  it('upserts, deletes, duplicate keys, quoted identifiers and values COPY must escape; a bad row dead-lettered alone', async () => {
+    const ddl = (t: string) =>
+      `CREATE TABLE ${t} (id bigint PRIMARY KEY, "Mixed Case" text, "select" text, "a""quote" int, amount numeric(12,2), flag boolean, tags text[], nums int[],
+        meta jsonb, doc json, short varchar(5), at timestamptz, raw bytea);
+       INSERT INTO ${t} (id, "Mixed Case") VALUES (100, 'old'), (101, 'old'), (102, 'old')`;
+    const batches: Rec[][] = [
+      [
+        { key: { id: 1 }, value: { id: 1, 'Mixed Case': awkward, select: '\\N', 'a"quote': 7, amount: '12.345', flag: true, tags: ['x y', 'a,b', '"q"', null, '\\'], nums: [1, 2, null], meta: { s: awkward, n: [1, 2.5] }, doc: 'just a string', short: 'truncated here', at: '2024-01-02 03:04:05.123456+02', raw: '\\x00ff10' } },
+        { key: { id: 2 }, value: { id: 2, 'Mixed Case': 'first' } },
+        { key: { id: 100 }, value: null },
+        { key: { id: 2 }, value: { id: 2, 'Mixed Case': 'second', flag: false, amount: 3 } },
+        { key: { id: 3 }, value: { id: 3, 'Mixed Case': 'gone soon' } },
+        { key: { id: 3 }, value: null },
+        { key: { id: 101 }, value: { id: 101, meta: [1, 'two'], tags: [] } },
+        { key: { id: 4 }, value: { id: 4, 'Mixed Case': '', select: null, nums: [] } },
+      ],
+      [
+        { key: { id: 5 }, value: { id: 5, 'Mixed Case': 'nul\u0000byte' } },
+        { key: { id: 6 }, value: { id: 6, 'Mixed Case': 'fine' } },
+        { key: { id: 7 }, value: { id: 7, 'a"quote': 'seven' } },
+        { key: { id: 102 }, value: null },
+        { key: { id: 8 }, value: { id: 8, no_such_column: 1 } },
+      ],
+      // A record refused for an unknown field does not make its other fields columns of the statement (meta stays).
+      [
+        { key: { id: 101 }, value: { id: 101, 'Mixed Case': 'again' } },
+        { key: { id: 9 }, value: { id: 9, meta: { m: 1 }, no_such_column: 1 } },
+      ],
+    ];
+    const { copy, rows } = await bothPaths('kinds', ddl, {}, batches, 'id');
+    expect(copy).toEqual(rows);
+    // Not two equal failures: what the tables hold.
+    expect(copy.rows.map((r) => r.id)).toEqual(['1', '2', '4', '6', '101']);
+    const one = copy.rows[0]!;
+    expect(one['Mixed Case']).toBe(awkward);
+    expect(one.select).toBe('\\N');
+    expect(one['a"quote']).toBe(7);
+    expect(one.amount).toBe('12.35');
+    expect(one.tags).toEqual(['x y', 'a,b', '"q"', null, '\\']);
+    expect(one.meta).toEqual({ s: awkward, n: [1, 2.5] });
+    expect(one.doc).toBe('just a string'); // stored as the JSON string "just a string"
+    expect(one.short).toBe('trunc');
+    expect(one.raw).toEqual(Buffer.from([0, 255, 16]));
+    expect(copy.rows[1]).toMatchObject({ 'Mixed Case': 'second', flag: false, amount: '3.00' });
+    expect(copy.rows[4]).toMatchObject({ 'Mixed Case': 'again', meta: [1, 'two'], tags: [] });
+    expect(copy.dlq.map((d) => d.key)).toEqual([{ id: 5 }, { id: 7 }, { id: 8 }, { id: 9 }]);
+    expect(copy.dlq[0]!.error).toMatch(/^Postgres refused the row: invalid byte sequence for encoding "UTF8": 0x00.* \[SQLSTATE 22021\]$/);
+    expect(copy.dlq[1]!.error).toMatch(/^Postgres refused the row: invalid input syntax for type integer: "seven" \[SQLSTATE 22P02\]$/);
+  });
+
+  it('composite keys in insert mode, Debezium envelopes with a truncate in the batch', async () => {
+    const env = (op: string, before: unknown, after: unknown) => ({ before, after, op, source: { connector: 'postgresql' }, ts_ms: 1 });
+    const ddl = (t: string) => `CREATE TABLE ${t} (region text, id int, v text, PRIMARY KEY (region, id)); INSERT INTO ${t} VALUES ('eu', 1, 'existing'), ('us', 9, 'truncated')`;
+    const batches: Rec[][] = [
+      [
+        { key: { region: 'us', id: 2 }, value: env('c', null, { region: 'us', id: 2, v: 'before truncate' }) },
+        { key: null, value: env('t', null, null) },
+        { key: { region: 'eu', id: 1 }, value: env('c', null, { region: 'eu', id: 1, v: 'new' }) },
+        { key: { region: 'eu', id: 2 }, value: env('r', null, { region: 'eu', id: 2, v: 'first' }) },
+        { key: { region: 'eu', id: 2 }, value: env('u', null, { region: 'eu', id: 2, v: 'last' }) },
+      ],
+      [
+        { key: { region: 'eu', id: 1 }, value: env('u', null, { region: 'eu', id: 1, v: 'kept first' }) },
+        { key: { region: 'eu', id: 2 }, value: env('d', { region: 'eu', id: 2 }, null) },
+        { key: { region: 'eu', id: 3 }, value: env('c', null, { region: 'eu', id: 3, v: 'three' }) },
+      ],
+    ];
+    const { copy, rows } = await bothPaths('composite', ddl, { unwrap: 'debezium', mode: 'insert' }, batches, 'region, id');
+    expect(copy).toEqual(rows);
+    expect(copy.rows).toEqual([
+      { region: 'eu', id: 1, v: 'new' },
+      { region: 'eu', id: 3, v: 'three' },
+    ]);
+    expect(copy.dlq).toEqual([]);
+  });
+
+  it('a batch larger than one COPY chunk (several chunks, the escapes across them) writes every row', async () => {
+    const recs: Rec[] = Array.from({ length: 3000 }, (_, i) => ({ key: { id: i }, value: { id: i, v: `${i}\t${'x'.repeat(i % 97)}\\${awkward}` } }));
+    const { copy, rows } = await bothPaths('chunks', (t) => `CREATE TABLE ${t} (id int PRIMARY KEY, v text)`, {}, [recs], 'id');
+    expect(copy).toEqual(rows);
+    expect(copy.rows).toHaveLength(3000);
+    expect(copy.rows[2999]).toEqual({ id: 2999, v: `2999\t${'x'.repeat(2999 % 97)}\\${awkward}` });
+  });
+});
