@@ -12,7 +12,7 @@ export class InvalidTimestampError extends SluiceError {
   }
 }
 
-/** A state-store choice the operator cannot honour (named store, and what to change). */
+/** A state-store choice an operator cannot honour (named store, and what to change). No built-in operator refuses a backend any more; kept for operators of users that do. */
 export class StoreBackendError extends SluiceError {
   constructor(readonly store: string, why: string) {
     super('STORE_BACKEND', `store ${store}: ${why}`);
