@@ -9,7 +9,7 @@ import { sessionOrder, type SessionAccess, type SessionEntry } from './session-s
 import type { StoreKind } from '../../core/worker/state-manager.js';
 import type { ScannedEntry } from './store-base.js';
 import { TimedStoreBase } from './timed-store-base.js';
-import { sessionChangelogKey, STREAM_TIME_KEY } from './window-codec.js';
+import { sessionChangelogKey } from './window-codec.js';
 
 interface Entry<K, V> extends SessionEntry<K, V> {
   logged: boolean;
@@ -148,10 +148,7 @@ export class MemorySessionStore<K, V> extends TimedStoreBase<K, V> implements Se
       this.log(sessionChangelogKey(e.keyText, e.start, e.end), this.values.encode(e.value));
     }
     this.dirty = [];
-    if (this.streamTimeDirty) {
-      this.streamTimeDirty = false;
-      this.log(STREAM_TIME_KEY, String(this.streamTimeValue));
-    }
+    this.logStreamTime();
     this.sendLog();
   }
 
@@ -159,19 +156,14 @@ export class MemorySessionStore<K, V> extends TimedStoreBase<K, V> implements Se
     this.byKey.clear();
     for (const end of this.byEnd.starts()) this.byEnd.delete(end);
     this.dirty = [];
-    this.observed = -Infinity;
-    this.streamTimeValue = -1;
-    this.streamTimeDirty = false;
+    this.resetClocks();
   }
 
   protected restoreBatch(records: LogRecord[]): void {
     for (const r of records) {
       if (r.key === null) continue;
       const k = r.key.toString('utf8');
-      if (k === STREAM_TIME_KEY) {
-        if (r.value !== null) this.streamTimeValue = Number(r.value.toString('utf8'));
-        continue;
-      }
+      if (this.restoreStreamTime(k, r.value)) continue;
       const [keyText, start, end] = JSON.parse(k) as [string, number, number];
       const existing = (this.byKey.get(keyText) ?? []).find((s) => s.start === start && s.end === end);
       if (existing) this.unlink(existing);

@@ -11,7 +11,7 @@ import { restoreNow } from './memory-kv.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
 import type { ScannedEntry } from './store-base.js';
 import { TimedStoreBase } from './timed-store-base.js';
-import { splitTimestamp, STREAM_TIME_KEY, windowChangelogKey, withTimestamp } from './window-codec.js';
+import { splitTimestamp, windowChangelogKey, withTimestamp } from './window-codec.js';
 import type { WindowAccess, WindowEntry, WindowStoreSpec } from './window-store.js';
 
 interface Entry<K, V> extends WindowEntry<K, V> {
@@ -217,10 +217,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
       this.log(windowChangelogKey(e.keyText, e.start), withTimestamp(e.ts, this.values.encode(e.value)));
     }
     this.dirty = [];
-    if (this.streamTimeDirty) {
-      this.streamTimeDirty = false;
-      this.log(STREAM_TIME_KEY, String(this.streamTimeValue));
-    }
+    this.logStreamTime();
     this.sendLog();
   }
 
@@ -228,9 +225,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     for (const start of this.buckets.starts()) this.buckets.delete(start);
     this.perKey?.clear();
     this.dirty = [];
-    this.observed = -Infinity;
-    this.streamTimeValue = -1;
-    this.streamTimeDirty = false;
+    this.resetClocks();
   }
 
   protected restoreBatch(records: LogRecord[]): void {
@@ -238,10 +233,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
       const r = records[i]!;
       if (r.key === null) continue;
       const k = r.key.toString('utf8');
-      if (k === STREAM_TIME_KEY) {
-        if (r.value !== null) this.streamTimeValue = Number(r.value.toString('utf8'));
-        continue;
-      }
+      if (this.restoreStreamTime(k, r.value)) continue;
       const [keyText, start] = JSON.parse(k) as [string, number];
       if (r.value === null) {
         const e = this.buckets.get(start)?.entries.get(keyText);

@@ -16,7 +16,7 @@ import { sessionOrder, type SessionAccess, type SessionEntry } from './session-s
 import type { StoreKind } from '../../core/worker/state-manager.js';
 import type { ScannedEntry } from './store-base.js';
 import { TimedStoreBase } from './timed-store-base.js';
-import { sessionChangelogKey, STREAM_TIME_KEY } from './window-codec.js';
+import { sessionChangelogKey } from './window-codec.js';
 
 interface Entry<K, V> extends SessionEntry<K, V> {
   dirty: boolean;
@@ -204,10 +204,9 @@ export class RedisSessionStore<K, V> extends TimedStoreBase<K, V> implements Ses
       n++;
     }
     this.dirty = [];
-    if (this.streamTimeDirty) {
-      this.streamTimeDirty = false;
-      p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
-      this.log(STREAM_TIME_KEY, String(this.streamTimeValue));
+    const streamTime = this.logStreamTime();
+    if (streamTime !== null) {
+      p.set(`${this.prefix}__streamTime`, streamTime);
       n++;
     }
     if (n) await execPipeline(p);
@@ -219,9 +218,7 @@ export class RedisSessionStore<K, V> extends TimedStoreBase<K, V> implements Ses
     this.cache.clear();
     this.dirty = [];
     this.removed = [];
-    this.observed = -Infinity;
-    this.streamTimeValue = -1;
-    this.streamTimeDirty = false;
+    this.resetClocks();
     await deleteKeysWithPrefix(this.redis, this.prefix);
   }
 
@@ -231,11 +228,8 @@ export class RedisSessionStore<K, V> extends TimedStoreBase<K, V> implements Ses
     for (const r of records) {
       if (r.key === null) continue;
       const k = r.key.toString('utf8');
-      if (k === STREAM_TIME_KEY) {
-        if (r.value !== null) {
-          this.streamTimeValue = Number(r.value.toString('utf8'));
-          p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
-        }
+      if (this.restoreStreamTime(k, r.value)) {
+        if (r.value !== null) p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
         continue;
       }
       const [keyText, start, end] = JSON.parse(k) as [string, number, number];

@@ -16,7 +16,7 @@ import { deleteKeysWithPrefix, execPipeline, partitionPrefix, redisClient } from
 import type { StoreKind } from '../../core/worker/state-manager.js';
 import type { ScannedEntry } from './store-base.js';
 import { TimedStoreBase } from './timed-store-base.js';
-import { splitTimestamp, STREAM_TIME_KEY, windowChangelogKey, withTimestamp } from './window-codec.js';
+import { splitTimestamp, windowChangelogKey, withTimestamp } from './window-codec.js';
 import type { WindowAccess, WindowEntry, WindowStoreSpec } from './window-store.js';
 
 interface Entry<K, V> extends WindowEntry<K, V> {
@@ -223,10 +223,9 @@ export class RedisWindowStore<K, V> extends TimedStoreBase<K, V> implements Wind
       n++;
     }
     this.dirty = [];
-    if (this.streamTimeDirty) {
-      this.streamTimeDirty = false;
-      p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
-      this.log(STREAM_TIME_KEY, String(this.streamTimeValue));
+    const streamTime = this.logStreamTime();
+    if (streamTime !== null) {
+      p.set(`${this.prefix}__streamTime`, streamTime);
       n++;
     }
     if (n) await execPipeline(p);
@@ -238,9 +237,7 @@ export class RedisWindowStore<K, V> extends TimedStoreBase<K, V> implements Wind
     this.cache.clear();
     this.dirty = [];
     this.pendingDeletes = [];
-    this.observed = -Infinity;
-    this.streamTimeValue = -1;
-    this.streamTimeDirty = false;
+    this.resetClocks();
     await deleteKeysWithPrefix(this.redis, this.prefix);
   }
 
@@ -250,11 +247,8 @@ export class RedisWindowStore<K, V> extends TimedStoreBase<K, V> implements Wind
     for (const r of records) {
       if (r.key === null) continue;
       const k = r.key.toString('utf8');
-      if (k === STREAM_TIME_KEY) {
-        if (r.value !== null) {
-          this.streamTimeValue = Number(r.value.toString('utf8'));
-          p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
-        }
+      if (this.restoreStreamTime(k, r.value)) {
+        if (r.value !== null) p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
         continue;
       }
       const [keyText, start] = JSON.parse(k) as [string, number];
