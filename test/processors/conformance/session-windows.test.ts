@@ -59,6 +59,15 @@ describe('merging', () => {
     expect(rows(d)).toEqual(['k@100,100=1@100', 'k@100,115=3@115']);
     await d.close();
   });
+  it('rule: final results are checked after every record, not once per batch: a session that closes and is merged later in the same batch still comes out', async () => {
+    const d = counting(10, 0, 'final', 100);
+    // One batch: after 115, [100,100] is final (100 + 10 < 115) and out; 108 then merges it with [115,115].
+    await d.pipeInput('ev', [ev('k', 100), ev('k', 115), ev('k', 108)], { key: string() });
+    expect(rows(d)).toEqual(['k@100,100=1@100']);
+    await feed(d, [['z', 126]]);
+    expect(rows(d)).toEqual(['k@100,100=1@100', 'k@100,115=3@115']);
+    await d.close();
+  });
 });
 
 describe('emit final', () => {
