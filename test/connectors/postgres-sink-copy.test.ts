@@ -142,6 +142,27 @@ describe('postgres sink: the COPY path writes what the statement path writes', (
     expect(copy.rows).toHaveLength(3000);
     expect(copy.rows[2999]).toEqual({ id: 2999, v: `2999\t${'x'.repeat(2999 % 97)}\\${awkward}` });
   });
+  it('a batch of several parts (Node prepares one while Postgres merges the one before) writes what one merge writes', async () => {
+    // Batches over 2 500 records go in parts of 2 500: keys repeated across parts, deletes of keys
+    // an earlier part wrote, a truncate in the second part, and a refused row in a later batch
+    // (the whole batch again row by row).
+    const env = (op: string, id: number, v: string | null) => ({ before: op === 'd' ? { id } : null, after: op === 'd' || op === 't' ? null : { id, v }, op, source: { connector: 'postgresql' }, ts_ms: 1 });
+    const big: Rec[] = [];
+    for (let i = 0; i < 6500; i++) {
+      if (i === 2600) big.push({ key: null, value: env('t', 0, null) });
+      else if (i >= 3000 && i % 7 === 0) big.push({ key: { id: (i - 5) % 3000 }, value: env('d', (i - 5) % 3000, null) });
+      else big.push({ key: { id: i % 3000 }, value: env(i % 2 ? 'u' : 'c', i % 3000, `v${i}\t${awkward}`) });
+    }
+    const refused: Rec[] = Array.from({ length: 2600 }, (_, i) => ({ key: { id: 10_000 + (i % 1300) }, value: env('u', 10_000 + (i % 1300), i === 2550 ? 'nul\u0000' : `w${i}`) }));
+    const ddl = (t: string) => `CREATE TABLE ${t} (id int PRIMARY KEY, v text); INSERT INTO ${t} VALUES (1, 'truncated'), (9999, 'truncated')`;
+    const { copy, rows } = await bothPaths('parts', ddl, { unwrap: 'debezium' }, [big, refused], 'id');
+    expect(copy).toEqual(rows);
+    expect(copy.rows.find((r) => r.id === 9999)).toBeUndefined();
+    expect(copy.rows.find((r) => r.id === 2998)).toEqual({ id: 2998, v: `v5998\t${awkward}` });
+    expect(copy.rows.find((r) => r.id === 10_000 + (2550 % 1300))).toEqual({ id: 10_000 + (2550 % 1300), v: `w${2550 - 1300}` });
+    expect(copy.dlq).toEqual([{ key: { id: 10_000 + (2550 % 1300) }, error: expect.stringMatching(/SQLSTATE 22021/) }]);
+  });
+
   it('tasks of one sink over several topics write in turn: every row of every partition is in its table', async () => {
     // The worker writes each task's batch as it is ready; they share the sink's connection. Before
     // the sink took them in turn, one task's COMMIT emptied another's stage before its merge (and
