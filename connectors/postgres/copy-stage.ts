@@ -58,6 +58,8 @@ export function valueText(v: unknown, type: string): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v === 'string') return type === 'json' || type === 'jsonb' ? JSON.stringify(v) : v;
   if (type === 'json' || type === 'jsonb') return JSON.stringify(v);
+  // What prepareValue gives them (toString), without its checks for Buffers, Dates and arrays.
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (typeof v === 'object' && !(Array.isArray(v) && type.endsWith('[]'))) return JSON.stringify(v);
   return prepareValue(v) as string;
 }

@@ -3,7 +3,8 @@
  * is one transaction, writing only the last change per key: TRUNCATE when the batch has one, then
  * (copy: true, the default) the changes go into a temporary stage table with one COPY and are
  * merged with `DELETE … USING` (tombstones, Debezium op "d") and `INSERT … SELECT … ON CONFLICT
- * (pk) DO UPDATE` (`DO NOTHING` in insert mode), see copy-stage.ts; with copy: false, deletes then
+ * (pk) DO UPDATE` (`DO NOTHING` in insert mode), see copy-stage.ts — a large batch in parts, Node
+ * preparing one while Postgres merges the one before (writePipelined); with copy: false, deletes then
  * `INSERT … SELECT * FROM unnest($1::type[], …) ON CONFLICT …` (multi-row VALUES when a column is
  * an array). Replaying a batch after a crash writes the same rows again, so the sink is idempotent
  * under the worker's at-least-once delivery. write() resolves after COMMIT: the rows are durable
