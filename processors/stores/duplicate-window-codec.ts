@@ -24,39 +24,44 @@ export interface TimedBytes {
   ts: number;
   seq: number;
   keyText: string;
-  /** The value's bytes (a string: its UTF-8 bytes, as text serdes write them). */
-  value: Buffer | string;
 }
+
+/** A value's bytes (a string: its UTF-8 bytes, as text serdes write them). */
+type ValueBytes = Buffer | string;
 
 const bound = (s: string) => s.length * 3;
 
-/** Encodes records into one shared buffer; returns a view per record. */
-export function encodeTimedRecords(records: readonly TimedBytes[]): Buffer[] {
+/** Encodes records (with their values' bytes beside them) into one shared buffer; returns a view per record. */
+export function encodeTimedRecords(records: readonly TimedBytes[], values: readonly ValueBytes[]): Buffer[] {
   let size = 0;
-  for (const r of records) size += FIXED + bound(r.keyText) + (typeof r.value === 'string' ? bound(r.value) : r.value.length);
+  for (let i = 0; i < records.length; i++) {
+    const v = values[i]!;
+    size += FIXED + bound(records[i]!.keyText) + (typeof v === 'string' ? bound(v) : v.length);
+  }
   const arena = Buffer.allocUnsafe(size);
   const out = new Array<Buffer>(records.length);
   let pos = 0;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
+    const v = values[i]!;
     const start = pos;
     arena.writeDoubleBE(r.ts, pos);
     arena.writeDoubleBE(r.seq, pos + 8);
     const keyLen = arena.write(r.keyText, pos + FIXED);
     arena.writeUInt32BE(keyLen, pos + 16);
     pos += FIXED + keyLen;
-    if (typeof r.value === 'string') pos += arena.write(r.value, pos);
+    if (typeof v === 'string') pos += arena.write(v, pos);
     else {
-      arena.set(r.value, pos);
-      pos += r.value.length;
+      arena.set(v, pos);
+      pos += v.length;
     }
     out[i] = arena.subarray(start, pos);
   }
   return out;
 }
 
-export function encodeTimedRecord(r: TimedBytes): Buffer {
-  return encodeTimedRecords([r])[0]!;
+export function encodeTimedRecord(r: TimedBytes, value: ValueBytes): Buffer {
+  return encodeTimedRecords([r], [value])[0]!;
 }
 
 export function decodeTimedRecord(topic: string, key: string, b: Buffer): { ts: number; seq: number; keyText: string; value: Buffer } {

@@ -8,7 +8,7 @@ import type { LogRecord } from '../../core/client/types.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
-import { decodeTimedRecord, encodeTimedRecords, type TimedBytes } from './duplicate-window-codec.js';
+import { decodeTimedRecord, encodeTimedRecords } from './duplicate-window-codec.js';
 import { segmentMs, timedOrder, type DuplicateWindowAccess, type DuplicateWindowSpec, type TimedRecord } from './duplicate-window-store.js';
 import type { Materialized } from './materialized.js';
 import type { ScannedEntry } from './store-base.js';
@@ -72,12 +72,25 @@ export class Slots {
   }
 }
 
+/** Puts a record into a list in time order; records mostly come in time order, so the place is found from the end. */
+function insertInOrder<T extends { ts: number; seq: number }>(list: T[], e: T): void {
+  let i = list.length;
+  while (i > 0 && timedOrder(list[i - 1]!, e) > 0) i--;
+  if (i === list.length) list.push(e);
+  else list.splice(i, 0, e);
+}
+
+/** Changelog keys of slots, made once (slots are reused). */
+const slotKeys: string[] = [];
+export const slotKey = (slot: number): string => slotKeys[slot] ?? (slotKeys[slot] = String(slot));
+
 export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> implements DuplicateWindowAccess<K, V> {
   readonly needsLoad = false;
   readonly keyText: (key: K) => string;
   readonly retentionMs: number;
   private readonly segment: number;
-  private readonly byKey = new Map<string, Array<Entry<K, V>>>();
+  /** Key text → its record, or its records in time order (most keys of a join hold one). */
+  private readonly byKey = new Map<string, Entry<K, V> | Array<Entry<K, V>>>();
   private readonly segments = new TimeBuckets<Array<Entry<K, V>>>(() => []);
   private readonly bySlot: Array<Entry<K, V> | undefined> = [];
   private readonly slots = new Slots();
@@ -120,30 +133,36 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
 
   private insert(e: Entry<K, V>): void {
     this.bySlot[e.slot] = e;
-    let list = this.byKey.get(e.keyText);
-    if (list === undefined) this.byKey.set(e.keyText, (list = []));
-    // Records mostly come in time order: the place is found from the end.
-    let i = list.length;
-    while (i > 0 && timedOrder(list[i - 1]!, e) > 0) i--;
-    if (i === list.length) list.push(e);
-    else list.splice(i, 0, e);
+    const at = this.byKey.get(e.keyText);
+    if (at === undefined) this.byKey.set(e.keyText, e);
+    else if (Array.isArray(at)) insertInOrder(at, e);
+    else this.byKey.set(e.keyText, timedOrder(at, e) <= 0 ? [at, e] : [e, at]);
     this.segments.at(this.segmentOf(e.ts)).push(e);
   }
 
   private unlink(e: Entry<K, V>): void {
     e.alive = false;
     this.bySlot[e.slot] = undefined;
-    const list = this.byKey.get(e.keyText)!;
-    if (list.length === 1) this.byKey.delete(e.keyText);
-    else list.splice(list.indexOf(e), 1);
+    const at = this.byKey.get(e.keyText)!;
+    if (!Array.isArray(at)) this.byKey.delete(e.keyText);
+    else if (at.length === 2) this.byKey.set(e.keyText, at[0] === e ? at[1]! : at[0]!);
+    else at.splice(at.indexOf(e), 1);
   }
 
   fetchText(keyText: string, from: number, to: number): ReadonlyArray<TimedRecord<K, V>> {
     const out = this.scratch;
     out.length = 0;
-    const list = this.byKey.get(keyText);
-    if (list === undefined) return out;
+    const at = this.byKey.get(keyText);
+    if (at === undefined) return out;
     const floor = this.observed - this.retentionMs;
+    if (!Array.isArray(at)) {
+      if (at.ts >= from && at.ts > floor && at.ts <= to) {
+        if (at.value === undefined) this.value(at);
+        out.push(at);
+      }
+      return out;
+    }
+    const list = at;
     for (let i = 0; i < list.length; i++) {
       const e = list[i]!;
       if (e.ts < from || e.ts <= floor) continue;
@@ -240,24 +259,24 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
     this.expireSegments();
     const dirty = this.slots.takeDirty();
     if (this.changelog !== undefined && dirty.length > 0) {
-      const puts: TimedBytes[] = [];
-      const putSlots: number[] = [];
+      const puts: Array<Entry<K, V>> = [];
+      const values: Array<Buffer | string> = [];
       for (const slot of dirty) {
         const e = this.bySlot[slot];
         if (e !== undefined) {
-          puts.push({ ts: e.ts, seq: e.seq, keyText: e.keyText, value: e.raw ?? this.values.encode(e.value) });
-          putSlots.push(slot);
+          puts.push(e);
+          values.push(e.raw ?? this.values.encode(e.value));
           e.raw = null;
           this.slots.logged[slot] = true;
           this.slots.tomb[slot] = false;
         } else if (this.slots.tomb[slot]) {
           this.slots.tomb[slot] = false;
-          if (this.slots.logged[slot]) this.log(String(slot), null);
+          if (this.slots.logged[slot]) this.log(slotKey(slot), null);
           this.slots.logged[slot] = false;
         }
       }
-      const bytes = encodeTimedRecords(puts);
-      for (let i = 0; i < bytes.length; i++) this.log(String(putSlots[i]), bytes[i]!);
+      const bytes = encodeTimedRecords(puts, values);
+      for (let i = 0; i < bytes.length; i++) this.log(slotKey(puts[i]!.slot), bytes[i]!);
     } else for (const slot of dirty) if (this.bySlot[slot]) this.bySlot[slot]!.raw = null;
     this.logStreamTime();
     this.sendLog();

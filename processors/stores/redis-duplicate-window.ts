@@ -15,7 +15,7 @@ import type { StoreKind } from '../../core/worker/state-manager.js';
 import { decodeTimedRecord, encodeTimedRecord } from './duplicate-window-codec.js';
 import { timedOrder, type DuplicateWindowAccess, type DuplicateWindowSpec, type TimedRecord } from './duplicate-window-store.js';
 import type { Materialized } from './materialized.js';
-import { Slots } from './memory-duplicate-window.js';
+import { Slots, slotKey } from './memory-duplicate-window.js';
 import { deleteKeysWithPrefix, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
 import type { ScannedEntry } from './store-base.js';
 import { TimedStoreBase } from './timed-store-base.js';
@@ -218,17 +218,17 @@ export class RedisDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> implem
     for (const slot of this.slots.takeDirty()) {
       const e = this.touched.get(slot);
       if (e !== undefined && e.alive && e.ts > limit) {
-        const bytes = encodeTimedRecord({ ts: e.ts, seq: e.seq, keyText: e.keyText, value: e.raw ?? this.values.encode(e.value) });
+        const bytes = encodeTimedRecord(e, e.raw ?? this.values.encode(e.value));
         p.hset(this.hash(e.keyText), String(slot), bytes);
         p.zadd(this.index, e.ts, member(slot, e.keyText));
         n++;
-        this.log(String(slot), bytes);
+        this.log(slotKey(slot), bytes);
         this.slots.logged[slot] = true;
         this.slots.tomb[slot] = false;
       } else {
         if (e !== undefined && e.alive) this.slots.release(slot, false); // added and expired in one batch
         if (this.slots.tomb[slot]) {
-          if (this.slots.logged[slot]) this.log(String(slot), null);
+          if (this.slots.logged[slot]) this.log(slotKey(slot), null);
           this.slots.logged[slot] = false;
           this.slots.tomb[slot] = false;
         }

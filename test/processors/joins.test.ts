@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readTopic, testLog } from '../support/log.js';
 import { changelogTopic } from '../../processors/stores/changelog.js';
 import { mulberry32 } from '../../bench/lib.js';
@@ -8,30 +6,12 @@ import { app } from '../../processors/streams-app.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { bytes, ChangelogFormatError, join, joinStoreNames, joinTable, leftJoin, leftJoinTable, outerJoin, string, TestDriver, to, type JoinOptions } from '../../processors/index.js';
 import { decodeTimedRecord, encodeTimedRecords } from '../../processors/stores/duplicate-window-codec.js';
-import { deleteKeysWithPrefix } from '../../processors/stores/redis-util.js';
+import { BACKENDS, storeBackends, type Backend } from './conformance/support.js';
 
 // The join cases run on both store backends: memory, and a real Redis on 127.0.0.1:6379 under a
 // key prefix of their own, deleted after each case.
-const redis = new Redis('redis://127.0.0.1:6379');
-const prefixes: string[] = [];
-afterEach(async () => {
-  for (const p of prefixes.splice(0)) {
-    await deleteKeysWithPrefix(redis, p);
-    expect(await redis.keys(`${p}*`)).toEqual([]);
-  }
-});
-afterAll(async () => {
-  await redis.quit();
-});
-type Backend = 'memory' | 'redis';
-const BACKENDS: Backend[] = ['memory', 'redis'];
-/** The join's store options for a backend (Redis: a fresh prefix, deleted after the case). */
-function storeOn(backend: Backend): Pick<JoinOptions, 'store'> {
-  if (backend === 'memory') return {};
-  const prefix = `jointest-${randomUUID()}:`;
-  prefixes.push(prefix);
-  return { store: { backend: 'redis', redis, prefix } };
-}
+const backends = storeBackends();
+const storeOn = (backend: Backend): Pick<JoinOptions, 'store'> => ({ store: backends.on(backend) });
 
 type Order = { id: number; customer: string };
 type Customer = { name: string; tier: number };
@@ -65,11 +45,13 @@ function oracle(ops: ReturnType<typeof inputs>, left: boolean) {
 }
 
 describe('stream-table joins against an oracle', () => {
+  for (const backend of BACKENDS)
   for (const left of [false, true]) {
-    it(`${left ? 'left' : 'inner'} join sees the table as of each record's time`, async () => {
+    it(`${left ? 'left' : 'inner'} join sees the table as of each record's time (table store: ${backend})`, async () => {
       const ops = inputs(600, left ? 2 : 1);
+      const store = backends.on(backend);
       const d = new TestDriver((a) => {
-        const customers = a.table<string, Customer>('customers', { key: string() });
+        const customers = a.table<string, Customer>('customers', { key: string(), store });
         const joiner = (o: Order, c: Customer | null) => ({ order: o.id, customer: c?.name ?? null });
         a.stream<string, Order>('orders', { key: string() }).pipe(left ? leftJoinTable(customers, joiner) : joinTable(customers, joiner), to('enriched', { key: string() }));
       });
@@ -276,7 +258,7 @@ describe('stream-stream joins against an oracle', () => {
   });
 
   it('refuses a join store changelog record it cannot read, naming the topic to delete', () => {
-    const [entry] = encodeTimedRecords([{ ts: 1234.5, seq: 3, keyText: 'k€', value: Buffer.from([1, 2]) }]);
+    const [entry] = encodeTimedRecords([{ ts: 1234.5, seq: 3, keyText: 'k€' }], [Buffer.from([1, 2])]);
     expect(decodeTimedRecord('t', '0', entry!)).toEqual({ ts: 1234.5, seq: 3, keyText: 'k€', value: Buffer.from([1, 2]) });
     expect(() => decodeTimedRecord('app-pairs-this-join-store-changelog', '3', Buffer.from('{"s":"L"}'))).toThrow(ChangelogFormatError);
     expect(() => decodeTimedRecord('app-pairs-this-join-store-changelog', '3', Buffer.from('{"s":"L","k":"a","t":1234567890}'))).toThrow(/delete the topic app-pairs-this-join-store-changelog/);
@@ -323,8 +305,9 @@ describe('stream-stream joins against an oracle', () => {
 });
 
 describe('table-table joins against an oracle', () => {
+  for (const backend of BACKENDS)
   for (const type of ['inner', 'left', 'outer'] as const) {
-    it(`${type} join emits the joined row on every change and a tombstone when it goes away`, async () => {
+    it(`${type} join emits the joined row on every change and a tombstone when it goes away (table stores: ${backend})`, async () => {
       const rnd = mulberry32(type.length * 7);
       const ops = Array.from({ length: 400 }, (_, i) => ({
         topic: rnd() < 0.5 ? 'users' : 'addresses',
@@ -333,8 +316,8 @@ describe('table-table joins against an oracle', () => {
         ts: 1000 + i,
       }));
       const d = new TestDriver((a) => {
-        const users = a.table<string, string>('users', { key: string(), value: string() });
-        const addresses = a.table<string, string>('addresses', { key: string(), value: string() });
+        const users = a.table<string, string>('users', { key: string(), value: string(), store: backends.on(backend) });
+        const addresses = a.table<string, string>('addresses', { key: string(), value: string(), store: backends.on(backend) });
         const joiner = (u: string | null, ad: string | null) => `${u}/${ad}`;
         const joined = type === 'inner' ? users.join(addresses, joiner) : type === 'left' ? users.leftJoin(addresses, joiner) : users.outerJoin(addresses, joiner);
         joined.pipe(to('joined', { key: string() }));
