@@ -12,7 +12,8 @@
  * The worker knows nothing of what a store holds: a store is a name, a changelog topic and
  * callbacks that take the changelog's records in offset order.
  */
-import type { LogClient, LogRecord, PartitionReader } from '../client/types.js';
+import type { LogClient, PartitionReader } from '../client/types.js';
+import type { RecordCursor } from '../log/record-cursor.js';
 import type { Logger } from '../log/types.js';
 import type { Metrics } from './contracts.js';
 
@@ -23,8 +24,12 @@ export interface RestorableStore {
   readonly changelog: string | undefined;
   /** Before the first record: drop what the backend holds of this task (a Redis copy may be stale). */
   beginRestore?(): Promise<void> | void;
-  /** A run of the changelog's records, in offset order (a null value deletes the key). */
-  restoreBatch(records: LogRecord[]): Promise<void> | void;
+  /**
+   * A run of the changelog's records, in offset order (a null value deletes the key), as a cursor:
+   * no object per record, key and value are byte ranges valid until the cursor moves on (a store
+   * copies or views what it keeps). The store goes through the whole run.
+   */
+  restoreBatch(records: RecordCursor): Promise<void> | void;
   /** After the last record (the store is ready for the task's first batch). */
   endRestore?(): Promise<void> | void;
   /** Reads for interactive queries (the management API's /api/stores); absent: the store is not queryable. */
@@ -147,15 +152,14 @@ export class StateManager {
     for (;;) {
       const position = reader.position({ topic, partition }) ?? range.end;
       if (position >= range.end) break;
-      const batches = await reader.poll({ maxBytesPerPartition: RESTORE_READ_BYTES, maxWaitMs: idle > 0 ? 200 : 0 });
+      const fetched = await reader.pollCursors({ maxBytesPerPartition: RESTORE_READ_BYTES, maxWaitMs: idle > 0 ? 200 : 0 });
       let n = 0;
-      for (const b of batches) {
+      for (const f of fetched) {
         // Records past the end offset belong to batches written after the restore began: not ours to apply.
-        let records = b.records;
-        if (records[records.length - 1]!.offset >= range.end) records = records.filter((r) => r.offset < range.end);
-        if (records.length === 0) continue;
-        await store.restoreBatch(records);
-        n += records.length;
+        f.records.stopAt(range.end);
+        await store.restoreBatch(f.records);
+        while (f.records.next()); // what a store left unread still counts as read
+        n += f.records.count;
       }
       if (n === 0 && (reader.position({ topic, partition }) ?? range.end) === position) {
         if (++idle >= MAX_IDLE_READS) {
