@@ -12,7 +12,7 @@
  * The worker knows nothing of what a store holds: a store is a name, a changelog topic and
  * callbacks that take the changelog's records in offset order.
  */
-import type { LogClient, PartitionReader } from '../client/types.js';
+import type { FetchedCursor, LogClient, PartitionReader } from '../client/types.js';
 import type { RecordCursor } from '../log/record-cursor.js';
 import type { Logger } from '../log/types.js';
 import type { Metrics } from './contracts.js';
@@ -69,7 +69,7 @@ export interface StateManagerDeps {
 }
 
 /** Bytes per partition read per poll (larger reads measured slower on the embedded log: more to allocate per read). */
-const RESTORE_READ_BYTES = 1 << 20;
+const RESTORE_READ_BYTES = Number(process.env.H17R_READ ?? 1 << 20);
 /** Empty reads in a row below the end offset before a restore ends there (the end was control records or compacted away). */
 const MAX_IDLE_READS = 4;
 
@@ -147,12 +147,24 @@ export class StateManager {
     const every = this.deps.progressIntervalMs ?? 5000;
     logger.info('restoring state store', { task: taskId, store: store.name, changelog: topic, partition, from: range.start, to: range.end, records: total });
     reader.assign([{ topic, partition, offset: range.start }]);
+    const read = (waitMs: number) => reader.pollCursors({ maxBytesPerPartition: RESTORE_READ_BYTES, maxWaitMs: waitMs });
     let count = 0;
     let idle = 0;
-    for (;;) {
-      const position = reader.position({ topic, partition }) ?? range.end;
-      if (position >= range.end) break;
-      const fetched = await reader.pollCursors({ maxBytesPerPartition: RESTORE_READ_BYTES, maxWaitMs: idle > 0 ? 200 : 0 });
+    let position = range.start;
+    let pending: Promise<FetchedCursor[]> | undefined = read(0);
+    while (pending) {
+      const fetched = await pending;
+      const before = position;
+      position = reader.position({ topic, partition }) ?? range.end;
+      if (fetched.length === 0 && position === before) {
+        if (++idle >= MAX_IDLE_READS) {
+          logger.warn('changelog restore stopped before the end offset: nothing more to read', { task: taskId, store: store.name, changelog: topic, partition, position, end: range.end });
+          break;
+        }
+      } else idle = 0;
+      // The next read is under way while this one is restored: the disk and the CPU work at once.
+      pending = position < range.end ? read(idle > 0 ? 200 : 0) : undefined;
+      pending?.catch(() => {}); // a failure is thrown where it is awaited; none unhandled if a restoreBatch throws first
       let n = 0;
       for (const f of fetched) {
         // Records past the end offset belong to batches written after the restore began: not ours to apply.
@@ -161,17 +173,10 @@ export class StateManager {
         while (f.records.next()); // what a store left unread still counts as read
         n += f.records.count;
       }
-      if (n === 0 && (reader.position({ topic, partition }) ?? range.end) === position) {
-        if (++idle >= MAX_IDLE_READS) {
-          logger.warn('changelog restore stopped before the end offset: nothing more to read', { task: taskId, store: store.name, changelog: topic, partition, position, end: range.end });
-          break;
-        }
-        continue;
-      }
-      idle = 0;
+      if (n === 0) continue;
       count += n;
       restored.inc(n);
-      const done = Math.min(total, (reader.position({ topic, partition }) ?? range.end) - range.start);
+      const done = Math.min(total, position - range.start);
       remaining.set(total - done);
       const now = performance.now();
       if (now - lastLog >= every && done < total) {

@@ -8,6 +8,9 @@
  */
 
 const EMPTY_SLOT = -1;
+/** FNV-1a's 32-bit offset basis (as a signed int32, so the hash stays a small integer) and prime. */
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
 
 export class KeyInterner {
   /** Key text of each id (the decoder's text of its bytes). */
@@ -30,22 +33,16 @@ export class KeyInterner {
 
   /** The id of the key bytes buf[start, start + len), a new one for a key not seen before. */
   id(buf: Uint8Array, start: number, len: number): number {
-    let h = 0x811c9dc5;
-    for (let i = start, end = start + len; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    const arena = this.arena;
-    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
-      const id = this.slots[slot]!;
+    const end = start + len;
+    let h = FNV_OFFSET;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+    const { slots, mask, hashes, lengths, starts, arena } = this;
+    let slot = h & mask;
+    for (;;) {
+      const id = slots[slot]!;
       if (id === EMPTY_SLOT) return this.add(slot, h, buf, start, len);
-      if (this.hashes[id] !== h || this.lengths[id] !== len) continue;
-      const at = this.starts[id]!;
-      let same = true;
-      for (let i = 0; i < len; i++) {
-        if (arena[at + i] !== buf[start + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return id;
+      if (hashes[id] === h && lengths[id] === len && sameBytes(arena, starts[id]!, buf, start, len)) return id;
+      slot = (slot + 1) & mask;
     }
   }
 
@@ -84,6 +81,11 @@ export class KeyInterner {
     this.slots = slots;
     this.mask = mask;
   }
+}
+
+function sameBytes(a: Uint8Array, at: number, b: Uint8Array, start: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (a[at + i] !== b[start + i]) return false;
+  return true;
 }
 
 function grow(a: Int32Array, size: number): Int32Array {
