@@ -22,9 +22,10 @@ export interface LiveSample {
   groups: Array<{ groupId: string; state: string; members: number; lag: number; rate: number }>;
   connectors: Array<{ name: string; type: string; state: string; rate: number }>;
   pipelines: Array<{ name: string; lag: number; rate: number }>;
+  nodes: Array<{ pipeline: string; node: string; records: number; rate: number }>;
 }
 export interface Info { log: string; app: string | null; connectors: number; pipelines: number }
-export interface TopologyNode { type: 'source' | 'processor' | 'sink'; name: string; topics?: string[]; topic?: string; stores?: string[]; successors?: string[]; predecessors?: string[] }
+export interface TopologyNode { type: 'source' | 'processor' | 'sink'; name: string; topics?: string[]; topic?: string; stores?: string[]; successors?: string[]; predecessors?: string[]; records?: number; rate?: number | null }
 export interface Subtopology { id: number; pipeline: string; nodes: TopologyNode[]; repartitionTopics: string[]; changelogTopics: string[] }
 export interface Topology { app: string | null; detailed: boolean; subtopologies: Subtopology[]; text: string }
 export interface StoreSummary { name: string; kind: 'key-value' | 'window' | 'session'; pipeline: string; partitions: number[]; changelog: string | null }
