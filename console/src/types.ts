@@ -12,7 +12,7 @@ export interface GroupDescription {
   members: Array<{ memberId: string; clientId: string; host: string; assignment: Array<{ topic: string; partition: number }> }>;
   offsets: Array<{ topic: string; partition: number; committed: number; endOffset: number; lag: number }>;
 }
-export interface ConnectorStatus { name: string; connector: { state: string; worker_id: string }; type: 'source' | 'sink' }
+export interface ConnectorStatus { name: string; connector: { state: string; worker_id: string; trace?: string }; type: 'source' | 'sink' }
 export interface ConnectorInfo { name: string; config: Record<string, unknown>; type: 'source' | 'sink' }
 export interface Pipeline { name: string; app: string; groupId: string; inputs: string[]; outputs: string[]; internalTopics: string[]; lag: number }
 export interface DeadLetter extends RecordView { error: { message: string | null; class: string | null; sourceTopic: string | null; sourcePartition: number | null; sourceOffset: number | null; attempts: number | null } }

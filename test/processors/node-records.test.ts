@@ -23,7 +23,7 @@ describe('records per topology node', () => {
         named('with-customer', joinTable(customers, (o: Order, c) => ({ ...o, name: c.name }))),
         named(
           'split',
-          branch({ big: (r) => r.value.amount >= 100, small: () => true }, { big: [to('big')], small: [mapValues((o) => o.id), to('small')] }),
+          branch({ big: (r) => r.value.amount >= 100, small: () => true }, { big: [to('big')], small: [mapValues((o: Order) => o.id), to('small')] }),
         ),
       );
     });
