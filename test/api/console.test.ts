@@ -166,7 +166,7 @@ describe("a DSL app's console", () => {
   let server: ManagementServer;
   beforeAll(async () => {
     const a = streamsApp({ id: 'tally', log: embedded(f.engine), logger: silentLogger, batch: { maxWaitMs: 50 } });
-    a.stream('ticks', { key: string(), value: json() }).pipe(groupByKey(), named('tick-count', count({ name: 'tick-counts' })), to('tick-counts-out', { key: string() }));
+    a.stream<string, { tick: number }>('ticks', { key: string(), value: json() }).pipe(groupByKey(), named('tick-count', count({ name: 'tick-counts' })), to('tick-counts-out'));
     await a.start();
     onCleanup(() => a.stop());
     server = await startManagementServer({ client: a.client, app: a, port: 0, liveIntervalMs: 250, token: 'test-token-0123456789' });
