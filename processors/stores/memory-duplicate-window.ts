@@ -4,7 +4,7 @@
  * its time, so expiry drops whole segments in time order. See duplicate-window-store.ts for the
  * contract, retention and the changelog's slots.
  */
-import type { LogRecord } from '../../core/client/types.js';
+import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
@@ -290,19 +290,17 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
     this.resetClocks();
   }
 
-  protected restoreBatch(records: LogRecord[]): void {
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      if (r.key === null) continue;
-      const k = r.key.toString('utf8');
-      if (this.restoreStreamTime(k, r.value)) continue;
-      const slot = Number(k);
-      this.restoring.delete(slot);
-      this.restoring.set(slot, r.value);
+  protected restoreBatch(records: RecordCursor): void {
+    while (records.next()) {
+      const k = this.restoredKey<number>(records);
+      if (k === null) continue;
+      this.restoring.delete(k.parts);
+      this.restoring.set(k.parts, records.valueLength < 0 ? null : records.value());
     }
   }
 
   protected override endRestore(): void {
+    this.forgetRestoredKeys();
     const topic = this.changelog ?? this.name;
     const decoded: Array<{ slot: number; rec: ReturnType<typeof decodeTimedRecord> }> = [];
     const logged: number[] = [];

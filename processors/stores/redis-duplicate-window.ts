@@ -9,7 +9,7 @@
  * it starts, as Redis is). See duplicate-window-store.ts for the contract.
  */
 import type { Redis } from 'ioredis';
-import type { LogRecord } from '../../core/client/types.js';
+import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
 import { decodeTimedRecord, encodeTimedRecord } from './duplicate-window-codec.js';
@@ -254,28 +254,29 @@ export class RedisDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> implem
     await deleteKeysWithPrefix(this.redis, this.prefix);
   }
 
-  protected async restoreBatch(records: LogRecord[]): Promise<void> {
+  protected async restoreBatch(records: RecordCursor): Promise<void> {
     let p = this.redis.pipeline();
     let n = 0;
     const topic = this.changelog ?? this.name;
-    for (const r of records) {
-      if (r.key === null) continue;
-      const k = r.key.toString('utf8');
-      if (this.restoreStreamTime(k, r.value)) {
-        if (r.value !== null) p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
+    while (records.next()) {
+      const key = this.restoredKey<number>(records);
+      if (key === null) {
+        if (records.keyLength >= 0 && records.valueLength >= 0) p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
         continue;
       }
-      const slot = Number(k);
+      const slot = key.parts;
+      const k = key.text;
       const before = this.restoring.get(slot);
       if (before !== undefined && before !== null) {
         p.hdel(this.hash(before), k);
         p.zrem(this.index, member(slot, before));
       }
-      if (r.value === null) this.restoring.set(slot, null);
+      if (records.valueLength < 0) this.restoring.set(slot, null);
       else {
-        const rec = decodeTimedRecord(topic, k, r.value);
+        const value = records.value()!;
+        const rec = decodeTimedRecord(topic, k, value);
         this.restoring.set(slot, rec.keyText);
-        p.hset(this.hash(rec.keyText), k, r.value);
+        p.hset(this.hash(rec.keyText), k, value);
         p.zadd(this.index, rec.ts, member(slot, rec.keyText));
         if (rec.ts > this.observed) this.observed = rec.ts;
         if (rec.seq >= this.seq) this.seq = rec.seq + 1;
@@ -289,6 +290,7 @@ export class RedisDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> implem
   }
 
   protected override async endRestore(): Promise<void> {
+    this.forgetRestoredKeys();
     const limit = this.observed - this.retentionMs;
     const expired = new Set<number>();
     if (limit > -Infinity) {
