@@ -3,7 +3,7 @@
  * Expiring walks whole starts; a record of a tumbling window usually lands in the start the
  * previous record used. See window-store.ts for the contract and retention.
  */
-import type { LogRecord } from '../../core/client/types.js';
+import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
 import { KeyOrder, type LiveKeys } from './key-order.js';
@@ -250,14 +250,12 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     this.resetClocks();
   }
 
-  protected restoreBatch(records: LogRecord[]): void {
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      if (r.key === null) continue;
-      const k = r.key.toString('utf8');
-      if (this.restoreStreamTime(k, r.value)) continue;
-      const [keyText, start] = JSON.parse(k) as [string, number];
-      if (r.value === null) {
+  protected restoreBatch(records: RecordCursor): void {
+    while (records.next()) {
+      const k = this.restoredKey<[string, number]>(records);
+      if (k === null) continue;
+      const [keyText, start] = k.parts;
+      if (records.valueLength < 0) {
         const e = this.buckets.get(start)?.entries.get(keyText);
         if (e) {
           e.logged = null; // the changelog's own tombstone: not written again
@@ -265,7 +263,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
         }
         continue;
       }
-      const { ts, value } = splitTimestamp(r.value);
+      const { ts, value } = splitTimestamp(records.value()!);
       const bucket = this.buckets.at(start);
       const e = bucket.entries.get(keyText);
       if (e) {
@@ -282,6 +280,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   }
 
   protected override endRestore(): void {
+    this.forgetRestoredKeys();
     // Windows that expired before the restart (the changelog may still hold them) are dropped now.
     const limit = this.observed - this.retentionMs;
     for (const start of this.buckets.starts()) {

@@ -11,6 +11,7 @@ import type { RecordDecoder } from '../record-decoder.js';
 import type { WindowDef } from '../windows/window-def.js';
 import { nodeOf, operatorNode, type AnyOperator, type Bind, type InlineChain, type NodeBuilder, type ProcessorOptions, type TaskBinding, type TopologyNode } from './node.js';
 import { chainOf } from './runtime.js';
+import { counted, nodeCounter } from './node-counter.js';
 import { Subtopology, type GraphNode } from './subtopology.js';
 import { recordOperator } from '../operator.js';
 import { changelogTopic } from '../stores/changelog.js';
@@ -207,6 +208,8 @@ class ChainBuilder implements NodeBuilder {
 class InlineBuilder implements NodeBuilder, InlineChain {
   readonly appId: string;
   private readonly binds: Bind[] = [];
+  /** The node of each bind (its records are counted under its name). */
+  private readonly nodes: GraphNode[] = [];
   private at: GraphNode;
   private current = '';
   private index = 0;
@@ -235,12 +238,14 @@ class InlineBuilder implements NodeBuilder, InlineChain {
     if (opts.inputs?.length || opts.stores?.length) this.refuse('reads other topics or keeps state');
     this.at = this.sub.add({ name: this.current, type: 'processor', bind, inline: true }, this.at);
     this.binds.push(bind);
+    this.nodes.push(this.at);
   }
 
   sink(topic: string, bind: Bind): void {
     this.at = this.sub.add({ name: this.current, type: 'sink', topics: [topic], bind, inline: true }, this.at);
     this.sub.outputs.push(topic);
     this.binds.push(bind);
+    this.nodes.push(this.at);
   }
 
   store(): string {
@@ -272,7 +277,13 @@ class InlineBuilder implements NodeBuilder, InlineChain {
   }
 
   bind(t: TaskBinding): AnyOperator {
-    return chainOf(this.binds.map((b) => b(t)));
+    return chainOf(
+      this.binds.map((b, i) => {
+        const op = b(t);
+        const count = nodeCounter(t.ctx.metrics, this.sub.name, this.nodes[i]!.name);
+        return (src) => op(counted(src, count));
+      }),
+    );
   }
 }
 
