@@ -3,9 +3,10 @@
  * Expiring walks whole starts; a record of a tumbling window usually lands in the start the
  * previous record used. See window-store.ts for the contract and retention.
  */
-import type { LogRecord } from '../../core/client/types.js';
+import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
+import { KeyOrder, type LiveKeys } from './key-order.js';
 import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
@@ -35,6 +36,20 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   private readonly perKey: Map<string, Array<Entry<K, V>>> | null;
   private readonly buckets = new TimeBuckets<Bucket<K, V>>(() => ({ entries: new Map() }));
   private dirty: Array<Entry<K, V>> = [];
+  /** Key texts in order: range(byKey) lists a start's windows by key without a sort. */
+  private readonly keyOrder = new KeyOrder();
+  private readonly liveKeys: LiveKeys = {
+    count: () => {
+      let n = 0;
+      for (const b of this.buckets.values()) n += b.entries.size;
+      return n;
+    },
+    keyTexts: () => {
+      const texts: string[] = [];
+      for (const b of this.buckets.values()) for (const t of b.entries.keys()) texts.push(t);
+      return texts;
+    },
+  };
 
   constructor(ctx: TaskContext, name: string, m: Materialized<K, V>, spec: WindowStoreSpec) {
     super(ctx, name, m);
@@ -118,16 +133,22 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   }
 
   range(from: number, to: number, byKey: boolean): Array<WindowEntry<K, V>> {
-    const out: Array<WindowEntry<K, V>> = [];
+    const out: Array<Entry<K, V>> = [];
     for (const start of this.buckets.starts()) {
       if (start < from) continue;
       if (start > to) break;
       const bucket = this.buckets.get(start)!;
-      const entries = byKey ? [...bucket.entries.values()].sort((a, b) => (a.keyText < b.keyText ? -1 : a.keyText > b.keyText ? 1 : 0)) : bucket.entries.values();
-      for (const e of entries) {
+      const first = out.length;
+      if (byKey) this.keyOrder.appendOrdered(bucket.entries.values(), out, this.liveKeys);
+      else for (const e of bucket.entries.values()) out.push(e);
+      // Restored values decoded; windows created empty (entry() not followed by a value) left out.
+      let n = first;
+      for (let i = first; i < out.length; i++) {
+        const e = out[i]!;
         if (e.raw !== undefined) this.decode(e);
-        if (e.value !== undefined) out.push(e);
+        if (e.value !== undefined) out[n++] = e;
       }
+      out.length = n;
     }
     return out;
   }
@@ -224,18 +245,17 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   protected beginRestore(): void {
     for (const start of this.buckets.starts()) this.buckets.delete(start);
     this.perKey?.clear();
+    this.keyOrder.clear();
     this.dirty = [];
     this.resetClocks();
   }
 
-  protected restoreBatch(records: LogRecord[]): void {
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      if (r.key === null) continue;
-      const k = r.key.toString('utf8');
-      if (this.restoreStreamTime(k, r.value)) continue;
-      const [keyText, start] = JSON.parse(k) as [string, number];
-      if (r.value === null) {
+  protected restoreBatch(records: RecordCursor): void {
+    while (records.next()) {
+      const k = this.restoredKey<[string, number]>(records);
+      if (k === null) continue;
+      const [keyText, start] = k.parts;
+      if (records.valueLength < 0) {
         const e = this.buckets.get(start)?.entries.get(keyText);
         if (e) {
           e.logged = false; // the changelog's own tombstone: not written again
@@ -243,7 +263,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
         }
         continue;
       }
-      const { ts, value } = splitTimestamp(r.value);
+      const { ts, value } = splitTimestamp(records.value()!);
       const bucket = this.buckets.at(start);
       const e = bucket.entries.get(keyText);
       if (e) {
@@ -260,6 +280,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   }
 
   protected override endRestore(): void {
+    this.forgetRestoredKeys();
     // Windows that expired before the restart (the changelog may still hold them) are dropped now.
     const limit = this.observed - this.retentionMs;
     for (const start of this.buckets.starts()) {

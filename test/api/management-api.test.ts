@@ -226,7 +226,8 @@ describe('pipelines and dead letters', () => {
     const t = (await f.call('GET', '/api/topology')).body;
     expect(t).toMatchObject({ app: 'shop', detailed: true });
     // The app's own describe(): its pipeline, and the sink connector's (a pipeline over its topics).
-    expect(t.subtopologies).toEqual([
+    const described = t.subtopologies.map((s: any) => ({ ...s, nodes: s.nodes.map(({ records: _r, rate: _x, ...n }: any) => n) }));
+    expect(described).toEqual([
       {
         id: 0,
         pipeline: 'parse',
@@ -250,6 +251,21 @@ describe('pipelines and dead letters', () => {
       },
     ]);
     expect(t.text).toContain('Sub-topology: 0\n    Source: parse-source (topics: [orders])\n      --> parse\n');
+  });
+
+  it('counts the records entering each node of a pipeline built without the DSL, per batch', async () => {
+    // Four orders: two parse, two are dead-lettered (not JSON), so the sink got two of them.
+    const nodes = await until(async () => {
+      const t = (await f.call('GET', '/api/topology')).body;
+      const n = Object.fromEntries(t.subtopologies[0].nodes.map((x: any) => [x.name, x]));
+      return n['parse-sink-parsed'].records >= 2 ? n : undefined;
+    }, 'the parse pipeline to have run');
+    expect(nodes['parse-source'].records).toBeGreaterThanOrEqual(4);
+    expect(nodes['parse'].records).toBe(nodes['parse-source'].records);
+    expect(nodes['parse-sink-parsed'].records).toBeLessThan(nodes['parse-source'].records);
+    for (const n of Object.values(nodes) as any[]) expect(n.rate === null || n.rate >= 0).toBe(true);
+    // The same counts in /metrics' series.
+    expect(f.app.metrics.render()).toMatch(/sluice_node_records_total\{node="parse-sink-parsed",pipeline="parse"\} \d+/);
   });
 
   it('browses dead letters with their error and replays one to its source topic', async () => {
@@ -294,6 +310,9 @@ describe('the live stream and the document', () => {
     expect(s.groups.find((g: any) => g.groupId === 'shop.parse')).toMatchObject({ members: 1 });
     expect(s.connectors.find((c: any) => c.name === 'ticker')).toMatchObject({ type: 'source', state: 'RUNNING' });
     expect(s.pipelines).toEqual([{ name: 'parse', lag: expect.any(Number), rate: expect.any(Number) }]);
+    // Every node of the topology, the ticker's records flowing through the sink connector's.
+    expect(s.nodes).toContainEqual({ pipeline: 'sink-collector', node: 'sink-collector-source', records: expect.any(Number), rate: expect.any(Number) });
+    expect(s.nodes.map((n: any) => n.node)).toEqual(expect.arrayContaining(['parse-source', 'parse', 'parse-sink-parsed', 'sink-collector']));
   });
 
   it('describes every endpoint in /api/openapi.json from the schemas the handlers validate with', async () => {

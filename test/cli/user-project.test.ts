@@ -34,7 +34,13 @@ function sh(cmd: string, args: string[], cwd: string, input?: string): Promise<{
   });
 }
 
-/** A fresh project with the packed Sluice installed. */
+/**
+ * A fresh project with the packed Sluice installed. The package is installed once, into the first
+ * project; the second links to the same node_modules (an install takes a good part of this file's
+ * run, and the package's own module type does not depend on the project's "type", which is what
+ * differs between the two).
+ */
+let installed = '';
 async function project(name: string, type: 'commonjs' | 'module'): Promise<string> {
   const dir = path.join(root, name);
   fs.mkdirSync(dir);
@@ -43,8 +49,13 @@ async function project(name: string, type: 'commonjs' | 'module'): Promise<strin
     const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ ...pkg, type: 'module' }, null, 2));
   }
+  if (installed) {
+    fs.symlinkSync(path.join(installed, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    return dir;
+  }
   const r = await sh('npm', ['install', '--prefer-offline', '--no-package-lock', tarball], dir);
   expect(r.code, r.err).toBe(0);
+  installed = dir;
   return dir;
 }
 
