@@ -69,7 +69,7 @@ export interface StateManagerDeps {
 }
 
 /** Bytes per partition read per poll (larger reads measured slower on the embedded log: more to allocate per read). */
-const RESTORE_READ_BYTES = Number(process.env.H17R_READ ?? 1 << 20);
+const RESTORE_READ_BYTES = 1 << 20;
 /** Empty reads in a row below the end offset before a restore ends there (the end was control records or compacted away). */
 const MAX_IDLE_READS = 4;
 

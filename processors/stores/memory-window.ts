@@ -6,6 +6,7 @@
 import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
+import { KeyOrder, type LiveKeys } from './key-order.js';
 import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
@@ -35,6 +36,20 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   private readonly perKey: Map<string, Array<Entry<K, V>>> | null;
   private readonly buckets = new TimeBuckets<Bucket<K, V>>(() => ({ entries: new Map() }));
   private dirty: Array<Entry<K, V>> = [];
+  /** Key texts in order: range(byKey) lists a start's windows by key without a sort. */
+  private readonly keyOrder = new KeyOrder();
+  private readonly liveKeys: LiveKeys = {
+    count: () => {
+      let n = 0;
+      for (const b of this.buckets.values()) n += b.entries.size;
+      return n;
+    },
+    keyTexts: () => {
+      const texts: string[] = [];
+      for (const b of this.buckets.values()) for (const t of b.entries.keys()) texts.push(t);
+      return texts;
+    },
+  };
 
   constructor(ctx: TaskContext, name: string, m: Materialized<K, V>, spec: WindowStoreSpec) {
     super(ctx, name, m);
@@ -118,16 +133,22 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   }
 
   range(from: number, to: number, byKey: boolean): Array<WindowEntry<K, V>> {
-    const out: Array<WindowEntry<K, V>> = [];
+    const out: Array<Entry<K, V>> = [];
     for (const start of this.buckets.starts()) {
       if (start < from) continue;
       if (start > to) break;
       const bucket = this.buckets.get(start)!;
-      const entries = byKey ? [...bucket.entries.values()].sort((a, b) => (a.keyText < b.keyText ? -1 : a.keyText > b.keyText ? 1 : 0)) : bucket.entries.values();
-      for (const e of entries) {
+      const first = out.length;
+      if (byKey) this.keyOrder.appendOrdered(bucket.entries.values(), out, this.liveKeys);
+      else for (const e of bucket.entries.values()) out.push(e);
+      // Restored values decoded; windows created empty (entry() not followed by a value) left out.
+      let n = first;
+      for (let i = first; i < out.length; i++) {
+        const e = out[i]!;
         if (e.raw !== undefined) this.decode(e);
-        if (e.value !== undefined) out.push(e);
+        if (e.value !== undefined) out[n++] = e;
       }
+      out.length = n;
     }
     return out;
   }
@@ -224,6 +245,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   protected beginRestore(): void {
     for (const start of this.buckets.starts()) this.buckets.delete(start);
     this.perKey?.clear();
+    this.keyOrder.clear();
     this.dirty = [];
     this.resetClocks();
   }
