@@ -1,13 +1,15 @@
 /**
  * The live view the console charts: every `intervalMs`, the end offset and append rate of each
- * topic, the lag of each group, the rate and state of each connector and the commit rate and lag
- * of each pipeline, sent to every open page as a Server-Sent Event. One sampler serves all pages
- * and runs only while one is connected, so a worker with no page open pays nothing; what it reads
- * is the log's metadata (offsets), never records.
+ * topic, the lag of each group, the rate and state of each connector, the commit rate and lag of
+ * each pipeline and the rate of each node of the DSL's topology, sent to every open page as a
+ * Server-Sent Event. One sampler serves all pages and runs only while one is connected, so a
+ * worker with no page open pays nothing; what it reads is the log's metadata (offsets) and the
+ * app's counters, never records.
  */
 import { z } from 'zod';
 import type { ApiContext } from './context.js';
 import type { StreamRoute } from './route.js';
+import { nodeCounts } from './node-rates.js';
 
 export const liveEvent = z.object({
   time: z.number().int().describe('ms since the epoch'),
@@ -15,6 +17,9 @@ export const liveEvent = z.object({
   groups: z.array(z.object({ groupId: z.string(), state: z.string(), members: z.number().int(), lag: z.number().int(), rate: z.number().describe('offsets committed per second') })),
   connectors: z.array(z.object({ name: z.string(), type: z.enum(['source', 'sink']), state: z.string(), rate: z.number().describe('records per second') })),
   pipelines: z.array(z.object({ name: z.string(), lag: z.number().int(), rate: z.number().describe('input records committed per second') })),
+  nodes: z
+    .array(z.object({ pipeline: z.string(), node: z.string(), records: z.number().int(), rate: z.number().describe('records per second entering the node') }))
+    .describe("each node of the DSL's topology (none for pipelines built without the DSL)"),
 });
 export type LiveEvent = z.output<typeof liveEvent>;
 
@@ -95,6 +100,8 @@ export class LiveSampler {
     });
     const byGroup = new Map(groups.map((g) => [g.groupId, g]));
     const pipelines: LiveEvent['pipelines'] = (app?.pipelineInfo() ?? []).map((p) => ({ name: p.name, lag: byGroup.get(p.groupId)?.lag ?? 0, rate: byGroup.get(p.groupId)?.rate ?? 0 }));
+    const topology = app && typeof app.describe === 'function' ? app.describe().toJSON().subtopologies : [];
+    const nodes = nodeCounts(this.ctx, topology.flatMap((s) => s.nodes.map((n) => ({ pipeline: s.pipeline, node: n.name })))).map((n) => ({ ...n, rate: n.rate ?? 0 }));
     this.last = { time, topics: topicEnds, groups: committed, connectors: counts };
     return {
       time,
@@ -102,6 +109,7 @@ export class LiveSampler {
       groups: groups.sort((a, b) => a.groupId.localeCompare(b.groupId)),
       connectors,
       pipelines,
+      nodes,
     };
   }
 }
@@ -110,7 +118,7 @@ export function liveRoute(sampler: LiveSampler): StreamRoute {
   return {
     path: '/api/live',
     tag: 'live',
-    summary: 'Server-Sent Events: a `sample` event every second with topic rates, group lag, connector and pipeline rates',
+    summary: 'Server-Sent Events: a `sample` event every second with topic rates, group lag, connector, pipeline and topology-node rates',
     event: liveEvent,
     start(send, _ctx, signal) {
       const off = sampler.subscribe((e) => send('sample', e));

@@ -55,6 +55,7 @@ export const RATIOS: Array<{ id: string; figure: string; ref: string; sections: 
   { id: 'C2', figure: 'upsert', ref: 'C2 plain-copy-merge', sections: [] },
   { id: 'E1', figure: 'records', ref: 'fs-append-relaxed', sections: ['fs'] },
   { id: 'R1', figure: 'restore-records', ref: 'fs-append-relaxed', sections: ['fs'] },
+  { id: 'R1-window', figure: 'restore-records', ref: 'fs-append-relaxed', sections: ['fs'] },
 ];
 
 /** Sections of the reference the chosen workloads need. */

@@ -13,10 +13,11 @@ import { route } from '../route.js';
 import { connectorParams } from './params.js';
 
 const state = z.enum(['RUNNING', 'PAUSED', 'UNASSIGNED', 'STOPPED', 'FAILED']);
+const trace = z.string().optional().describe("a FAILED connector's error with its stack (Kafka Connect's trace)");
 const connectorStatus = z.object({
   name: z.string(),
-  connector: z.object({ state, worker_id: z.string() }),
-  tasks: z.array(z.object({ id: z.number().int(), state, worker_id: z.string() })),
+  connector: z.object({ state, worker_id: z.string(), trace }),
+  tasks: z.array(z.object({ id: z.number().int(), state, worker_id: z.string(), trace })),
   type: z.enum(['source', 'sink']),
 });
 const connectorInfo = z.object({
@@ -38,7 +39,9 @@ function find(ctx: ApiContext, name: string): { app: ManagedApp; info: Connector
 
 function status(app: ManagedApp, c: ConnectorInfo): z.output<typeof connectorStatus> {
   const w = workerId(app);
-  return { name: c.name, connector: { state: c.state, worker_id: w }, tasks: [{ id: 0, state: c.state, worker_id: w }], type: c.type };
+  // One task per connector: its failure is the connector's, and both show the trace.
+  const t = c.trace === undefined ? {} : { trace: c.trace };
+  return { name: c.name, connector: { state: c.state, worker_id: w, ...t }, tasks: [{ id: 0, state: c.state, worker_id: w, ...t }], type: c.type };
 }
 
 function config(c: ConnectorInfo): Record<string, unknown> {

@@ -3,11 +3,13 @@
  * processor and sink nodes with their stores, repartition and changelog topics, and its text form.
  * An app that describes itself (`app.describe()`, the DSL's topology) is shown as it says; one that
  * does not is shown from what the worker knows of each pipeline: its input topics → one processor
- * → its output topics (`detailed: false`).
+ * → its output topics (`detailed: false`). A DSL topology's nodes carry their record counts and
+ * rates (node-rates.ts).
  */
 import { z } from 'zod';
 import type { ApiContext, ManagedApp } from '../context.js';
 import { route } from '../route.js';
+import { nodeCounts } from '../node-rates.js';
 
 const node = z.object({
   type: z.enum(['source', 'processor', 'sink']),
@@ -17,6 +19,8 @@ const node = z.object({
   stores: z.array(z.string()).optional().describe('the state stores a processor uses'),
   successors: z.array(z.string()).optional(),
   predecessors: z.array(z.string()).optional(),
+  records: z.number().int().optional().describe('records that entered the node since the app started, summed over its tasks (DSL topologies: Kafka Streams\' process-total)'),
+  rate: z.number().nullable().optional().describe('records per second entering the node, over the last second or more (null until a second reading)'),
 });
 const subtopology = z.object({ id: z.number().int(), pipeline: z.string(), nodes: z.array(node), repartitionTopics: z.array(z.string()), changelogTopics: z.array(z.string()) });
 export const topologyResponse = z.object({
@@ -68,7 +72,11 @@ export function topologyOf(ctx: ApiContext): z.output<typeof topologyResponse> {
   if (!app) return { app: null, detailed: false, subtopologies: [], text: 'Topologies:\n ' };
   if (typeof app.describe === 'function') {
     const d = app.describe();
-    return { app: app.id, detailed: true, subtopologies: d.toJSON().subtopologies, text: String(d) };
+    const subs = d.toJSON().subtopologies;
+    const counts = nodeCounts(ctx, subs.flatMap((s) => s.nodes.map((n) => ({ pipeline: s.pipeline, node: n.name }))));
+    let i = 0;
+    const counted = subs.map((s) => ({ ...s, nodes: s.nodes.map((n) => ({ ...n, records: counts[i]!.records, rate: counts[i++]!.rate })) }));
+    return { app: app.id, detailed: true, subtopologies: counted, text: String(d) };
   }
   const subs = fromPipelines(app);
   return { app: app.id, detailed: false, subtopologies: subs, text: text(subs) };

@@ -7,7 +7,7 @@ import { command } from '../args.js';
 import { applyLogOptions, logFormatOptions } from '../options.js';
 import { print } from '../output.js';
 import { integer, port } from '../values.js';
-import { httpOptions } from '../http-options.js';
+import { httpOptions, wantsHttp } from '../http-options.js';
 
 export const connect = command({
   name: 'connect',
@@ -38,7 +38,11 @@ export const connect = command({
     // the working directory: make it the file's.
     process.chdir(loaded.dir);
     const { runApp } = await import('../run-app.js');
-    const a = await buildConnectApp(loaded, { metricsPort: v['metrics-port'] });
+    // Served over HTTP, a failed connector is FAILED with its trace and restarted through the API,
+    // as in Kafka Connect; otherwise (nobody could see or restart it, or a run that must end) the
+    // process fails and exits.
+    const connectorFailure = wantsHttp(v) && v['exit-when-idle'] === undefined ? 'connector' : 'app';
+    const a = await buildConnectApp(loaded, { metricsPort: v['metrics-port'], connectorFailure });
     return runApp(a, { exitWhenIdleMs: v['exit-when-idle'], http: v });
   },
 });

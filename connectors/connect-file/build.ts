@@ -18,6 +18,8 @@ export interface BuildOptions {
   /** Overrides the file's metricsPort. */
   metricsPort?: number;
   logger?: Logger;
+  /** What a connector's failure stops (AppOptions.connectorFailure; `sluice connect` passes 'connector'). */
+  connectorFailure?: 'app' | 'connector';
 }
 
 /** The client the file names: `brokers:` (kafkajs), or the embedded log in `dataDir:` (default ./.sluice next to the file). */
@@ -43,6 +45,7 @@ export async function buildConnectApp(loaded: LoadedConnectFile, opts: BuildOpti
     autoCreateTopics: cfg.autoCreateTopics,
     metricsPort: opts.metricsPort ?? cfg.metricsPort,
     group: cfg.group ?? {},
+    connectorFailure: opts.connectorFailure,
   });
   for (const s of loaded.sources) a.addSource(s.name, s.definition.create(s.config) as Source, { topic: s.topic, transforms: s.transforms.map(createTransform), plugin: s.definition.name, config: s.config as Record<string, unknown> });
   for (const s of loaded.sinks) a.addSink(s.name, s.definition.create(s.config) as Sink, { topics: s.topics, transforms: s.transforms.map(createTransform), plugin: s.definition.name, config: s.config as Record<string, unknown> });

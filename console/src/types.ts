@@ -12,7 +12,7 @@ export interface GroupDescription {
   members: Array<{ memberId: string; clientId: string; host: string; assignment: Array<{ topic: string; partition: number }> }>;
   offsets: Array<{ topic: string; partition: number; committed: number; endOffset: number; lag: number }>;
 }
-export interface ConnectorStatus { name: string; connector: { state: string; worker_id: string }; type: 'source' | 'sink' }
+export interface ConnectorStatus { name: string; connector: { state: string; worker_id: string; trace?: string }; type: 'source' | 'sink' }
 export interface ConnectorInfo { name: string; config: Record<string, unknown>; type: 'source' | 'sink' }
 export interface Pipeline { name: string; app: string; groupId: string; inputs: string[]; outputs: string[]; internalTopics: string[]; lag: number }
 export interface DeadLetter extends RecordView { error: { message: string | null; class: string | null; sourceTopic: string | null; sourcePartition: number | null; sourceOffset: number | null; attempts: number | null } }
@@ -22,9 +22,10 @@ export interface LiveSample {
   groups: Array<{ groupId: string; state: string; members: number; lag: number; rate: number }>;
   connectors: Array<{ name: string; type: string; state: string; rate: number }>;
   pipelines: Array<{ name: string; lag: number; rate: number }>;
+  nodes: Array<{ pipeline: string; node: string; records: number; rate: number }>;
 }
 export interface Info { log: string; app: string | null; connectors: number; pipelines: number }
-export interface TopologyNode { type: 'source' | 'processor' | 'sink'; name: string; topics?: string[]; topic?: string; stores?: string[]; successors?: string[]; predecessors?: string[] }
+export interface TopologyNode { type: 'source' | 'processor' | 'sink'; name: string; topics?: string[]; topic?: string; stores?: string[]; successors?: string[]; predecessors?: string[]; records?: number; rate?: number | null }
 export interface Subtopology { id: number; pipeline: string; nodes: TopologyNode[]; repartitionTopics: string[]; changelogTopics: string[] }
 export interface Topology { app: string | null; detailed: boolean; subtopologies: Subtopology[]; text: string }
 export interface StoreSummary { name: string; kind: 'key-value' | 'window' | 'session'; pipeline: string; partitions: number[]; changelog: string | null }

@@ -5,6 +5,7 @@
  * commit), which is what Kafka Streams' own task loop is built on; rebalance listeners run inside
  * poll(), so a worker always finishes and commits a batch before its partitions move.
  */
+import type { RecordCursor } from '../log/record-cursor.js';
 import type { AppendRecord, Compression, LogRecord, OffsetSpec, TopicConfig, TopicDescription } from '../log/types.js';
 
 export interface TopicPartition {
@@ -111,6 +112,12 @@ export interface FetchedBatch extends TopicPartition {
   highWatermark: number;
 }
 
+/** A partition's records as a cursor, without an object per record (PartitionReader.pollCursors). */
+export interface FetchedCursor extends TopicPartition {
+  records: RecordCursor;
+  highWatermark: number;
+}
+
 export interface PollOptions {
   /** How long to wait for data when none is ready. Default 500 ms. */
   maxWaitMs?: number;
@@ -151,6 +158,13 @@ export interface PartitionReader {
    * to maxWaitMs (default 0) when nothing is ready.
    */
   poll(opts?: PollOptions): Promise<FetchedBatch[]>;
+  /**
+   * The same records as poll, each partition's as a cursor (core/log/record-cursor.ts): on the
+   * embedded log a walk over the undecoded batches, each CRC-checked once, with no object per
+   * record (a restore reads a changelog this way). maxRecords is not applied: whole batches are
+   * read, and the position moves past them.
+   */
+  pollCursors(opts?: PollOptions): Promise<FetchedCursor[]>;
   /** The next offset this reader will read of `tp` (undefined: not assigned). */
   position(tp: TopicPartition): number | undefined;
   close(): Promise<void>;
@@ -173,4 +187,4 @@ export interface LogClient {
   close(): Promise<void>;
 }
 
-export type { AppendRecord, LogRecord, OffsetSpec, TopicConfig, TopicDescription };
+export type { AppendRecord, LogRecord, OffsetSpec, RecordCursor, TopicConfig, TopicDescription };

@@ -16,8 +16,10 @@ export interface ConnectorInfo extends ConnectorMeta {
   topics: string[];
   /** A sink's consumer group. */
   groupId?: string;
-  /** Kafka Connect's states; STOPPED once the app stopped, UNASSIGNED before it runs. */
-  state: 'RUNNING' | 'PAUSED' | 'UNASSIGNED' | 'STOPPED';
+  /** Kafka Connect's states; STOPPED once the app stopped, UNASSIGNED before it runs, FAILED after its task failed (until restarted). */
+  state: 'RUNNING' | 'PAUSED' | 'UNASSIGNED' | 'STOPPED' | 'FAILED';
+  /** A FAILED connector's error (its stack), as Kafka Connect's status shows a failed task's trace. */
+  trace?: string;
 }
 
 export interface PipelineInfo {

@@ -61,6 +61,14 @@ export const appOptionsSchema = z.object({
   metricsPort: z.number().int().min(0).max(65535).optional(),
   metricsHost: z.string().default('127.0.0.1'),
   logger: z.custom<Logger>().optional(),
+  /**
+   * What a connector whose task fails (a source's poll that throws, a sink's write that still
+   * fails under onFailure 'fail') stops. 'app': the app fails, and a supervisor restarts the
+   * process. 'connector': as a Kafka Connect worker, the connector alone is FAILED (with its trace
+   * in the management API's status), the rest runs on, and a restart starts it again from its
+   * committed offsets. `sluice connect` runs with 'connector'.
+   */
+  connectorFailure: z.enum(['app', 'connector']).default('app'),
 });
 
 export type AppOptions = z.input<typeof appOptionsSchema>;
@@ -92,6 +100,8 @@ export class App {
   private releaseInternal?: () => Promise<void>;
   private server?: http.Server;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  /** Connectors whose task failed (connectorFailure 'connector'), with the failure's trace, until restarted. */
+  private readonly failedConnectors = new Map<string, string>();
   private settle!: { resolve: () => void; reject: (e: unknown) => void };
   /** A failure (or a stop) that came while start() was still running: start() stops and throws it. */
   private startInterrupt?: unknown;
@@ -267,11 +277,12 @@ export class App {
     }
     for (const p of this.pipelines) {
       this.checkStart();
-      this.runners.push(this.startRunner(p, fatal));
+      const sink = this.sinks.find((s) => `sink-${s.name}` === p.def.name);
+      this.runners.push(this.startRunner(p, sink ? this.connectorFatal(sink.name) : fatal));
     }
     for (const s of this.sources) {
       this.checkStart();
-      await this.startSource(s, fatal);
+      await this.startSource(s, this.connectorFatal(s.name));
     }
   }
 
@@ -335,6 +346,15 @@ export class App {
         await producer.send(dlqTopic(this.id), [deadLetterRecord(record, error, attempts)]);
         this.metrics.counter('sluice_dlq_records_total', 'records written to the dead-letter topic', { pipeline: `sink-${name}` }).inc();
       },
+    };
+  }
+
+  /** What a connector's task failure does (connectorFailure): fail the app, or mark the connector FAILED. */
+  private connectorFatal(name: string): (err: unknown) => void {
+    return (err) => {
+      if (this.opts.connectorFailure === 'app' || this.state !== 'running') return void this.fail(err);
+      this.failedConnectors.set(name, traceOf(err));
+      this.logger.error('connector failed', { app: this.id, connector: name, error: err instanceof Error ? err.message : String(err) });
     };
   }
 
@@ -477,19 +497,22 @@ export class App {
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.partition - b.partition));
   }
 
-  /** Sources and sinks with their state (Kafka Connect's connector status). */
+  /** Sources and sinks with their state (Kafka Connect's connector status; a FAILED one with its trace). */
   connectorInfo(): ConnectorInfo[] {
-    const state = (paused: boolean | undefined): ConnectorInfo['state'] =>
-      this.state === 'running' ? (paused ? 'PAUSED' : 'RUNNING') : this.state === 'stopped' || this.state === 'stopping' ? 'STOPPED' : 'UNASSIGNED';
+    const state = (name: string, paused: boolean | undefined): Pick<ConnectorInfo, 'state' | 'trace'> => {
+      const trace = this.failedConnectors.get(name);
+      if (this.state === 'running' && trace !== undefined) return { state: 'FAILED', trace };
+      return { state: this.state === 'running' ? (paused ? 'PAUSED' : 'RUNNING') : this.state === 'stopped' || this.state === 'stopping' ? 'STOPPED' : 'UNASSIGNED' };
+    };
     return [
       ...this.sources.map((s) => ({
         name: s.name,
         type: 'source' as const,
         ...s.meta,
         topics: s.topic === undefined ? [] : [s.topic],
-        state: state(this.sourceRunners.find((r) => r.name === s.name)?.paused),
+        ...state(s.name, this.sourceRunners.find((r) => r.name === s.name)?.paused),
       })),
-      ...this.sinks.map((s) => ({ name: s.name, type: 'sink' as const, ...s.meta, topics: [...s.topics], groupId: `${this.id}.sink-${s.name}`, state: state(this.sinkRunner(s.name)?.paused) })),
+      ...this.sinks.map((s) => ({ name: s.name, type: 'sink' as const, ...s.meta, topics: [...s.topics], groupId: `${this.id}.sink-${s.name}`, ...state(s.name, this.sinkRunner(s.name)?.paused) })),
     ];
   }
 
@@ -523,7 +546,9 @@ export class App {
    */
   async restartConnector(name: string): Promise<void> {
     const paused = (this.connectorControl(name) as { paused: boolean }).paused;
-    const fatal = (err: unknown) => void this.fail(err);
+    const fatal = this.connectorFatal(name);
+    // A FAILED connector's runner has stopped working; stop() below closes what it holds.
+    this.failedConnectors.delete(name);
     const source = this.sources.find((s) => s.name === name);
     if (source) {
       const i = this.sourceRunners.findIndex((r) => r.name === name);
@@ -567,4 +592,11 @@ export class App {
 
 export function app(options: AppOptions): App {
   return new App(options);
+}
+
+/** An error's stack with its causes', as a Java trace prints them ("Caused by: …"). */
+function traceOf(err: unknown, depth = 0): string {
+  if (!(err instanceof Error)) return String(err);
+  const own = err.stack ?? `${err.name}: ${err.message}`;
+  return err.cause !== undefined && depth < 5 ? `${own}\nCaused by: ${traceOf(err.cause, depth + 1)}` : own;
 }

@@ -14,6 +14,7 @@ import { PipelineFailedError } from './errors.js';
 import { withRetries, type ErrorPolicy } from './error-policy.js';
 import { BatchRecords } from './batch-records.js';
 import { StateManager, type RestorableStore } from './state-manager.js';
+import { PlainNodeCounts } from './node-records.js';
 
 export interface TaskDeps {
   appId: string;
@@ -71,6 +72,8 @@ export class Task implements TaskContext {
   private readonly stateTopics: Set<string>;
   /** Every internal topic of the pipeline (changelogs and repartition topics): written by the app's internal producer. */
   private readonly internalTopics: Set<string>;
+  /** A pipeline without the DSL's topology: its described nodes' record counts (the DSL counts its own). */
+  private readonly plainCounts?: PlainNodeCounts;
 
   constructor(
     private readonly def: PipelineDefinition,
@@ -87,6 +90,7 @@ export class Task implements TaskContext {
     this.internalTopics = new Set((def.internalTopics ?? []).map((t) => t.name));
     this.state = new StateManager({ client: deps.client, taskId: this.taskId, partition, logger: deps.logger, metrics: deps.metrics });
     this.op = def.build(this);
+    if (!def.describe) this.plainCounts = new PlainNodeCounts(deps.metrics, def);
   }
 
   send(topic: string, records: ProducerRecord[]): void {
@@ -198,6 +202,7 @@ export class Task implements TaskContext {
   async process(records: InputRecord[]): Promise<void> {
     await this.state.restoreAll();
     this.batch.set(records);
+    this.plainCounts?.batch(records.length);
     try {
       for (let from = 0; ; ) {
         const res = await this.runFrom(records, from);
@@ -285,6 +290,7 @@ export class Task implements TaskContext {
       if (this.stateTopics.has(topic)) state.push([topic, records]);
       else out.push(this.producerFor(topic).send(topic, records));
       this.metrics.counter('sluice_records_out_total', 'records produced', { topic }).inc(records.length);
+      this.plainCounts?.sent(topic, records.length);
     }
     out.push(...tracked);
     if (dlq.length) out.push(sendToDeadLetter(this.deps.producer, this.appId, dlq));

@@ -2,15 +2,17 @@
  * In-memory key-value store with a changelog: reads and writes hit a Map of key text → entry;
  * the keys written since the last flush go to the changelog `<app>-<name>-changelog` before the
  * task commits, and the task's state manager restores the store from it before the first batch.
- * Restored values stay bytes until first read (a restore decodes nothing it does not need).
+ * A restore applies only each key's last changelog record, and restored values stay bytes until
+ * first read (a restore decodes nothing it does not need).
  *
  *   const seen = MemoryKeyValueStore.create<string, true>(ctx, 'seen-keys');   // in a statefulOperator's bind
  */
-import type { LogRecord } from '../../core/client/types.js';
+import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { KeyValueStore } from '../types.js';
 import type { Materialized } from './materialized.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
+import { LatestValues } from './latest-values.js';
 import { StoreBase, type ScannedEntry } from './store-base.js';
 
 interface Entry<K, V> {
@@ -35,6 +37,8 @@ export interface KeyValueAccess<K, V> extends KeyValueStore<K, V> {
 export class MemoryKeyValueStore<K, V> extends StoreBase<K, V> implements KeyValueAccess<K, V> {
   private readonly map = new Map<string, Entry<K, V>>();
   private readonly dirty = new Set<string>();
+  /** During a restore: each key's last changelog record so far. */
+  private restoring: LatestValues | undefined;
   readonly needsLoad = false;
   readonly keyText: (key: K) => string;
 
@@ -137,24 +141,22 @@ export class MemoryKeyValueStore<K, V> extends StoreBase<K, V> implements KeyVal
   protected beginRestore(): void {
     this.map.clear();
     this.dirty.clear();
+    this.restoring = undefined;
   }
 
-  protected restoreBatch(records: LogRecord[]): void {
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      if (r.key === null) continue;
-      const t = this.keys.textOf(r.key);
-      if (r.value === null) {
-        this.map.delete(t);
-        continue;
-      }
-      // Most changelog records update a key restored earlier: its entry is reused, not replaced.
-      const e = this.map.get(t);
-      if (e === undefined) this.map.set(t, { key: undefined, value: undefined, raw: r.value });
-      else {
-        e.value = undefined;
-        e.raw = r.value;
-      }
+  protected restoreBatch(records: RecordCursor): void {
+    // Only each key's last record matters: noted here, applied once at the end.
+    (this.restoring ??= new LatestValues(this.keys.textOf)).add(records);
+  }
+
+  protected override endRestore(): void {
+    const latest = this.restoring;
+    this.restoring = undefined;
+    if (!latest) return;
+    for (const t of latest.deleted()) this.map.delete(t);
+    for (const [t, raw] of latest.live()) {
+      this.map.delete(t); // keeps the order a put of every record would give
+      this.map.set(t, { key: undefined, value: undefined, raw });
     }
   }
 }

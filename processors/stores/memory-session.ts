@@ -1,5 +1,5 @@
 /** In-memory session store: sessions per key text, and per end (for expiry and range reads). See session-store.ts. */
-import type { LogRecord } from '../../core/client/types.js';
+import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { Window } from '../types.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
@@ -159,21 +159,21 @@ export class MemorySessionStore<K, V> extends TimedStoreBase<K, V> implements Se
     this.resetClocks();
   }
 
-  protected restoreBatch(records: LogRecord[]): void {
-    for (const r of records) {
-      if (r.key === null) continue;
-      const k = r.key.toString('utf8');
-      if (this.restoreStreamTime(k, r.value)) continue;
-      const [keyText, start, end] = JSON.parse(k) as [string, number, number];
+  protected restoreBatch(records: RecordCursor): void {
+    while (records.next()) {
+      const k = this.restoredKey<[string, number, number]>(records);
+      if (k === null) continue;
+      const [keyText, start, end] = k.parts;
       const existing = (this.byKey.get(keyText) ?? []).find((s) => s.start === start && s.end === end);
       if (existing) this.unlink(existing);
-      if (r.value === null) continue;
-      this.add({ keyText, key: existing?.key ?? this.keys.fromText(keyText), start, end, value: this.values.decode(r.value), logged: true, dirty: false, removed: false });
+      if (records.valueLength < 0) continue;
+      this.add({ keyText, key: existing?.key ?? this.keys.fromText(keyText), start, end, value: this.values.decode(records.value()!), logged: true, dirty: false, removed: false });
       if (end > this.observed) this.observed = end;
     }
   }
 
   protected override endRestore(): void {
+    this.forgetRestoredKeys();
     this.expireRetained();
   }
 }

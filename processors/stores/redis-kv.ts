@@ -8,9 +8,10 @@
  * and writes them in memory, and flush() writes the changes in one pipeline and to the changelog.
  */
 import type { Redis } from 'ioredis';
-import type { LogRecord } from '../../core/client/types.js';
+import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { Materialized } from './materialized.js';
+import { LatestValues } from './latest-values.js';
 import type { KeyValueAccess } from './memory-kv.js';
 import { restoreNow } from './memory-kv.js';
 import { deleteKeysWithPrefix, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
@@ -166,13 +167,14 @@ export class RedisKeyValueStore<K, V> extends StoreBase<K, V> implements KeyValu
     await deleteKeysWithPrefix(this.redis, this.prefix);
   }
 
-  protected async restoreBatch(records: LogRecord[]): Promise<void> {
-    // The latest record per key of this run, written in pipelines of RESTORE_CHUNK.
-    const latest = new Map<string, Buffer | null>();
-    for (const r of records) if (r.key !== null) latest.set(this.keys.textOf(r.key), r.value);
+  protected async restoreBatch(records: RecordCursor): Promise<void> {
+    // The latest record per key of this run (one read: memory stays bounded however long the changelog), written in pipelines of RESTORE_CHUNK.
+    const latest = new LatestValues(this.keys.textOf);
+    latest.add(records);
     let p = this.redis.pipeline();
     let n = 0;
-    for (const [t, v] of latest) {
+    const commands: Array<[string, Buffer | null]> = [...Array.from(latest.deleted(), (t): [string, null] => [t, null]), ...latest.live()];
+    for (const [t, v] of commands) {
       if (v === null) p.del(this.prefix + t);
       else p.set(this.prefix + t, v);
       if (++n % RESTORE_CHUNK === 0) {

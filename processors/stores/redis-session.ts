@@ -6,7 +6,7 @@
  * The changelog stays the source of truth: a task's keys are rebuilt from it when the task starts.
  */
 import type { Redis } from 'ioredis';
-import type { LogRecord } from '../../core/client/types.js';
+import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { Window } from '../types.js';
 import type { Materialized } from './materialized.js';
@@ -222,22 +222,22 @@ export class RedisSessionStore<K, V> extends TimedStoreBase<K, V> implements Ses
     await deleteKeysWithPrefix(this.redis, this.prefix);
   }
 
-  protected async restoreBatch(records: LogRecord[]): Promise<void> {
+  protected async restoreBatch(records: RecordCursor): Promise<void> {
     let p = this.redis.pipeline();
     let n = 0;
-    for (const r of records) {
-      if (r.key === null) continue;
-      const k = r.key.toString('utf8');
-      if (this.restoreStreamTime(k, r.value)) {
-        if (r.value !== null) p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
+    while (records.next()) {
+      const key = this.restoredKey<[string, number, number]>(records);
+      if (key === null) {
+        if (records.keyLength >= 0 && records.valueLength >= 0) p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
         continue;
       }
-      const [keyText, start, end] = JSON.parse(k) as [string, number, number];
-      if (r.value === null) {
+      const k = key.text;
+      const [keyText, start, end] = key.parts;
+      if (records.valueLength < 0) {
         p.hdel(`${this.prefix}s:${keyText}`, `${start},${end}`);
         p.zrem(this.index, k);
       } else {
-        p.hset(`${this.prefix}s:${keyText}`, `${start},${end}`, r.value);
+        p.hset(`${this.prefix}s:${keyText}`, `${start},${end}`, records.value()!);
         p.zadd(this.index, end, k);
         if (end > this.observed) this.observed = end;
       }
@@ -250,6 +250,7 @@ export class RedisSessionStore<K, V> extends TimedStoreBase<K, V> implements Ses
   }
 
   protected override async endRestore(): Promise<void> {
+    this.forgetRestoredKeys();
     const limit = this.observed - this.retentionMs;
     if (!Number.isFinite(limit)) return;
     const expired = await this.redis.zrangebyscore(this.index, '-inf', score(limit));

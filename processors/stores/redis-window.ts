@@ -8,7 +8,7 @@
  * task starts. See window-store.ts for the contract.
  */
 import type { Redis } from 'ioredis';
-import type { LogRecord } from '../../core/client/types.js';
+import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
@@ -241,22 +241,22 @@ export class RedisWindowStore<K, V> extends TimedStoreBase<K, V> implements Wind
     await deleteKeysWithPrefix(this.redis, this.prefix);
   }
 
-  protected async restoreBatch(records: LogRecord[]): Promise<void> {
+  protected async restoreBatch(records: RecordCursor): Promise<void> {
     let p = this.redis.pipeline();
     let n = 0;
-    for (const r of records) {
-      if (r.key === null) continue;
-      const k = r.key.toString('utf8');
-      if (this.restoreStreamTime(k, r.value)) {
-        if (r.value !== null) p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
+    while (records.next()) {
+      const key = this.restoredKey<[string, number]>(records);
+      if (key === null) {
+        if (records.keyLength >= 0 && records.valueLength >= 0) p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
         continue;
       }
-      const [keyText, start] = JSON.parse(k) as [string, number];
-      if (r.value === null) {
+      const k = key.text;
+      const [keyText, start] = key.parts;
+      if (records.valueLength < 0) {
         p.hdel(`${this.prefix}w:${keyText}`, String(start));
         p.zrem(this.index, k);
       } else {
-        p.hset(`${this.prefix}w:${keyText}`, String(start), r.value);
+        p.hset(`${this.prefix}w:${keyText}`, String(start), records.value()!);
         p.zadd(this.index, start, k);
         if (start > this.observed) this.observed = start;
       }
@@ -269,6 +269,7 @@ export class RedisWindowStore<K, V> extends TimedStoreBase<K, V> implements Wind
   }
 
   protected override async endRestore(): Promise<void> {
+    this.forgetRestoredKeys();
     // Windows that expired before the restart are dropped now (tombstones at the first flush).
     const limit = this.observed - this.retentionMs;
     if (!Number.isFinite(limit)) return;

@@ -4,7 +4,7 @@
  * before every commit: changes to the backend and to the changelog), and its entry in the
  * registry a TestDriver reads stores from.
  */
-import type { LogRecord } from '../../core/client/types.js';
+import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import { StoreKeyError } from '../../core/worker/errors.js';
 import type { QueryableStore, StoreKind, StoreQueryEntry } from '../../core/worker/state-manager.js';
@@ -37,12 +37,13 @@ export abstract class StoreBase<K, V> {
     readonly materialized: Materialized<K, V>,
   ) {
     this.name = name;
-    this.changelog = materialized.logging === false ? undefined : changelogTopic(ctx.appId, name);
+    // A store over a topic it does not own (a table read from its topic) restores from it and logs nothing.
+    this.changelog = materialized.logging === false || materialized.sourceTopic !== undefined ? undefined : changelogTopic(ctx.appId, name);
     this.keys = keyCodec(materialized.key);
     this.values = valueCodec(name, materialized.value);
     ctx.registerStore({
       name,
-      changelog: this.changelog,
+      changelog: materialized.sourceTopic ?? this.changelog,
       beginRestore: () => this.beginRestore(),
       restoreBatch: (records) => this.restoreBatch(records),
       endRestore: () => this.endRestore(),
@@ -116,7 +117,8 @@ export abstract class StoreBase<K, V> {
 
   /** Before the changelog is read: forget whatever the backend holds of this task. */
   protected abstract beginRestore(): Promise<void> | void;
-  protected abstract restoreBatch(records: LogRecord[]): Promise<void> | void;
+  /** A run of changelog records (the whole run is the store's to read; see RestorableStore.restoreBatch). */
+  protected abstract restoreBatch(records: RecordCursor): Promise<void> | void;
   protected endRestore(): Promise<void> | void {}
   /** The contents as [key, value] pairs (TestDriver.store()). */
   abstract entries(): Array<[unknown, unknown]>;

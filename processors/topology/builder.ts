@@ -11,6 +11,7 @@ import type { RecordDecoder } from '../record-decoder.js';
 import type { WindowDef } from '../windows/window-def.js';
 import { nodeOf, operatorNode, type AnyOperator, type Bind, type InlineChain, type NodeBuilder, type ProcessorOptions, type TaskBinding, type TopologyNode } from './node.js';
 import { chainOf } from './runtime.js';
+import { counted, nodeCounter } from './node-counter.js';
 import { Subtopology, type GraphNode } from './subtopology.js';
 import { recordOperator } from '../operator.js';
 import { changelogTopic } from '../stores/changelog.js';
@@ -142,7 +143,7 @@ class ChainBuilder implements NodeBuilder {
   }
 
   processor(bind: Bind, opts: ProcessorOptions = {}): void {
-    const p = this.sub.add({ name: this.processorName(), type: 'processor', stores: opts.stores ?? [], bind }, this.at);
+    const p = this.sub.add({ name: this.processorName(), type: 'processor', stores: opts.stores ?? [], bind, valueUnread: opts.valueUnread }, this.at);
     (opts.inputs ?? []).forEach((topic, i, all) => {
       this.sub.sideInputs.push(topic);
       const source = this.sub.add({ name: this.pos.topology.claim(all.length === 1 ? `${p.name}-source` : `${p.name}-source-${i}`, false), type: 'source', topics: [topic] });
@@ -207,6 +208,8 @@ class ChainBuilder implements NodeBuilder {
 class InlineBuilder implements NodeBuilder, InlineChain {
   readonly appId: string;
   private readonly binds: Bind[] = [];
+  /** The node of each bind (its records are counted under its name). */
+  private readonly nodes: GraphNode[] = [];
   private at: GraphNode;
   private current = '';
   private index = 0;
@@ -235,12 +238,14 @@ class InlineBuilder implements NodeBuilder, InlineChain {
     if (opts.inputs?.length || opts.stores?.length) this.refuse('reads other topics or keeps state');
     this.at = this.sub.add({ name: this.current, type: 'processor', bind, inline: true }, this.at);
     this.binds.push(bind);
+    this.nodes.push(this.at);
   }
 
   sink(topic: string, bind: Bind): void {
     this.at = this.sub.add({ name: this.current, type: 'sink', topics: [topic], bind, inline: true }, this.at);
     this.sub.outputs.push(topic);
     this.binds.push(bind);
+    this.nodes.push(this.at);
   }
 
   store(): string {
@@ -272,15 +277,22 @@ class InlineBuilder implements NodeBuilder, InlineChain {
   }
 
   bind(t: TaskBinding): AnyOperator {
-    return chainOf(this.binds.map((b) => b(t)));
+    return chainOf(
+      this.binds.map((b, i) => {
+        const op = b(t);
+        const count = nodeCounter(t.ctx.metrics, this.sub.name, this.nodes[i]!.name);
+        return (src) => op(counted(src, count));
+      }),
+    );
   }
 }
 
+/** The source's decoder; values left undecoded when no operator of the sub-topology reads them. */
 export function decodeWith(decode: RecordDecoder<unknown, unknown>): Bind {
-  return (t) => deserializer(t.ctx, decode);
+  return (t) => deserializer(t.ctx, (!t.valuesRead && decode.withoutValue) || decode);
 }
 
 /** The first operator of every sub-topology: stored records to typed records (failures to the error policy). */
-export function deserializer<K, V>(ctx: TaskContext, decode: RecordDecoder<K, V>): AnyOperator {
+export function deserializer<K, V>(ctx: TaskContext, decode: (r: InputRecord) => Rec<K, V>): AnyOperator {
   return recordOperator<InputRecord, Rec<K, V>>(ctx, { next: (r, emit) => emit(decode(r)) });
 }

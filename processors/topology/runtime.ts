@@ -11,13 +11,17 @@ import { afterRestore } from '../operator.js';
 import { callInTask, withTask } from '../task-scope.js';
 import type { AnyOperator, TaskBinding } from './node.js';
 import type { GraphNode, Subtopology } from './subtopology.js';
+import { counted, nodeCounter } from './node-counter.js';
 
 export class Binding implements TaskBinding {
   readonly side = new Map<string, (r: InputRecord) => void>();
   readonly waits: Array<Promise<unknown>> = [];
   private readonly values = new Map<object, unknown>();
 
-  constructor(readonly ctx: TaskContext) {}
+  constructor(
+    readonly ctx: TaskContext,
+    readonly valuesRead: boolean,
+  ) {}
 
   onSideInput(topic: string, apply: (r: InputRecord) => void): void {
     const before = this.side.get(topic);
@@ -40,12 +44,15 @@ export function chainOf(ops: AnyOperator[]): AnyOperator {
 }
 
 export function buildTask(sub: Subtopology, ctx: TaskContext): AnyOperator {
-  const t = new Binding(ctx);
+  const t = new Binding(ctx, sub.readsSourceValues());
   const ops = new Map<GraphNode, AnyOperator>();
   for (const n of sub.nodes) if (n.bind && !n.inline) ops.set(n, n.bind(t));
+  const counts = new Map(sub.nodes.filter((n) => !n.inline).map((n) => [n, nodeCounter(ctx.metrics, sub.name, n.name)]));
+  countSideInputs(sub, t, counts);
   const run = (n: GraphNode, src: Observable<unknown>): Observable<unknown> => {
     const op = ops.get(n);
-    const out = op ? op(src) : src;
+    const input = counted(src, counts.get(n)!);
+    const out = op ? op(input) : input;
     const next = n.children.filter((c) => !c.inline);
     if (next.length === 0) return out;
     if (next.length === 1) return run(next[0]!, out);
@@ -55,6 +62,15 @@ export function buildTask(sub: Subtopology, ctx: TaskContext): AnyOperator {
   if (t.side.size === 0 && t.waits.length === 0) return chain;
   if (t.side.size === 0) return afterRestore(Promise.all(t.waits), chain);
   return afterRestore(Promise.all(t.waits), (src) => routeSideInputs(ctx, src, t.side, chain));
+}
+
+/** A side input's records are counted at the source node that reads their topic. */
+function countSideInputs(sub: Subtopology, t: Binding, counts: Map<GraphNode, { inc(by?: number): void }>): void {
+  for (const [topic, apply] of t.side) {
+    const node = sub.nodes.find((n) => n.type === 'source' && n !== sub.source && n.topics.includes(topic));
+    const count = node && counts.get(node);
+    if (count) t.side.set(topic, (r) => (count.inc(), apply(r)));
+  }
 }
 
 /**

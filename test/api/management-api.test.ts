@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { managementRoutes, startManagementServer } from '../../api/server.js';
+import { credentialsFromEntry, formatCredential, scramCredential } from '../../core/broker/scram.js';
 import { onCleanup } from '../support/cleanup.js';
 import { AUTH, consoleFixture, until, type ConsoleFixture } from '../support/console-app.js';
 import { readTopic } from '../support/log.js';
@@ -226,7 +227,8 @@ describe('pipelines and dead letters', () => {
     const t = (await f.call('GET', '/api/topology')).body;
     expect(t).toMatchObject({ app: 'shop', detailed: true });
     // The app's own describe(): its pipeline, and the sink connector's (a pipeline over its topics).
-    expect(t.subtopologies).toEqual([
+    const described = t.subtopologies.map((s: any) => ({ ...s, nodes: s.nodes.map(({ records: _r, rate: _x, ...n }: any) => n) }));
+    expect(described).toEqual([
       {
         id: 0,
         pipeline: 'parse',
@@ -250,6 +252,21 @@ describe('pipelines and dead letters', () => {
       },
     ]);
     expect(t.text).toContain('Sub-topology: 0\n    Source: parse-source (topics: [orders])\n      --> parse\n');
+  });
+
+  it('counts the records entering each node of a pipeline built without the DSL, per batch', async () => {
+    // Four orders: two parse, two are dead-lettered (not JSON), so the sink got two of them.
+    const nodes = await until(async () => {
+      const t = (await f.call('GET', '/api/topology')).body;
+      const n = Object.fromEntries(t.subtopologies[0].nodes.map((x: any) => [x.name, x]));
+      return n['parse-sink-parsed'].records >= 2 ? n : undefined;
+    }, 'the parse pipeline to have run');
+    expect(nodes['parse-source'].records).toBeGreaterThanOrEqual(4);
+    expect(nodes['parse'].records).toBe(nodes['parse-source'].records);
+    expect(nodes['parse-sink-parsed'].records).toBeLessThan(nodes['parse-source'].records);
+    for (const n of Object.values(nodes) as any[]) expect(n.rate === null || n.rate >= 0).toBe(true);
+    // The same counts in /metrics' series.
+    expect(f.app.metrics.render()).toMatch(/sluice_node_records_total\{node="parse-sink-parsed",pipeline="parse"\} \d+/);
   });
 
   it('browses dead letters with their error and replays one to its source topic', async () => {
@@ -294,6 +311,9 @@ describe('the live stream and the document', () => {
     expect(s.groups.find((g: any) => g.groupId === 'shop.parse')).toMatchObject({ members: 1 });
     expect(s.connectors.find((c: any) => c.name === 'ticker')).toMatchObject({ type: 'source', state: 'RUNNING' });
     expect(s.pipelines).toEqual([{ name: 'parse', lag: expect.any(Number), rate: expect.any(Number) }]);
+    // Every node of the topology, the ticker's records flowing through the sink connector's.
+    expect(s.nodes).toContainEqual({ pipeline: 'sink-collector', node: 'sink-collector-source', records: expect.any(Number), rate: expect.any(Number) });
+    expect(s.nodes.map((n: any) => n.node)).toEqual(expect.arrayContaining(['parse-source', 'parse', 'parse-sink-parsed', 'sink-collector']));
   });
 
   it('describes every endpoint in /api/openapi.json from the schemas the handlers validate with', async () => {
@@ -339,6 +359,35 @@ describe('security', () => {
     expect((await fetch(`http://127.0.0.1:${s.port}/api/live`)).status).toBe(401);
     // The page itself carries no data; it asks for the token.
     expect((await fetch(`http://127.0.0.1:${s.port}/`)).status).toBe(200);
+  });
+
+  it("takes the broker's SASL users as HTTP Basic credentials in place of the token", async () => {
+    // alice as a password line of a users file, bob as stored SCRAM hashes (`sluice broker hash-user`).
+    const bob = credentialsFromEntry(formatCredential(scramCredential('SCRAM-SHA-512', 'b0b-secret-pass')));
+    const users = new Map([
+      ['alice', credentialsFromEntry('wonderland-pass')],
+      ['bob', bob],
+    ]);
+    const s = await startManagementServer({ client: f.client, port: 0, host: '0.0.0.0', token: 'another-token-0123456789', users });
+    onCleanup(() => s.close());
+    const url = `http://127.0.0.1:${s.port}/api/topics`;
+    const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+    expect((await fetch(url, { headers: basic('alice', 'wonderland-pass') })).status).toBe(200);
+    expect((await fetch(url, { headers: basic('bob', 'b0b-secret-pass') })).status).toBe(200);
+    const wrong = await fetch(url, { headers: basic('alice', 'not-her-pass') });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as any).message).toBe('wrong user or password');
+    expect((await fetch(url, { headers: basic('mallory', 'wonderland-pass') })).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: 'Basic not-base64-with-a-colon' } })).status).toBe(401);
+    // A write as a user, and the token still works beside them.
+    const made = await fetch(url, { method: 'POST', headers: { ...basic('bob', 'b0b-secret-pass'), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'made-by-bob' }) });
+    expect(made.status).toBe(201);
+    expect((await fetch(url, { headers: { authorization: 'Bearer another-token-0123456789' } })).status).toBe(200);
+    const doc = (await (await fetch(`http://127.0.0.1:${s.port}/api/openapi.json`, { headers: basic('alice', 'wonderland-pass') })).json()) as any;
+    expect(doc.components.securitySchemes.basic).toMatchObject({ type: 'http', scheme: 'basic' });
+    expect(doc.paths['/api/topics'].post.security).toEqual([{ bearer: [] }, { basic: [] }]);
+    // Without users (sluice run, connect, ui), Basic is not a credential.
+    expect((await f.call('PUT', '/connectors/ticker/pause', undefined, basic('alice', 'wonderland-pass'))).status).toBe(401);
   });
 
   it('serves the console with a policy that runs only its own scripts', async () => {

@@ -1,4 +1,4 @@
-/** Connectors (Kafka Connect's REST API): state, live rate, pause/resume/restart, config and offsets. */
+/** Connectors (Kafka Connect's REST API): state (a FAILED one with its trace), live rate, pause/resume/restart, config and offsets. */
 import { useState } from 'preact/hooks';
 import { api, get } from '../api';
 import { Chart, fmt } from '../chart';
@@ -38,7 +38,7 @@ export function ConnectorsPage() {
             const l = last?.connectors.find((x) => x.name === n);
             const state = l?.state ?? c.status.connector.state;
             return (
-              <tr key={n} data-connector={n}>
+              <tr key={n} data-connector={n} class={state === 'FAILED' ? 'failed' : undefined}>
                 <td>{n}</td>
                 <td>{c.status.type}</td>
                 <td>{String(c.info.config['connector.class'])}</td>
@@ -47,6 +47,12 @@ export function ConnectorsPage() {
                 <td>
                   {state === 'PAUSED' ? <button onClick={() => act('PUT', n, 'resume')}>resume</button> : <button onClick={() => act('PUT', n, 'pause')}>pause</button>}
                   <button onClick={() => act('POST', n, 'restart')}>restart</button>
+                  {state === 'FAILED' && c.status.connector.trace ? (
+                    <details class="trace" open>
+                      <summary>trace</summary>
+                      <pre data-testid="connector-trace">{c.status.connector.trace}</pre>
+                    </details>
+                  ) : null}
                   <details>
                     <summary>config</summary>
                     <pre>{JSON.stringify(c.info.config, null, 2)}</pre>

@@ -4,8 +4,10 @@
  * changelog with (Kafka Streams' restore consumer): one per task, straight from the log engine.
  */
 import { OffsetOutOfRangeError } from '../../errors.js';
+import { batchEndOffset } from '../../log/record-batch.js';
+import { BatchRecordCursor } from '../../log/record-cursor.js';
 import type { LogEngine } from '../../log/types.js';
-import type { FetchedBatch, PartitionReader, PollOptions, TopicPartition, TopicPartitionOffset } from '../types.js';
+import type { FetchedBatch, FetchedCursor, PartitionReader, PollOptions, TopicPartition, TopicPartitionOffset } from '../types.js';
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
@@ -27,24 +29,58 @@ export class EmbeddedReader implements PartitionReader {
     return [...this.positions.values()].map((tp) => ({ ...tp }));
   }
 
-  async poll(opts: PollOptions = {}): Promise<FetchedBatch[]> {
+  poll(opts: PollOptions = {}): Promise<FetchedBatch[]> {
+    return this.pollWith(opts, (engine, tp, maxBytes, budget) => this.readFrom(engine, tp, maxBytes, budget), (b) => b.records.length);
+  }
+
+  /** Whole batches off the log, walked by a cursor (no LogRecord per record); each batch's CRC is checked once, as poll does. */
+  pollCursors(opts: PollOptions = {}): Promise<FetchedCursor[]> {
+    return this.pollWith({ ...opts, maxRecords: undefined }, (engine, tp, maxBytes) => this.readBatchesFrom(engine, tp, maxBytes), () => 0);
+  }
+
+  private async pollWith<T extends TopicPartition>(
+    opts: PollOptions,
+    read: (engine: LogEngine, tp: TopicPartitionOffset, maxBytes: number, budget: number) => Promise<T | null>,
+    count: (fetched: T) => number,
+  ): Promise<T[]> {
     const engine = await this.engine();
     const maxBytes = opts.maxBytesPerPartition ?? 1 << 20;
     let budget = opts.maxRecords ?? Infinity;
-    const out: FetchedBatch[] = [];
+    const out: T[] = [];
     for (const tp of this.positions.values()) {
       if (budget <= 0 || this.closed) break;
-      const batch = await this.readFrom(engine, tp, maxBytes, budget);
-      if (!batch) continue;
-      budget -= batch.records.length;
-      out.push(batch);
+      const fetched = await read(engine, tp, maxBytes, budget);
+      if (!fetched) continue;
+      budget -= count(fetched);
+      out.push(fetched);
     }
     if (out.length === 0 && (opts.maxWaitMs ?? 0) > 0 && !this.closed) {
       // Nothing ready: wait (no polling) for data past the first partition's position, then read once more.
       const first = this.positions.values().next().value as TopicPartitionOffset | undefined;
-      if (first && engine.hasTopic(first.topic) && (await engine.waitFor(first.topic, first.partition, first.offset, opts.maxWaitMs!))) return this.poll({ ...opts, maxWaitMs: 0 });
+      if (first && engine.hasTopic(first.topic) && (await engine.waitFor(first.topic, first.partition, first.offset, opts.maxWaitMs!))) return this.pollWith({ ...opts, maxWaitMs: 0 }, read, count);
     }
     return out;
+  }
+
+  private async readBatchesFrom(engine: LogEngine, tp: TopicPartitionOffset, maxBytes: number): Promise<FetchedCursor | null> {
+    if (!engine.hasTopic(tp.topic)) return null;
+    let res;
+    try {
+      res = await engine.read(tp.topic, tp.partition, tp.offset, maxBytes);
+    } catch (err) {
+      if (!(err instanceof OffsetOutOfRangeError)) throw err;
+      tp.offset = (await engine.listOffset(tp.topic, tp.partition, 'earliest')).offset;
+      return null;
+    }
+    const { batches } = res;
+    if (batches.length === 0) return null;
+    const from = tp.offset;
+    tp.offset = Math.max(from, batchEndOffset(batches[batches.length - 1]!, 0));
+    const { topic, partition } = tp;
+    const onCorrupt = (info: { baseOffset: number; endOffset: number; error: string }) =>
+      engine.logger.error('a record batch cannot be read and is skipped', { topic, partition, offsets: `${info.baseOffset}-${info.endOffset - 1}`, error: info.error });
+    const records = new BatchRecordCursor(batches, from, { verifyCrc: this.opts.checkCrcs !== false, onCorrupt });
+    return { topic, partition, records, highWatermark: res.highWatermark };
   }
 
   private async readFrom(engine: LogEngine, tp: TopicPartitionOffset, maxBytes: number, limit: number): Promise<FetchedBatch | null> {

@@ -9,7 +9,8 @@
  */
 import type { Admin, Kafka } from 'kafkajs';
 import type { LogRecord } from '../../log/types.js';
-import type { FetchedBatch, PartitionReader, PollOptions, TopicPartition, TopicPartitionOffset } from '../types.js';
+import { RecordArrayCursor } from '../../log/record-cursor.js';
+import type { FetchedBatch, FetchedCursor, PartitionReader, PollOptions, TopicPartition, TopicPartitionOffset } from '../types.js';
 import { kafkaCall } from './errors.js';
 
 /** The part of kafkajs's internal Cluster and Broker this reader uses. */
@@ -83,6 +84,11 @@ export class KafkaReader implements PartitionReader {
 
   position(tp: TopicPartition): number | undefined {
     return this.positions.get(tpKey(tp.topic, tp.partition))?.offset;
+  }
+
+  /** kafkajs decodes every record itself: the cursor walks its records. */
+  async pollCursors(opts: PollOptions = {}): Promise<FetchedCursor[]> {
+    return (await this.poll(opts)).map((b) => ({ topic: b.topic, partition: b.partition, highWatermark: b.highWatermark, records: new RecordArrayCursor(b.records) }));
   }
 
   async poll(opts: PollOptions = {}): Promise<FetchedBatch[]> {
