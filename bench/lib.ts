@@ -52,15 +52,18 @@ export const ACTIONS = ['hover', 'move', 'idle', 'click'] as const;
  * can be compared with the reference's.
  */
 export function activityEvents(count: number, seed = 42): Array<{ userId: string; action: string; ts: number }> {
+  return Array.from(activityEventStream(count, seed));
+}
+
+/** activityEvents one at a time, for workloads that must not hold them all. */
+export function* activityEventStream(count: number, seed = 42): Generator<{ userId: string; action: string; ts: number }> {
   const rnd = mulberry32(seed);
-  const out = new Array(count);
   for (let i = 0; i < count; i++) {
     const userId = `user-${String(Math.floor(rnd() * 10000)).padStart(5, '0')}`;
     const action = ACTIONS[Math.floor(rnd() * 4)]!;
     const ts = 1_700_000_000_000 + i + (Math.floor(rnd() * 1001) - 500);
-    out[i] = { userId, action, ts };
+    yield { userId, action, ts };
   }
-  return out;
 }
 
 export function median(xs: number[]): number {

@@ -46,14 +46,20 @@ export function repartitionSender(ctx: TaskContext, topic: string, keyOf: (r: Re
 /** Reads records of a repartition topic back (the stream's timestamp was applied before writing). */
 export function repartitionDecoder(serdes: RepartitionSerdes): RecordDecoder<unknown, unknown> {
   const json = recordDecoder<unknown, unknown>({ key: serdes.key, value: serdes.value });
-  return (r: InputRecord) => {
-    const keyRaw = !serdes.key && r.headers[KEY_BYTES] !== undefined;
-    const valueRaw = !serdes.value && r.headers[VALUE_BYTES] !== undefined;
-    if (!keyRaw && !valueRaw) return json(r);
-    const headers = { ...r.headers };
-    delete headers[KEY_BYTES];
-    delete headers[VALUE_BYTES];
-    const rest = json({ ...r, key: keyRaw ? null : r.key, value: valueRaw ? null : r.value, headers });
-    return { ...rest, key: keyRaw ? r.key : rest.key, value: valueRaw ? r.value : rest.value };
+  const reader = (values: boolean) => {
+    const decode = values ? json : json.withoutValue!;
+    return (r: InputRecord) => {
+      const keyRaw = !serdes.key && r.headers[KEY_BYTES] !== undefined;
+      const valueRaw = !serdes.value && r.headers[VALUE_BYTES] !== undefined;
+      if (!keyRaw && !valueRaw) return decode(r);
+      const headers = { ...r.headers };
+      delete headers[KEY_BYTES];
+      delete headers[VALUE_BYTES];
+      const rest = decode({ ...r, key: keyRaw ? null : r.key, value: valueRaw ? null : r.value, headers });
+      return { ...rest, key: keyRaw ? r.key : rest.key, value: valueRaw && values ? r.value : rest.value };
+    };
   };
+  const decode: RecordDecoder<unknown, unknown> = reader(true);
+  decode.withoutValue = reader(false);
+  return decode;
 }

@@ -26,6 +26,8 @@ export interface StoreNodeOptions {
   check?(b: BindContext): void;
   /** The operator for one task. */
   bind(b: BindContext, ctx: TaskContext, t: TaskBinding): AnyOperator;
+  /** The processor reads no record's value and emits none (ProcessorOptions.valueUnread: a count). */
+  valueUnread?: boolean;
 }
 
 /** A processor with one changelogged store, taking the window `windowed(def)` set before it. */
@@ -37,7 +39,7 @@ export function storeNode(kind: string, opts: StoreNodeOptions): TopologyNode {
       const bind: BindContext = { appId: b.appId, name: opts.storeName ?? b.name, window: b.takeWindow(), upstreamWindow };
       opts.check?.(bind);
       b.store(bind.name);
-      b.processor((t) => opts.bind(bind, t.ctx, t), { stores: [bind.name] });
+      b.processor((t) => opts.bind(bind, t.ctx, t), { stores: [bind.name], valueUnread: opts.valueUnread });
     },
   };
 }

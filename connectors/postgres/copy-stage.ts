@@ -27,9 +27,8 @@ const require = createRequire(import.meta.url);
 const { prepareValue } = require('pg/lib/utils') as { prepareValue(v: unknown): string | Buffer | null };
 
 /**
- * Characters of COPY text handed to the stream at a time: small enough that Postgres parses the
- * first rows while the later ones are built (the two overlap on two cores), and bounding the
- * memory of a large batch.
+ * Characters of COPY text handed to the stream at a time: Postgres parses the first rows while
+ * the later ones are still on their way, and a large batch is not one huge string.
  */
 const CHUNK_BYTES = 64 << 10;
 
@@ -59,6 +58,8 @@ export function valueText(v: unknown, type: string): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v === 'string') return type === 'json' || type === 'jsonb' ? JSON.stringify(v) : v;
   if (type === 'json' || type === 'jsonb') return JSON.stringify(v);
+  // What prepareValue gives them (toString), without its checks for Buffers, Dates and arrays.
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (typeof v === 'object' && !(Array.isArray(v) && type.endsWith('[]'))) return JSON.stringify(v);
   return prepareValue(v) as string;
 }
@@ -83,40 +84,48 @@ export interface StagedChanges {
   onConflict: string;
 }
 
-/** Streams the changes into the stage with one COPY, then merges them into the target in one round trip. */
-export async function copyAndMerge(client: pg.Client, stage: Stage, c: StagedChanges): Promise<void> {
+/** A table's changes as COPY text for its stage and the statements that merge them: built without the connection. */
+export interface PreparedCopy {
+  copy: string;
+  /** The COPY text, in pieces of about CHUNK_BYTES. */
+  chunks: string[];
+  /** DELETE … USING / INSERT … SELECT … ON CONFLICT, and the stage emptied when `emptyAfter`; null when nothing is merged. */
+  merge: string | null;
+}
+
+/**
+ * The COPY text and merge of `c` (CPU only, no I/O: a batch's next part is prepared while
+ * Postgres merges the part before). `emptyAfter`: the merge also empties the stage, for a later
+ * part of the same transaction (ON COMMIT DELETE ROWS empties it only at the commit).
+ */
+export function prepareCopy(stage: Stage, c: StagedChanges, emptyAfter = false): PreparedCopy {
   const { info, pk, cols, upserts, deletes } = c;
   // Every line has op, the key columns, then the other written columns (a delete leaves those \N).
   const lineCols = [...pk, ...cols.filter((col) => !pk.includes(col))];
   const types = lineCols.map((col) => info.columns.get(col)!);
   const stageCols = lineCols.map((col) => stage.columns.get(col)!);
-  const copy = client.query(copyFrom(`COPY ${stage.sql} (op, ${stageCols.join(', ')}) FROM STDIN`));
-  // Postgres refusing a line ends the COPY with an error; later writes to the ended stream error too.
-  let fail: (err: Error) => void = () => {};
-  const failed = new Promise<never>((_, reject) => (fail = reject));
-  failed.catch(() => {});
-  copy.on('error', (err) => fail(err));
+  const chunks: string[] = [];
   let text = '';
-  const flush = async () => {
-    if (!copy.write(text)) await Promise.race([once(copy, 'drain'), failed]);
-    text = '';
-  };
   const nulls = '\t\\N'.repeat(lineCols.length - pk.length);
   for (const key of deletes) {
     text += 'd';
     for (let j = 0; j < pk.length; j++) text += `\t${copyField(valueText(getField(key, pk[j]!), types[j]!))}`;
     text += `${nulls}\n`;
-    if (text.length >= CHUNK_BYTES) await flush();
+    if (text.length >= CHUNK_BYTES) {
+      chunks.push(text);
+      text = '';
+    }
   }
   for (const u of upserts) {
     text += 'u';
     for (let j = 0; j < lineCols.length; j++) text += `\t${copyField(valueText(fieldOf(u, lineCols[j]!), types[j]!))}`;
     text += '\n';
-    if (text.length >= CHUNK_BYTES) await flush();
+    if (text.length >= CHUNK_BYTES) {
+      chunks.push(text);
+      text = '';
+    }
   }
-  if (text.length) await flush();
-  copy.end();
-  await Promise.race([once(copy, 'finish'), failed]);
+  if (text.length) chunks.push(text);
 
   const target = qualified(c.table);
   const cast = (col: string) => `s.${stage.columns.get(col)!}::${info.columns.get(col)!}`;
@@ -127,5 +136,26 @@ export async function copyAndMerge(client: pg.Client, stage: Stage, c: StagedCha
   if (upserts.length) {
     statements.push(`INSERT INTO ${target} (${cols.map(quoteIdent).join(', ')}) SELECT ${cols.map(cast).join(', ')} FROM ${stage.sql} s WHERE s.op = 'u' ${c.onConflict}`);
   }
-  if (statements.length) await client.query(statements.join('; '));
+  if (statements.length && emptyAfter) statements.push(`DELETE FROM ${stage.sql}`);
+  return { copy: `COPY ${stage.sql} (op, ${stageCols.join(', ')}) FROM STDIN`, chunks, merge: statements.length ? statements.join('; ') : null };
+}
+
+/** Streams the prepared text into the stage with one COPY; resolves when Postgres took it all. */
+export async function sendCopy(client: pg.Client, p: PreparedCopy): Promise<void> {
+  const copy = client.query(copyFrom(p.copy));
+  // Postgres refusing a line ends the COPY with an error; later writes to the ended stream error too.
+  let fail: (err: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => {});
+  copy.on('error', (err) => fail(err));
+  for (const chunk of p.chunks) if (!copy.write(chunk)) await Promise.race([once(copy, 'drain'), failed]);
+  copy.end();
+  await Promise.race([once(copy, 'finish'), failed]);
+}
+
+/** Streams the changes into the stage with one COPY, then merges them into the target in one round trip. */
+export async function copyAndMerge(client: pg.Client, stage: Stage, c: StagedChanges): Promise<void> {
+  const p = prepareCopy(stage, c);
+  await sendCopy(client, p);
+  if (p.merge) await client.query(p.merge);
 }

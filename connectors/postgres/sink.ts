@@ -3,7 +3,8 @@
  * is one transaction, writing only the last change per key: TRUNCATE when the batch has one, then
  * (copy: true, the default) the changes go into a temporary stage table with one COPY and are
  * merged with `DELETE … USING` (tombstones, Debezium op "d") and `INSERT … SELECT … ON CONFLICT
- * (pk) DO UPDATE` (`DO NOTHING` in insert mode), see copy-stage.ts; with copy: false, deletes then
+ * (pk) DO UPDATE` (`DO NOTHING` in insert mode), see copy-stage.ts — a large batch in parts, Node
+ * preparing one while Postgres merges the one before (writePipelined); with copy: false, deletes then
  * `INSERT … SELECT * FROM unnest($1::type[], …) ON CONFLICT …` (multi-row VALUES when a column is
  * an array). Replaying a batch after a crash writes the same rows again, so the sink is idempotent
  * under the worker's at-least-once delivery. write() resolves after COMMIT: the rows are durable
@@ -23,7 +24,7 @@
 import pg from 'pg';
 import type { ConnectorContext, Sink, SinkRecord } from '../../core/worker/contracts.js';
 import { collapse, fieldOf, toChange, type Change } from './changes.js';
-import { copyAndMerge, stageDefinition, type Stage } from './copy-stage.js';
+import { copyAndMerge, prepareCopy, sendCopy, stageDefinition, type PreparedCopy, type Stage, type StagedChanges } from './copy-stage.js';
 import type { PostgresSinkConfig } from './config.js';
 import { connectionProblem, isRowError, isStaleTableError, PostgresRecordError, PostgresSinkError, rowRefused } from './errors.js';
 import { identifierProblem, PostgresIdentifierError, quoteIdent } from './identifier.js';
@@ -33,6 +34,12 @@ import { createTable, describeTable, parseTableName, qualified, type TableInfo, 
 const MAX_PARAMS = 65_535;
 /** Rows per unnest INSERT at least (its parameter count does not grow with rows). */
 const UNNEST_ROWS = 5_000;
+/**
+ * Records per part of a pipelined batch (see writePipelined): small enough that Node prepares
+ * most of a batch while Postgres merges the part before, large enough that a part's round trips
+ * (COPY, merge) cost little against its rows.
+ */
+const PART_RECORDS = 2_500;
 
 type Upsert = Extract<Change, { kind: 'upsert' }>;
 
@@ -138,10 +145,37 @@ export class PostgresSink implements Sink {
   }
 
   async write(records: SinkRecord[]): Promise<void> {
-    // Group by target table (a template may send topics to different tables), keeping order.
+    if (!process.env.AB_NO_PIPE && this.cfg.copy && this.cfg.mode === 'upsert' && records.length > PART_RECORDS && this.targetsKnown(records)) {
+      const rejected = await this.inTurn(() => this.writePipelined(records));
+      for (const { record, error } of rejected) await this.ctx.deadLetter(record, error, 1);
+      return;
+    }
     const batches = new Map<string, TableBatch>();
-    const rejected: Rejected[] = [];
+    const rejected = this.toChanges(records, 0, records.length, batches);
+    if (batches.size > 0) rejected.push(...(await this.inTurn(() => this.writeTables(batches))));
+    for (const { record, error } of rejected) await this.ctx.deadLetter(record, error, 1);
+  }
+
+  /** Whether every record's target table is already described (so no part of a batch creates one from its own rows only). */
+  private targetsKnown(records: SinkRecord[]): boolean {
+    let topic: string | null = null;
     for (const r of records) {
+      if (r.topic === topic) continue;
+      topic = r.topic;
+      const target = this.targetOf(topic);
+      if (target instanceof PostgresIdentifierError || !this.tables.has(target.k)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Records [from, to) as changes grouped by target table (a template may send topics to
+   * different tables), in order, added to `batches`; returns the records that cannot become rows.
+   */
+  private toChanges(records: SinkRecord[], from: number, to: number, batches: Map<string, TableBatch>): Rejected[] {
+    const rejected: Rejected[] = [];
+    for (let i = from; i < to; i++) {
+      const r = records[i]!;
       let table: TableName;
       let change: Change;
       let k: string;
@@ -162,33 +196,129 @@ export class PostgresSink implements Sink {
       entry.changes.push(change);
       entry.records.push(r);
     }
-    if (batches.size > 0) rejected.push(...(await this.inTurn(() => this.writeTables(batches))));
-    for (const { record, error } of rejected) await this.ctx.deadLetter(record, error, 1);
+    return rejected;
+  }
+
+  /**
+   * A large batch (copy, upsert, tables already described) in one transaction as parts of
+   * PART_RECORDS records, one after another, so that Node and Postgres work at the same time:
+   * while Postgres merges part k, Node parses part k + 1 and builds its COPY text; then part k + 1
+   * is COPYed and its merge sent, and so on. Each part keeps each key's last change and is merged
+   * after the part before it, so the table ends as if the batch were merged at once (upsert: the
+   * last change wins either way), and it is still one transaction, committed before write()
+   * resolves. A row Postgres refuses sends the whole batch row by row, as writeTables does.
+   */
+  private async writePipelined(records: SinkRecord[]): Promise<Rejected[]> {
+    const client = await this.connection();
+    /** Every part's changes per table, for the row-by-row retry. */
+    const all = new Map<string, TableBatch>();
+    const notRows: Rejected[] = [];
+    let parsed = 0;
+    const parse = (to: number): TableBatch[] => {
+      const part = new Map<string, TableBatch>();
+      notRows.push(...this.toChanges(records, parsed, to, part));
+      parsed = to;
+      for (const [k, b] of part) {
+        const whole = all.get(k);
+        if (!whole) all.set(k, { table: b.table, changes: [...b.changes], records: [...b.records] });
+        else {
+          whole.changes.push(...b.changes);
+          whole.records.push(...b.records);
+        }
+      }
+      return [...part.values()];
+    };
+    return this.batchTransaction(
+      client,
+      async (written) => {
+        /** The merge of the part before, running while the next part is prepared. */
+        let merging: Promise<unknown> | null = null;
+        for (let from = 0; from < records.length; from += PART_RECORDS) {
+          const to = Math.min(records.length, from + PART_RECORDS);
+          const steps = parse(to).map((b) => this.prepare(b, this.tables.get(qualified(b.table))!, written, to < records.length));
+          if (merging) await merging;
+          merging = null;
+          for (const step of steps) {
+            if (merging) await merging;
+            ({ merging } = await this.send(client, step));
+          }
+        }
+        if (merging) await merging;
+      },
+      () => {
+        parse(records.length);
+        return new Map([...all.values()].map((b) => [b, this.tables.get(qualified(b.table))!]));
+      },
+    ).then((written) => [...notRows, ...written]);
+  }
+
+  /** A part's statements for one table, prepared without I/O: TRUNCATE and the stage's creation when needed, its COPY and merge. */
+  private prepare(b: TableBatch, info: TableInfo, rejected: Rejected[], more: boolean): { before: string[]; copy: PreparedCopy | null } {
+    const plan = this.plan(b, info, rejected);
+    const before = plan.truncate ? [`TRUNCATE ${qualified(b.table)}`] : [];
+    if (!plan.staged) return { before, copy: null };
+    let stage = this.stages.get(info) ?? this.pendingStages.get(info);
+    if (!stage) {
+      const def = stageDefinition(info);
+      stage = def.stage;
+      this.pendingStages.set(info, stage);
+      before.push(def.create);
+    }
+    return { before, copy: prepareCopy(stage, plan.staged, more) };
+  }
+
+  /**
+   * Runs a prepared step up to its merge, which it sends and hands back without waiting for it
+   * (wrapped: an async function returning a promise would wait for it). A failed merge rejects
+   * when awaited; until then it is marked handled, so that it cannot crash the process while Node
+   * prepares the next part.
+   */
+  private async send(client: pg.Client, step: { before: string[]; copy: PreparedCopy | null }): Promise<{ merging: Promise<unknown> | null }> {
+    for (const q of step.before) await client.query(q);
+    if (!step.copy) return { merging: null };
+    await sendCopy(client, step.copy);
+    if (!step.copy.merge) return { merging: null };
+    const merging = client.query(step.copy.merge);
+    merging.catch(() => {});
+    return { merging };
   }
 
   /** Writes the batch's tables in one transaction (row by row when Postgres refuses a row); returns the rows refused. */
   private async writeTables(batches: Map<string, TableBatch>): Promise<Rejected[]> {
-    {
-      const client = await this.connection();
-      const infos = new Map<TableBatch, TableInfo>();
-      for (const b of batches.values()) infos.set(b, await this.info(client, b));
-      const written: Rejected[] = [];
-      try {
-        await this.inTransaction(client, async () => {
-          for (const b of batches.values()) await this.apply(client, b, infos.get(b)!, written, this.cfg.copy);
-        });
-        for (const [info, stage] of this.pendingStages) this.stages.set(info, stage);
-        this.pendingStages.clear();
-      } catch (err) {
-        this.pendingStages.clear();
-        // A table changed behind our back is described again on the worker's retry.
-        if (isStaleTableError(err)) for (const b of batches.values()) this.tables.delete(qualified(b.table));
-        if (!isRowError(err)) throw err;
-        written.length = 0;
-        await this.rowByRow(client, [...batches.values()], infos, written);
-      }
-      return written;
+    const client = await this.connection();
+    const infos = new Map<TableBatch, TableInfo>();
+    for (const b of batches.values()) infos.set(b, await this.info(client, b));
+    return this.batchTransaction(
+      client,
+      async (written) => {
+        for (const b of batches.values()) await this.apply(client, b, infos.get(b)!, written, this.cfg.copy);
+      },
+      () => infos,
+    );
+  }
+
+  /**
+   * Runs `body` (which adds the rows it does not write to its argument) as the batch's
+   * transaction, keeping the stages it created once it commits. When Postgres refuses a row, the
+   * batch (`tables()`: every table's changes and description) is written again row by row.
+   * Returns the rows refused.
+   */
+  private async batchTransaction(client: pg.Client, body: (written: Rejected[]) => Promise<void>, tables: () => Map<TableBatch, TableInfo>): Promise<Rejected[]> {
+    const written: Rejected[] = [];
+    try {
+      await this.inTransaction(client, () => body(written));
+      for (const [info, stage] of this.pendingStages) this.stages.set(info, stage);
+      this.pendingStages.clear();
+    } catch (err) {
+      this.pendingStages.clear();
+      const infos = tables();
+      // A table changed behind our back is described again on the worker's retry.
+      if (isStaleTableError(err)) for (const b of infos.keys()) this.tables.delete(qualified(b.table));
+      if (!isRowError(err)) throw err;
+      written.length = 0;
+      await this.rowByRow(client, [...infos.keys()], infos, written);
     }
+    return written;
   }
 
   private async inTransaction(client: pg.Client, body: () => Promise<void>): Promise<void> {
@@ -254,30 +384,19 @@ export class PostgresSink implements Sink {
    * `copy: false`). Both refuse and accept the same values.
    */
   private async apply(client: pg.Client, b: TableBatch, info: TableInfo, rejected: Rejected[], copy: boolean): Promise<void> {
-    const { table, changes } = b;
-    const { truncate, last } = collapse(changes);
-    const pk = this.cfg.primaryKey ?? info.primaryKey;
-    const upserts = last.filter((c): c is Upsert => c.kind === 'upsert');
+    const { table } = b;
+    const { truncate, staged } = this.plan(b, info, rejected);
     if (truncate) await client.query(`TRUNCATE ${qualified(table)}`);
-
-    const deletes = last.filter((c): c is Extract<Change, { kind: 'delete' }> => c.kind === 'delete');
-    const colSet = new Set<string>();
-    const rows = this.accepted(b, info, upserts, rejected, colSet);
-    if (rows.length === 0 && deletes.length === 0) return;
-    const cols = [...colSet];
-    const nonKey = cols.filter((c) => !pk.includes(c));
-    const onConflict =
-      this.cfg.mode === 'insert' || nonKey.length === 0
-        ? `ON CONFLICT (${pk.map(quoteIdent).join(', ')}) DO NOTHING`
-        : `ON CONFLICT (${pk.map(quoteIdent).join(', ')}) DO UPDATE SET ${nonKey.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}`;
+    if (!staged) return;
     if (copy) {
-      await copyAndMerge(client, await this.stage(client, info), { table, info, pk, cols, upserts: rows, deletes: deletes.map((d) => d.key), onConflict });
+      await copyAndMerge(client, await this.stage(client, info), staged);
       return;
     }
+    const { pk, cols, upserts: rows, deletes, onConflict } = staged;
     for (let i = 0; i < deletes.length; i += Math.floor(MAX_PARAMS / pk.length)) {
       const chunk = deletes.slice(i, i + Math.floor(MAX_PARAMS / pk.length));
       const params: unknown[] = [];
-      const tuples = chunk.map((d) => `(${pk.map((col) => this.param(params, d.key[col], info.columns.get(col)!)).join(', ')})`);
+      const tuples = chunk.map((key) => `(${pk.map((col) => this.param(params, key[col], info.columns.get(col)!)).join(', ')})`);
       await client.query(`DELETE FROM ${qualified(table)} WHERE (${pk.map(quoteIdent).join(', ')}) IN (${tuples.join(', ')})`, params);
     }
 
@@ -303,6 +422,29 @@ export class PostgresSink implements Sink {
       const columns = cols.map((c, j) => chunk.map((r) => this.value(fieldOf(r, c), types[j]!)));
       await client.query(`INSERT INTO ${target} ${unnest} ${onConflict}`, columns);
     }
+  }
+
+  /**
+   * What one table's changes of a batch come to: only each key's last change (after the last
+   * truncate), the upserts that can be written (the others rejected) and the columns they write;
+   * `staged` is null when nothing is left to write.
+   */
+  private plan(b: TableBatch, info: TableInfo, rejected: Rejected[]): { truncate: boolean; staged: StagedChanges | null } {
+    const { table, changes } = b;
+    const { truncate, last } = collapse(changes);
+    const pk = this.cfg.primaryKey ?? info.primaryKey;
+    const upserts = last.filter((c): c is Upsert => c.kind === 'upsert');
+    const deletes = last.filter((c): c is Extract<Change, { kind: 'delete' }> => c.kind === 'delete');
+    const colSet = new Set<string>();
+    const rows = this.accepted(b, info, upserts, rejected, colSet);
+    if (rows.length === 0 && deletes.length === 0) return { truncate, staged: null };
+    const cols = [...colSet];
+    const nonKey = cols.filter((c) => !pk.includes(c));
+    const onConflict =
+      this.cfg.mode === 'insert' || nonKey.length === 0
+        ? `ON CONFLICT (${pk.map(quoteIdent).join(', ')}) DO NOTHING`
+        : `ON CONFLICT (${pk.map(quoteIdent).join(', ')}) DO UPDATE SET ${nonKey.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}`;
+    return { truncate, staged: { table, info, pk, cols, upserts: rows, deletes: deletes.map((d) => d.key), onConflict } };
   }
 
   /**

@@ -61,9 +61,10 @@ export function aggregate<K, V, A>(init: () => A, adder: Adder<K, V, A>, opts: A
 }
 
 /** The node of count, reduce and aggregate: one store, windowed if `windowed(def)` came just before. */
-function aggregateNode<K, V, A>(kind: string, init: () => A, adder: Adder<K, V, A>, opts: AggregateOptions) {
+function aggregateNode<K, V, A>(kind: string, init: () => A, adder: Adder<K, V, A>, opts: AggregateOptions, valueUnread = false) {
   return storeNode(kind, {
     storeName: opts.name ?? opts.store?.name,
+    valueUnread,
     bind: (b, ctx) =>
       (b.window?.type === 'session'
         ? sessionAggregate(b, ctx, init, adder, opts.merger as ((a: A, b: A) => A) | undefined, opts)
@@ -75,8 +76,13 @@ function aggregateNode<K, V, A>(kind: string, init: () => A, adder: Adder<K, V, 
   });
 }
 
+/**
+ * A count never reads values: when nothing else in its sub-topology does, the source leaves them
+ * undecoded (a value that would not deserialize is counted). With `lateRecordsTopic` it writes
+ * late records' values, so it reads them.
+ */
 export function count<K, V>(opts: AggregateOptions = {}): SluiceOperator<Rec<K, V>, Rec<K, number>> {
-  return sluiceOperator(aggregateNode<K, V, number>('count', () => 0, (n) => n + 1, { merger: ((a: number, b: number) => a + b) as (a: never, b: never) => unknown, ...opts }));
+  return sluiceOperator(aggregateNode<K, V, number>('count', () => 0, (n) => n + 1, { merger: ((a: number, b: number) => a + b) as (a: never, b: never) => unknown, ...opts }, !opts.lateRecordsTopic));
 }
 
 export function reduce<K, V>(fn: (acc: V, value: V) => V, opts: AggregateOptions = {}): SluiceOperator<Rec<K, V>, Rec<K, V>> {
@@ -153,7 +159,7 @@ function windowedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () =
       for (const start of starts) {
         if (start < 0) continue;
         if (start + def.size + def.grace <= streamTime) {
-          late(k, r, `[${start},${start + def.size})`); // counted per window, as Kafka's dropped-records metric
+          late(k, r, start, start + def.size); // counted per window, as Kafka's dropped-records metric
           continue;
         }
         const e = store.entry(k, r.key, start);

@@ -6,6 +6,7 @@
 import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
+import { KeyOrder, type LiveKeys } from './key-order.js';
 import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
@@ -17,8 +18,8 @@ import type { WindowAccess, WindowEntry, WindowStoreSpec } from './window-store.
 interface Entry<K, V> extends WindowEntry<K, V> {
   /** Restored bytes of the value, until first read. */
   raw: Buffer | undefined;
-  /** The changelog holds it (expiry then writes a tombstone). */
-  logged: boolean;
+  /** Its changelog key once the changelog holds it (expiry then writes a tombstone under it), else null. */
+  logged: string | null;
   dirty: boolean;
 }
 
@@ -35,6 +36,20 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   private readonly perKey: Map<string, Array<Entry<K, V>>> | null;
   private readonly buckets = new TimeBuckets<Bucket<K, V>>(() => ({ entries: new Map() }));
   private dirty: Array<Entry<K, V>> = [];
+  /** Key texts in order: range(byKey) lists a start's windows by key without a sort. */
+  private readonly keyOrder = new KeyOrder();
+  private readonly liveKeys: LiveKeys = {
+    count: () => {
+      let n = 0;
+      for (const b of this.buckets.values()) n += b.entries.size;
+      return n;
+    },
+    keyTexts: () => {
+      const texts: string[] = [];
+      for (const b of this.buckets.values()) for (const t of b.entries.keys()) texts.push(t);
+      return texts;
+    },
+  };
 
   constructor(ctx: TaskContext, name: string, m: Materialized<K, V>, spec: WindowStoreSpec) {
     super(ctx, name, m);
@@ -90,7 +105,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     const bucket = this.buckets.at(start);
     let e = bucket.entries.get(keyText);
     if (e === undefined) {
-      e = { keyText, start, key, value: undefined, ts: -Infinity, raw: undefined, logged: false, dirty: false };
+      e = { keyText, start, key, value: undefined, ts: -Infinity, raw: undefined, logged: null, dirty: false };
       bucket.entries.set(keyText, e);
       this.index(e);
     } else if (e.raw !== undefined) this.decode(e);
@@ -118,16 +133,22 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   }
 
   range(from: number, to: number, byKey: boolean): Array<WindowEntry<K, V>> {
-    const out: Array<WindowEntry<K, V>> = [];
+    const out: Array<Entry<K, V>> = [];
     for (const start of this.buckets.starts()) {
       if (start < from) continue;
       if (start > to) break;
       const bucket = this.buckets.get(start)!;
-      const entries = byKey ? [...bucket.entries.values()].sort((a, b) => (a.keyText < b.keyText ? -1 : a.keyText > b.keyText ? 1 : 0)) : bucket.entries.values();
-      for (const e of entries) {
+      const first = out.length;
+      if (byKey) this.keyOrder.appendOrdered(bucket.entries.values(), out, this.liveKeys);
+      else for (const e of bucket.entries.values()) out.push(e);
+      // Restored values decoded; windows created empty (entry() not followed by a value) left out.
+      let n = first;
+      for (let i = first; i < out.length; i++) {
+        const e = out[i]!;
         if (e.raw !== undefined) this.decode(e);
-        if (e.value !== undefined) out.push(e);
+        if (e.value !== undefined) out[n++] = e;
       }
+      out.length = n;
     }
     return out;
   }
@@ -158,8 +179,8 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     if (bucket && bucket.entries.size === 0) this.buckets.delete(e.start);
     this.unindex(e);
     e.dirty = false;
-    if (e.logged) this.log(windowChangelogKey(e.keyText, e.start), null);
-    e.logged = false;
+    if (e.logged !== null) this.log(e.logged, null);
+    e.logged = null;
   }
 
   *fetch(key: K, fromStart: number, toStart: number): Iterable<[number, V]> {
@@ -206,15 +227,15 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
       for (const e of bucket.entries.values()) {
         e.dirty = false;
         this.unindex(e);
-        if (e.logged) this.log(windowChangelogKey(e.keyText, e.start), null);
+        if (e.logged !== null) this.log(e.logged, null);
       }
     }
     for (const e of this.dirty) {
       if (!e.dirty) continue;
       e.dirty = false;
       if (e.value === undefined) continue;
-      e.logged = true;
-      this.log(windowChangelogKey(e.keyText, e.start), withTimestamp(e.ts, this.values.encode(e.value)));
+      e.logged ??= windowChangelogKey(e.keyText, e.start);
+      this.log(e.logged, withTimestamp(e.ts, this.values.encode(e.value)));
     }
     this.dirty = [];
     this.logStreamTime();
@@ -224,6 +245,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   protected beginRestore(): void {
     for (const start of this.buckets.starts()) this.buckets.delete(start);
     this.perKey?.clear();
+    this.keyOrder.clear();
     this.dirty = [];
     this.resetClocks();
   }
@@ -236,7 +258,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
       if (records.valueLength < 0) {
         const e = this.buckets.get(start)?.entries.get(keyText);
         if (e) {
-          e.logged = false; // the changelog's own tombstone: not written again
+          e.logged = null; // the changelog's own tombstone: not written again
           this.remove(e);
         }
         continue;
@@ -249,7 +271,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
         e.raw = value;
         e.value = undefined;
       } else {
-        const created: Entry<K, V> = { keyText, start, key: this.keys.fromText(keyText), value: undefined, ts, raw: value, logged: true, dirty: false };
+        const created: Entry<K, V> = { keyText, start, key: this.keys.fromText(keyText), value: undefined, ts, raw: value, logged: k, dirty: false };
         bucket.entries.set(keyText, created);
         this.index(created);
       }

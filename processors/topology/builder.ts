@@ -143,7 +143,7 @@ class ChainBuilder implements NodeBuilder {
   }
 
   processor(bind: Bind, opts: ProcessorOptions = {}): void {
-    const p = this.sub.add({ name: this.processorName(), type: 'processor', stores: opts.stores ?? [], bind }, this.at);
+    const p = this.sub.add({ name: this.processorName(), type: 'processor', stores: opts.stores ?? [], bind, valueUnread: opts.valueUnread }, this.at);
     (opts.inputs ?? []).forEach((topic, i, all) => {
       this.sub.sideInputs.push(topic);
       const source = this.sub.add({ name: this.pos.topology.claim(all.length === 1 ? `${p.name}-source` : `${p.name}-source-${i}`, false), type: 'source', topics: [topic] });
@@ -287,11 +287,12 @@ class InlineBuilder implements NodeBuilder, InlineChain {
   }
 }
 
+/** The source's decoder; values left undecoded when no operator of the sub-topology reads them. */
 export function decodeWith(decode: RecordDecoder<unknown, unknown>): Bind {
-  return (t) => deserializer(t.ctx, decode);
+  return (t) => deserializer(t.ctx, (!t.valuesRead && decode.withoutValue) || decode);
 }
 
 /** The first operator of every sub-topology: stored records to typed records (failures to the error policy). */
-export function deserializer<K, V>(ctx: TaskContext, decode: RecordDecoder<K, V>): AnyOperator {
+export function deserializer<K, V>(ctx: TaskContext, decode: (r: InputRecord) => Rec<K, V>): AnyOperator {
   return recordOperator<InputRecord, Rec<K, V>>(ctx, { next: (r, emit) => emit(decode(r)) });
 }

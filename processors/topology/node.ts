@@ -27,6 +27,8 @@ export interface TaskBinding {
   waitFor(ready: Promise<unknown>): void;
   /** One value per task for `key` (a table read by several joins of a sub-topology is kept once). */
   shared<T>(key: object, init: () => T): T;
+  /** Whether an operator of the sub-topology reads the source's values (else the source leaves them undecoded). */
+  readonly valuesRead: boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -40,6 +42,11 @@ export interface ProcessorOptions {
   stores?: string[];
   /** Topics whose records the processor takes through `onSideInput` (co-partitioned with the chain's). */
   inputs?: string[];
+  /**
+   * The processor never reads its records' values, and what it emits carries none of them (a
+   * count): when no other operator reads them, the source leaves values undecoded.
+   */
+  valueUnread?: boolean;
 }
 
 /** A chain of operators run inside a processor of their own (branch): stateless operators only. */

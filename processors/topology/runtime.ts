@@ -18,7 +18,10 @@ export class Binding implements TaskBinding {
   readonly waits: Array<Promise<unknown>> = [];
   private readonly values = new Map<object, unknown>();
 
-  constructor(readonly ctx: TaskContext) {}
+  constructor(
+    readonly ctx: TaskContext,
+    readonly valuesRead: boolean,
+  ) {}
 
   onSideInput(topic: string, apply: (r: InputRecord) => void): void {
     const before = this.side.get(topic);
@@ -41,7 +44,7 @@ export function chainOf(ops: AnyOperator[]): AnyOperator {
 }
 
 export function buildTask(sub: Subtopology, ctx: TaskContext): AnyOperator {
-  const t = new Binding(ctx);
+  const t = new Binding(ctx, sub.readsSourceValues());
   const ops = new Map<GraphNode, AnyOperator>();
   for (const n of sub.nodes) if (n.bind && !n.inline) ops.set(n, n.bind(t));
   const counts = new Map(sub.nodes.filter((n) => !n.inline).map((n) => [n, nodeCounter(ctx.metrics, sub.name, n.name)]));

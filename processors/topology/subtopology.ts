@@ -24,6 +24,8 @@ export interface GraphNode {
   bind?: Bind;
   /** Part of a branch's chain: run by the branch's processor, not by the sub-topology. */
   inline: boolean;
+  /** Reads none of its records' values and passes none on (ProcessorOptions.valueUnread). */
+  valueUnread: boolean;
 }
 
 export class Subtopology {
@@ -49,12 +51,21 @@ export class Subtopology {
     this.source = this.add({ name: sourceName, type: 'source', topics, bind: decoderBind });
   }
 
-  add(n: { name: string; type: GraphNode['type']; topics?: string[]; stores?: string[]; bind?: Bind; inline?: boolean }, parent?: GraphNode): GraphNode {
+  add(n: { name: string; type: GraphNode['type']; topics?: string[]; stores?: string[]; bind?: Bind; inline?: boolean; valueUnread?: boolean }, parent?: GraphNode): GraphNode {
     if (this.built) throw new InvalidConfigError(`sub-topology ${this.name} is already running: add operators before the app starts`);
-    const node: GraphNode = { name: n.name, type: n.type, topics: n.topics ?? [], stores: n.stores ?? [], children: [], parents: [], bind: n.bind, inline: n.inline ?? false };
+    const node: GraphNode = { name: n.name, type: n.type, topics: n.topics ?? [], stores: n.stores ?? [], children: [], parents: [], bind: n.bind, inline: n.inline ?? false, valueUnread: n.valueUnread ?? false };
     this.nodes.push(node);
     if (parent) link(parent, node);
     return node;
+  }
+
+  /**
+   * Whether any operator reads the values of the source's records: only a processor that says it
+   * never does and passes none on (valueUnread, a count) does not; every other node (a plain RxJS
+   * operator, a sink, a branch, a repartition, a merge) is taken to read them.
+   */
+  readsSourceValues(): boolean {
+    return this.source.children.some((c) => !c.valueUnread);
   }
 
   /** Registers the pipeline with the app, once. */

@@ -7,6 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { startManagementServer, type ManagementServer } from '../../api/server.js';
+import { embedded } from '../../core/client/embedded/client.js';
+import { silentLogger } from '../../core/worker/logger.js';
+import { count, groupByKey, json, named, string, to } from '../../processors/index.js';
+import { app as streamsApp } from '../../processors/streams-app.js';
 import { onCleanup } from '../support/cleanup.js';
 import { consoleFixture, until, type ConsoleFixture } from '../support/console-app.js';
 import { readTopic } from '../support/log.js';
@@ -150,6 +155,48 @@ describe('the console', () => {
     expect(orders).toHaveLength(before + 1);
     expect(orders.some((r) => r.headers['sluice.replayed.from'] !== undefined)).toBe(true);
     await shot('dead-letters');
+  });
+});
+
+/**
+ * A DSL app beside the fixture's (its own client on the same log, its own server): it counts the
+ * ticker's records per key in a store, so its graph has per-node rates and its store has keys.
+ */
+describe("a DSL app's console", () => {
+  let server: ManagementServer;
+  beforeAll(async () => {
+    const a = streamsApp({ id: 'tally', log: embedded(f.engine), logger: silentLogger, batch: { maxWaitMs: 50 } });
+    a.stream<string, { tick: number }>('ticks', { key: string(), value: json() }).pipe(groupByKey(), named('tick-count', count({ name: 'tick-counts' })), to('tick-counts-out'));
+    await a.start();
+    onCleanup(() => a.stop());
+    server = await startManagementServer({ client: a.client, app: a, port: 0, liveIntervalMs: 250, token: 'test-token-0123456789' });
+    onCleanup(() => server.close());
+    await page.goto(server.consoleUrl);
+  });
+
+  it("shows each node's live rate on the pipeline graph and charts a node", async () => {
+    await page.goto(`${server.url}#/pipelines`);
+    // The ticker writes all the time: the count node's rate is above 0 once two readings came.
+    const rate = page.locator('[data-testid="node-rate-tick-count"]');
+    await expectText(rate, (t) => /^[0-9.]+k? rec\/s/.test(t) && !t.startsWith('0 '));
+    await page.locator('[data-testid="node-tick-count"]').click();
+    const chart = page.locator('[data-testid=node-chart]');
+    await chart.waitFor();
+    expect(await chart.locator('figcaption').textContent()).toContain('tick-count');
+    await shot('pipeline-node-rates');
+  });
+
+  it('looks up a store key', async () => {
+    await page.goto(`${server.url}#/pipelines`);
+    const stores = page.locator('[data-testid=stores]');
+    await stores.locator('tr', { hasText: 'tick-counts' }).waitFor();
+    // The store keeps its keys with count()'s default JSON serde: a string key is typed in quotes.
+    await stores.getByLabel('key').fill('"t3"');
+    await stores.getByRole('button', { name: 'get' }).click();
+    const row = page.locator('[data-testid=store-entries] tbody tr');
+    await row.first().waitFor();
+    expect(await row.first().locator('td').allTextContents()).toEqual(['"t3"', '1', expect.stringMatching(/^\d$/)]);
+    await shot('store-lookup');
   });
 });
 

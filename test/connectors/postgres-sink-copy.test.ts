@@ -4,7 +4,8 @@
  * the same definition leave the same rows and the same dead letters — upserts of every kind of
  * value (text COPY must escape, arrays, JSON, numeric, varchar(n)), deletes, duplicate keys within
  * a batch (the last wins), quoted identifiers, a NUL byte and a value of the wrong type
- * dead-lettered alone, composite keys, insert mode, and a truncate within a batch.
+ * dead-lettered alone, composite keys, insert mode, a truncate within a batch, and batches large
+ * enough to go in parts (keys, deletes and a truncate across parts; a refused row in a later part).
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +56,9 @@ async function bothPaths(name: string, ddl: (table: string) => string, config: R
   }
   return { copy: out[0]!, rows: out[1]! };
 }
+
+/** A Debezium envelope of (id, v): op c/u/r write `after`, d deletes, t truncates. */
+const envelope = (op: string, id: number, v: string | null) => ({ before: op === 'd' ? { id } : null, after: op === 'd' || op === 't' ? null : { id, v }, op, source: { connector: 'postgresql' }, ts_ms: 1 });
 
 const awkward = 'tab\there\nnew line\r\\back\\slash \\N "quoted" \'single\' , {braces} é 日本';
 
@@ -142,6 +146,35 @@ describe('postgres sink: the COPY path writes what the statement path writes', (
     expect(copy.rows).toHaveLength(3000);
     expect(copy.rows[2999]).toEqual({ id: 2999, v: `2999\t${'x'.repeat(2999 % 97)}\\${awkward}` });
   });
+  it('a batch of several parts (Node prepares one while Postgres merges the one before) writes what one merge writes', async () => {
+    // Batches over 2 500 records go in parts of 2 500: keys repeated across parts, deletes of keys
+    // an earlier part wrote, a truncate in the second part.
+    const big: Rec[] = [];
+    for (let i = 0; i < 6500; i++) {
+      if (i === 2600) big.push({ key: null, value: envelope('t', 0, null) });
+      else if (i >= 3000 && i % 7 === 0) big.push({ key: { id: (i - 5) % 3000 }, value: envelope('d', (i - 5) % 3000, null) });
+      else big.push({ key: { id: i % 3000 }, value: envelope(i % 2 ? 'u' : 'c', i % 3000, `v${i}\t${awkward}`) });
+    }
+    const ddl = (t: string) => `CREATE TABLE ${t} (id int PRIMARY KEY, v text); INSERT INTO ${t} VALUES (1, 'truncated'), (9999, 'truncated')`;
+    const { copy, rows } = await bothPaths('parts', ddl, { unwrap: 'debezium' }, [big], 'id');
+    expect(copy).toEqual(rows);
+    expect(copy.rows.find((r) => r.id === 9999)).toBeUndefined();
+    expect(copy.rows.find((r) => r.id === 2998)).toEqual({ id: 2998, v: `v5998\t${awkward}` });
+    expect(copy.dlq).toEqual([]);
+  }, 120_000);
+
+  it('a batch of several parts with a row Postgres refuses is written row by row: only that row is dead-lettered', async () => {
+    const refused: Rec[] = Array.from({ length: 2600 }, (_, i) => ({ key: { id: i % 1300 }, value: envelope('u', i % 1300, i === 2550 ? 'nul\u0000' : `w${i}`) }));
+    await sql.query('CREATE TABLE parts_refused (id int PRIMARY KEY, v text)');
+    const dlq = await run({ table: 'parts_refused', unwrap: 'debezium' }, [refused]);
+    expect(dlq.map((d) => d.key)).toEqual([{ id: 2550 % 1300 }]);
+    expect(dlq[0]!.error).toMatch(/SQLSTATE 22021/);
+    const { rows } = await sql.query('SELECT * FROM parts_refused ORDER BY id');
+    expect(rows).toHaveLength(1300);
+    expect(rows.find((r) => r.id === 2550 % 1300)).toEqual({ id: 2550 % 1300, v: `w${2550 - 1300}` });
+    expect(rows.find((r) => r.id === 1299)).toEqual({ id: 1299, v: 'w2599' });
+  }, 120_000);
+
   it('tasks of one sink over several topics write in turn: every row of every partition is in its table', async () => {
     // The worker writes each task's batch as it is ready; they share the sink's connection. Before
     // the sink took them in turn, one task's COMMIT emptied another's stage before its merge (and

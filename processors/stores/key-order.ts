@@ -1,0 +1,65 @@
+/**
+ * The order of key texts, kept as a rank per text, so a window store can list one window start's
+ * entries by key (Kafka's order: by serialized key) without comparing strings: an entry goes to
+ * the slot of its key's rank. Closing a window of P2's 5 000 keys took about 60 000 string
+ * comparisons in a sort; placing by rank takes one Map lookup per entry. Ranks are rebuilt only
+ * when keys never seen before show up (their texts sorted, then merged into the known ones), and
+ * texts that no window holds any more are dropped when they outnumber the live ones.
+ */
+export interface LiveKeys {
+  /** Entries the store holds (an upper bound of its distinct key texts). */
+  count(): number;
+  keyTexts(): Iterable<string>;
+}
+
+export class KeyOrder {
+  /** Known key texts, sorted; `rank` gives each its index. */
+  private sorted: string[] = [];
+  private readonly rank = new Map<string, number>();
+
+  /**
+   * `entries` (one window start's: distinct key texts) appended to `out` ordered by key text.
+   * `live` says how many entries the store holds and lists their key texts (asked for only when
+   * known texts outnumber them, to drop the unused).
+   */
+  appendOrdered<E extends { readonly keyText: string }>(entries: Iterable<E>, out: E[], live: LiveKeys): void {
+    let fresh: string[] | undefined;
+    const list: E[] = [];
+    for (const e of entries) {
+      list.push(e);
+      if (!this.rank.has(e.keyText)) (fresh ??= []).push(e.keyText);
+    }
+    if (fresh) this.learn(fresh, live);
+    const slots: Array<E | undefined> = new Array(this.sorted.length);
+    for (const e of list) slots[this.rank.get(e.keyText)!] = e;
+    for (const e of slots) if (e !== undefined) out.push(e);
+  }
+
+  private learn(fresh: string[], live: LiveKeys): void {
+    fresh.sort(compare);
+    let known = this.sorted;
+    if (known.length > 2 * live.count() + 1024) {
+      const used = new Set(live.keyTexts());
+      known = known.filter((t) => used.has(t));
+    }
+    const merged: string[] = new Array(known.length + fresh.length);
+    let i = 0;
+    let j = 0;
+    let n = 0;
+    while (i < known.length && j < fresh.length) merged[n++] = compare(known[i]!, fresh[j]!) <= 0 ? known[i++]! : fresh[j++]!;
+    while (i < known.length) merged[n++] = known[i++]!;
+    while (j < fresh.length) merged[n++] = fresh[j++]!;
+    this.sorted = merged;
+    this.rank.clear();
+    for (let k = 0; k < merged.length; k++) this.rank.set(merged[k]!, k);
+  }
+
+  clear(): void {
+    this.sorted = [];
+    this.rank.clear();
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
