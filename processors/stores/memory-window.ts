@@ -271,7 +271,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
         e.raw = value;
         e.value = undefined;
       } else {
-        const created: Entry<K, V> = { keyText, start, key: this.keys.fromText(keyText), value: undefined, ts, raw: value, logged: k, dirty: false };
+        const created: Entry<K, V> = { keyText, start, key: this.keys.fromText(keyText), value: undefined, ts, raw: value, logged: k.text, dirty: false };
         bucket.entries.set(keyText, created);
         this.index(created);
       }
