@@ -10,11 +10,13 @@ import { embedded } from '../core/client/embedded/client.js';
 import { app } from '../core/worker/app.js';
 import { silentLogger } from '../core/worker/logger.js';
 import { prepareP1, runP1 } from './apps/p1-app.js';
-import { measure, padJson, peakRssMb, report } from './lib.js';
+import { measure, median, padJson, peakRssMb, report } from './lib.js';
 
 const N = 1_000_000;
 let dir = '';
 let produced = 0;
+/** Per run: seconds and CPU seconds of the steady state (from the app's start to the last commit). */
+const steady: Array<{ seconds: number; cpuSeconds: number }> = [];
 
 async function prepare(): Promise<void> {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -22,13 +24,21 @@ async function prepare(): Promise<void> {
 }
 
 async function run(): Promise<void> {
-  produced = (await runP1(dir, N)).produced;
+  const r = await runP1(dir, N);
+  produced = r.produced;
+  steady.push(r);
 }
 
 const res = await measure(N, run, prepare);
 fs.rmSync(dir, { recursive: true, force: true });
 if (produced !== N / 4) throw new Error(`expected ${N / 4} outputs, got ${produced}`);
-report('P1', 'records', Math.round(res.rate), 'records/s');
+// The figure compared with the reference is the pipeline's steady state, as the reference times
+// only its write loop: opening the log (which checks its active segment's CRCs), joining the
+// group and stopping are a start-up cost, reported with them included as records-with-start.
+const timed = steady.slice(1);
+report('P1', 'records', Math.round(N / median(timed.map((r) => r.seconds))), 'records/s');
+report('P1', 'cpu-per-million', median(timed.map((r) => r.cpuSeconds / (N / 1e6))), 's');
+report('P1', 'records-with-start', Math.round(res.rate), 'records/s');
 report('P1', 'peak-rss', Math.round(peakRssMb()), 'MB');
 
 /**

@@ -412,7 +412,7 @@ export class Partition {
    * where the following read starts (past batches that had to be skipped).
    */
   readRecords(offset: number, maxBytes: number, maxRecords = Infinity, opts: StoredDecodeOptions = {}): { records: LogRecord[]; next: number } {
-    return decodeStoredBatches(this.read(offset, maxBytes), offset, maxRecords, { onCorrupt: this.onCorruptBatch, ...opts });
+    return decodeStoredBatches(this.read(offset, maxBytes), offset, maxRecords, { onCorrupt: this.onCorruptBatch, topic: this.topic, partition: this.partition, ...opts });
   }
 
   private readonly onCorruptBatch = (info: { baseOffset: number; endOffset: number; error: string }) =>

@@ -482,15 +482,14 @@ class DecodedRecord implements LogRecord {
    * place). Declared here so that stamping fills slots of the object instead of growing a
    * separate property store for every record.
    */
-  topic: string | undefined = undefined;
-  partition: number | undefined = undefined;
-
   constructor(
     public key: Buffer | null,
     public value: Buffer | null,
     public headers: Record<string, Buffer>,
     public timestamp: number,
     public offset: number,
+    public topic: string | undefined,
+    public partition: number | undefined,
   ) {}
 }
 
@@ -501,6 +500,9 @@ export interface DecodeOptions {
   verifyCrc?: boolean;
   /** Skip records below this offset. */
   fromOffset?: number;
+  /** The partition the batch was read from, given to every record (a consumer's records carry it; the worker would otherwise set it record by record). */
+  topic?: string;
+  partition?: number;
 }
 
 /** Decodes the batch at pos (default 0) into records, appending to `out`. Control batches yield nothing. */
@@ -514,6 +516,8 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, opts: DecodeOptions = {}
   const logAppendTime = (attributes & 0x08) !== 0;
   const count = readInt32(buf, pos + 57);
   const from = opts.fromOffset ?? -1;
+  const topic = opts.topic;
+  const partition = opts.partition;
   let body: Uint8Array = buf;
   let end = pos + size;
   rp = pos + BATCH_HEADER_SIZE;
@@ -567,7 +571,7 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, opts: DecodeOptions = {}
       }
     }
     if (rp !== recEnd) throw new CorruptRecordBatchError(`record at offset ${offset} has length ${len} but its fields take ${len + rp - recEnd}`);
-    out.push(new DecodedRecord(key, value, headers, logAppendTime ? maxTs : firstTs + tsDelta, offset));
+    out.push(new DecodedRecord(key, value, headers, logAppendTime ? maxTs : firstTs + tsDelta, offset, topic, partition));
   }
   return out;
 }
@@ -577,6 +581,9 @@ export interface StoredDecodeOptions {
   verifyCrc?: boolean;
   /** Told about each batch that cannot be read (bad CRC, bad records, unknown codec); the batch is skipped. */
   onCorrupt?: (info: { baseOffset: number; endOffset: number; error: string }) => void;
+  /** The partition read (DecodeOptions' topic and partition). */
+  topic?: string;
+  partition?: number;
 }
 
 /**
@@ -587,7 +594,7 @@ export interface StoredDecodeOptions {
  */
 export function decodeStoredBatches(batches: readonly Buffer[], fromOffset: number, maxRecords = Infinity, opts: StoredDecodeOptions = {}): { records: LogRecord[]; next: number } {
   const out: LogRecord[] = [];
-  const decodeOpts: DecodeOptions = { verifyCrc: opts.verifyCrc === true, fromOffset };
+  const decodeOpts: DecodeOptions = { verifyCrc: opts.verifyCrc === true, fromOffset, topic: opts.topic, partition: opts.partition };
   let next = fromOffset;
   for (const b of batches) {
     if (out.length >= maxRecords) break;

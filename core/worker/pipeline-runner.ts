@@ -181,8 +181,10 @@ export class PipelineRunner {
         const last = b.records[b.records.length - 1]!;
         m.gauge('sluice_consumer_lag', 'records between the last consumed offset and the end of the partition', { topic: b.topic, partition: String(b.partition) }).set(b.highWatermark - last.offset - 1);
         const recs = b.records as InputRecord[];
+        // Records are stamped with their origin in place (they were decoded for this poll only),
+        // unless the log's decoder already gave it to them all (the embedded log does).
+        if (recs[recs.length - 1]!.topic === b.topic && recs[recs.length - 1]!.partition === b.partition && recs[0]!.topic === b.topic) continue;
         for (let i = 0; i < recs.length; i++) {
-          // Records are stamped with their origin in place: they were decoded for this poll only.
           recs[i]!.topic = b.topic;
           recs[i]!.partition = b.partition;
         }
