@@ -1,8 +1,11 @@
 /**
  * P2 — windowed count: 1 000 000 activity events (JSON values, keyed by userId) counted per user
  * in 5 s tumbling windows with 1 s grace, final results when windows close, through the real
- * worker on the embedded log. Checked against a plain loop (`for` + `Map`, JSON.parse included)
- * over the same JSON strings. P2-late: the same with 200 ms grace, reporting the dropped count.
+ * worker on the embedded log; event time is the record's timestamp (set to the event's ts by the
+ * producer), so no value is decoded. Each checked run is compared, streamed, with the reference's
+ * loop shape (limits.mjs: one Map per open window): same windows, counts, order and dropped count.
+ * P2-late: the same with 200 ms grace, reporting the dropped count. Peak RSS is reported after
+ * the single-thread runs and at the end (the task threads add two heaps).
  */
 import fs from 'node:fs';
 import os from 'node:os';
