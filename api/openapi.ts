@@ -27,7 +27,9 @@ const ERRORS: Record<string, string> = {
   '413': 'request body too large',
 };
 
-export function openApiDocument(routes: Route[], streams: StreamRoute[], version: string): JsonSchema {
+/** `users`: the server also takes the broker's SASL users as HTTP Basic credentials (sluice broker with users). */
+export function openApiDocument(routes: Route[], streams: StreamRoute[], version: string, users = false): JsonSchema {
+  const schemes: Array<Record<string, string[]>> = users ? [{ bearer: [] }, { basic: [] }] : [{ bearer: [] }];
   const paths: Record<string, Record<string, JsonSchema>> = {};
   const error = { content: { 'application/json': { schema: jsonSchema(errorBody) } } };
   for (const r of routes) {
@@ -41,7 +43,7 @@ export function openApiDocument(routes: Route[], streams: StreamRoute[], version
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
       responses: { [status]: ok, ...Object.fromEntries(Object.entries(ERRORS).map(([code, description]) => [code, { description, ...error }])) },
     };
-    if (r.method !== 'GET') op.security = [{ bearer: [] }];
+    if (r.method !== 'GET') op.security = schemes;
     if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } };
     (paths[r.path] ??= {})[r.method.toLowerCase()] = op;
   }
@@ -61,10 +63,11 @@ export function openApiDocument(routes: Route[], streams: StreamRoute[], version
       title: 'Sluice management API',
       version,
       description:
-        'Topics, messages, consumer groups, connectors (Kafka Connect\'s REST shape), pipelines and dead letters. On a loopback address reads need no token; every write needs `Authorization: Bearer <token>`, and so does every request when the server listens on another address.',
+        'Topics, messages, consumer groups, connectors (Kafka Connect\'s REST shape), pipelines and dead letters. On a loopback address reads need no token; every write needs `Authorization: Bearer <token>`, and so does every request when the server listens on another address.' +
+        (users ? " The broker's SASL users may use `Authorization: Basic` (user:password) in place of the token." : ''),
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    security: [{}, { bearer: [] }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, ...(users ? { basic: { type: 'http', scheme: 'basic', description: "a SASL user of the broker (its users file)" } } : {}) } },
+    security: [{}, ...schemes],
     paths,
   };
 }

@@ -20,7 +20,7 @@ import { groupRoutes } from './routes/groups.js';
 import { messageRoutes } from './routes/messages.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { topicRoutes } from './routes/topics.js';
-import { AccessPolicy, isLoopbackHost, newToken } from './security.js';
+import { AccessPolicy, isLoopbackHost, newToken, type ApiUsers } from './security.js';
 import { consoleDir, serveStatic } from './static-files.js';
 import { infoRoute } from './routes/info.js';
 import { topologyRoute } from './routes/topology.js';
@@ -39,7 +39,12 @@ export const managementOptionsSchema = z.object({
   liveIntervalMs: z.number().int().min(100).default(1000),
 });
 
-export type ManagementOptions = z.input<typeof managementOptionsSchema> & { client: LogClient; app?: ManagedApp };
+export type ManagementOptions = z.input<typeof managementOptionsSchema> & {
+  client: LogClient;
+  app?: ManagedApp;
+  /** SASL users (the broker's) also accepted, as HTTP Basic credentials, wherever the token is. */
+  users?: ApiUsers;
+};
 
 export interface ManagementServer {
   /** http://host:port/ */
@@ -106,17 +111,17 @@ export function managementRoutes(): Route[] {
 }
 
 export async function startManagementServer(options: ManagementOptions): Promise<ManagementServer> {
-  const { client, app, ...rest } = options;
+  const { client, app, users, ...rest } = options;
   const opts = managementOptionsSchema.parse(rest);
   const ctx: ApiContext = { client, app };
   const loopback = isLoopbackHost(opts.host);
   const token = opts.token ?? newToken();
-  const policy = new AccessPolicy(token, loopback);
+  const policy = new AccessPolicy(token, loopback, users);
   const sampler = new LiveSampler(ctx, opts.liveIntervalMs);
   const routes = managementRoutes();
   const streams: StreamRoute[] = [liveRoute(sampler)];
   const compiled = routes.map((r) => ({ r, ...compile(r.path) }));
-  const document = openApiDocument(routes, streams, VERSION);
+  const document = openApiDocument(routes, streams, VERSION, users !== undefined);
   const ui = opts.ui ? consoleDir() : undefined;
   const open = new Set<AbortController>();
 

@@ -46,9 +46,9 @@ async function writeChangelog(store: string, record: (i: number, user: string) =
   }
 }
 
-/** Restores a fresh task's store (made by `open`) from its changelog, warm-up + 3 runs; reports the rate and CPU time; returns `size` of the last. */
+/** Restores a fresh task's store (made by `open`) from its changelog, warm-up + 3 runs; reports the rate and CPU time; returns `size` of the last (counted untimed). */
 async function restoreFigure(id: string, open: (task: Task) => { size(): number }): Promise<number> {
-  let size = 0;
+  let store: { size(): number } | undefined;
   // CPU time per run (user + system, all threads): far steadier than wall time on a shared machine.
   const cpu: number[] = [];
   const res = await measure(N, async () => {
@@ -64,15 +64,14 @@ async function restoreFigure(id: string, open: (task: Task) => { size(): number 
       policy: errorPolicySchema.parse({}),
       signal: new AbortController().signal,
     });
-    const store = open(task);
+    store = open(task);
     await task.restore();
-    size = store.size();
     cpu.push(cpuMs(cpu0) / 1000);
   });
   report(id, 'restore-records', Math.round(res.rate), 'records/s');
   // The warm-up run is the first: the median of the timed ones.
   report(id, 'restore-cpu', (median(cpu.slice(1)) * 1_000_000) / N, 'CPU s per million records');
-  return size;
+  return store!.size();
 }
 
 try {

@@ -10,6 +10,7 @@ import { InvalidConfigError } from '../core/errors.js';
 import type { LogClient } from '../core/client/types.js';
 import type { ManagedApp } from '../api/context.js';
 import type { ManagementServer } from '../api/server.js';
+import type { ApiUsers } from '../api/security.js';
 import { port } from './values.js';
 
 export const DEFAULT_HTTP_PORT = 8080;
@@ -44,11 +45,11 @@ function tokenFrom(v: HttpValues): string | undefined {
 }
 
 /** Starts the server when the options ask for it and says where it is on stderr (stdout is the command's). */
-export async function startHttp(v: HttpValues, client: LogClient, app?: ManagedApp, ui = v.ui): Promise<ManagementServer | undefined> {
+export async function startHttp(v: HttpValues, client: LogClient, app?: ManagedApp, ui = v.ui, users?: ApiUsers): Promise<ManagementServer | undefined> {
   if (!wantsHttp(v) && !ui) return undefined;
   const { startManagementServer } = await import('../api/server.js');
   const token = tokenFrom(v);
-  const s = await startManagementServer({ client, app, port: v['http-port'] ?? DEFAULT_HTTP_PORT, host: v['http-host'], token, ui });
+  const s = await startManagementServer({ client, app, port: v['http-port'] ?? DEFAULT_HTTP_PORT, host: v['http-host'], token, ui, users });
   const where = ui ? `console ${token ? s.url : s.consoleUrl}` : `management API ${s.url}api (token: ${token ? 'as given' : s.token})`;
   process.stderr.write(`sluice: ${where}\n`);
   return s;

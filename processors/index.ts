@@ -25,14 +25,15 @@ export { json, string, bytes, SerdeError, type Serde } from '../core/serde/index
 export type { Rec, Window, Windowed, KeyValueStore, WindowStore, SessionStore } from './types.js';
 export { KTable } from './table.js';
 export { joinTable, leftJoinTable } from './joins/join-table.js';
-export { join, leftJoin, outerJoin, type JoinOptions, type OtherStream } from './joins/join-stream.js';
-export { JoinChangelogFormatError } from './joins/join-changelog.js';
+export { join, leftJoin, outerJoin, joinStoreNames, type JoinOptions, type OtherStream } from './joins/join-stream.js';
+// JoinChangelogFormatError: the older name, from when a join kept its own changelog.
+export { ChangelogFormatError, ChangelogFormatError as JoinChangelogFormatError } from './stores/duplicate-window-codec.js';
 export { toTable, toStream } from './operators/to-table.js';
 export { merge, type MergeSource } from './operators/merge.js';
 export { branch } from './operators/branch.js';
 // State stores: the one state API (Kafka Streams' Materialized and its stores).
 export { materialized, type Materialized, type StoreBackendOptions } from './stores/materialized.js';
-export { keyValueStore, windowStore, sessionStore } from './stores/open.js';
+export { keyValueStore, windowStore, sessionStore, duplicateWindowStore } from './stores/open.js';
 export { MemoryKeyValueStore, type KeyValueAccess } from './stores/memory-kv.js';
 export { RedisKeyValueStore, type RedisStoreOptions } from './stores/redis-kv.js';
 export { MemoryWindowStore } from './stores/memory-window.js';
@@ -41,4 +42,7 @@ export { MemorySessionStore } from './stores/memory-session.js';
 export { RedisSessionStore } from './stores/redis-session.js';
 export type { WindowAccess, WindowEntry, WindowStoreSpec } from './stores/window-store.js';
 export type { SessionAccess, SessionEntry } from './stores/session-store.js';
+export type { DuplicateWindowAccess, DuplicateWindowSpec, TimedRecord } from './stores/duplicate-window-store.js';
+export { MemoryDuplicateWindowStore } from './stores/memory-duplicate-window.js';
+export { RedisDuplicateWindowStore } from './stores/redis-duplicate-window.js';
 export { StoreSerdeError, stateJson } from './stores/state-serde.js';

@@ -3,24 +3,35 @@
  * A table is used through joins (`joinTable`): its topic becomes an input of the joining
  * pipeline, so it must be co-partitioned with the stream; within a task its updates and the
  * stream's records are applied in timestamp order. The topic itself is the table's changelog:
- * when a task starts, its partition is read from the beginning to rebuild the table.
+ * when a task starts, its partition is read from the beginning to rebuild the table's store
+ * (memory or Redis, `store`).
  */
 import { InvalidConfigError } from '../core/errors.js';
 import { json, type Serde } from '../core/serde/serde.js';
 import type { InputRecord, TaskContext } from '../core/worker/contracts.js';
 import { tableJoinOperator, type TableJoinType } from './joins/join-tables.js';
-import { readChangelog } from './stores/changelog.js';
+import type { Materialized } from './stores/materialized.js';
+import type { KeyValueAccess } from './stores/memory-kv.js';
+import { keyValueStore } from './stores/open.js';
 import { streamOf, type AppLike, type KStream } from './stream.js';
-import type { TaskBinding } from './topology/node.js';
 
 export interface TableOptions<K, V> {
   key?: Serde<K>;
   value?: Serde<V>;
+  /**
+   * The store each joining processor reads the table from (Kafka's Materialized for a source
+   * table): its name (default the topic), backend (memory or Redis), Redis client/url/prefix. It is
+   * restored from the table's topic, which is its changelog: it logs nothing of its own.
+   */
+  store?: Pick<Materialized, 'name' | 'backend' | 'redis' | 'url' | 'prefix'>;
 }
 
 export class KTable<K, V> {
   readonly keySerde: Serde<K>;
   readonly valueSerde: Serde<V>;
+  readonly store: Pick<Materialized, 'name' | 'backend' | 'redis' | 'url' | 'prefix'>;
+  /** Its store's name in each task: `store.name`, else the topic. */
+  readonly storeName: string;
 
   constructor(
     readonly topic: string,
@@ -29,6 +40,8 @@ export class KTable<K, V> {
   ) {
     this.keySerde = opts.key ?? (json() as Serde<K>);
     this.valueSerde = opts.value ?? (json() as Serde<V>);
+    this.store = opts.store ?? {};
+    this.storeName = this.store.name ?? topic;
   }
 
   /** Inner table-table join: a stream of the joined table's updates (null when a row goes away). */
@@ -61,50 +74,22 @@ export function tableOf<K, V>(a: AppLike | string, b?: string | TableOptions<K, 
   return new KTable<K, V>(b as string, (c as TableOptions<K, V> | undefined) ?? {}, a);
 }
 
-/** The state of one table in one task: key (as JSON) → value. */
-export class TableState<K, V> {
-  readonly rows = new Map<string, V>();
-
-  constructor(readonly table: KTable<K, V>) {}
-
-  /** Applies one changelog record; a record that does not deserialize is skipped (returns the error). */
-  apply(key: Buffer | null, value: Buffer | null): void {
-    if (key === null) return;
-    const k = JSON.stringify(this.table.keySerde.deserialize(key));
-    if (value === null) this.rows.delete(k);
-    else this.rows.set(k, this.table.valueSerde.deserialize(value));
-  }
-
-  applyRecord(r: InputRecord): void {
-    this.apply(r.key, r.value);
-  }
-
-  get(key: K): V | undefined {
-    return this.rows.get(JSON.stringify(key));
-  }
-}
-
 /**
- * The task's copy of a table, kept once per task however many processors read it: its topic is
- * a side input of the sub-topology, and its partition is read from the start before the first batch.
+ * A table's rows in one task, in a key-value store (memory or Redis, as the table's `store` says)
+ * restored from the table's own topic (Kafka's source-topic changelog: the store logs nothing).
+ * Each joining processor keeps its own, so a processor that holds its batch for a Redis load
+ * sees the table as of each of its records' times.
  */
-export function tableStateOf<K, V>(t: TaskBinding, table: KTable<K, V>): TableState<K, V> {
-  return t.shared(table, () => {
-    const state = new TableState(table);
-    t.onSideInput(table.topic, (r) => state.applyRecord(r));
-    t.waitFor(restoreTable(t.ctx, state));
-    return state;
-  });
+export function tableStore<K, V>(ctx: TaskContext, table: KTable<K, V>): KeyValueAccess<K, V> {
+  const m = table.store;
+  return keyValueStore<K, V>(ctx, table.storeName, { ...m, key: table.keySerde, value: table.valueSerde, sourceTopic: table.topic, logging: false });
 }
 
-/** A table's topic is its changelog: its partition is read from the start when the task opens. */
-async function restoreTable<K, V>(ctx: TaskContext, state: TableState<K, V>): Promise<void> {
-  const topic = state.table.topic;
-  for (const [k, v] of await readChangelog(ctx, topic)) {
-    try {
-      state.apply(Buffer.from(k, 'utf8'), v);
-    } catch (err) {
-      ctx.logger.warn('table row skipped on restore: it does not deserialize', { topic, error: String(err) });
-    }
-  }
+/** Applies a record of the table's topic to its store (a null value deletes the row); returns its key, or undefined for a record without one. */
+export function applyTableRecord<K, V>(store: KeyValueAccess<K, V>, table: KTable<K, V>, r: InputRecord): K | undefined {
+  if (r.key === null) return undefined;
+  const key = table.keySerde.deserialize(r.key);
+  if (r.value === null) store.deleteText(store.keyText(key));
+  else store.putText(store.keyText(key), key, table.valueSerde.deserialize(r.value));
+  return key;
 }

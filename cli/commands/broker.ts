@@ -128,7 +128,10 @@ export const broker = command({
     }
     const { embedded } = await import('../../core/client/embedded/client.js');
     const log = embedded(b.engine);
-    const api = await startHttp(v, log);
+    // The broker's SASL users may also call its API (HTTP Basic), with the same salted, hashed credentials.
+    const { credentialsFromEntry } = await import('../../core/broker/scram.js');
+    const apiUsers = users ? new Map(Object.entries(users).map(([name, entry]) => [name, credentialsFromEntry(entry)])) : undefined;
+    const api = await startHttp(v, log, undefined, v.ui, apiUsers);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());

@@ -33,7 +33,8 @@ export class ApiError extends Error {
 function headers(json: boolean): Record<string, string> {
   const h: Record<string, string> = { accept: 'application/json' };
   if (json) h['content-type'] = 'application/json';
-  if (token) h.authorization = `Bearer ${token}`;
+  // A generated token never holds ':'; `user:password` is a SASL user of the broker (HTTP Basic).
+  if (token) h.authorization = token.includes(':') ? `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(token)))}` : `Bearer ${token}`;
   return h;
 }
 

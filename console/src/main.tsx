@@ -57,7 +57,7 @@ function TokenBox() {
         location.reload();
       }}
     >
-      <input type="password" placeholder={saved ? 'token set' : 'token (for changes)'} value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} aria-label="API token" />
+      <input type="password" placeholder={saved ? 'token set' : 'token or user:password (for changes)'} value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} aria-label="API token" />
       <button type="submit">set</button>
     </form>
   );

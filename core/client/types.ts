@@ -187,4 +187,4 @@ export interface LogClient {
   close(): Promise<void>;
 }
 
-export type { AppendRecord, LogRecord, OffsetSpec, TopicConfig, TopicDescription };
+export type { AppendRecord, LogRecord, OffsetSpec, RecordCursor, TopicConfig, TopicDescription };

@@ -68,7 +68,7 @@ export interface StateManagerDeps {
   progressIntervalMs?: number;
 }
 
-/** Bytes per partition read per poll (larger reads measured slower on the embedded log: more to allocate per read). */
+/** Bytes per partition read per poll (4 MiB measured no faster: each read is overlapped with restoring the one before, and smaller reads hold less memory). */
 const RESTORE_READ_BYTES = 1 << 20;
 /** Empty reads in a row below the end offset before a restore ends there (the end was control records or compacted away). */
 const MAX_IDLE_READS = 4;

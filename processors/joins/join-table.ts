@@ -3,12 +3,13 @@
  * (Kafka Streams' KStream#join(KTable) / #leftJoin). Inner: records whose key has no row are
  * dropped. Left: they are joined with null. Table updates and stream records of a task are
  * applied in timestamp order, so a record sees the table as of its time. The table topic must be
- * co-partitioned with the stream (the worker checks this at start and names both topics).
+ * co-partitioned with the stream (the worker checks this at start and names both topics). The
+ * table's rows are a key-value store (the table's `store`: memory or Redis) restored from its topic.
  */
-import { recordOperator } from '../operator.js';
 import { sluiceOperator, type SluiceOperator } from '../sluice-op.js';
-import { tableStateOf, type KTable } from '../table.js';
+import { applyTableRecord, tableStore, type KTable } from '../table.js';
 import type { Rec } from '../types.js';
+import { twoSidedOperator } from './two-sided.js';
 
 export function joinTable<K, V, T, R>(table: KTable<K, T>, joiner: (value: V, row: T, record: Rec<K, V>) => R, opts: { left?: false } = {}): SluiceOperator<Rec<K, V>, Rec<K, R>> {
   return tableJoin(table, joiner as (value: V, row: T | null, record: Rec<K, V>) => R, false, opts);
@@ -22,19 +23,24 @@ function tableJoin<K, V, T, R>(table: KTable<K, T>, joiner: (value: V, row: T | 
   return sluiceOperator<Rec<K, V>, Rec<K, R>>({
     kind: left ? 'left-join-table' : 'join-table',
     writeToTopology(b) {
-      // The table is rebuilt from its topic in each task (no changelog of its own): a store named after the topic.
+      // The table's store has no changelog of its own: its topic is one (declared as an input).
       b.processor(
         (t) => {
-          const state = tableStateOf(t, table);
-          return recordOperator<Rec<K, V>, Rec<K, R>>(t.ctx, {
-            next(r, emit) {
-              const row = state.get(r.key);
+          const rows = tableStore(t.ctx, table);
+          return twoSidedOperator<Rec<K, V>, Rec<K, R>>(t, table.topic, [rows], {
+            leftKeyText: (r) => rows.keyText(r.key),
+            rightKeyText: (r) => (r.key === null ? null : rows.keyText(table.keySerde.deserialize(r.key))),
+            left(r, emit) {
+              const row = rows.getText(rows.keyText(r.key));
               if (row === undefined && !left) return;
               emit({ ...r, value: joiner(r.value, row ?? null, r) });
             },
+            right(r) {
+              applyTableRecord(rows, table, r);
+            },
           });
         },
-        { inputs: [table.topic], stores: [table.topic] },
+        { inputs: [table.topic], stores: [table.storeName] },
       );
     },
   });

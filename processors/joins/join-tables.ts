@@ -4,18 +4,18 @@
  * - inner: joiner(left, right) while both rows exist;
  * - left: joiner(left, right | null) while the left row exists;
  * - outer: joiner(left | null, right | null) while either exists;
- * and a null (a tombstone) for the key when the result stops existing. Both tables' topics are
- * inputs of one pipeline (co-partitioned, merged by timestamp) and are read from the start when a
- * task opens, so the join is rebuilt after a restart.
+ * and a null (a tombstone) for the key when the result stops existing (whether it existed is read
+ * from both stores before the update, as Kafka's KTableKTableJoin reads the old values). Both
+ * tables' topics are inputs of one pipeline (co-partitioned, merged by timestamp); each table's rows
+ * are a key-value store (its `store`: memory or Redis) restored from its topic when a task opens.
  */
-import { Observable, type OperatorFunction } from 'rxjs';
-import type { InputRecord, TaskContext } from '../../core/worker/contracts.js';
-import { recordOperator } from '../operator.js';
+import type { OperatorFunction } from 'rxjs';
 import { sluiceOperator, type SluiceOperator } from '../sluice-op.js';
-import { readChangelog } from '../stores/changelog.js';
-import { TableState, type KTable } from '../table.js';
+import type { KeyValueAccess } from '../stores/memory-kv.js';
+import { applyTableRecord, tableStore, type KTable } from '../table.js';
 import type { Rec } from '../types.js';
 import type { TaskBinding } from '../topology/node.js';
+import { twoSidedOperator } from './two-sided.js';
 
 export type TableJoinType = 'inner' | 'left' | 'outer';
 
@@ -27,62 +27,46 @@ export function tableJoinOperator<K, L, R, O>(
 ): SluiceOperator<Rec<K, L | null>, Rec<K, O | null>> {
   return sluiceOperator<Rec<K, L | null>, Rec<K, O | null>>({
     kind: `table-${type}-join`,
-    writeToTopology: (b) => b.processor((t) => bind(t.ctx, t), { inputs: [right.topic], stores: [left.topic, right.topic] }),
+    writeToTopology: (b) => b.processor((t) => bind(t), { inputs: [right.topic], stores: [left.storeName, right.storeName] }),
   });
 
-  function bind(ctx: TaskContext, t: TaskBinding): OperatorFunction<Rec<K, L | null>, Rec<K, O | null>> {
-    const leftRows = new TableState(left);
-    const rightRows = new TableState(right);
-    const present = new Set<string>();
-    let emit: ((r: Rec<K, O | null>) => void) | null = null;
-    const update = (key: K, origin: Omit<Rec<K, unknown>, 'key' | 'value'>) => {
-      const k = JSON.stringify(key);
-      const l = leftRows.get(key);
-      const r = rightRows.get(key);
-      const exists = type === 'inner' ? l !== undefined && r !== undefined : type === 'left' ? l !== undefined : l !== undefined || r !== undefined;
-      if (exists) {
-        present.add(k);
-        emit?.({ ...origin, key, value: joiner(l ?? null, r ?? null) });
-      } else if (present.delete(k)) emit?.({ ...origin, key, value: null });
+  function bind(t: TaskBinding): OperatorFunction<Rec<K, L | null>, Rec<K, O | null>> {
+    const leftRows = tableStore(t.ctx, left);
+    const rightRows = tableStore(t.ctx, right);
+    const exists = (key: K) => {
+      const l = leftRows.getText(leftRows.keyText(key));
+      const r = rightRows.getText(rightRows.keyText(key));
+      return type === 'inner' ? l !== undefined && r !== undefined : type === 'left' ? l !== undefined : l !== undefined || r !== undefined;
     };
-    const restore = (async () => {
-      for (const [state, topic] of [
-        [leftRows, left.topic],
-        [rightRows, right.topic],
-      ] as const) {
-        for (const [k, v] of await readChangelog(ctx, topic)) (state as TableState<K, unknown>).apply(Buffer.from(k, 'utf8'), v);
-      }
-      for (const k of new Set([...leftRows.rows.keys(), ...rightRows.rows.keys()])) {
-        const key = JSON.parse(k) as K;
-        const l = leftRows.get(key);
-        const r = rightRows.get(key);
-        if (type === 'inner' ? l !== undefined && r !== undefined : type === 'left' ? l !== undefined : true) present.add(k);
-      }
-    })();
-    const inner = recordOperator<Rec<K, L | null>, Rec<K, O | null>>(ctx, {
-      next(rec) {
-        const k = JSON.stringify(rec.key);
-        if (rec.value === null) leftRows.rows.delete(k);
-        else leftRows.rows.set(k, rec.value);
-        update(rec.key, rec);
+    /** Applies an update of one side and emits the joined row, or its tombstone when it stopped existing. */
+    const update = (key: K, apply: () => void, origin: Omit<Rec<K, unknown>, 'key' | 'value'>, emit: (r: Rec<K, O | null>) => void) => {
+      const existed = exists(key);
+      apply();
+      if (exists(key)) emit({ ...origin, key, value: joiner(leftRows.getText(leftRows.keyText(key)) ?? null, rightRows.getText(rightRows.keyText(key)) ?? null) });
+      else if (existed) emit({ ...origin, key, value: null });
+    };
+    const texts = (key: K) => leftRows.keyText(key);
+    return twoSidedOperator<Rec<K, L | null>, Rec<K, O | null>>(t, right.topic, [leftRows, rightRows] as Array<KeyValueAccess<K, unknown>>, {
+      leftKeyText: (r) => texts(r.key),
+      // Both stores load the same key text: tables of one key type share their key serde.
+      rightKeyText: (r) => (r.key === null ? null : texts(right.keySerde.deserialize(r.key))),
+      left(rec, emit) {
+        update(
+          rec.key,
+          () => {
+            const k = leftRows.keyText(rec.key);
+            if (rec.value === null) leftRows.deleteText(k);
+            else leftRows.putText(k, rec.key, rec.value);
+          },
+          rec,
+          emit,
+        );
+      },
+      right(r, emit) {
+        if (r.key === null) return;
+        const key = right.keySerde.deserialize(r.key);
+        update(key, () => applyTableRecord(rightRows, right, r), { timestamp: r.timestamp, headers: r.headers, topic: r.topic, partition: r.partition, offset: r.offset }, emit);
       },
     });
-    const op: OperatorFunction<Rec<K, L | null>, Rec<K, O | null>> = (source) =>
-      new Observable<Rec<K, O | null>>((subscriber) => {
-        emit = (r) => subscriber.next(r);
-        const sub = inner(source).subscribe(subscriber);
-        return () => {
-          emit = null;
-          sub.unsubscribe();
-        };
-      });
-    const onRecord = (r: InputRecord) => {
-      rightRows.applyRecord(r);
-      if (r.key === null) return;
-      update(right.keySerde.deserialize(r.key), { timestamp: r.timestamp, headers: r.headers, topic: r.topic, partition: r.partition, offset: r.offset });
-    };
-    t.onSideInput(right.topic, onRecord);
-    t.waitFor(restore);
-    return op;
   }
 }

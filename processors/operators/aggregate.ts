@@ -159,7 +159,7 @@ function windowedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () =
       for (const start of starts) {
         if (start < 0) continue;
         if (start + def.size + def.grace <= streamTime) {
-          late(k, r, `[${start},${start + def.size})`); // counted per window, as Kafka's dropped-records metric
+          late(k, r, start, start + def.size); // counted per window, as Kafka's dropped-records metric
           continue;
         }
         const e = store.entry(k, r.key, start);

@@ -32,6 +32,11 @@ export interface Materialized<K = unknown, V = unknown> {
   retention?: Duration;
   /** Log changes to the compacted changelog (default true). Without it a store starts empty on every restart. */
   logging?: boolean;
+  /**
+   * A topic that is the store's changelog already (a table read from its own topic, Kafka's
+   * source-topic changelog): the store is restored from it and logs nothing.
+   */
+  sourceTopic?: string;
 }
 
 /** The older name of the backend part of Materialized. */

@@ -18,8 +18,8 @@ import type { WindowAccess, WindowEntry, WindowStoreSpec } from './window-store.
 interface Entry<K, V> extends WindowEntry<K, V> {
   /** Restored bytes of the value, until first read. */
   raw: Buffer | undefined;
-  /** The changelog holds it (expiry then writes a tombstone). */
-  logged: boolean;
+  /** Its changelog key once the changelog holds it (expiry then writes a tombstone under it), else null. */
+  logged: string | null;
   dirty: boolean;
 }
 
@@ -105,7 +105,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     const bucket = this.buckets.at(start);
     let e = bucket.entries.get(keyText);
     if (e === undefined) {
-      e = { keyText, start, key, value: undefined, ts: -Infinity, raw: undefined, logged: false, dirty: false };
+      e = { keyText, start, key, value: undefined, ts: -Infinity, raw: undefined, logged: null, dirty: false };
       bucket.entries.set(keyText, e);
       this.index(e);
     } else if (e.raw !== undefined) this.decode(e);
@@ -179,8 +179,8 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     if (bucket && bucket.entries.size === 0) this.buckets.delete(e.start);
     this.unindex(e);
     e.dirty = false;
-    if (e.logged) this.log(windowChangelogKey(e.keyText, e.start), null);
-    e.logged = false;
+    if (e.logged !== null) this.log(e.logged, null);
+    e.logged = null;
   }
 
   *fetch(key: K, fromStart: number, toStart: number): Iterable<[number, V]> {
@@ -227,15 +227,15 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
       for (const e of bucket.entries.values()) {
         e.dirty = false;
         this.unindex(e);
-        if (e.logged) this.log(windowChangelogKey(e.keyText, e.start), null);
+        if (e.logged !== null) this.log(e.logged, null);
       }
     }
     for (const e of this.dirty) {
       if (!e.dirty) continue;
       e.dirty = false;
       if (e.value === undefined) continue;
-      e.logged = true;
-      this.log(windowChangelogKey(e.keyText, e.start), withTimestamp(e.ts, this.values.encode(e.value)));
+      e.logged ??= windowChangelogKey(e.keyText, e.start);
+      this.log(e.logged, withTimestamp(e.ts, this.values.encode(e.value)));
     }
     this.dirty = [];
     this.logStreamTime();
@@ -258,7 +258,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
       if (records.valueLength < 0) {
         const e = this.buckets.get(start)?.entries.get(keyText);
         if (e) {
-          e.logged = false; // the changelog's own tombstone: not written again
+          e.logged = null; // the changelog's own tombstone: not written again
           this.remove(e);
         }
         continue;
@@ -271,7 +271,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
         e.raw = value;
         e.value = undefined;
       } else {
-        const created: Entry<K, V> = { keyText, start, key: this.keys.fromText(keyText), value: undefined, ts, raw: value, logged: true, dirty: false };
+        const created: Entry<K, V> = { keyText, start, key: this.keys.fromText(keyText), value: undefined, ts, raw: value, logged: k.text, dirty: false };
         bucket.entries.set(keyText, created);
         this.index(created);
       }

@@ -9,6 +9,9 @@ import type { WindowAccess, WindowStoreSpec } from './window-store.js';
 import { MemorySessionStore } from './memory-session.js';
 import { RedisSessionStore } from './redis-session.js';
 import type { SessionAccess } from './session-store.js';
+import type { DuplicateWindowAccess, DuplicateWindowSpec } from './duplicate-window-store.js';
+import { MemoryDuplicateWindowStore } from './memory-duplicate-window.js';
+import { RedisDuplicateWindowStore } from './redis-duplicate-window.js';
 
 export function keyValueStore<K, V>(ctx: TaskContext, name: string, m: Materialized<K, V> = {}): KeyValueAccess<K, V> {
   return m.backend === 'redis' ? new RedisKeyValueStore<K, V>(ctx, name, m) : new MemoryKeyValueStore<K, V>(ctx, name, m);
@@ -20,4 +23,9 @@ export function windowStore<K, V>(ctx: TaskContext, name: string, m: Materialize
 
 export function sessionStore<K, V>(ctx: TaskContext, name: string, m: Materialized<K, V>, spec: { retentionMs: number }): SessionAccess<K, V> {
   return m.backend === 'redis' ? new RedisSessionStore<K, V>(ctx, name, m, spec) : new MemorySessionStore<K, V>(ctx, name, m, spec);
+}
+
+/** A window store that keeps every record put (Kafka's retainDuplicates): a stream-stream join's buffers. */
+export function duplicateWindowStore<K, V>(ctx: TaskContext, name: string, m: Materialized<K, V>, spec: DuplicateWindowSpec): DuplicateWindowAccess<K, V> {
+  return m.backend === 'redis' ? new RedisDuplicateWindowStore<K, V>(ctx, name, m, spec) : new MemoryDuplicateWindowStore<K, V>(ctx, name, m, spec);
 }

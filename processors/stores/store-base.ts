@@ -37,12 +37,13 @@ export abstract class StoreBase<K, V> {
     readonly materialized: Materialized<K, V>,
   ) {
     this.name = name;
-    this.changelog = materialized.logging === false ? undefined : changelogTopic(ctx.appId, name);
+    // A store over a topic it does not own (a table read from its topic) restores from it and logs nothing.
+    this.changelog = materialized.logging === false || materialized.sourceTopic !== undefined ? undefined : changelogTopic(ctx.appId, name);
     this.keys = keyCodec(materialized.key);
     this.values = valueCodec(name, materialized.value);
     ctx.registerStore({
       name,
-      changelog: this.changelog,
+      changelog: materialized.sourceTopic ?? this.changelog,
       beginRestore: () => this.beginRestore(),
       restoreBatch: (records) => this.restoreBatch(records),
       endRestore: () => this.endRestore(),

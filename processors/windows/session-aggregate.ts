@@ -131,7 +131,7 @@ export function sessionAggregate<K, V, A>(
         if (s.end > end) end = s.end;
       }
       if (end < closeTime) {
-        late(k, r, `[${start},${end}]`);
+        late(k, r, start, end, true);
         if (emitMode === 'final') emitFinal(emit);
         return;
       }

@@ -80,7 +80,7 @@ export function slidingAggregate<K, V, A>(
       if (t > streamTime) streamTime = t;
       const closeTime = streamTime - grace;
       const k = keyText(r.key);
-      if (t + d < closeTime) return late(k, r, `[${t},${t + d}]`);
+      if (t + d < closeTime) return late(k, r, t, t + d, true);
       const floor = store.observedTime - retention; // the store shows windows with start > floor
       /** Puts a window (a store put replaces one of the same start: Kafka puts and emits it twice when two coincide). */
       const put = (w: Win<A>): WindowEntry<K, A> => {
@@ -92,7 +92,7 @@ export function slidingAggregate<K, V, A>(
       };
       /** Kafka's updateWindowAndForward: the record goes into the window if it is still open. */
       const update = (w: Win<A>) => {
-        if (w.start + d < closeTime) return late(k, r, `[${w.start},${w.start + d}]`);
+        if (w.start + d < closeTime) return late(k, r, w.start, w.start + d, true);
         w.value = adder(w.value, r.value, r);
         if (t > w.ts) w.ts = t;
         const e = put(w);

@@ -83,14 +83,15 @@ export function windowedResult<K, A>(
  * topic. As Kafka's dropped-records metric, a drop is counted per (record, window): a hopping
  * record late for two of its windows counts twice (even if it updated a third), and each drop is
  * written once, with the window it missed in the header `sluice.late.window` (`[start,end)`, or
- * `[start,end]` for sliding and session windows).
+ * `[start,end]` for sliding and session windows: `inclusive`). The window's text is made only
+ * when it is written.
  */
 export function lateRecordHandler(ctx: TaskContext, store: string, lateRecordsTopic: string | undefined) {
   const counter = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time), counted per record and window', { store });
-  return (keyJson: string, r: Rec<unknown, unknown>, window?: string): void => {
+  return (keyJson: string, r: Rec<unknown, unknown>, start: number, end: number, inclusive = false): void => {
     counter.inc();
     if (lateRecordsTopic) {
-      const headers = window === undefined ? r.headers : { ...r.headers, 'sluice.late.window': Buffer.from(window) };
+      const headers = { ...r.headers, 'sluice.late.window': Buffer.from(`[${start},${end}${inclusive ? ']' : ')'}`) };
       ctx.send(lateRecordsTopic, [{ key: keyJson, value: JSON.stringify(r.value), timestamp: r.timestamp, headers }]);
     }
   };

@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { managementRoutes, startManagementServer } from '../../api/server.js';
+import { credentialsFromEntry, formatCredential, scramCredential } from '../../core/broker/scram.js';
 import { onCleanup } from '../support/cleanup.js';
 import { AUTH, consoleFixture, until, type ConsoleFixture } from '../support/console-app.js';
 import { readTopic } from '../support/log.js';
@@ -358,6 +359,35 @@ describe('security', () => {
     expect((await fetch(`http://127.0.0.1:${s.port}/api/live`)).status).toBe(401);
     // The page itself carries no data; it asks for the token.
     expect((await fetch(`http://127.0.0.1:${s.port}/`)).status).toBe(200);
+  });
+
+  it("takes the broker's SASL users as HTTP Basic credentials in place of the token", async () => {
+    // alice as a password line of a users file, bob as stored SCRAM hashes (`sluice broker hash-user`).
+    const bob = credentialsFromEntry(formatCredential(scramCredential('SCRAM-SHA-512', 'b0b-secret-pass')));
+    const users = new Map([
+      ['alice', credentialsFromEntry('wonderland-pass')],
+      ['bob', bob],
+    ]);
+    const s = await startManagementServer({ client: f.client, port: 0, host: '0.0.0.0', token: 'another-token-0123456789', users });
+    onCleanup(() => s.close());
+    const url = `http://127.0.0.1:${s.port}/api/topics`;
+    const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+    expect((await fetch(url, { headers: basic('alice', 'wonderland-pass') })).status).toBe(200);
+    expect((await fetch(url, { headers: basic('bob', 'b0b-secret-pass') })).status).toBe(200);
+    const wrong = await fetch(url, { headers: basic('alice', 'not-her-pass') });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as any).message).toBe('wrong user or password');
+    expect((await fetch(url, { headers: basic('mallory', 'wonderland-pass') })).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: 'Basic not-base64-with-a-colon' } })).status).toBe(401);
+    // A write as a user, and the token still works beside them.
+    const made = await fetch(url, { method: 'POST', headers: { ...basic('bob', 'b0b-secret-pass'), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'made-by-bob' }) });
+    expect(made.status).toBe(201);
+    expect((await fetch(url, { headers: { authorization: 'Bearer another-token-0123456789' } })).status).toBe(200);
+    const doc = (await (await fetch(`http://127.0.0.1:${s.port}/api/openapi.json`, { headers: basic('alice', 'wonderland-pass') })).json()) as any;
+    expect(doc.components.securitySchemes.basic).toMatchObject({ type: 'http', scheme: 'basic' });
+    expect(doc.paths['/api/topics'].post.security).toEqual([{ bearer: [] }, { basic: [] }]);
+    // Without users (sluice run, connect, ui), Basic is not a credential.
+    expect((await f.call('PUT', '/connectors/ticker/pause', undefined, basic('alice', 'wonderland-pass'))).status).toBe(401);
   });
 
   it('serves the console with a policy that runs only its own scripts', async () => {

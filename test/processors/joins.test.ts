@@ -4,8 +4,14 @@ import { changelogTopic } from '../../processors/stores/changelog.js';
 import { mulberry32 } from '../../bench/lib.js';
 import { app } from '../../processors/streams-app.js';
 import { silentLogger } from '../../core/worker/logger.js';
-import { bytes, join, JoinChangelogFormatError, joinTable, leftJoin, leftJoinTable, outerJoin, string, TestDriver, to } from '../../processors/index.js';
-import { decodeJoinLogEntry, encodeJoinLogEntries } from '../../processors/joins/join-changelog.js';
+import { bytes, ChangelogFormatError, join, joinStoreNames, joinTable, leftJoin, leftJoinTable, outerJoin, string, TestDriver, to, type JoinOptions } from '../../processors/index.js';
+import { decodeTimedRecord, encodeTimedRecords } from '../../processors/stores/duplicate-window-codec.js';
+import { BACKENDS, storeBackends, type Backend } from './conformance/support.js';
+
+// The join cases run on both store backends: memory, and a real Redis on 127.0.0.1:6379 under a
+// key prefix of their own, deleted after each case.
+const backends = storeBackends();
+const storeOn = (backend: Backend): Pick<JoinOptions, 'store'> => ({ store: backends.on(backend) });
 
 type Order = { id: number; customer: string };
 type Customer = { name: string; tier: number };
@@ -39,11 +45,13 @@ function oracle(ops: ReturnType<typeof inputs>, left: boolean) {
 }
 
 describe('stream-table joins against an oracle', () => {
+  for (const backend of BACKENDS)
   for (const left of [false, true]) {
-    it(`${left ? 'left' : 'inner'} join sees the table as of each record's time`, async () => {
+    it(`${left ? 'left' : 'inner'} join sees the table as of each record's time (table store: ${backend})`, async () => {
       const ops = inputs(600, left ? 2 : 1);
+      const store = backends.on(backend);
       const d = new TestDriver((a) => {
-        const customers = a.table<string, Customer>('customers', { key: string() });
+        const customers = a.table<string, Customer>('customers', { key: string(), store });
         const joiner = (o: Order, c: Customer | null) => ({ order: o.id, customer: c?.name ?? null });
         a.stream<string, Order>('orders', { key: string() }).pipe(left ? leftJoinTable(customers, joiner) : joinTable(customers, joiner), to('enriched', { key: string() }));
       });
@@ -202,26 +210,33 @@ describe('stream-stream joins against an oracle', () => {
     });
   }
 
-  it('a restarted worker continues the join from its changelog', async () => {
-    // In timestamp order, so the worker's merge of the two topics sees the oracle's order.
-    const rnd = mulberry32(99);
-    const all: Ev[] = Array.from({ length: 400 }, (_, i) => ({ side: rnd() < 0.5 ? 'L' : 'R', key: `k${Math.floor(rnd() * 5)}`, ts: 1000 + i * 7, id: i }));
-    const log = await testLog();
-    // The restart falls where records of both sides are buffered, unmatched, within reach.
-    const got = await joinAcrossRestart(log, all, 200, 'jrs', (e) => JSON.stringify(e), (a) =>
-      a.stream<string, Ev>('left', { key: string() }).pipe(
-        outerJoin({ topic: 'right', key: string() }, (l: Ev | null, r: Ev | null) => ({ l: l?.id ?? null, r: r?.id ?? null }), { within: D, grace: GRACE, name: 'pairs' }),
-        to('joined', { key: string() }),
-      ),
-    );
-    expect(got.sort()).toEqual(oracle(all, 'outer'));
-    // Slots of records that expired before the restart were freed by the restore and reused.
-    const keys = new Set((await readTopic(log.engine, changelogTopic('jrs', 'pairs'))).map((r) => r.key!.toString()).filter((k) => k !== 't'));
-    expect(keys.size).toBeLessThanOrEqual(peakBuffered(all) + 30);
-    await log.client.close();
-  });
+  for (const backend of BACKENDS) {
+    it(`a restarted worker continues the join from its stores' changelogs (${backend})`, async () => {
+      // In timestamp order, so the worker's merge of the two topics sees the oracle's order.
+      const rnd = mulberry32(99);
+      const all: Ev[] = Array.from({ length: 400 }, (_, i) => ({ side: rnd() < 0.5 ? 'L' : 'R', key: `k${Math.floor(rnd() * 5)}`, ts: 1000 + i * 7, id: i }));
+      const log = await testLog();
+      const store = storeOn(backend);
+      // The restart falls where records of both sides are buffered, unmatched, within reach.
+      const got = await joinAcrossRestart(log, all, 200, 'jrs', (e) => JSON.stringify(e), (a) =>
+        a.stream<string, Ev>('left', { key: string() }).pipe(
+          outerJoin({ topic: 'right', key: string() }, (l: Ev | null, r: Ev | null) => ({ l: l?.id ?? null, r: r?.id ?? null }), { within: D, grace: GRACE, name: 'pairs', ...store }),
+          to('joined', { key: string() }),
+        ),
+      );
+      expect(got.sort()).toEqual(oracle(all, 'outer'));
+      // Slots of records that expired before the restart were freed by the restore and reused.
+      const names = joinStoreNames('outer', 'pairs');
+      for (const [name, side] of [[names.left, 'L'], [names.right, 'R']] as const) {
+        const keys = new Set((await readTopic(log.engine, changelogTopic('jrs', name))).map((r) => r.key!.toString()).filter((k) => k !== '"__streamTime"'));
+        expect(keys.size).toBeLessThanOrEqual(peakBuffered(all.filter((e) => e.side === side), 'inner') + 30);
+      }
+      await log.client.close();
+    });
+  }
 
-  it('restores values of any serde: a string stream joined with a bytes stream, across a restart', async () => {
+  for (const backend of BACKENDS)
+  it(`restores values of any serde: a string stream joined with a bytes stream, across a restart (${backend})`, async () => {
     // The changelog holds the serdes' bytes: a bytes() value comes back as a Buffer, not as
     // the object JSON would make of it.
     const rnd = mulberry32(7);
@@ -233,7 +248,7 @@ describe('stream-stream joins against an oracle', () => {
         outerJoin(
           { topic: 'right', key: string(), value: bytes() },
           (l: string | null, r: Buffer | null) => ({ l: l === null ? null : Number(l.slice(5)), r: r === null ? null : Buffer.isBuffer(r) ? r.readUInt16BE(0) : `not bytes: ${JSON.stringify(r)}` }),
-          { within: D, grace: GRACE, name: 'pairs', serdes: { value: string() } },
+          { within: D, grace: GRACE, name: 'pairs', serdes: { value: string() }, ...storeOn(backend) },
         ),
         to('joined', { key: string() }),
       ),
@@ -242,13 +257,11 @@ describe('stream-stream joins against an oracle', () => {
     await log.client.close();
   });
 
-  it('refuses a changelog entry it cannot read, naming the topic to delete', () => {
-    const [entry] = encodeJoinLogEntries([{ isLeft: false, matched: true, alone: false, ts: 1234.5, key: 'k', value: Buffer.from([1, 2]) }]);
-    expect(decodeJoinLogEntry('t', '0', entry!)).toEqual({ isLeft: false, matched: true, alone: false, ts: 1234.5, key: Buffer.from('k'), value: Buffer.from([1, 2]) });
-    const nulls = encodeJoinLogEntries([{ isLeft: true, matched: false, alone: true, ts: 7, key: null, value: null }])[0]!;
-    expect(decodeJoinLogEntry('t', '0', nulls)).toEqual({ isLeft: true, matched: false, alone: true, ts: 7, key: null, value: null });
-    expect(() => decodeJoinLogEntry('app-pairs-changelog', '3', Buffer.from('{"s":"L"}'))).toThrow(JoinChangelogFormatError);
-    expect(() => decodeJoinLogEntry('app-pairs-changelog', '3', Buffer.from('{"s":"L","k":"a","t":1}'))).toThrow(/delete the topic app-pairs-changelog/);
+  it('refuses a join store changelog record it cannot read, naming the topic to delete', () => {
+    const [entry] = encodeTimedRecords([{ ts: 1234.5, seq: 3, keyText: 'k€' }], [Buffer.from([1, 2])]);
+    expect(decodeTimedRecord('t', '0', entry!)).toEqual({ ts: 1234.5, seq: 3, keyText: 'k€', value: Buffer.from([1, 2]) });
+    expect(() => decodeTimedRecord('app-pairs-this-join-store-changelog', '3', Buffer.from('{"s":"L"}'))).toThrow(ChangelogFormatError);
+    expect(() => decodeTimedRecord('app-pairs-this-join-store-changelog', '3', Buffer.from('{"s":"L","k":"a","t":1234567890}'))).toThrow(/delete the topic app-pairs-this-join-store-changelog/);
   });
 
   const windows: Array<[string, Win]> = [
@@ -256,14 +269,16 @@ describe('stream-stream joins against an oracle', () => {
     ['before 20 ms, after 90 ms, grace 30 ms', { before: 20, after: 90, grace: 30 }],
     ['before 70 ms, after -10 ms, grace 0', { before: 70, after: -10, grace: 0 }],
   ];
+  for (const backend of BACKENDS)
   for (const [wname, w] of windows) {
     for (const type of ['inner', 'left', 'outer'] as const) {
-      it(`${type} join, ${wname}`, async () => {
+      it(`${type} join, ${wname} (${backend})`, async () => {
         const all = evs(500, type.length + w.after);
+        const store = storeOn(backend);
         const d = new TestDriver((a) => {
           const joiner = (l: Ev | null, r: Ev | null) => ({ l: l?.id ?? null, r: r?.id ?? null });
           const right = { topic: 'right', key: string() };
-          const opts = w === SYM ? { within: D, grace: GRACE, name: 'pairs' } : { before: w.before, after: w.after, grace: w.grace, name: 'pairs' };
+          const opts = { ...(w === SYM ? { within: D, grace: GRACE, name: 'pairs' } : { before: w.before, after: w.after, grace: w.grace, name: 'pairs' }), ...store };
           const op = type === 'inner' ? join(right, joiner, opts) : type === 'left' ? leftJoin(right, joiner, opts) : outerJoin(right, joiner, opts);
           a.stream<string, Ev>('left', { key: string() }).pipe(op, to('joined', { key: string() }));
         });
@@ -273,11 +288,15 @@ describe('stream-stream joins against an oracle', () => {
           return `${r.key}:${v.l}+${v.r}@${r.timestamp}`;
         });
         expect(got.sort()).toEqual(oracle(all, type, w));
-        // Finished records write no tombstone: their changelog slot goes to a later record. So the
-        // changelog, read as a table, holds about as many keys as records were buffered at once
-        // (one record per batch here), far fewer than the records that passed.
-        const keys = new Set(d.output(changelogTopic('test-app', 'pairs')).map((r) => String(r.key)).filter((k) => k !== 't'));
-        expect(keys.size).toBeLessThanOrEqual(peakBuffered(all, type, w));
+        // Expired records write no tombstone: their changelog slot goes to a later record. So each
+        // side's changelog, read as a table, holds about as many keys as records were buffered at
+        // once (one record per batch here), far fewer than the records that passed.
+        const names = joinStoreNames(type, 'pairs');
+        for (const [name, side] of [[names.left, 'L'], [names.right, 'R']] as const) {
+          const keys = new Set(d.output(changelogTopic('test-app', name)).map((r) => String(r.key)).filter((k) => k !== '__streamTime'));
+          expect(keys.size).toBeGreaterThan(0);
+          expect(keys.size).toBeLessThanOrEqual(peakBuffered(all.filter((e) => e.side === side), 'inner', w));
+        }
         expect(peakBuffered(all, type, w)).toBeLessThan(all.length / 4);
         await d.close();
       });
@@ -286,8 +305,9 @@ describe('stream-stream joins against an oracle', () => {
 });
 
 describe('table-table joins against an oracle', () => {
+  for (const backend of BACKENDS)
   for (const type of ['inner', 'left', 'outer'] as const) {
-    it(`${type} join emits the joined row on every change and a tombstone when it goes away`, async () => {
+    it(`${type} join emits the joined row on every change and a tombstone when it goes away (table stores: ${backend})`, async () => {
       const rnd = mulberry32(type.length * 7);
       const ops = Array.from({ length: 400 }, (_, i) => ({
         topic: rnd() < 0.5 ? 'users' : 'addresses',
@@ -296,8 +316,8 @@ describe('table-table joins against an oracle', () => {
         ts: 1000 + i,
       }));
       const d = new TestDriver((a) => {
-        const users = a.table<string, string>('users', { key: string(), value: string() });
-        const addresses = a.table<string, string>('addresses', { key: string(), value: string() });
+        const users = a.table<string, string>('users', { key: string(), value: string(), store: backends.on(backend) });
+        const addresses = a.table<string, string>('addresses', { key: string(), value: string(), store: backends.on(backend) });
         const joiner = (u: string | null, ad: string | null) => `${u}/${ad}`;
         const joined = type === 'inner' ? users.join(addresses, joiner) : type === 'left' ? users.leftJoin(addresses, joiner) : users.outerJoin(addresses, joiner);
         joined.pipe(to('joined', { key: string() }));

@@ -3,7 +3,11 @@
  * TestDriver and compares the outputs with what Kafka Streams' rule (stated in the case) gives,
  * worked out by hand in the case itself, never from Sluice's own output.
  */
-import { TestDriver, type OutputRecord } from '../../../processors/index.js';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, expect } from 'vitest';
+import { TestDriver, type OutputRecord, type StoreBackendOptions } from '../../../processors/index.js';
+import { deleteKeysWithPrefix } from '../../../processors/stores/redis-util.js';
 
 export interface Ev {
   user: string;
@@ -27,3 +31,34 @@ export async function feedEach(d: TestDriver, topic: string, records: Array<{ ke
 }
 
 export const late = (d: TestDriver) => d.metrics.total('sluice_late_records_total');
+
+export type Backend = 'memory' | 'redis';
+export const BACKENDS: Backend[] = ['memory', 'redis'];
+
+/**
+ * Store options for a backend, for suites whose cases run on both: memory, or a real Redis on
+ * 127.0.0.1:6379 under a key prefix of the case's own, deleted after each case. Call once at
+ * the top of a test file (it registers the clean-up).
+ */
+export function storeBackends(): { on(backend: Backend): StoreBackendOptions } {
+  let redis: Redis | undefined;
+  const prefixes: string[] = [];
+  afterEach(async () => {
+    for (const p of prefixes.splice(0)) {
+      await deleteKeysWithPrefix(redis!, p);
+      expect(await redis!.keys(`${p}*`)).toEqual([]);
+    }
+  });
+  afterAll(async () => {
+    await redis?.quit();
+  });
+  return {
+    on(backend) {
+      if (backend === 'memory') return {};
+      redis ??= new Redis('redis://127.0.0.1:6379');
+      const prefix = `conformance-${randomUUID()}:`;
+      prefixes.push(prefix);
+      return { backend: 'redis', redis, prefix };
+    },
+  };
+}

@@ -4,7 +4,7 @@
  * reads see the batch's own writes, each changed key is logged once per flush, a new task is
  * rebuilt from its changelog partition by the task's state manager (restore metrics included),
  * changes never flushed are not restored, window and session stores keep what their retention
- * allows — closed or not — and drop the rest, and a value the default serde cannot restore
+ * allows — closed or not — and drop the rest, a window store with duplicates keeps every record, and a value the default serde cannot restore
  * fails loudly while a store given a serde for it restores it.
  */
 import { randomUUID } from 'node:crypto';
@@ -16,7 +16,7 @@ import type { MetricsRegistry } from '../../../core/worker/metrics.js';
 import type { Task } from '../../../core/worker/task.js';
 import { changelogTopic } from '../../../processors/stores/changelog.js';
 import type { Materialized } from '../../../processors/stores/materialized.js';
-import { keyValueStore, sessionStore, windowStore } from '../../../processors/stores/open.js';
+import { duplicateWindowStore, keyValueStore, sessionStore, windowStore } from '../../../processors/stores/open.js';
 import { deleteKeysWithPrefix } from '../../../processors/stores/redis-util.js';
 import { StoreSerdeError } from '../../../processors/stores/state-serde.js';
 import { testTask } from '../../support/task.js';
@@ -207,6 +207,60 @@ for (const [backend, mat] of backends) {
         ['a', 3000, 4, 3001],
         ['b', 4000, 9, 4000],
       ]);
+      await t2.close();
+    });
+
+    it('window with duplicates: keeps every record of a key and time, fetches a key over a time range in time then arrival order, retention without tombstones, removal tombstoned, restore rebuilds the same', async () => {
+      const { client, topic, task } = await setup('buffer');
+      const m = mat('buffer') as Materialized<string, string>;
+      // Retention 100: a record is expired once its time is <= the largest time put - 100.
+      const spec = { retentionMs: 100 };
+      const t = task();
+      const s = duplicateWindowStore<string, string>(t, 'buffer', m, spec);
+      await t.restore();
+      await s.load(['"a"', '"b"']);
+      s.add('"a"', 'a', 1000, 'a1');
+      s.add('"a"', 'a', 1000, 'a2'); // same key and time: kept beside a1
+      s.add('"a"', 'a', 990, 'a0'); // out of order: fetched before the others
+      s.add('"b"', 'b', 1000, 'b1');
+      const gone = s.add('"a"', 'a', 1050, 'gone')!;
+      const fetchValues = (key: string, from: number, to: number) => s.fetchText(JSON.stringify(key), from, to).map((r) => [r.ts, r.value]);
+      expect(fetchValues('a', 990, 1000)).toEqual([[990, 'a0'], [1000, 'a1'], [1000, 'a2']]);
+      expect(fetchValues('a', 995, 2000)).toEqual([[1000, 'a1'], [1000, 'a2'], [1050, 'gone']]);
+      s.remove(gone);
+      expect(s.range(0, 5000).map((r) => [r.key, r.ts, r.value])).toEqual([['a', 990, 'a0'], ['a', 1000, 'a1'], ['a', 1000, 'a2'], ['b', 1000, 'b1']]);
+      s.streamTime = 1000;
+      await commit(t);
+      // Time 1095 expires 990 (<= 1095 - 100) but not 1000.
+      await s.load(['"c"']);
+      s.add('"c"', 'c', 1095, 'c1');
+      expect(s.add('"c"', 'c', 990, 'late')).toBeNull(); // already expired: refused, as Kafka's stores do
+      await commit(t);
+      await s.loadUpTo(Infinity);
+      expect(s.range(-Infinity, Infinity).map((r) => [r.key, r.ts, r.value])).toEqual([['a', 1000, 'a1'], ['a', 1000, 'a2'], ['b', 1000, 'b1'], ['c', 1095, 'c1']]);
+      expect(await list(s.fetch('a', 0, 5000))).toEqual([[1000, 'a1'], [1000, 'a2']]);
+      // A removed record's slot is tombstoned when no record takes it (`gone` never reached the
+      // changelog: nothing to tombstone); an expired one's is not (a restore drops it by its time).
+      await s.load(['"b"']);
+      s.remove(s.fetchText('"b"', 0, 5000)[0]!);
+      await commit(t);
+      const records = await changelog(client, topic);
+      expect(records.filter(([, v]) => v === null).length).toBe(1);
+      expect(new Set(records.map(([k]) => k)).size).toBeLessThanOrEqual(6 + 1); // slots + stream time
+      await t.close();
+
+      const t2 = task();
+      const again = duplicateWindowStore<string, string>(t2, 'buffer', m, spec);
+      await t2.restore();
+      expect(again.streamTime).toBe(1000);
+      await again.loadUpTo(Infinity);
+      expect(again.range(-Infinity, Infinity).map((r) => [r.key, r.ts, r.value])).toEqual([['a', 1000, 'a1'], ['a', 1000, 'a2'], ['c', 1095, 'c1']]);
+      // A new record takes a free slot (of an expired or removed record), not a new one.
+      await again.load(['"d"']);
+      const d = again.add('"d"', 'd', 1099, 'd1')!;
+      expect(d.slot).toBeLessThan(6);
+      expect(again.fetchText('"a"', 0, 2000).map((r) => r.value)).toEqual(['a1', 'a2']);
+      await commit(t2);
       await t2.close();
     });
 

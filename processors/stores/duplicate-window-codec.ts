@@ -1,0 +1,72 @@
+/**
+ * The changelog (and Redis) bytes of a record in a window store that retains duplicates:
+ *
+ *   bytes 0-7    timestamp, float64 big-endian
+ *   bytes 8-15   arrival sequence, float64 big-endian
+ *   bytes 16-19  length n of the key text's UTF-8 bytes, uint32 big-endian
+ *   then         the key text (n bytes), then the value serde's bytes (the rest)
+ *
+ * Binary, so any value serde round-trips (a `bytes()` value stays bytes). Records of one flush are
+ * encoded into one buffer.
+ */
+import { SluiceError } from '../../core/errors.js';
+
+const FIXED = 20;
+
+/** A changelog record this version cannot read (another format, or cut short). */
+export class ChangelogFormatError extends SluiceError {
+  constructor(topic: string, key: string, why: string) {
+    super('CHANGELOG_FORMAT', `changelog ${topic}, key ${key}: ${why}. It was not written by this version of Sluice's window store (with duplicates); to start the store afresh, stop the app and delete the topic ${topic}`);
+  }
+}
+
+export interface TimedBytes {
+  ts: number;
+  seq: number;
+  keyText: string;
+}
+
+/** A value's bytes (a string: its UTF-8 bytes, as text serdes write them). */
+type ValueBytes = Buffer | string;
+
+const bound = (s: string) => s.length * 3;
+
+/** Encodes records (with their values' bytes beside them) into one shared buffer; returns a view per record. */
+export function encodeTimedRecords(records: readonly TimedBytes[], values: readonly ValueBytes[]): Buffer[] {
+  let size = 0;
+  for (let i = 0; i < records.length; i++) {
+    const v = values[i]!;
+    size += FIXED + bound(records[i]!.keyText) + (typeof v === 'string' ? bound(v) : v.length);
+  }
+  const arena = Buffer.allocUnsafe(size);
+  const out = new Array<Buffer>(records.length);
+  let pos = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const v = values[i]!;
+    const start = pos;
+    arena.writeDoubleBE(r.ts, pos);
+    arena.writeDoubleBE(r.seq, pos + 8);
+    const keyLen = arena.write(r.keyText, pos + FIXED);
+    arena.writeUInt32BE(keyLen, pos + 16);
+    pos += FIXED + keyLen;
+    if (typeof v === 'string') pos += arena.write(v, pos);
+    else {
+      arena.set(v, pos);
+      pos += v.length;
+    }
+    out[i] = arena.subarray(start, pos);
+  }
+  return out;
+}
+
+export function encodeTimedRecord(r: TimedBytes, value: ValueBytes): Buffer {
+  return encodeTimedRecords([r], [value])[0]!;
+}
+
+export function decodeTimedRecord(topic: string, key: string, b: Buffer): { ts: number; seq: number; keyText: string; value: Buffer } {
+  if (b.length < FIXED) throw new ChangelogFormatError(topic, key, `a record of ${b.length} bytes is too short`);
+  const keyLen = b.readUInt32BE(16);
+  if (FIXED + keyLen > b.length) throw new ChangelogFormatError(topic, key, 'the key runs past the end of the record');
+  return { ts: b.readDoubleBE(0), seq: b.readDoubleBE(8), keyText: b.toString('utf8', FIXED, FIXED + keyLen), value: b.subarray(FIXED + keyLen) };
+}

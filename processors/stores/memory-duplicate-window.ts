@@ -1,0 +1,328 @@
+/**
+ * In-memory window store that retains duplicates: each key's records in one array in time order
+ * (what a join's fetch of one key over a time range walks), and every record in the segment of
+ * its time, so expiry drops whole segments in time order. See duplicate-window-store.ts for the
+ * contract, retention and the changelog's slots.
+ */
+import type { RecordCursor } from '../../core/log/record-cursor.js';
+import type { TaskContext } from '../../core/worker/contracts.js';
+import type { StoreKind } from '../../core/worker/state-manager.js';
+import { TimeBuckets } from '../windows/time-buckets.js';
+import { decodeTimedRecord, encodeTimedRecords } from './duplicate-window-codec.js';
+import { segmentMs, timedOrder, type DuplicateWindowAccess, type DuplicateWindowSpec, type TimedRecord } from './duplicate-window-store.js';
+import type { Materialized } from './materialized.js';
+import type { ScannedEntry } from './store-base.js';
+import { TimedStoreBase } from './timed-store-base.js';
+
+interface Entry<K, V> extends TimedRecord<K, V> {
+  key: K;
+  value: V;
+  /** Value bytes: to log as they are (until logged), or restored and not yet decoded (value undefined). */
+  raw: Buffer | null;
+  alive: boolean;
+}
+
+/** Slot bookkeeping shared with the Redis store: which slots are free, changed, logged, to be tombstoned. */
+export class Slots {
+  private free: number[] = [];
+  private next = 0;
+  /** The changelog's latest record for the slot is a record (not a tombstone). */
+  readonly logged: boolean[] = [];
+  /** Freed by a removal: the flush tombstones it unless a record takes it. */
+  readonly tomb: boolean[] = [];
+  private readonly dirtyMark: boolean[] = [];
+  dirty: number[] = [];
+
+  take(): number {
+    return this.free.length > 0 ? this.free.pop()! : this.next++;
+  }
+
+  release(slot: number, removed: boolean): void {
+    this.free.push(slot);
+    if (removed) {
+      this.tomb[slot] = true;
+      this.touch(slot);
+    }
+  }
+
+  touch(slot: number): void {
+    if (this.dirtyMark[slot]) return;
+    this.dirtyMark[slot] = true;
+    this.dirty.push(slot);
+  }
+
+  /** The slots changed since the last call. */
+  takeDirty(): number[] {
+    const d = this.dirty;
+    this.dirty = [];
+    for (const s of d) this.dirtyMark[s] = false;
+    return d;
+  }
+
+  /** After a restore: `live` slots are taken, every other one below the highest seen is free. */
+  reset(live: Set<number>, logged: Iterable<number>, highest: number): void {
+    this.free = [];
+    this.dirty = [];
+    this.logged.length = 0;
+    this.tomb.length = 0;
+    this.dirtyMark.length = 0;
+    for (const s of logged) this.logged[s] = true;
+    this.next = highest + 1;
+    for (let s = highest; s >= 0; s--) if (!live.has(s)) this.free.push(s);
+  }
+}
+
+/** Puts a record into a list in time order; records mostly come in time order, so the place is found from the end. */
+function insertInOrder<T extends { ts: number; seq: number }>(list: T[], e: T): void {
+  let i = list.length;
+  while (i > 0 && timedOrder(list[i - 1]!, e) > 0) i--;
+  if (i === list.length) list.push(e);
+  else list.splice(i, 0, e);
+}
+
+/** Changelog keys of slots, made once (slots are reused). */
+const slotKeys: string[] = [];
+export const slotKey = (slot: number): string => slotKeys[slot] ?? (slotKeys[slot] = String(slot));
+
+export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> implements DuplicateWindowAccess<K, V> {
+  readonly needsLoad = false;
+  readonly keyText: (key: K) => string;
+  readonly retentionMs: number;
+  private readonly segment: number;
+  /** Key text → its record, or its records in time order (most keys of a join hold one). */
+  private readonly byKey = new Map<string, Entry<K, V> | Array<Entry<K, V>>>();
+  private readonly segments = new TimeBuckets<Array<Entry<K, V>>>(() => []);
+  private readonly bySlot: Array<Entry<K, V> | undefined> = [];
+  private readonly slots = new Slots();
+  private seq = 0;
+  private readonly scratch: Array<Entry<K, V>> = [];
+  /** While restoring: the latest changelog record per slot. */
+  private restoring = new Map<number, Buffer | null>();
+
+  constructor(ctx: TaskContext, name: string, m: Materialized<K, V>, spec: DuplicateWindowSpec) {
+    super(ctx, name, m);
+    this.keyText = this.keys.text;
+    this.retentionMs = spec.retentionMs;
+    this.segment = segmentMs(spec.retentionMs);
+  }
+
+  async load(): Promise<void> {}
+  async loadUpTo(): Promise<void> {}
+
+  private segmentOf(ts: number): number {
+    return ts - (((ts % this.segment) + this.segment) % this.segment);
+  }
+
+  private value(e: Entry<K, V>): V {
+    if (e.value === undefined && e.raw !== null) {
+      e.value = this.values.decode(e.raw);
+      e.raw = null;
+    }
+    return e.value;
+  }
+
+  add(keyText: string, key: K, ts: number, value: V, raw: Buffer | null = null): TimedRecord<K, V> | null {
+    if (ts <= this.observed - this.retentionMs) return null;
+    if (ts > this.observed) this.observed = ts;
+    const slot = this.slots.take();
+    const e: Entry<K, V> = { keyText, key, ts, seq: this.seq++, value, slot, raw, alive: true };
+    this.insert(e);
+    this.slots.touch(slot);
+    return e;
+  }
+
+  private insert(e: Entry<K, V>): void {
+    this.bySlot[e.slot] = e;
+    const at = this.byKey.get(e.keyText);
+    if (at === undefined) this.byKey.set(e.keyText, e);
+    else if (Array.isArray(at)) insertInOrder(at, e);
+    else this.byKey.set(e.keyText, timedOrder(at, e) <= 0 ? [at, e] : [e, at]);
+    this.segments.at(this.segmentOf(e.ts)).push(e);
+  }
+
+  private unlink(e: Entry<K, V>): void {
+    e.alive = false;
+    this.bySlot[e.slot] = undefined;
+    const at = this.byKey.get(e.keyText)!;
+    if (!Array.isArray(at)) this.byKey.delete(e.keyText);
+    else if (at.length === 2) this.byKey.set(e.keyText, at[0] === e ? at[1]! : at[0]!);
+    else at.splice(at.indexOf(e), 1);
+  }
+
+  fetchText(keyText: string, from: number, to: number): ReadonlyArray<TimedRecord<K, V>> {
+    const out = this.scratch;
+    out.length = 0;
+    const at = this.byKey.get(keyText);
+    if (at === undefined) return out;
+    const floor = this.observed - this.retentionMs;
+    if (!Array.isArray(at)) {
+      if (at.ts >= from && at.ts > floor && at.ts <= to) {
+        if (at.value === undefined) this.value(at);
+        out.push(at);
+      }
+      return out;
+    }
+    const list = at;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      if (e.ts < from || e.ts <= floor) continue;
+      if (e.ts > to) break;
+      if (e.value === undefined) this.value(e);
+      out.push(e);
+    }
+    return out;
+  }
+
+  remove(r: TimedRecord<K, V>): void {
+    const e = r as Entry<K, V>;
+    if (!e.alive) return;
+    this.unlink(e);
+    e.raw = null;
+    this.slots.release(e.slot, true);
+  }
+
+  range(from: number, to: number): Array<TimedRecord<K, V>> {
+    const floor = this.observed - this.retentionMs;
+    const out: Array<Entry<K, V>> = [];
+    for (const start of this.segments.starts()) {
+      if (start + this.segment <= from) continue;
+      if (start > to) break;
+      const entries = this.segments.get(start)!;
+      // Removed records leave their segment here (expiry would otherwise be the only way out).
+      let live = 0;
+      for (const e of entries) {
+        if (!e.alive) continue;
+        entries[live++] = e;
+        if (e.ts >= from && e.ts <= to && e.ts > floor) out.push(e);
+      }
+      entries.length = live;
+      if (live === 0) this.segments.delete(start);
+    }
+    for (const e of out) this.value(e);
+    return out.sort(timedOrder);
+  }
+
+  // The public WindowStore API.
+
+  get(key: K, windowStart: number): V | undefined {
+    return this.fetchText(this.keyText(key), windowStart, windowStart)[0]?.value;
+  }
+
+  put(key: K, windowStart: number, value: V | null): void {
+    if (value === null || value === undefined) return; // a store with duplicates keeps no deletes (Kafka ignores a null put)
+    this.add(this.keyText(key), key, windowStart, value);
+  }
+
+  *fetch(key: K, fromStart: number, toStart: number): Iterable<[number, V]> {
+    for (const e of [...this.fetchText(this.keyText(key), fromStart, toStart)]) yield [e.ts, e.value];
+  }
+
+  *fetchAll(fromStart: number, toStart: number): Iterable<[K, number, V]> {
+    const all = this.range(fromStart, toStart).sort((a, b) => a.ts - b.ts || (a.keyText < b.keyText ? -1 : a.keyText > b.keyText ? 1 : 0) || a.seq - b.seq);
+    for (const e of all) yield [e.key, e.ts, e.value];
+  }
+
+  expire(minStart: number): void {
+    for (const e of this.range(-Infinity, minStart - 1)) this.remove(e);
+  }
+
+  protected queryKind(): StoreKind {
+    return 'window';
+  }
+
+  protected scan(): Array<ScannedEntry<K, V>> {
+    return this.range(-Infinity, Infinity).map((e) => ({ keyText: e.keyText, key: e.key, value: e.value, window: { start: e.ts, end: e.ts } }));
+  }
+
+  entries(): Array<[unknown, unknown]> {
+    return this.range(-Infinity, Infinity).map((e) => [{ key: e.key, window: { start: e.ts, end: e.ts } }, e.value]);
+  }
+
+  /** Drops whole segments at or below observed − retention (no tombstones: a restore drops them by time). */
+  private expireSegments(): void {
+    const limit = this.observed - this.retentionMs;
+    if (!(limit > -Infinity)) return;
+    for (const start of this.segments.starts()) {
+      if (start + this.segment - 1 > limit) break;
+      const entries = this.segments.get(start)!;
+      this.segments.delete(start);
+      for (const e of entries) {
+        if (!e.alive) continue;
+        this.unlink(e);
+        e.raw = null;
+        this.slots.release(e.slot, false);
+      }
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.expireSegments();
+    const dirty = this.slots.takeDirty();
+    if (this.changelog !== undefined && dirty.length > 0) {
+      const puts: Array<Entry<K, V>> = [];
+      const values: Array<Buffer | string> = [];
+      for (const slot of dirty) {
+        const e = this.bySlot[slot];
+        if (e !== undefined) {
+          puts.push(e);
+          values.push(e.raw ?? this.values.encode(e.value));
+          e.raw = null;
+          this.slots.logged[slot] = true;
+          this.slots.tomb[slot] = false;
+        } else if (this.slots.tomb[slot]) {
+          this.slots.tomb[slot] = false;
+          if (this.slots.logged[slot]) this.log(slotKey(slot), null);
+          this.slots.logged[slot] = false;
+        }
+      }
+      const bytes = encodeTimedRecords(puts, values);
+      for (let i = 0; i < bytes.length; i++) this.log(slotKey(puts[i]!.slot), bytes[i]!);
+    } else for (const slot of dirty) if (this.bySlot[slot]) this.bySlot[slot]!.raw = null;
+    this.logStreamTime();
+    this.sendLog();
+  }
+
+  protected beginRestore(): void {
+    this.byKey.clear();
+    for (const start of this.segments.starts()) this.segments.delete(start);
+    this.bySlot.length = 0;
+    this.restoring = new Map();
+    this.resetClocks();
+  }
+
+  protected restoreBatch(records: RecordCursor): void {
+    while (records.next()) {
+      const k = this.restoredKey<number>(records);
+      if (k === null) continue;
+      this.restoring.delete(k.parts);
+      this.restoring.set(k.parts, records.valueLength < 0 ? null : records.value());
+    }
+  }
+
+  protected override endRestore(): void {
+    this.forgetRestoredKeys();
+    const topic = this.changelog ?? this.name;
+    const decoded: Array<{ slot: number; rec: ReturnType<typeof decodeTimedRecord> }> = [];
+    const logged: number[] = [];
+    let highest = -1;
+    for (const [slot, v] of this.restoring) {
+      if (slot > highest) highest = slot;
+      if (v === null) continue;
+      logged.push(slot);
+      const rec = decodeTimedRecord(topic, String(slot), v);
+      decoded.push({ slot, rec });
+      if (rec.ts > this.observed) this.observed = rec.ts;
+      if (rec.seq >= this.seq) this.seq = rec.seq + 1;
+    }
+    this.restoring = new Map();
+    decoded.sort((a, b) => timedOrder(a.rec, b.rec));
+    const limit = this.observed - this.retentionMs;
+    const live = new Set<number>();
+    for (const { slot, rec } of decoded) {
+      if (rec.ts <= limit) continue; // expired before the restart: its slot is free
+      live.add(slot);
+      this.insert({ keyText: rec.keyText, key: this.keys.fromText(rec.keyText), ts: rec.ts, seq: rec.seq, value: undefined as V, slot, raw: rec.value, alive: true });
+    }
+    this.slots.reset(live, logged, highest);
+  }
+}
