@@ -82,7 +82,32 @@ export function tableOf<K, V>(a: AppLike | string, b?: string | TableOptions<K, 
  */
 export function tableStore<K, V>(ctx: TaskContext, table: KTable<K, V>): KeyValueAccess<K, V> {
   const m = table.store;
-  return keyValueStore<K, V>(ctx, table.storeName, { ...m, key: table.keySerde, value: table.valueSerde, sourceTopic: table.topic, logging: false });
+  return keyValueStore<K, V>(ctx, table.storeName, { ...m, key: table.keySerde, value: rowsSerde(ctx, table), sourceTopic: table.topic, logging: false });
+}
+
+/**
+ * The table's value serde as its store reads rows: a row that does not deserialize is no row,
+ * with a warning naming the table, instead of an error. The store keeps rows as their topic's bytes
+ * and decodes one when it is read (a restore decodes nothing), so the error would otherwise fall on
+ * the stream record that looks the row up — dead-lettering a record that is not malformed, or on
+ * Redis failing the batch's load. A malformed row that arrives while the app runs is dead-lettered
+ * itself (applyTableRecord), and the row it would have replaced stays, as Kafka Streams skips a
+ * record its deserialization handler lets through.
+ */
+function rowsSerde<K, V>(ctx: TaskContext, table: KTable<K, V>): Serde<V> {
+  const serde = table.valueSerde;
+  return {
+    serialize: (v) => serde.serialize(v),
+    serializeText: serde.serializeText?.bind(serde),
+    deserialize: (b) => {
+      try {
+        return serde.deserialize(b);
+      } catch (err) {
+        ctx.logger.warn(`table ${table.topic}: a row that does not deserialize is read as no row (${(err as Error).message})`);
+        return undefined as V;
+      }
+    },
+  };
 }
 
 /** Applies a record of the table's topic to its store (a null value deletes the row); returns its key, or undefined for a record without one. */

@@ -97,6 +97,35 @@ describe('stream-table joins against an oracle', () => {
     await a.stop();
     await client.close();
   });
+
+  for (const backend of BACKENDS)
+    it(`reads a table row that does not deserialize as no row and dead-letters its record (${backend})`, async () => {
+      const log = await testLog();
+      const client = log.client;
+      await client.admin().createTopic('orders', { partitions: 1 });
+      await client.admin().createTopic('customers', { partitions: 1 });
+      const p = client.producer();
+      // Before the app starts: c3's row is not JSON.
+      await p.send('customers', [{ key: 'c1', value: JSON.stringify({ name: 'Ann', tier: 1 }), timestamp: 1 }, { key: 'c3', value: '{not json', timestamp: 1 }]);
+      const a = app({ id: 'jm', log: log.connect(), logger: silentLogger });
+      const customers = a.table<string, Customer>('customers', { key: string(), store: backends.on(backend) });
+      a.stream<string, Order>('orders', { key: string() }).pipe(leftJoinTable(customers, (o: Order, c: Customer | null) => `${o.id}:${c?.name ?? '-'}`), to('out', { key: string() }));
+      await a.start();
+      await p.send('orders', [{ key: 'c1', value: JSON.stringify({ id: 1, customer: 'c1' }), timestamp: 10 }, { key: 'c3', value: JSON.stringify({ id: 3, customer: 'c3' }), timestamp: 10 }]);
+      await a.idle(200);
+      // While it runs: a malformed update of c1 is dead-lettered and Ann's row stays.
+      await p.send('customers', [{ key: 'c1', value: '{bad', timestamp: 20 }]);
+      await a.idle(200);
+      await p.send('orders', [{ key: 'c1', value: JSON.stringify({ id: 4, customer: 'c1' }), timestamp: 30 }]);
+      await a.idle(200);
+      const out = (await readTopic(log.engine, 'out')).map((r) => JSON.parse(r.value!.toString()) as string);
+      expect(out.sort()).toEqual(['1:Ann', '3:-', '4:Ann']);
+      const dead = await readTopic(log.engine, 'jm.dlq');
+      // Each malformed row is dead-lettered once, as the table's topic goes through the task.
+      expect(dead.map((r) => r.value?.toString()).sort()).toEqual(['{bad', '{not json']);
+      await a.stop();
+      await client.close();
+    });
 });
 
 describe('stream-stream joins against an oracle', () => {
