@@ -16,7 +16,7 @@ import { decodeTimedRecord, encodeTimedRecord } from './duplicate-window-codec.j
 import { timedOrder, type DuplicateWindowAccess, type DuplicateWindowSpec, type TimedRecord } from './duplicate-window-store.js';
 import type { Materialized } from './materialized.js';
 import { Slots, slotKey } from './memory-duplicate-window.js';
-import { deleteKeysWithPrefix, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
+import { deleteKeysWithPrefix, execFlush, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
 import type { ScannedEntry } from './store-base.js';
 import { TimedStoreBase } from './timed-store-base.js';
 
@@ -235,12 +235,7 @@ export class RedisDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> implem
       }
     }
     this.touched.clear();
-    const streamTime = this.logStreamTime();
-    if (streamTime !== null) {
-      p.set(`${this.prefix}__streamTime`, streamTime);
-      n++;
-    }
-    if (n) await execPipeline(p);
+    await execFlush(p, n, this.prefix, this.logStreamTime());
     this.cache.clear();
     this.sendLog();
   }

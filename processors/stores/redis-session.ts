@@ -11,7 +11,7 @@ import type { TaskContext } from '../../core/worker/contracts.js';
 import type { Window } from '../types.js';
 import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
-import { deleteKeysWithPrefix, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
+import { deleteKeysWithPrefix, execFlush, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
 import { sessionOrder, type SessionAccess, type SessionEntry } from './session-store.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
 import type { ScannedEntry } from './store-base.js';
@@ -204,12 +204,7 @@ export class RedisSessionStore<K, V> extends TimedStoreBase<K, V> implements Ses
       n++;
     }
     this.dirty = [];
-    const streamTime = this.logStreamTime();
-    if (streamTime !== null) {
-      p.set(`${this.prefix}__streamTime`, streamTime);
-      n++;
-    }
-    if (n) await execPipeline(p);
+    await execFlush(p, n, this.prefix, this.logStreamTime());
     this.cache.clear();
     this.sendLog();
   }

@@ -34,6 +34,18 @@ export async function execPipeline(p: ChainableCommander): Promise<void> {
 }
 
 /** Deletes every key under `prefix` (SCAN, so no single command blocks Redis for long). */
+/**
+ * The end of a windowed store's flush: the stream time (when it moved) kept beside the windows, so
+ * a store read back without its changelog knows it too, then the pipeline sent if it holds anything.
+ */
+export async function execFlush(p: ChainableCommander, commands: number, prefix: string, streamTime: string | null): Promise<void> {
+  if (streamTime !== null) {
+    p.set(`${prefix}__streamTime`, streamTime);
+    commands++;
+  }
+  if (commands) await execPipeline(p);
+}
+
 export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {

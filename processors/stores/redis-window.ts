@@ -12,7 +12,7 @@ import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
-import { deleteKeysWithPrefix, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
+import { deleteKeysWithPrefix, execFlush, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
 import type { ScannedEntry } from './store-base.js';
 import { TimedStoreBase } from './timed-store-base.js';
@@ -223,12 +223,7 @@ export class RedisWindowStore<K, V> extends TimedStoreBase<K, V> implements Wind
       n++;
     }
     this.dirty = [];
-    const streamTime = this.logStreamTime();
-    if (streamTime !== null) {
-      p.set(`${this.prefix}__streamTime`, streamTime);
-      n++;
-    }
-    if (n) await execPipeline(p);
+    await execFlush(p, n, this.prefix, this.logStreamTime());
     this.cache.clear();
     this.sendLog();
   }
