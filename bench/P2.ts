@@ -190,11 +190,14 @@ async function pipeline(grace: number, opts: { store?: StoreBackendOptions; n?: 
   }
   const seconds = (performance.now() - t0) / 1000;
   const dropped = 'metricTotal' in a ? await a.metricTotal('sluice_late_records_total') : a.metrics.total('sluice_late_records_total');
-  const windows = opts.checked ? await check(engine, grace, dropped, partitions) : undefined;
-  await a.stop();
-  if (threads) await client.close(); // a threaded app leaves the log open
-  fs.rmSync(dir, { recursive: true, force: true });
-  return { seconds, startMs, dropped, windows };
+  try {
+    const windows = opts.checked ? await check(engine, grace, dropped, partitions) : undefined;
+    return { seconds, startMs, dropped, windows };
+  } finally {
+    await a.stop();
+    if (threads) await client.close(); // a threaded app leaves the log open
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const rssPhase = (phase: string) => process.stderr.write(`P2 rss ${phase}: now ${Math.round(process.memoryUsage().rss / 1e6)} MB, peak ${Math.round(peakRssMb())} MB\n`);
