@@ -75,6 +75,17 @@ export class ReplicationConnection {
     });
   }
 
+  /**
+   * Stops (true) or resumes (false) reading the stream: the walsender then waits on the full
+   * socket. Status updates still go out. A hold of more than wal_sender_timeout (60 s by default)
+   * ends the connection, as any client that does not read.
+   */
+  hold(on: boolean): void {
+    const stream = (this.client as unknown as { connection: { stream: { pause(): void; resume(): void } } }).connection.stream;
+    if (on) stream.pause();
+    else stream.resume();
+  }
+
   /** Standby status update: written, flushed and applied up to `lsn`. */
   confirm(lsn: bigint): void {
     if (!this.streaming) return;

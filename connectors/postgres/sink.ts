@@ -145,7 +145,7 @@ export class PostgresSink implements Sink {
   }
 
   async write(records: SinkRecord[]): Promise<void> {
-    if (!process.env.AB_NO_PIPE && this.cfg.copy && this.cfg.mode === 'upsert' && records.length > PART_RECORDS && this.targetsKnown(records)) {
+    if (this.cfg.copy && this.cfg.mode === 'upsert' && records.length > PART_RECORDS && this.targetsKnown(records)) {
       const rejected = await this.inTurn(() => this.writePipelined(records));
       for (const { record, error } of rejected) await this.ctx.deadLetter(record, error, 1);
       return;

@@ -1,8 +1,8 @@
 /**
  * postgres-cdc through the worker against a private Postgres cluster with wal_level=logical:
  * envelopes and the type mapping, snapshot plus stream under concurrent writes (every row once),
- * the slot's confirmed LSN never ahead of the log, resume after a worker restart and after a
- * Postgres restart, and bad config failing at start.
+ * a backlog larger than the source's queue, the slot's confirmed LSN never ahead of the log, resume
+ * after a worker restart and after a Postgres restart, and bad config failing at start.
  */
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,9 +26,9 @@ async function connectSql(): Promise<pg.Client> {
 }
 
 let n = 0;
-function cdcApp(log: { client: App['client'] }, config: Record<string, unknown>, id = `cdc${n++}`): App {
+function cdcApp(log: { client: App['client'] }, config: Record<string, unknown>, id = `cdc${n++}`, internals = {}): App {
   const a = app({ id, log: log.client, logger: silentLogger });
-  a.addSource('pg', new PostgresCdcSource(postgresCdcConfig.parse({ connectionString: cluster.connectionString(), ...config })));
+  a.addSource('pg', new PostgresCdcSource(postgresCdcConfig.parse({ connectionString: cluster.connectionString(), ...config }), internals));
   return a;
 }
 
@@ -155,6 +155,35 @@ describe('postgres-cdc source', () => {
     expect(ops).toEqual(['r', 'r', 'd', 'tombstone']);
     await a.stop();
   });
+
+  it('catches up a backlog larger than the queue it holds (the stream paused until the worker takes it): every change once, in order', async () => {
+    await sql.query('CREATE TABLE backlog (id int PRIMARY KEY, v text)');
+    const log = await testLog({ dataDir: tempDir('cdc-backlog') });
+    const cfg = { tables: ['public.backlog'], slot: 'backlog_slot', publication: 'backlog_pub', snapshot: 'never' };
+    let a = cdcApp({ client: log.connect() }, cfg, 'cdc-backlog');
+    await a.start(); // creates the slot
+    await a.idle(300);
+    await a.stop();
+    // 36 000 changes, far more than the source queues here (1 000) before it stops reading.
+    for (let t = 0; t < 12; t++) {
+      await sql.query(`INSERT INTO backlog SELECT g, 'v' || g FROM generate_series(${t * 2000}, ${t * 2000 + 1999}) g`);
+      await sql.query(`UPDATE backlog SET v = 'u' || id WHERE id >= ${t * 2000} AND id < ${t * 2000 + 1000}`);
+    }
+    a = cdcApp({ client: log.connect() }, cfg, 'cdc-backlog', { queueRecords: 1000 });
+    await a.start();
+    await until(async () => (await readTopic(log.engine, 'pg.public.backlog')).length >= 36_000, 150_000);
+    await a.idle(300);
+    await a.stop();
+    const recs = await readTopic(log.engine, 'pg.public.backlog');
+    expect(recs).toHaveLength(36_000);
+    const seen = recs.map((r) => { const e = JSON.parse(r.value!.toString()); return `${e.op}${e.after.id}`; });
+    const expected: string[] = [];
+    for (let t = 0; t < 12; t++) {
+      for (let i = t * 2000; i < t * 2000 + 2000; i++) expected.push(`c${i}`);
+      for (let i = t * 2000; i < t * 2000 + 1000; i++) expected.push(`u${i}`);
+    }
+    expect(seen).toEqual(expected);
+  }, 240_000);
 
   it('never confirms an LSN past what the log holds, and resumes after a worker restart and a Postgres restart', async () => {
     await sql.query('CREATE TABLE flow (id int PRIMARY KEY, v text)');

@@ -26,6 +26,9 @@ import {
   type KStream,
   type Rec,
   type SluiceOperator,
+  join,
+  leftJoin,
+  outerJoin,
 } from '../../processors/index.js';
 
 type Order = { id: string; customer: string; amount: number };
@@ -109,6 +112,25 @@ const namesOf = (d: TestDriver) => {
   const t = d.describe();
   return { stores: t.stores, changelogs: t.changelogTopics, repartitions: t.repartitionTopics };
 };
+
+describe('join stores in describe()', () => {
+  it("lists a stream-stream join's stores under Kafka Streams' names, with their changelog topics", () => {
+    const pay = { topic: 'payments', key: string() };
+    const d = new TestDriver(
+      (app) => {
+        app.stream<string, Order>('orders', { key: string() }).pipe(named('paid', leftJoin(pay, (o, p) => [o, p], { within: '10s' })), to('paid-orders'));
+        app.stream<string, Order>('refunds', { key: string() }).pipe(outerJoin(pay, (o, p) => [o, p], { within: '10s', storeName: 'r' }), to('refunds-paid'));
+        app.stream<string, Order>('carts', { key: string() }).pipe(join(pay, (o, p) => [o, p], { within: '10s', name: 'carts-paid' }), to('carts-paid'));
+      },
+      { appId: 'shop' },
+    );
+    const t = d.describe();
+    const stores = ['paid-this-join-store', 'paid-outer-other-join-store', 'paid-left-shared-join-store', 'r-outer-this-join-store', 'r-outer-other-join-store', 'r-outer-shared-join-store', 'carts-paid-this-join-store', 'carts-paid-other-join-store'];
+    expect([...t.stores].sort()).toEqual([...stores].sort());
+    expect([...t.changelogTopics].sort()).toEqual(stores.map((s) => `shop-${s}-changelog`).sort());
+    expect(String(t)).toContain('Processor: paid (stores: [paid-this-join-store, paid-outer-other-join-store, paid-left-shared-join-store])');
+  });
+});
 
 describe('names', () => {
   const perCustomer = (app: TestDriver) => app.stream<string, Order>('orders', { key: string() }).pipe(groupByKey((r) => r.value.customer), count(), to('per-customer'));
