@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allCommands, helpText, parse, type Options } from '../../cli/args.js';
-import { root } from '../../cli/main.js';
+import { main, root } from '../../cli/main.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
 import { all, sluice } from './run-cli.js';
 
@@ -112,17 +112,45 @@ describe('bad command lines: one line naming the option, exit 2', () => {
     [['frobnicate'], /unknown command "frobnicate"/],
   ];
 
+  // Each case runs through main() in this process (a parse error is refused before anything runs,
+  // so the process adds nothing but its start-up, about a second of CPU each); a few run as real
+  // processes too, for the exit code and stderr a shell sees.
+  const asProcesses = [0, 11, 22, 33];
+
   it('every case prints one line and touches nothing', async () => {
     const failures: string[] = [];
-    await all(cases, async ([args, message]) => {
+    for (const [args, message] of cases) {
+      const r = await inProcess(args);
+      if (!refusedCleanly(r, message)) failures.push(`main(${JSON.stringify(args)}) → ${r.code}, stderr:\n${r.err}\nstdout:\n${r.out}`);
+    }
+    await all(asProcesses.map((i) => cases[i]!), async ([args, message]) => {
       const r = await sluice(args);
-      const lines = r.err.trimEnd().split('\n');
-      if (r.code !== 2 || lines.length !== 1 || !message.test(lines[0]!) || /\n\s+at /.test(r.err) || r.out !== '') {
-        failures.push(`sluice ${args.join(' ')} → exit ${r.code}, stderr:\n${r.err}\nstdout:\n${r.out}`);
-      }
+      if (!refusedCleanly(r, message)) failures.push(`sluice ${args.join(' ')} → exit ${r.code}, stderr:\n${r.err}\nstdout:\n${r.out}`);
     });
     expect(failures).toEqual([]);
     // Nothing was created by a refused command.
     expect(fs.existsSync(path.join(dir, 'never'))).toBe(false);
   }, 240_000);
 });
+
+/** One line on stderr matching `message`, exit code 2, no stack trace, nothing on stdout. */
+function refusedCleanly(r: { code: number | null; out: string; err: string }, message: RegExp): boolean {
+  const lines = r.err.trimEnd().split('\n');
+  return r.code === 2 && lines.length === 1 && message.test(lines[0]!) && !/\n\s+at /.test(r.err) && r.out === '';
+}
+
+/** `main(args)` with what it writes to stdout and stderr captured. */
+async function inProcess(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const writeOut = process.stdout.write;
+  const writeErr = process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => ((out += chunk.toString()), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((err += chunk.toString()), true)) as typeof process.stderr.write;
+  try {
+    return { code: await main(args), out, err };
+  } finally {
+    process.stdout.write = writeOut;
+    process.stderr.write = writeErr;
+  }
+}
