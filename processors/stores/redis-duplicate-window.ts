@@ -16,7 +16,7 @@ import { decodeTimedRecord, encodeTimedRecord } from './duplicate-window-codec.j
 import { timedOrder, type DuplicateWindowAccess, type DuplicateWindowSpec, type TimedRecord } from './duplicate-window-store.js';
 import type { Materialized } from './materialized.js';
 import { Slots, slotKey } from './memory-duplicate-window.js';
-import { deleteKeysWithPrefix, execFlush, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
+import { deleteKeysWithPrefix, execFlush, execPipeline, partitionPrefix, redisClient, RestorePipeline } from './redis-util.js';
 import type { ScannedEntry } from './store-base.js';
 import { TimedStoreBase } from './timed-store-base.js';
 
@@ -28,7 +28,6 @@ interface Entry<K, V> extends TimedRecord<K, V> {
   raw: Buffer | null;
 }
 
-const RESTORE_CHUNK = 10_000;
 const score = (x: number) => (x === -Infinity ? '-inf' : x === Infinity ? '+inf' : String(x));
 const member = (slot: number, keyText: string) => `${slot} ${keyText}`;
 const parseMember = (m: string): [number, string] => {
@@ -250,10 +249,10 @@ export class RedisDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> implem
   }
 
   protected async restoreBatch(records: RecordCursor): Promise<void> {
-    let p = this.redis.pipeline();
-    let n = 0;
+    const restore = new RestorePipeline(this.redis);
     const topic = this.changelog ?? this.name;
     while (records.next()) {
+      const p = restore.commands;
       const key = this.restoredKey<number>(records);
       if (key === null) {
         if (records.keyLength >= 0 && records.valueLength >= 0) p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
@@ -276,12 +275,9 @@ export class RedisDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> implem
         if (rec.ts > this.observed) this.observed = rec.ts;
         if (rec.seq >= this.seq) this.seq = rec.seq + 1;
       }
-      if (++n % RESTORE_CHUNK === 0) {
-        await execPipeline(p);
-        p = this.redis.pipeline();
-      }
+      if (restore.counted()) await restore.send();
     }
-    await execPipeline(p);
+    await restore.end();
   }
 
   protected override async endRestore(): Promise<void> {

@@ -14,14 +14,13 @@ import type { Materialized } from './materialized.js';
 import { LatestValues } from './latest-values.js';
 import type { KeyValueAccess } from './memory-kv.js';
 import { restoreNow } from './memory-kv.js';
-import { deleteKeysWithPrefix, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
+import { deleteKeysWithPrefix, execPipeline, partitionPrefix, redisClient, RestorePipeline } from './redis-util.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
 import { StoreBase, type ScannedEntry } from './store-base.js';
 
 /** Keys per MGET: one round trip for most batches, without stalling Redis. */
 const MGET_CHUNK = 10_000;
 /** Commands per restore pipeline: bounded memory in ioredis's queue for a large changelog. */
-const RESTORE_CHUNK = 10_000;
 const ABSENT = Symbol('absent');
 
 export type RedisStoreOptions = Pick<Materialized, 'redis' | 'url' | 'prefix'>;
@@ -171,18 +170,15 @@ export class RedisKeyValueStore<K, V> extends StoreBase<K, V> implements KeyValu
     // The latest record per key of this run (one read: memory stays bounded however long the changelog), written in pipelines of RESTORE_CHUNK.
     const latest = new LatestValues(this.keys.textOf);
     latest.add(records);
-    let p = this.redis.pipeline();
-    let n = 0;
+    const restore = new RestorePipeline(this.redis);
     const commands: Array<[string, Buffer | null]> = [...Array.from(latest.deleted(), (t): [string, null] => [t, null]), ...latest.live()];
     for (const [t, v] of commands) {
+      const p = restore.commands;
       if (v === null) p.del(this.prefix + t);
       else p.set(this.prefix + t, v);
-      if (++n % RESTORE_CHUNK === 0) {
-        await execPipeline(p);
-        p = this.redis.pipeline();
-      }
+      if (restore.counted()) await restore.send();
     }
-    await execPipeline(p);
+    await restore.end();
   }
 
   protected override async release(): Promise<void> {

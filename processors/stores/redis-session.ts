@@ -11,7 +11,7 @@ import type { TaskContext } from '../../core/worker/contracts.js';
 import type { Window } from '../types.js';
 import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
-import { deleteKeysWithPrefix, execFlush, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
+import { deleteKeysWithPrefix, execFlush, execPipeline, partitionPrefix, redisClient, RestorePipeline } from './redis-util.js';
 import { sessionOrder, type SessionAccess, type SessionEntry } from './session-store.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
 import type { ScannedEntry } from './store-base.js';
@@ -22,7 +22,6 @@ interface Entry<K, V> extends SessionEntry<K, V> {
   dirty: boolean;
 }
 
-const RESTORE_CHUNK = 10_000;
 const score = (x: number) => (x === -Infinity ? '-inf' : x === Infinity ? '+inf' : String(x));
 
 export class RedisSessionStore<K, V> extends TimedStoreBase<K, V> implements SessionAccess<K, V> {
@@ -218,9 +217,9 @@ export class RedisSessionStore<K, V> extends TimedStoreBase<K, V> implements Ses
   }
 
   protected async restoreBatch(records: RecordCursor): Promise<void> {
-    let p = this.redis.pipeline();
-    let n = 0;
+    const restore = new RestorePipeline(this.redis);
     while (records.next()) {
+      const p = restore.commands;
       const key = this.restoredKey<[string, number, number]>(records);
       if (key === null) {
         if (records.keyLength >= 0 && records.valueLength >= 0) p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
@@ -236,12 +235,9 @@ export class RedisSessionStore<K, V> extends TimedStoreBase<K, V> implements Ses
         p.zadd(this.index, end, k);
         if (end > this.observed) this.observed = end;
       }
-      if (++n % RESTORE_CHUNK === 0) {
-        await execPipeline(p);
-        p = this.redis.pipeline();
-      }
+      if (restore.counted()) await restore.send();
     }
-    await execPipeline(p);
+    await restore.end();
   }
 
   protected override async endRestore(): Promise<void> {

@@ -46,6 +46,41 @@ export async function execFlush(p: ChainableCommander, commands: number, prefix:
   if (commands) await execPipeline(p);
 }
 
+/** How many changelog records a restore writes per pipeline. */
+const RESTORE_CHUNK = 10_000;
+
+/**
+ * A restore's writes to Redis, sent every RESTORE_CHUNK records (`counted()` after each says when), so a
+ * long changelog never queues all its commands in one pipeline; `end()` sends the rest.
+ */
+export class RestorePipeline {
+  private p: ChainableCommander;
+  private n = 0;
+
+  constructor(private readonly redis: Redis) {
+    this.p = redis.pipeline();
+  }
+
+  /** The pipeline the current record's commands go to. */
+  get commands(): ChainableCommander {
+    return this.p;
+  }
+
+  /** Counts a record; true when the pipeline holds a chunk and is to be sent (no await per record). */
+  counted(): boolean {
+    return ++this.n % RESTORE_CHUNK === 0;
+  }
+
+  async send(): Promise<void> {
+    await execPipeline(this.p);
+    this.p = this.redis.pipeline();
+  }
+
+  end(): Promise<void> {
+    return execPipeline(this.p);
+  }
+}
+
 export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {

@@ -12,7 +12,7 @@ import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
-import { deleteKeysWithPrefix, execFlush, execPipeline, partitionPrefix, redisClient } from './redis-util.js';
+import { deleteKeysWithPrefix, execFlush, execPipeline, partitionPrefix, redisClient, RestorePipeline } from './redis-util.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
 import type { ScannedEntry } from './store-base.js';
 import { TimedStoreBase } from './timed-store-base.js';
@@ -23,7 +23,6 @@ interface Entry<K, V> extends WindowEntry<K, V> {
   dirty: boolean;
 }
 
-const RESTORE_CHUNK = 10_000;
 const score = (x: number) => (x === -Infinity ? '-inf' : x === Infinity ? '+inf' : String(x));
 
 export class RedisWindowStore<K, V> extends TimedStoreBase<K, V> implements WindowAccess<K, V> {
@@ -237,9 +236,9 @@ export class RedisWindowStore<K, V> extends TimedStoreBase<K, V> implements Wind
   }
 
   protected async restoreBatch(records: RecordCursor): Promise<void> {
-    let p = this.redis.pipeline();
-    let n = 0;
+    const restore = new RestorePipeline(this.redis);
     while (records.next()) {
+      const p = restore.commands;
       const key = this.restoredKey<[string, number]>(records);
       if (key === null) {
         if (records.keyLength >= 0 && records.valueLength >= 0) p.set(`${this.prefix}__streamTime`, String(this.streamTimeValue));
@@ -255,12 +254,9 @@ export class RedisWindowStore<K, V> extends TimedStoreBase<K, V> implements Wind
         p.zadd(this.index, start, k);
         if (start > this.observed) this.observed = start;
       }
-      if (++n % RESTORE_CHUNK === 0) {
-        await execPipeline(p);
-        p = this.redis.pipeline();
-      }
+      if (restore.counted()) await restore.send();
     }
-    await execPipeline(p);
+    await restore.end();
   }
 
   protected override async endRestore(): Promise<void> {

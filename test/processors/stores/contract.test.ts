@@ -65,6 +65,26 @@ for (const [backend, mat] of backends) {
       return { client, appId, topic: changelogTopic(appId, store), task: (p = 0) => testTask(client, appId, p) };
     }
 
+    it('key-value: restores a changelog longer than one Redis pipeline chunk (25 000 keys, 10 000 per chunk)', async () => {
+      const { task } = await setup('many');
+      const n = 25_000;
+      const keys = Array.from({ length: n }, (_, i) => `k${i}`);
+      const t = task();
+      const s = keyValueStore<string, number>(t, 'many', mat('many') as Materialized<string, number>);
+      await t.restore();
+      await s.load(keys.map((k) => JSON.stringify(k)));
+      keys.forEach((k, i) => s.put(k, i));
+      await commit(t);
+      await t.close();
+      const again = task();
+      const r = keyValueStore<string, number>(again, 'many', mat('many') as Materialized<string, number>);
+      await again.restore();
+      const all = new Map(await list(r.all()));
+      expect(all.size).toBe(n);
+      expect([all.get('k0'), all.get('k9999'), all.get('k10000'), all.get('k24999')]).toEqual([0, 9999, 10000, 24999]);
+      await again.close();
+    });
+
     it('key-value: reads its own writes, logs each changed key once per flush, and a new task restores it', async () => {
       const { client, topic, task } = await setup('profiles', 2);
       for (const p of [0, 1]) {
