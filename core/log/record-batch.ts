@@ -33,6 +33,7 @@
 import { CorruptRecordBatchError, UnsupportedCompressionError } from '../errors.js';
 import { codecById, codecByName, readableCodecNames } from './codecs.js';
 import { crc32c } from './crc32c.js';
+import { ownCopy } from './transient-read.js';
 import type { AppendRecord, Compression, LogRecord } from './types.js';
 
 export const BATCH_HEADER_SIZE = 61;
@@ -584,6 +585,8 @@ export interface StoredDecodeOptions {
   /** The partition read (DecodeOptions' topic and partition). */
   topic?: string;
   partition?: number;
+  /** The batches are views of a buffer about to be reused (./transient-read.ts): each batch decoded is copied first, so its records point into memory of their own. */
+  transient?: boolean;
 }
 
 /**
@@ -600,7 +603,7 @@ export function decodeStoredBatches(batches: readonly Buffer[], fromOffset: numb
     if (out.length >= maxRecords) break;
     const before = out.length;
     try {
-      decodeRecordBatch(b, 0, decodeOpts, out);
+      decodeRecordBatch(opts.transient ? ownCopy(b) : b, 0, decodeOpts, out);
     } catch (err) {
       out.length = before;
       opts.onCorrupt?.({ baseOffset: batchBaseOffset(b, 0), endOffset: batchEndOffset(b, 0), error: err instanceof Error ? err.message : String(err) });
