@@ -21,6 +21,9 @@ interface Entry<K, V> extends WindowEntry<K, V> {
   /** Its changelog key once the changelog holds it (expiry then writes a tombstone under it), else null. */
   logged: string | null;
   dirty: boolean;
+  /** Its key's rank in keyOrder, valid while rankEpoch is the order's (KeyOrder.appendOrdered keeps them). */
+  rank: number;
+  rankEpoch: number;
 }
 
 interface Bucket<K, V> {
@@ -105,7 +108,8 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     const bucket = this.buckets.at(start);
     let e = bucket.entries.get(keyText);
     if (e === undefined) {
-      e = { keyText, start, key, value: undefined, ts: -Infinity, raw: undefined, logged: null, dirty: false };
+      e = { keyText, start, key, value: undefined, ts: -Infinity, raw: undefined, logged: null, dirty: false, rank: 0, rankEpoch: 0 };
+      this.keyOrder.rankNew(e);
       bucket.entries.set(keyText, e);
       this.index(e);
     } else if (e.raw !== undefined) this.decode(e);
@@ -271,7 +275,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
         e.raw = value;
         e.value = undefined;
       } else {
-        const created: Entry<K, V> = { keyText, start, key: this.keys.fromText(keyText), value: undefined, ts, raw: value, logged: k.text, dirty: false };
+        const created: Entry<K, V> = { keyText, start, key: this.keys.fromText(keyText), value: undefined, ts, raw: value, logged: k.text, dirty: false, rank: 0, rankEpoch: 0 };
         bucket.entries.set(keyText, created);
         this.index(created);
       }

@@ -11,6 +11,7 @@
  */
 import { SluiceError } from '../../core/errors.js';
 import { json, type Serde } from '../../core/serde/serde.js';
+import { rememberedJsonKeyText } from './json-key-text.js';
 
 /** A value (or key) a store's serde cannot write faithfully. */
 export class StoreSerdeError extends SluiceError {
@@ -86,7 +87,7 @@ export function keyCodec<K>(serde: Serde<K> | undefined): KeyCodec<K> {
   if (!serde) {
     return {
       json: true,
-      text: (k) => JSON.stringify(k),
+      text: rememberedJsonKeyText<K>(),
       fromText: (t) => JSON.parse(t) as K,
       bytes: (t) => Buffer.from(t, 'utf8'),
       textOf: (b) => b.toString('utf8'),
