@@ -12,7 +12,7 @@ export interface LiveKeys {
   keyTexts(): Iterable<string>;
 }
 
-/** What KeyOrder places: an entry that keeps its key's rank, valid while `rankEpoch` is the order's epoch. */
+/** A key as KeyOrder ranks it: its text, and its rank kept while `rankEpoch` is the order's epoch. */
 export interface Ranked {
   readonly keyText: string;
   rank: number;
@@ -23,50 +23,38 @@ export class KeyOrder {
   /** Known key texts, sorted; `rank` gives each its index. */
   private sorted: string[] = [];
   private readonly rank = new Map<string, number>();
-  /** Moves whenever ranks are rebuilt: an entry's kept rank is valid only for the epoch it was taken in. */
+  /** Moves whenever ranks are rebuilt: a kept rank is valid only for the epoch it was taken in. */
   private epoch = 1;
 
   /**
-   * `entries` (one window start's: distinct key texts) appended to `out` ordered by key text.
+   * `entries` (one window start's, of distinct keys) appended to `out` ordered by key text.
    * `live` says how many entries the store holds and lists their key texts (asked for only when
-   * known texts outnumber them, to drop the unused). Each entry keeps its rank, so a key is looked
-   * up by text only when ranks were rebuilt since: closing windows then touches only the entries
-   * (the Map lookup of each, on cold entries and strings, was most of the cost).
+   * known texts outnumber them, to drop the unused). Each entry's key (`slot`, shared by all its
+   * windows) keeps its rank, so a key text is looked up only when ranks were rebuilt since.
    */
-  appendOrdered<E extends Ranked>(entries: Iterable<E>, out: E[], live: LiveKeys): void {
+  appendOrdered<E extends { readonly slot: Ranked }>(entries: readonly E[], out: E[], live: LiveKeys): void {
     let fresh: string[] | undefined;
-    const list: E[] = [];
     for (const e of entries) {
-      list.push(e);
-      if (e.rankEpoch === this.epoch) continue;
-      const r = this.rank.get(e.keyText);
-      if (r === undefined) (fresh ??= []).push(e.keyText);
+      const s = e.slot;
+      if (s.rankEpoch === this.epoch) continue;
+      const r = this.rank.get(s.keyText);
+      if (r === undefined) (fresh ??= []).push(s.keyText);
       else {
-        e.rank = r;
-        e.rankEpoch = this.epoch;
+        s.rank = r;
+        s.rankEpoch = this.epoch;
       }
     }
     if (fresh) {
       this.learn(fresh, live);
-      for (const e of list) {
-        e.rank = this.rank.get(e.keyText)!;
-        e.rankEpoch = this.epoch;
+      for (const e of entries) {
+        const s = e.slot;
+        s.rank = this.rank.get(s.keyText)!;
+        s.rankEpoch = this.epoch;
       }
     }
     const slots: Array<E | undefined> = new Array(this.sorted.length);
-    for (const e of list) slots[e.rank] = e;
+    for (const e of entries) slots[e.slot.rank] = e;
     for (const e of slots) if (e !== undefined) out.push(e);
-  }
-
-  /**
-   * Gives a new entry its key's rank now, while its key text is at hand (a known key; an unknown
-   * one is ranked when its start is ordered): ordering a start then reads only the entries.
-   */
-  rankNew(e: Ranked): void {
-    const r = this.rank.get(e.keyText);
-    if (r === undefined) return;
-    e.rank = r;
-    e.rankEpoch = this.epoch;
   }
 
   private learn(fresh: string[], live: LiveKeys): void {

@@ -11,7 +11,6 @@
  */
 import { SluiceError } from '../../core/errors.js';
 import { json, type Serde } from '../../core/serde/serde.js';
-import { rememberedJsonKeyText } from './json-key-text.js';
 
 /** A value (or key) a store's serde cannot write faithfully. */
 export class StoreSerdeError extends SluiceError {
@@ -87,7 +86,7 @@ export function keyCodec<K>(serde: Serde<K> | undefined): KeyCodec<K> {
   if (!serde) {
     return {
       json: true,
-      text: rememberedJsonKeyText<K>(),
+      text: (k) => JSON.stringify(k),
       fromText: (t) => JSON.parse(t) as K,
       bytes: (t) => Buffer.from(t, 'utf8'),
       textOf: (b) => b.toString('utf8'),
