@@ -186,18 +186,16 @@ export class Partition {
     const now = this.clock.now();
     const baseOffset = this.highWatermark;
     const limit = this.config['max.message.bytes'];
-    let parts: Buffer[];
-    const least = compression === 'none' && records.length > 1 ? payloadBytes(records) : 0;
-    if (least > limit) {
-      // Its keys and values alone are over the limit (a source's poll of 10 000 lines): split at
-      // once rather than after encoding the whole of it.
-      parts = this.split(records, least, limit, baseOffset, now, compression);
-    } else {
-      // A view of the encoder's scratch buffer: write() has copied it to the file (or the memory
-      // segment) before anything can encode again.
-      const batch = encodeRecordBatchTransient(records, { baseOffset, now, compression, compressionLevel: codecLevel(compression, this.config) });
-      parts = batch.length <= limit ? [batch] : this.split(records, batch.length, limit, baseOffset, now, compression);
-    }
+    const level = codecLevel(compression, this.config);
+    // A view of the encoder's scratch buffer: write() has copied it to the file (or the memory
+    // segment) before anything can encode again. An uncompressed send over the limit (a source's
+    // poll of 10 000 lines) is given up as soon as its encoding passes the limit, then split; a
+    // single record is encoded whole, so that its error gives its size.
+    const batch = encodeRecordBatchTransient(records, { baseOffset, now, compression, compressionLevel: level }, records.length > 1 ? limit : Infinity);
+    const parts =
+      batch === null ? this.split(records, Math.max(limit + 1, payloadBytes(records)), limit, baseOffset, now, compression)
+      : batch.length <= limit ? [batch]
+      : this.split(records, batch.length, limit, baseOffset, now, compression);
     let maxTs = -1;
     for (const p of parts) {
       if (this.logAppendTime) stampLogAppendTime(p, 0, now);

@@ -15,6 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BATCH_HEADER_SIZE, readBatchHeader, validateBatch, type BatchHeader } from './record-batch.js';
+import { ownCopy, readTransient } from './batch-copy-read.js';
 import { DiskSegmentFile, MemorySegmentFile, type OpenFiles, type SegmentFile } from './segment-file.js';
 
 export const INDEX_INTERVAL = 4096;
@@ -184,14 +185,15 @@ export class Segment {
   read(offset: number, maxBytes: number, out: Buffer[], atLeastOne: boolean): { bytes: number; reachedEnd: boolean } {
     const first = this.findBatch(offset);
     if (!first) return { bytes: 0, reachedEnd: true };
-    return this.cut(first, this.file.read(first.position, this.wanted(first, maxBytes)), maxBytes, out, atLeastOne);
+    // Read into a shared buffer and each batch copied out (./batch-copy-read.ts says why).
+    return this.cut(first, readTransient(this.file, first.position, this.wanted(first, maxBytes)), maxBytes, out, atLeastOne, true);
   }
 
   /** The same as read, with the bytes read off the disk without blocking the event loop. */
   async readAsync(offset: number, maxBytes: number, out: Buffer[], atLeastOne: boolean): Promise<{ bytes: number; reachedEnd: boolean }> {
     const first = this.findBatch(offset);
     if (!first) return { bytes: 0, reachedEnd: true };
-    return this.cut(first, await this.file.readAsync(first.position, this.wanted(first, maxBytes)), maxBytes, out, atLeastOne);
+    return this.cut(first, await this.file.readAsync(first.position, this.wanted(first, maxBytes)), maxBytes, out, atLeastOne, false);
   }
 
   /** Everything that may be needed, read in one call and then cut at batch boundaries. */
@@ -199,7 +201,8 @@ export class Segment {
     return Math.min(this.file.size - first.position, Math.max(maxBytes, first.size));
   }
 
-  private cut(first: BatchInfo, chunk: Buffer, maxBytes: number, out: Buffer[], atLeastOne: boolean): { bytes: number; reachedEnd: boolean } {
+  /** Whole batches of `chunk`, as views of it or (`copy`: the chunk is about to be reused) copies of their own. */
+  private cut(first: BatchInfo, chunk: Buffer, maxBytes: number, out: Buffer[], atLeastOne: boolean, copy: boolean): { bytes: number; reachedEnd: boolean } {
     let pos = 0;
     let total = 0;
     let expected = first.baseOffset;
@@ -210,7 +213,7 @@ export class Segment {
       const size = h.size;
       if (pos + size > chunk.length) break;
       if (total + size > maxBytes && !(atLeastOne && total === 0)) break;
-      out.push(chunk.subarray(pos, pos + size));
+      out.push(copy ? ownCopy(chunk, pos, pos + size) : chunk.subarray(pos, pos + size));
       expected = h.baseOffset + h.lastOffsetDelta + 1;
       total += size;
       pos += size;
