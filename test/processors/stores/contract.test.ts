@@ -230,6 +230,47 @@ for (const [backend, mat] of backends) {
       await t2.close();
     });
 
+    it.runIf(backend === 'memory')('window: keys that come back after their windows expired (past the bound of idle keys kept) and windows removed alone keep range by key in key order, and restore rebuilds the same', async () => {
+      const { task } = await setup('drift');
+      const spec = { size: 1000, retentionMs: 2000 };
+      const m = mat('drift') as Materialized<string, number>;
+      const t = task();
+      const s = windowStore<string, number>(t, 'drift', m, spec);
+      await t.restore();
+      const put = (k: string, start: number, v: number) => {
+        const e = s.entry(JSON.stringify(k), k, start);
+        e.value = v;
+        e.ts = start;
+        s.changed(e);
+      };
+      // 70 000 keys in start 0, then a few in 3000: start 0 expires, and its keys outnumber the idle keys a store keeps.
+      for (let i = 0; i < 70_000; i++) put(`k${i}`, 0, i);
+      await commit(t);
+      for (const k of ['z', 'b', 'k7']) put(k, 3000, 1);
+      s.streamTime = 3000;
+      await commit(t);
+      // Old keys come back in 4000 beside new ones; one window is removed alone (a tombstone).
+      const back = ['k69999', 'k5', 'a', 'k123', 'b', 'k7', 'é', 'k10'];
+      back.forEach((k, i) => put(k, 4000, i));
+      s.put('k123', 4000, null);
+      s.put('z', 3000, null);
+      s.streamTime = 4000;
+      await commit(t);
+      const want = [
+        ['b', 3000],
+        ['k7', 3000],
+        ...back.filter((k) => k !== 'k123').map((k) => [JSON.stringify(k), k] as const).sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([, k]) => [k, 4000]),
+      ];
+      expect((await s.range(0, 5000, true)).map((e) => [e.key, e.start])).toEqual(want);
+      expect(s.find('"k123"', 4000)).toBeUndefined();
+      await t.close();
+      const t2 = task();
+      const again = windowStore<string, number>(t2, 'drift', m, spec);
+      await t2.restore();
+      expect((await again.range(-Infinity, Infinity, true)).map((e) => [e.key, e.start])).toEqual(want);
+      await t2.close();
+    });
+
     it('window with duplicates: keeps every record of a key and time, fetches a key over a time range in time then arrival order, retention without tombstones, removal tombstoned, restore rebuilds the same', async () => {
       const { client, topic, task } = await setup('buffer');
       const m = mat('buffer') as Materialized<string, string>;
