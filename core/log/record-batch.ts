@@ -33,6 +33,7 @@
 import { CorruptRecordBatchError, UnsupportedCompressionError } from '../errors.js';
 import { codecById, codecByName, readableCodecNames } from './codecs.js';
 import { crc32c } from './crc32c.js';
+import { ownCopy } from './transient-read.js';
 import type { AppendRecord, Compression, LogRecord } from './types.js';
 
 export const BATCH_HEADER_SIZE = 61;
@@ -76,10 +77,6 @@ function writeUvar(buf: Uint8Array, pos: number, u: number): number {
 // Encoding
 
 let scratch = Buffer.allocUnsafe(1 << 20);
-
-function ensureScratch(size: number): void {
-  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
-}
 
 /** Strings longer than this are written natively: a JS loop wins only on short ones (keys). */
 const SHORT_STRING = 32;
@@ -152,7 +149,7 @@ export interface EncodeOptions {
  * baseOffset..baseOffset+n-1 (the log rewrites baseOffset on append).
  */
 export function encodeRecordBatch(records: readonly AppendRecord[], opts: EncodeOptions): Buffer {
-  const b = encodeRecordBatchTransient(records, opts);
+  const b = encodeRecordBatchTransient(records, opts) as Buffer;
   return b.buffer === scratch.buffer ? Buffer.from(b) : b;
 }
 
@@ -160,41 +157,39 @@ export function encodeRecordBatch(records: readonly AppendRecord[], opts: Encode
  * The same batch as encodeRecordBatch, but uncompressed batches are a view of a scratch buffer
  * that the next encode overwrites: for a caller that writes the bytes out at once (the log's
  * append), which spares a copy of every batch and the garbage of a fresh buffer per append.
+ *
+ * With `maxBytes`, an uncompressed batch that would be larger is given up as soon as it passes
+ * that size and null is returned (the caller splits the records): a send far over
+ * max.message.bytes costs the encoding of the limit's worth, not of all of it, and the common
+ * send needs no pass of its own to measure its records first.
  */
-export function encodeRecordBatchTransient(records: readonly AppendRecord[], opts: EncodeOptions): Buffer {
+export function encodeRecordBatchTransient(records: readonly AppendRecord[], opts: EncodeOptions): Buffer;
+export function encodeRecordBatchTransient(records: readonly AppendRecord[], opts: EncodeOptions, maxBytes: number): Buffer | null;
+export function encodeRecordBatchTransient(records: readonly AppendRecord[], opts: EncodeOptions, maxBytes = Infinity): Buffer | null {
   const n = records.length;
   if (n === 0) throw new RangeError('a record batch needs at least one record');
   // Kafka takes the first record's timestamp as the base; deltas may be negative.
   const baseTs = records[0]!.timestamp ?? opts.now;
   const offsets = opts.offsets;
+  const codec = opts.compression && opts.compression !== 'none' ? codecByName(opts.compression) : undefined;
+  if (opts.compression && opts.compression !== 'none' && !codec) throw new UnsupportedCompressionError(-1, readableCodecNames());
+  // A compressed batch's size is known only once compressed: the caller checks it then.
+  const stopAt = codec ? Infinity : maxBytes;
 
-  // The max timestamp, and an upper bound of the size: header + per record the fixed maximum plus
-  // key/value/header bytes counted at 3 bytes per UTF-16 unit for strings (never under-allocates).
-  let maxTs = -Infinity;
-  let bound = BATCH_HEADER_SIZE;
-  for (let i = 0; i < n; i++) {
-    const r = records[i]!;
-    const t = r.timestamp ?? opts.now;
-    if (t > maxTs) maxTs = t;
-    bound += 40 + roughLen(r.key) + roughLen(r.value);
-    const headers = r.headers;
-    if (headers) for (const k in headers) bound += 20 + k.length * 3 + roughLen(headers[k]);
-  }
-  ensureScratch(bound);
-  const buf = scratch;
   measure = false;
   guessedWrong = false;
-  let pos = writeRecords(buf, records, opts, baseTs);
-  if (guessedWrong) {
+  let pos = writeRecords(records, opts, baseTs, stopAt);
+  if (guessedWrong && pos >= 0) {
     measure = true;
-    pos = writeRecords(buf, records, opts, baseTs);
+    pos = writeRecords(records, opts, baseTs, stopAt);
     measure = false;
   }
+  if (pos < 0) return null;
+  const buf = scratch;
+  const maxTs = writtenMaxTs;
 
   let out: Buffer;
   let attributes = opts.logAppendTime ? 0x08 : 0;
-  const codec = opts.compression && opts.compression !== 'none' ? codecByName(opts.compression) : undefined;
-  if (opts.compression && opts.compression !== 'none' && !codec) throw new UnsupportedCompressionError(-1, readableCodecNames());
   if (codec) {
     const compressed = codec.compress(buf.subarray(BATCH_HEADER_SIZE, pos), opts.compressionLevel);
     out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + compressed.length);
@@ -219,17 +214,36 @@ export function encodeRecordBatchTransient(records: readonly AppendRecord[], opt
   return out;
 }
 
+/** The largest timestamp of the records writeRecords last wrote (a second result, without an object per call). */
+let writtenMaxTs = -Infinity;
+
 /**
- * Writes the records after the batch header; returns the end position. The one-byte varints
- * (attributes, small deltas and lengths) are written inline and the headers in a function of
- * their own: with everything inlined V8 ran out of inlining budget and left the varint helpers
- * as calls.
+ * Grows the scratch buffer to hold at least `need` bytes, keeping the `used` bytes written so far.
+ * Each record checks its own upper bound before it is written, so the batch needs no pass of its
+ * own to size the buffer.
  */
-function writeRecords(buf: Buffer, records: readonly AppendRecord[], opts: EncodeOptions, baseTs: number): number {
+function growScratch(used: number, need: number): Buffer {
+  const bigger = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
+  scratch.copy(bigger, 0, 0, used);
+  scratch = bigger;
+  return bigger;
+}
+
+/**
+ * Writes the records after the batch header into the scratch buffer in one pass; returns the end
+ * position, or -1 once it passes stopAt, and leaves the largest timestamp in writtenMaxTs. The
+ * one-byte varints (attributes, small deltas and lengths) are written inline and the headers in
+ * a function of their own: with everything inlined V8 ran out of inlining budget and left the
+ * varint helpers as calls.
+ */
+function writeRecords(records: readonly AppendRecord[], opts: EncodeOptions, baseTs: number, stopAt: number): number {
   const n = records.length;
   const offsets = opts.offsets;
   const first = offsets ? offsets[0]! : 0;
   const now = opts.now;
+  let buf: Buffer = scratch;
+  let cap = buf.length;
+  let maxTs = -Infinity;
   let pos = BATCH_HEADER_SIZE;
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
@@ -237,8 +251,10 @@ function writeRecords(buf: Buffer, records: readonly AppendRecord[], opts: Encod
     const value = r.value;
     const keyLen = key === null || key === undefined ? -1 : typeof key === 'string' ? strBytes(key) : key.length;
     const valueLen = value === null || value === undefined ? -1 : typeof value === 'string' ? strBytes(value) : value.length;
-    const ts = r.timestamp;
-    const tsDelta = zigzag((ts === undefined || ts === null ? now : ts) - baseTs);
+    const rts = r.timestamp;
+    const ts = rts === undefined || rts === null ? now : rts;
+    if (ts > maxTs) maxTs = ts;
+    const tsDelta = zigzag(ts - baseTs);
     const offDeltaZ = zigzag(offsets ? offsets[i]! - first : i);
     const keyLenZ = keyLen < 0 ? 1 : keyLen * 2;
     const valueLenZ = valueLen < 0 ? 1 : valueLen * 2;
@@ -253,6 +269,14 @@ function writeRecords(buf: Buffer, records: readonly AppendRecord[], opts: Encod
       (valueLenZ < 0x80 ? 1 : uvarSize(valueLenZ)) +
       (valueLen > 0 ? valueLen : 0) +
       headersLen;
+    // Room for the record at most: its length varint, and a first pass's guessed string lengths
+    // (one byte per UTF-16 unit) may be short by up to 2 bytes per unit; headers hold less
+    // string than their guessed size.
+    const room = pos + 5 + bodyLen + (measure ? 0 : roughExtra(key) + roughExtra(value) + (headers ? 2 * headersLen : 0));
+    if (room > cap) {
+      buf = growScratch(pos, room);
+      cap = buf.length;
+    }
     pos = writeUvar(buf, pos, bodyLen * 2);
     buf[pos++] = 0; // record attributes: unused
     if (tsDelta < 0x80) buf[pos++] = tsDelta;
@@ -267,42 +291,47 @@ function writeRecords(buf: Buffer, records: readonly AppendRecord[], opts: Encod
     if (valueLen > 0) pos = writeField(buf, pos, value, valueLen);
     if (headers) pos = writeHeaders(buf, pos, headers);
     else buf[pos++] = 0; // no headers
+    if (pos > stopAt) return -1;
   }
+  writtenMaxTs = maxTs;
   return pos;
 }
 
-/** Bytes of a record's header count and headers. */
+/** Bytes a string's UTF-8 may take beyond its length (a first pass counts one per UTF-16 unit): 0 for a Buffer. */
+function roughExtra(v: Buffer | string | null | undefined): number {
+  return typeof v === 'string' ? v.length * 2 : 0;
+}
+
+/** The header count headersSize last found, for writeHeaders on the same record (one walk of the object fewer). */
+let headerCount = 0;
+
+/** Bytes of a record's header count and headers; leaves their count in headerCount. */
 function headersSize(headers: Record<string, Buffer | string>): number {
   let count = 0;
   let len = 0;
   for (const hk in headers) {
     const hkLen = strBytes(hk);
     const hvLen = fieldLen(headers[hk]);
-    len += uvarSize(zigzag(hkLen)) + hkLen + uvarSize(zigzag(hvLen)) + (hvLen > 0 ? hvLen : 0);
+    len += uvarSize(hkLen * 2) + hkLen + (hvLen < 0 ? 1 : uvarSize(hvLen * 2) + hvLen);
     count++;
   }
-  return uvarSize(zigzag(count)) + len;
+  headerCount = count;
+  return uvarSize(count * 2) + len;
 }
 
+/** Writes the headers headersSize has just measured (their count is headerCount). */
 function writeHeaders(buf: Buffer, pos: number, headers: Record<string, Buffer | string>): number {
-  let count = 0;
-  for (const _ in headers) count++;
-  pos = writeUvar(buf, pos, zigzag(count));
+  pos = writeUvar(buf, pos, headerCount * 2);
   for (const hk in headers) {
     const hkLen = strBytes(hk);
     const hv = headers[hk];
     const hvLen = fieldLen(hv);
-    pos = writeUvar(buf, pos, zigzag(hkLen));
+    pos = writeUvar(buf, pos, hkLen * 2);
     pos = writeStr(buf, pos, hk, hkLen);
-    pos = writeUvar(buf, pos, zigzag(hvLen));
+    pos = writeUvar(buf, pos, hvLen < 0 ? 1 : hvLen * 2);
     pos = writeField(buf, pos, hv, hvLen);
   }
   return pos;
-}
-
-function roughLen(v: Buffer | string | null | undefined): number {
-  if (v === null || v === undefined) return 0;
-  return typeof v === 'string' ? v.length * 3 : v.length;
 }
 
 function writeInt64(buf: Buffer, pos: number, v: number): void {
@@ -584,6 +613,8 @@ export interface StoredDecodeOptions {
   /** The partition read (DecodeOptions' topic and partition). */
   topic?: string;
   partition?: number;
+  /** The batches are views of a buffer about to be reused (./transient-read.ts): each batch decoded is copied first, so its records point into memory of their own. */
+  transient?: boolean;
 }
 
 /**
@@ -600,7 +631,7 @@ export function decodeStoredBatches(batches: readonly Buffer[], fromOffset: numb
     if (out.length >= maxRecords) break;
     const before = out.length;
     try {
-      decodeRecordBatch(b, 0, decodeOpts, out);
+      decodeRecordBatch(opts.transient ? ownCopy(b) : b, 0, decodeOpts, out);
     } catch (err) {
       out.length = before;
       opts.onCorrupt?.({ baseOffset: batchBaseOffset(b, 0), endOffset: batchEndOffset(b, 0), error: err instanceof Error ? err.message : String(err) });

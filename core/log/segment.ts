@@ -15,6 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BATCH_HEADER_SIZE, readBatchHeader, validateBatch, type BatchHeader } from './record-batch.js';
+import { readTransient } from './transient-read.js';
 import { DiskSegmentFile, MemorySegmentFile, type OpenFiles, type SegmentFile } from './segment-file.js';
 
 export const INDEX_INTERVAL = 4096;
@@ -181,10 +182,12 @@ export class Segment {
    * batch is returned even if larger. Returns the bytes added and whether the segment's end was
    * reached (a reader may only go on to the next segment then, or it would skip records).
    */
-  read(offset: number, maxBytes: number, out: Buffer[], atLeastOne: boolean): { bytes: number; reachedEnd: boolean } {
+  read(offset: number, maxBytes: number, out: Buffer[], atLeastOne: boolean, transient = false): { bytes: number; reachedEnd: boolean } {
     const first = this.findBatch(offset);
     if (!first) return { bytes: 0, reachedEnd: true };
-    return this.cut(first, this.file.read(first.position, this.wanted(first, maxBytes)), maxBytes, out, atLeastOne);
+    const len = this.wanted(first, maxBytes);
+    // transient: the batches are views of a buffer the next transient read reuses (./transient-read.ts).
+    return this.cut(first, transient ? readTransient(this.file, first.position, len) : this.file.read(first.position, len), maxBytes, out, atLeastOne);
   }
 
   /** The same as read, with the bytes read off the disk without blocking the event loop. */

@@ -171,6 +171,7 @@ export class App {
       {
         name: `sink-${name}`,
         inputs: opts.topics,
+        ...(sink.flush ? { durable: () => sink.flush!() } : {}),
         build: () => (source) =>
           source.pipe(
             toArray(),

@@ -37,6 +37,7 @@ import { json, type Serde } from '../../core/serde/serde.js';
 import { sluiceOperator, type SluiceOperator, type TaskBinding } from '../sluice-op.js';
 import type { DuplicateWindowAccess, TimedRecord } from '../stores/duplicate-window-store.js';
 import { retentionMs, type Materialized, type StoreBackendOptions } from '../stores/materialized.js';
+import { KeyCells } from '../stores/key-cells.js';
 import { duplicateWindowStore } from '../stores/open.js';
 import type { Rec } from '../types.js';
 import { toMs, toSignedMs, type Duration } from '../windows/duration.js';
@@ -146,10 +147,12 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
 
   function bind(t: TaskBinding, metricName: string, m: { left: Materialized<K, V>; right: Materialized<K, W>; outer: Materialized<K, Held> | null }) {
     const ctx: TaskContext = t.ctx;
-    const leftStore = duplicateWindowStore<K, V>(ctx, m.left.name!, m.left, { retentionMs: retentionMs(m.left, windowRetention) });
-    const rightStore = duplicateWindowStore<K, W>(ctx, m.right.name!, m.right, { retentionMs: retentionMs(m.right, windowRetention) });
+    // The memory stores of the join share one key index: a record's key is looked up once for all of them.
+    const sharedKeys = new KeyCells<unknown>();
+    const leftStore = duplicateWindowStore<K, V>(ctx, m.left.name!, m.left, { retentionMs: retentionMs(m.left, windowRetention), sharedKeys });
+    const rightStore = duplicateWindowStore<K, W>(ctx, m.right.name!, m.right, { retentionMs: retentionMs(m.right, windowRetention), sharedKeys });
     // Records wait here until matched or emitted alone (Kafka keeps them in a key-value store; no retention).
-    const outer = m.outer ? duplicateWindowStore<K, Held>(ctx, m.outer.name!, m.outer, { retentionMs: Infinity }) : null;
+    const outer = m.outer ? duplicateWindowStore<K, Held>(ctx, m.outer.name!, m.outer, { retentionMs: Infinity, sharedKeys }) : null;
     const retention = [leftStore.retentionMs, rightStore.retentionMs];
     const keyText = leftStore.keyText;
     const late = ctx.metrics.counter('sluice_late_records_total', 'records dropped because their window had closed (end + grace <= stream time), counted per record and window', { store: metricName });

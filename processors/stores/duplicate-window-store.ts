@@ -18,6 +18,7 @@
  * Both backends are write-back caches, as window-store.ts describes: `load(keys)` first on Redis.
  */
 import type { WindowStore } from '../types.js';
+import type { KeyCells } from './key-cells.js';
 import type { Loadable } from './store-operator.js';
 
 /** A record kept by the store. */
@@ -64,6 +65,12 @@ export interface DuplicateWindowAccess<K, V> extends Loadable, WindowStore<K, V>
 export interface DuplicateWindowSpec {
   /** Retention (ms): records with ts <= observed − retention are expired. Infinity keeps them until removed. */
   retentionMs: number;
+  /**
+   * Memory stores: the key index they share with the other stores of one join
+   * (`new KeyCells()`, key-cells.ts), so a record's key is looked up once for all of them. Other
+   * backends ignore it.
+   */
+  sharedKeys?: KeyCells<unknown>;
 }
 
 /** The segment a memory store expires at once: a quarter of the retention, between 1 ms and 1 s. */

@@ -13,13 +13,26 @@ import { segmentMs, timedOrder, type DuplicateWindowAccess, type DuplicateWindow
 import type { Materialized } from './materialized.js';
 import type { ScannedEntry } from './store-base.js';
 import { TimedStoreBase } from './timed-store-base.js';
+import { KeyCells, type KeyCell } from './key-cells.js';
 
-interface Entry<K, V> extends TimedRecord<K, V> {
-  key: K;
-  value: V;
-  /** Value bytes: to log as they are (until logged), or restored and not yet decoded (value undefined). */
-  raw: Buffer | null;
-  alive: boolean;
+/** A record in the store: its key text is its cell's (one string per key, not one per record). */
+class Entry<K, V> implements TimedRecord<K, V> {
+  alive = true;
+  constructor(
+    readonly key: K,
+    /** Its key's cell in the key index (found once, when the record was put). */
+    readonly cell: KeyCell<Entry<K, V>>,
+    readonly ts: number,
+    readonly seq: number,
+    public value: V,
+    readonly slot: number,
+    /** Value bytes: to log as they are (until logged), or restored and not yet decoded (value undefined). */
+    public raw: Buffer | null,
+  ) {}
+
+  get keyText(): string {
+    return this.cell.text;
+  }
 }
 
 /** Slot bookkeeping shared with the Redis store: which slots are free, changed, logged, to be tombstoned. */
@@ -89,8 +102,9 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
   readonly keyText: (key: K) => string;
   readonly retentionMs: number;
   private readonly segment: number;
-  /** Key text → its record, or its records in time order (most keys of a join hold one). */
-  private readonly byKey = new Map<string, Entry<K, V> | Array<Entry<K, V>>>();
+  /** Key text → its cell: in this store's lane, its record, or its records in time order (most keys of a join hold one). */
+  private readonly cells: KeyCells<Entry<K, V>>;
+  private readonly lane: number;
   private readonly segments = new TimeBuckets<Array<Entry<K, V>>>(() => []);
   private readonly bySlot: Array<Entry<K, V> | undefined> = [];
   private readonly slots = new Slots();
@@ -104,6 +118,8 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
     this.keyText = this.keys.text;
     this.retentionMs = spec.retentionMs;
     this.segment = segmentMs(spec.retentionMs);
+    this.cells = (spec.sharedKeys as KeyCells<Entry<K, V>> | undefined) ?? new KeyCells<Entry<K, V>>();
+    this.lane = this.cells.lane();
   }
 
   async load(): Promise<void> {}
@@ -125,7 +141,7 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
     if (ts <= this.observed - this.retentionMs) return null;
     if (ts > this.observed) this.observed = ts;
     const slot = this.slots.take();
-    const e: Entry<K, V> = { keyText, key, ts, seq: this.seq++, value, slot, raw, alive: true };
+    const e = new Entry<K, V>(key, this.cells.at(keyText), ts, this.seq++, value, slot, raw);
     this.insert(e);
     this.slots.touch(slot);
     return e;
@@ -133,26 +149,30 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
 
   private insert(e: Entry<K, V>): void {
     this.bySlot[e.slot] = e;
-    const at = this.byKey.get(e.keyText);
-    if (at === undefined) this.byKey.set(e.keyText, e);
+    const cell = e.cell;
+    const at = cell.get(this.lane);
+    if (at === undefined) cell.set(this.lane, e);
     else if (Array.isArray(at)) insertInOrder(at, e);
-    else this.byKey.set(e.keyText, timedOrder(at, e) <= 0 ? [at, e] : [e, at]);
+    else cell.set(this.lane, timedOrder(at, e) <= 0 ? [at, e] : [e, at]);
+    cell.count++;
     this.segments.at(this.segmentOf(e.ts)).push(e);
   }
 
   private unlink(e: Entry<K, V>): void {
     e.alive = false;
     this.bySlot[e.slot] = undefined;
-    const at = this.byKey.get(e.keyText)!;
-    if (!Array.isArray(at)) this.byKey.delete(e.keyText);
-    else if (at.length === 2) this.byKey.set(e.keyText, at[0] === e ? at[1]! : at[0]!);
+    const cell = e.cell;
+    const at = cell.get(this.lane)!;
+    if (!Array.isArray(at)) cell.set(this.lane, undefined);
+    else if (at.length === 2) cell.set(this.lane, at[0] === e ? at[1]! : at[0]!);
     else at.splice(at.indexOf(e), 1);
+    this.cells.dropped(e.cell);
   }
 
   fetchText(keyText: string, from: number, to: number): ReadonlyArray<TimedRecord<K, V>> {
     const out = this.scratch;
     out.length = 0;
-    const at = this.byKey.get(keyText);
+    const at = this.cells.find(keyText)?.get(this.lane);
     if (at === undefined) return out;
     const floor = this.observed - this.retentionMs;
     if (!Array.isArray(at)) {
@@ -283,7 +303,8 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
   }
 
   protected beginRestore(): void {
-    this.byKey.clear();
+    // Only this store's records leave the key index (other stores of a join may share it).
+    for (const e of this.bySlot) if (e !== undefined) this.unlink(e);
     for (const start of this.segments.starts()) this.segments.delete(start);
     this.bySlot.length = 0;
     this.restoring = new Map();
@@ -321,7 +342,7 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
     for (const { slot, rec } of decoded) {
       if (rec.ts <= limit) continue; // expired before the restart: its slot is free
       live.add(slot);
-      this.insert({ keyText: rec.keyText, key: this.keys.fromText(rec.keyText), ts: rec.ts, seq: rec.seq, value: undefined as V, slot, raw: rec.value, alive: true });
+      this.insert(new Entry<K, V>(this.keys.fromText(rec.keyText), this.cells.at(rec.keyText), rec.ts, rec.seq, undefined as V, slot, rec.value));
     }
     this.slots.reset(live, logged, highest);
   }

@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { CorruptRecordBatchError } from '../../core/errors.js';
-import { decodeRecordBatch, encodeRecordBatch, validateBatches } from '../../core/log/record-batch.js';
-import { defaultPartition, murmur2 } from '../../core/log/partitioner.js';
+import { decodeRecordBatch, encodeRecordBatch, encodeRecordBatchTransient, readBatchHeader, validateBatches } from '../../core/log/record-batch.js';
+import { defaultPartition, murmur2, StickyPartitioner } from '../../core/log/partitioner.js';
+import { partitionRecords } from '../../core/client/partition-records.js';
 import { openLog } from '../../core/log/engine.js';
 import { userKeys } from '../../bench/lib.js';
 
@@ -66,6 +67,35 @@ describe('RecordBatch v2 codec', () => {
     encodeRecordBatch([{ key: 'b', value: 'second, longer' }], { now: 2 });
     expect(a.equals(copy)).toBe(true);
     expect(decodeRecordBatch(a)[0]!.value!.toString()).toBe('first');
+  });
+
+  it('grows its buffer in the middle of a batch, keeping the records written before', () => {
+    // The batch is written in one pass into a reused 1 MiB buffer, each record checking its own
+    // room: a 2 MB batch grows it part way; a non-ASCII string as its last record makes the grown
+    // batch be written again with measured lengths.
+    const big = (i: number) => Buffer.alloc(1000 + (i % 7), i % 251);
+    for (const odd of [-1, 3999]) {
+      const recs = Array.from({ length: 4000 }, (_, i) => ({ key: i === odd ? `clé-${i}` : `k${i}`, value: i % 2 ? big(i) : `${'é'.repeat(i === odd ? 600 : 0)}v${i}`, timestamp: 10 + (i % 13) }));
+      const batch = encodeRecordBatch(recs, { now: 1 });
+      const out = decodeRecordBatch(batch);
+      expect(out).toHaveLength(4000);
+      out.forEach((r, i) => {
+        expect(r.key!.toString()).toBe(recs[i]!.key);
+        expect(r.value!.equals(typeof recs[i]!.value === 'string' ? Buffer.from(recs[i]!.value as string) : (recs[i]!.value as Buffer))).toBe(true);
+        expect(r.offset).toBe(i);
+      });
+      expect(readBatchHeader(batch).maxTimestamp).toBe(22);
+    }
+  });
+
+  it('gives up an uncompressed batch past maxBytes, and checks a compressed one only once compressed', () => {
+    const recs = Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(100) }));
+    const whole = encodeRecordBatch(recs, { now: 1 });
+    expect(encodeRecordBatchTransient(recs, { now: 1 }, whole.length - 1)).toBeNull();
+    expect(encodeRecordBatchTransient(recs, { now: 1 }, whole.length)!.equals(whole)).toBe(true);
+    const gz = encodeRecordBatchTransient(recs, { now: 1, compression: 'gzip' }, 500)!;
+    expect(gz.length).toBeLessThan(whole.length);
+    expect(decodeRecordBatch(gz).map((r) => r.key!.toString())).toEqual(recs.map((r) => r.key));
   });
 
   for (const compression of ['none', 'gzip'] as const) {
@@ -159,5 +189,29 @@ describe('default partitioner', () => {
 
   it('hashes strings and their UTF-8 bytes alike', () => {
     for (const k of ['user-00001', 'ÅÄÖ', '🙂']) expect(murmur2(k)).toBe(murmur2(Buffer.from(k)));
+    // ASCII is checked while the key is hashed: a non-ASCII unit in the 4-byte body, in the tail
+    // of 1 to 3 units, or whose low byte is ASCII must still hash the UTF-8 bytes.
+    for (const k of ['abcé', 'abcdé', 'abcdeé', 'abcdefé', 'é', '\u0141abc', 'abcd\u0141', `${'x'.repeat(40)}\u00ff`, '\ud800x', ''])
+      expect(murmur2(k)).toBe(murmur2(Buffer.from(k)));
+  });
+
+  it("groups a send's records by partition in the order the partitions are first met, keeping each one's order", () => {
+    const recs = [
+      { key: 'user-00007', value: 'a' },
+      { value: 'no key 1' },
+      { key: 'user-00003', value: 'b', partition: 9 },
+      { key: 'user-00007', value: 'c' },
+      { value: 'no key 2' },
+      { key: 'x', value: 'no such partition', partition: 40 },
+      { key: 'user-00003', value: 'd', partition: 9 },
+    ];
+    const sticky = new StickyPartitioner();
+    const by = partitionRecords(recs, 12, sticky, (r, p) => `${p}:${r.value}`);
+    const p7 = defaultPartition('user-00007', 12);
+    const stick = [...by.entries()].find(([, l]) => l.some((v) => v.endsWith('no key 1')))![0];
+    const expected = new Map<number, string[]>();
+    const add = (p: number, v: string) => (expected.get(p) ?? expected.set(p, []).get(p)!).push(`${p}:${v}`);
+    for (const [p, v] of [[p7, 'a'], [stick, 'no key 1'], [9, 'b'], [p7, 'c'], [stick, 'no key 2'], [40, 'no such partition'], [9, 'd']] as const) add(p, v);
+    expect([...by.entries()]).toEqual([...expected.entries()]);
   });
 });
