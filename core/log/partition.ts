@@ -11,6 +11,7 @@ import { codecById, codecLevel, isReadableCodec, readableCodecNames } from './co
 import { ProducerState, lastSequence, type ProducerBatch } from './producer-state.js';
 import { decodeRecordBatch, decodeStoredBatches, encodeRecordBatch, encodeRecordBatchTransient, readBatchHeader, batchMaxTimestamp, setBaseOffset, stampLogAppendTime, validateBatches, type BatchHeader, type StoredDecodeOptions } from './record-batch.js';
 import { Segment, segmentName, type Damage } from './segment.js';
+import { ownCopy } from './transient-read.js';
 import type { OpenFiles } from './segment-file.js';
 import type { AppendRecord, AppendResult, Clock, Compression, FlushPolicy, LogRecord, Logger, TopicConfig } from './types.js';
 
@@ -373,13 +374,15 @@ export class Partition {
   }
 
   /** Whole raw batches from the one containing `offset`, about maxBytes (at least one batch). */
-  read(offset: number, maxBytes: number): Buffer[] {
+  read(offset: number, maxBytes: number, transient = false): Buffer[] {
     if (offset < this.logStartOffset) throw new OffsetOutOfRangeError(this.topic, this.partition, offset, this.logStartOffset);
     const out: Buffer[] = [];
     if (offset >= this.highWatermark) return out;
     let total = 0;
     for (let i = this.segmentIndexFor(offset); i < this.segments.length && total < maxBytes; i++) {
-      const res = this.segments[i]!.read(offset, maxBytes - total, out, total === 0);
+      // Transient reads of two segments share one buffer: the first segment's batches are copied before the second is read.
+      if (transient && out.length > 0) for (let j = 0; j < out.length; j++) out[j] = ownCopy(out[j]!);
+      const res = this.segments[i]!.read(offset, maxBytes - total, out, total === 0, transient);
       total += res.bytes;
       if (!res.reachedEnd) break;
     }
@@ -410,7 +413,8 @@ export class Partition {
    * where the following read starts (past batches that had to be skipped).
    */
   readRecords(offset: number, maxBytes: number, maxRecords = Infinity, opts: StoredDecodeOptions = {}): { records: LogRecord[]; next: number } {
-    return decodeStoredBatches(this.read(offset, maxBytes), offset, maxRecords, { onCorrupt: this.onCorruptBatch, topic: this.topic, partition: this.partition, ...opts });
+    // Read into the shared buffer; only the batches decoded are copied out, each into a buffer of its own (./transient-read.ts).
+    return decodeStoredBatches(this.read(offset, maxBytes, true), offset, maxRecords, { onCorrupt: this.onCorruptBatch, topic: this.topic, partition: this.partition, ...opts, transient: true });
   }
 
   private readonly onCorruptBatch = (info: { baseOffset: number; endOffset: number; error: string }) =>

@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BATCH_HEADER_SIZE, readBatchHeader, validateBatch, type BatchHeader } from './record-batch.js';
-import { ownCopy, readTransient } from './batch-copy-read.js';
+import { readTransient } from './transient-read.js';
 import { DiskSegmentFile, MemorySegmentFile, type OpenFiles, type SegmentFile } from './segment-file.js';
 
 export const INDEX_INTERVAL = 4096;
@@ -182,18 +182,19 @@ export class Segment {
    * batch is returned even if larger. Returns the bytes added and whether the segment's end was
    * reached (a reader may only go on to the next segment then, or it would skip records).
    */
-  read(offset: number, maxBytes: number, out: Buffer[], atLeastOne: boolean): { bytes: number; reachedEnd: boolean } {
+  read(offset: number, maxBytes: number, out: Buffer[], atLeastOne: boolean, transient = false): { bytes: number; reachedEnd: boolean } {
     const first = this.findBatch(offset);
     if (!first) return { bytes: 0, reachedEnd: true };
-    // Read into a shared buffer and each batch copied out (./batch-copy-read.ts says why).
-    return this.cut(first, readTransient(this.file, first.position, this.wanted(first, maxBytes)), maxBytes, out, atLeastOne, true);
+    const len = this.wanted(first, maxBytes);
+    // transient: the batches are views of a buffer the next transient read reuses (./transient-read.ts).
+    return this.cut(first, transient ? readTransient(this.file, first.position, len) : this.file.read(first.position, len), maxBytes, out, atLeastOne);
   }
 
   /** The same as read, with the bytes read off the disk without blocking the event loop. */
   async readAsync(offset: number, maxBytes: number, out: Buffer[], atLeastOne: boolean): Promise<{ bytes: number; reachedEnd: boolean }> {
     const first = this.findBatch(offset);
     if (!first) return { bytes: 0, reachedEnd: true };
-    return this.cut(first, await this.file.readAsync(first.position, this.wanted(first, maxBytes)), maxBytes, out, atLeastOne, false);
+    return this.cut(first, await this.file.readAsync(first.position, this.wanted(first, maxBytes)), maxBytes, out, atLeastOne);
   }
 
   /** Everything that may be needed, read in one call and then cut at batch boundaries. */
@@ -201,8 +202,7 @@ export class Segment {
     return Math.min(this.file.size - first.position, Math.max(maxBytes, first.size));
   }
 
-  /** Whole batches of `chunk`, as views of it or (`copy`: the chunk is about to be reused) copies of their own. */
-  private cut(first: BatchInfo, chunk: Buffer, maxBytes: number, out: Buffer[], atLeastOne: boolean, copy: boolean): { bytes: number; reachedEnd: boolean } {
+  private cut(first: BatchInfo, chunk: Buffer, maxBytes: number, out: Buffer[], atLeastOne: boolean): { bytes: number; reachedEnd: boolean } {
     let pos = 0;
     let total = 0;
     let expected = first.baseOffset;
@@ -213,7 +213,7 @@ export class Segment {
       const size = h.size;
       if (pos + size > chunk.length) break;
       if (total + size > maxBytes && !(atLeastOne && total === 0)) break;
-      out.push(copy ? ownCopy(chunk, pos, pos + size) : chunk.subarray(pos, pos + size));
+      out.push(chunk.subarray(pos, pos + size));
       expected = h.baseOffset + h.lastOffsetDelta + 1;
       total += size;
       pos += size;
