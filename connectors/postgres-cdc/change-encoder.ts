@@ -19,16 +19,27 @@ import { columnValue } from './values.js';
 /** A change held until its transaction commits, when its envelope is encoded with the commit's LSN and time. */
 type Change = { rel: Relation; key: string | null; op: 'c' | 'u' | 'd' | 't' | null; before: Record<string, unknown> | null; after: Record<string, unknown> | null };
 /**
- * A row change already written as bytes into the transaction's staging buffer: the envelope up to
- * its source block (`{"before":…,"after":…,"op":"c","source":`; bodyStart -1 for the tombstone
- * after a delete) and the record key (keyStart -1: a null key). Offsets into the staging buffer.
+ * A row change already written as bytes into the staging slab: the whole envelope
+ * (`{"before":…,"after":…,"op":"c","source":{…},"ts_ms":0000000000000}`, its source block from the
+ * Begin and its ts_ms digits written at the commit; bodyStart -1 for the tombstone after a delete)
+ * and the record key (keyStart -1: a null key). Offsets from the transaction's start in the slab.
  */
-type StagedChange = { rel: Relation; staged: true; bodyStart: number; bodyEnd: number; keyStart: number; keyEnd: number };
+type StagedChange = { rel: Relation; staged: true; bodyStart: number; sourceStart: number; bodyEnd: number; keyStart: number; keyEnd: number };
 
 const BEFORE = Buffer.from('{"before":');
 const AFTER = Buffer.from(',"after":');
 const NULL = Buffer.from('null');
 const OP_SOURCE = { c: Buffer.from(',"op":"c","source":'), u: Buffer.from(',"op":"u","source":'), d: Buffer.from(',"op":"d","source":') };
+/** The envelope's end, its ts_ms digits written at the commit (Date.now() has 13 digits from 2001 to 2286). */
+const TS_TAIL = Buffer.from(',"ts_ms":0000000000000}');
+const TS_DIGITS = 13;
+/**
+ * The staging slab: records are views of it (no copy per commit), so a transaction is written
+ * after the last one, in a new slab when fewer than SLAB_MIN_FREE bytes are left; a slab lives
+ * while a record of it does.
+ */
+const SLAB_BYTES = 1 << 20;
+const SLAB_MIN_FREE = 64 << 10;
 
 const PG_EPOCH_MS = 946_684_800_000;
 const usToMs = (us: bigint) => Number(us / 1000n) + PG_EPOCH_MS;
@@ -67,7 +78,8 @@ export interface Committed {
   endLsn: bigint;
   commitLsn: bigint;
   commitTime: bigint;
-  txn: { xid: number; changes: Array<Change | StagedChange> } | null;
+  /** finalLsn and commitTime: the Begin's (the staged source blocks were written with them). */
+  txn: { xid: number; finalLsn: bigint; commitTime: bigint; changes: Array<Change | StagedChange> } | null;
 }
 
 export class ChangeEncoder {
@@ -78,9 +90,13 @@ export class ChangeEncoder {
   private readonly shapes = new WeakMap<Relation, FastShape | null>();
   private readonly topics = new WeakMap<Relation, string>();
   private txn: Committed['txn'] = null;
-  /** The current transaction's staged changes (see StagedChange); reset at each Begin. */
+  /** The staging slab of StagedChanges (a region per transaction, from its Begin). */
   private readonly staged = new ByteWriter();
   private readonly spans = new TupleSpans();
+  /** The current transaction's source block per relation (the last one kept apart: most transactions touch one table). */
+  private sourceRel: Relation | null = null;
+  private sourceBuf: Buffer = Buffer.alloc(0);
+  private readonly txnSources = new Map<Relation, Buffer>();
 
   constructor(private readonly opts: EncoderOptions) {}
 
@@ -102,7 +118,7 @@ export class ChangeEncoder {
       const rel = this.relations.get(payload.readInt32BE(1));
       const shape = rel && this.shapeOf(rel);
       if (shape) {
-        this.stage(tag, payload, rel, shape, this.txn.changes);
+        this.stage(tag, payload, rel, shape, this.txn);
         return null;
       }
     }
@@ -112,8 +128,10 @@ export class ChangeEncoder {
         this.relations.set(m.relation.id, m.relation);
         return null;
       case 'begin':
-        this.txn = { xid: m.xid, changes: [] };
-        this.staged.pos = 0;
+        this.txn = { xid: m.xid, finalLsn: m.finalLsn, commitTime: m.commitTime, changes: [] };
+        this.staged.region(SLAB_BYTES, SLAB_MIN_FREE);
+        this.sourceRel = null;
+        this.txnSources.clear();
         return null;
       case 'insert':
       case 'update':
@@ -145,35 +163,32 @@ export class ChangeEncoder {
       if (source === undefined) sources.set(rel, (source = sourceBlock(this.opts.db, rel.schema, rel.table, txn.xid, lsn, ts, false)));
       return source;
     };
-    // Staged changes are cut from one buffer of the commit's exact size.
-    const staged = this.staged.buf;
-    const tail = Buffer.from(`,"ts_ms":${now}}`);
-    const sourceBytes = new Map<Relation, Buffer>();
-    let size = 0;
-    for (const c of txn.changes) {
-      if (!('staged' in c)) continue;
-      size += c.keyEnd - c.keyStart;
-      if (c.bodyStart < 0) continue;
-      let source = sourceBytes.get(c.rel);
-      if (!source) sourceBytes.set(c.rel, (source = Buffer.from(sourceOf(c.rel))));
-      size += c.bodyEnd - c.bodyStart + source.length + tail.length;
-    }
-    const out = size ? Buffer.allocUnsafe(size) : Buffer.alloc(0);
-    let at = 0;
+    // Staged changes are views of the slab, whose envelopes need only their ts_ms digits. The
+    // source blocks were written from the Begin; a Commit that says otherwise (it cannot: both
+    // carry the transaction's commit LSN and time) or a clock without 13 digits gets new bytes.
+    const buf = this.staged.buf;
+    const base = this.staged.base;
+    const digits = String(now);
+    const inPlace = digits.length === TS_DIGITS && txn.finalLsn === commit.commitLsn && txn.commitTime === commit.commitTime;
+    const tail = inPlace ? null : Buffer.from(`,"ts_ms":${now}}`);
     const records: SourceRecord[] = new Array(txn.changes.length);
+    let topicRel: Relation | null = null;
+    let topic = '';
     for (let i = 0; i < txn.changes.length; i++) {
       const c = txn.changes[i]!;
-      const topic = this.topicOf(c.rel);
+      if (c.rel !== topicRel) {
+        topicRel = c.rel;
+        topic = this.topicOf(c.rel);
+      }
       if ('staged' in c) {
-        let key: Buffer | null = null;
-        if (c.keyStart >= 0) key = out.subarray(at, (at += staged.copy(out, at, c.keyStart, c.keyEnd)));
+        const key = c.keyStart >= 0 ? buf.subarray(base + c.keyStart, base + c.keyEnd) : null;
         let value: Buffer | null = null;
         if (c.bodyStart >= 0) {
-          const start = at;
-          at += staged.copy(out, at, c.bodyStart, c.bodyEnd);
-          at += sourceBytes.get(c.rel)!.copy(out, at);
-          at += tail.copy(out, at);
-          value = out.subarray(start, at);
+          if (inPlace) {
+            let at = base + c.bodyEnd - 1 - TS_DIGITS;
+            for (let d = 0; d < TS_DIGITS; d++) buf[at++] = digits.charCodeAt(d);
+            value = buf.subarray(base + c.bodyStart, base + c.bodyEnd);
+          } else value = Buffer.concat([buf.subarray(base + c.bodyStart, base + c.sourceStart), Buffer.from(sourceOf(c.rel)), tail!]);
         }
         records[i] = { topic, key, value, timestamp: ts, sourcePartition: slot, sourceOffset: offset };
       } else {
@@ -196,10 +211,12 @@ export class ChangeEncoder {
    * part and the record key (a Delete also stages its tombstone): what changes() and
    * encodeEnvelope give, byte for byte, without the objects.
    */
-  private stage(tag: number, msg: Buffer, rel: Relation, shape: FastShape, changes: Array<Change | StagedChange>): void {
+  private stage(tag: number, msg: Buffer, rel: Relation, shape: FastShape, txn: NonNullable<Committed['txn']>): void {
     const out = this.staged;
     const spans = this.spans;
-    const bodyStart = out.pos;
+    const changes = txn.changes;
+    // Offsets from the writer's base: a write may move the transaction's bytes to a new slab.
+    const bodyStart = out.pos - out.base;
     out.bytes(BEFORE);
     let pos = 5;
     const kind = msg[pos++]!;
@@ -223,7 +240,10 @@ export class ChangeEncoder {
       out.bytes(NULL);
     }
     out.bytes(OP_SOURCE[op]);
-    const bodyEnd = out.pos;
+    const sourceStart = out.pos - out.base;
+    out.bytes(this.txnSource(rel, txn));
+    out.bytes(TS_TAIL);
+    const bodyEnd = out.pos - out.base;
     // The key: the key columns' bytes of the row just written (the new row, or a delete's old one).
     let keyStart = -1;
     let keyEnd = -1;
@@ -232,7 +252,8 @@ export class ChangeEncoder {
       let len = 2;
       for (const i of keys) if (spans.start[i]! >= 0) len += shape.names[i]!.length + spans.end[i]! - spans.start[i]! + 1;
       out.reserve(len); // no reallocation below: the copies read from the same buffer
-      keyStart = out.pos;
+      const base = out.base;
+      keyStart = out.pos - base;
       out.byte(0x7b);
       let first = true;
       for (const i of keys) {
@@ -240,13 +261,26 @@ export class ChangeEncoder {
         if (!first) out.byte(0x2c);
         first = false;
         out.bytes(shape.names[i]!);
-        out.pos += out.buf.copy(out.buf, out.pos, spans.start[i]!, spans.end[i]!);
+        out.bytes(out.buf, base + spans.start[i]!, base + spans.end[i]!);
       }
       out.byte(0x7d);
-      keyEnd = out.pos;
+      keyEnd = out.pos - base;
     }
-    changes.push({ rel, staged: true, bodyStart, bodyEnd, keyStart, keyEnd });
-    if (op === 'd') changes.push({ rel, staged: true, bodyStart: -1, bodyEnd: -1, keyStart, keyEnd });
+    changes.push({ rel, staged: true, bodyStart, sourceStart, bodyEnd, keyStart, keyEnd });
+    if (op === 'd') changes.push({ rel, staged: true, bodyStart: -1, sourceStart: -1, bodyEnd: -1, keyStart, keyEnd });
+  }
+
+  /** The envelope's source block for `rel`'s changes in the transaction begun (its Begin carries the commit's LSN and time). */
+  private txnSource(rel: Relation, txn: NonNullable<Committed['txn']>): Buffer {
+    if (rel === this.sourceRel) return this.sourceBuf;
+    let source = this.txnSources.get(rel);
+    if (!source) {
+      source = Buffer.from(sourceBlock(this.opts.db, rel.schema, rel.table, txn.xid, formatLsn(txn.finalLsn), usToMs(txn.commitTime), false));
+      this.txnSources.set(rel, source);
+    }
+    this.sourceRel = rel;
+    this.sourceBuf = source;
+    return source;
   }
 
   private row(rel: Relation, tuple: TupleValue[] | null, keyOnly = false): Record<string, unknown> | null {

@@ -316,7 +316,7 @@ export class PostgresCdcSource implements Source {
     this.repl = repl;
     // 0/0: the server resumes at the slot's confirmed_flush_lsn.
     await repl.start(this.cfg.slot, this.cfg.publication, 0n, {
-      onData: (_lsn, payload) => {
+      onData: (payload) => {
         this.failingSince = null;
         this.onMessage(payload);
       },

@@ -76,16 +76,36 @@ const UNAVAILABLE = Buffer.from('"__debezium_unavailable_value"');
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 
-/** A growing byte buffer, reused: what is written is copied out (or subarrayed from a fresh chunk) before it is reset. */
+/**
+ * A growing byte buffer. Bytes before `base` may have been handed out (records are views of them):
+ * they are never written again, and growing copies only what lies after `base`, to the start of a
+ * new buffer (so offsets kept across a write are relative to `base`).
+ */
 export class ByteWriter {
   buf = Buffer.allocUnsafe(1 << 16);
   pos = 0;
+  base = 0;
 
   reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
+    const used = this.pos - this.base;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length, 2 * (used + n)));
+    this.buf.copy(next, 0, this.base, this.pos);
     this.buf = next;
+    this.base = 0;
+    this.pos = used;
+  }
+
+  /**
+   * Starts a region whose bytes will be handed out as views: `base` moves to the end of what is
+   * written, in a new buffer of `size` bytes when fewer than `minFree` are left in this one.
+   */
+  region(size: number, minFree: number): void {
+    if (this.buf.length - this.pos < minFree) {
+      this.buf = Buffer.allocUnsafe(size);
+      this.pos = 0;
+    }
+    this.base = this.pos;
   }
 
   byte(b: number): void {
@@ -113,8 +133,8 @@ export class ByteWriter {
 }
 
 /**
- * Column value spans of the last tuple written (output offsets; start -1: the column is not in the
- * row), so the record key can be cut from the same bytes.
+ * Column value spans of the last tuple written (output offsets from the writer's base; start -1:
+ * the column is not in the row), so the record key can be cut from the same bytes.
  */
 export class TupleSpans {
   start = new Int32Array(64);
@@ -158,11 +178,11 @@ export function writeTuple(out: ByteWriter, msg: Buffer, pos: number, shape: Fas
     if (!first) out.byte(0x2c); // ,
     first = false;
     out.bytes(shape.names[i]!);
-    spans.start[i] = out.pos;
+    spans.start[i] = out.pos - out.base;
     if (kind === 0x6e) out.bytes(NULL);
     else if (kind === 0x75 /* u */) out.bytes(UNAVAILABLE);
     else writeValue(out, msg, start, pos, shape.kinds[i]!, shape.oids[i]!);
-    spans.end[i] = out.pos;
+    spans.end[i] = out.pos - out.base;
   }
   out.byte(0x7d); // }
   for (let i = cols; i < n; i++) {
@@ -214,18 +234,21 @@ function writeUtcTimestamp(out: ByteWriter, msg: Buffer, start: number, end: num
   const timeLen = len - 14; // between the space and "+00"
   out.reserve(len + 8);
   const buf = out.buf;
-  buf[out.pos++] = 0x22;
-  out.pos += msg.copy(buf, out.pos, start, start + 10);
-  buf[out.pos++] = 0x54; // T
-  out.pos += msg.copy(buf, out.pos, start + 11, end - 3);
+  let at = out.pos;
+  buf[at++] = 0x22;
+  // Byte loops: Buffer#copy's call costs more than these 10 and 8-15 bytes.
+  for (let i = start; i < start + 10; i++) buf[at++] = msg[i]!;
+  buf[at++] = 0x54; // T
+  for (let i = start + 11; i < end - 3; i++) buf[at++] = msg[i]!;
   if (timeLen === 8) {
-    buf[out.pos++] = 0x2e; // .000
-    buf[out.pos++] = 0x30;
-    buf[out.pos++] = 0x30;
-    buf[out.pos++] = 0x30;
-  } else for (let i = timeLen; i < 12; i++) buf[out.pos++] = 0x30; // pad the fraction to three digits
-  buf[out.pos++] = 0x5a; // Z
-  buf[out.pos++] = 0x22;
+    buf[at++] = 0x2e; // .000
+    buf[at++] = 0x30;
+    buf[at++] = 0x30;
+    buf[at++] = 0x30;
+  } else for (let i = timeLen; i < 12; i++) buf[at++] = 0x30; // pad the fraction to three digits
+  buf[at++] = 0x5a; // Z
+  buf[at++] = 0x22;
+  out.pos = at;
   return true;
 }
 

@@ -9,8 +9,14 @@ import type { ProducerRecord } from './types.js';
 
 export function partitionRecords<T>(records: ProducerRecord[], partitions: number, sticky: StickyPartitioner, convert: (r: ProducerRecord, partition: number) => T): Map<number, T[]> {
   let stickyPartition = -1;
-  const byPartition = new Map<number, T[]>();
-  for (const r of records) {
+  // Lists by partition number (a send touches at most every partition), and the order the
+  // partitions were first met in, which the returned Map keeps: an array index per record
+  // instead of a Map lookup.
+  const lists: Array<T[] | undefined> = [];
+  const order: number[] = [];
+  let others: Map<number, T[]> | undefined;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
     let p = r.partition;
     if (p === undefined && partitions === 1) p = 0;
     if (p === undefined) {
@@ -20,9 +26,18 @@ export function partitionRecords<T>(records: ProducerRecord[], partitions: numbe
         p = stickyPartition;
       }
     }
-    let list = byPartition.get(p);
-    if (!list) byPartition.set(p, (list = []));
+    const inRange = p >= 0 && p < partitions && Number.isInteger(p);
+    let list = inRange ? lists[p] : others?.get(p);
+    if (!list) {
+      list = [];
+      // A partition the topic does not have stays in the answer: the append to it is refused.
+      if (inRange) lists[p] = list;
+      else (others ??= new Map()).set(p, list);
+      order.push(p);
+    }
     list.push(convert(r, p));
   }
+  const byPartition = new Map<number, T[]>();
+  for (const p of order) byPartition.set(p, lists[p] ?? others!.get(p)!);
   return byPartition;
 }

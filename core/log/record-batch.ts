@@ -269,9 +269,10 @@ function writeRecords(records: readonly AppendRecord[], opts: EncodeOptions, bas
       (valueLenZ < 0x80 ? 1 : uvarSize(valueLenZ)) +
       (valueLen > 0 ? valueLen : 0) +
       headersLen;
-    // Room for the record at most: its varints, and a first pass's guessed string lengths may be
-    // short by up to 3 bytes per UTF-16 unit (the native writer is bounded by the buffer's end).
-    const room = pos + 5 + bodyLen + (measure ? 0 : roughExtra(key) + roughExtra(value) + (headers ? headersExtra(headers) : 0));
+    // Room for the record at most: its length varint, and a first pass's guessed string lengths
+    // (one byte per UTF-16 unit) may be short by up to 2 bytes per unit; headers hold less
+    // string than their guessed size.
+    const room = pos + 5 + bodyLen + (measure ? 0 : roughExtra(key) + roughExtra(value) + (headers ? 2 * headersLen : 0));
     if (room > cap) {
       buf = growScratch(pos, room);
       cap = buf.length;
@@ -301,36 +302,33 @@ function roughExtra(v: Buffer | string | null | undefined): number {
   return typeof v === 'string' ? v.length * 2 : 0;
 }
 
-function headersExtra(headers: Record<string, Buffer | string>): number {
-  let extra = 0;
-  for (const k in headers) extra += k.length * 2 + roughExtra(headers[k]);
-  return extra;
-}
+/** The header count headersSize last found, for writeHeaders on the same record (one walk of the object fewer). */
+let headerCount = 0;
 
-/** Bytes of a record's header count and headers. */
+/** Bytes of a record's header count and headers; leaves their count in headerCount. */
 function headersSize(headers: Record<string, Buffer | string>): number {
   let count = 0;
   let len = 0;
   for (const hk in headers) {
     const hkLen = strBytes(hk);
     const hvLen = fieldLen(headers[hk]);
-    len += uvarSize(zigzag(hkLen)) + hkLen + uvarSize(zigzag(hvLen)) + (hvLen > 0 ? hvLen : 0);
+    len += uvarSize(hkLen * 2) + hkLen + (hvLen < 0 ? 1 : uvarSize(hvLen * 2) + hvLen);
     count++;
   }
-  return uvarSize(zigzag(count)) + len;
+  headerCount = count;
+  return uvarSize(count * 2) + len;
 }
 
+/** Writes the headers headersSize has just measured (their count is headerCount). */
 function writeHeaders(buf: Buffer, pos: number, headers: Record<string, Buffer | string>): number {
-  let count = 0;
-  for (const _ in headers) count++;
-  pos = writeUvar(buf, pos, zigzag(count));
+  pos = writeUvar(buf, pos, headerCount * 2);
   for (const hk in headers) {
     const hkLen = strBytes(hk);
     const hv = headers[hk];
     const hvLen = fieldLen(hv);
-    pos = writeUvar(buf, pos, zigzag(hkLen));
+    pos = writeUvar(buf, pos, hkLen * 2);
     pos = writeStr(buf, pos, hk, hkLen);
-    pos = writeUvar(buf, pos, zigzag(hvLen));
+    pos = writeUvar(buf, pos, hvLen < 0 ? 1 : hvLen * 2);
     pos = writeField(buf, pos, hv, hvLen);
   }
   return pos;

@@ -39,18 +39,19 @@ async function messages(slot: string, pub: string): Promise<Buffer[]> {
   return res.rows.map((r) => r.data as Buffer);
 }
 
-/** The messages through an encoder: each record's topic, key and value as text, with whether they came as bytes. */
-function encode(msgs: Buffer[], bytes: boolean, primaryKeys: Map<string, string[]>) {
+/**
+ * The messages through an encoder: each record's topic, key and value as text, with whether they
+ * came as bytes. The records are all kept and read at the end, as a worker reads a poll of many
+ * transactions: a record whose bytes a later transaction overwrote would show here.
+ */
+function encode(msgs: Buffer[], bytes: boolean, primaryKeys: Map<string, string[]>, now = 1_700_000_000_000) {
   const enc = new ChangeEncoder({ db: 'postgres', slot: 's', topicPrefix: 'pg', primaryKeys, bytes });
-  const out: Array<{ topic: string; key: string | null; value: string | null; ts: number | undefined; asBytes: boolean }> = [];
+  const records = [];
   for (const m of msgs) {
     const commit = enc.message(m);
-    if (!commit) continue;
-    for (const r of enc.records(commit, { lsn: '0/1', snapshot: 'done' }, 1_700_000_000_000)) {
-      out.push({ topic: r.topic!, key: r.key === null || r.key === undefined ? null : r.key.toString(), value: r.value === null || r.value === undefined ? null : r.value.toString(), ts: r.timestamp, asBytes: Buffer.isBuffer(r.value ?? r.key) });
-    }
+    if (commit) records.push(...enc.records(commit, { lsn: '0/1', snapshot: 'done' }, now));
   }
-  return out;
+  return records.map((r) => ({ topic: r.topic!, key: r.key === null || r.key === undefined ? null : r.key.toString(), value: r.value === null || r.value === undefined ? null : r.value.toString(), ts: r.timestamp, asBytes: Buffer.isBuffer(r.value ?? r.key) }));
 }
 
 describe('postgres-cdc: pgoutput to envelope bytes', () => {
@@ -100,5 +101,29 @@ describe('postgres-cdc: pgoutput to envelope bytes', () => {
       expect(viaBytes.find((r) => r.topic === 'pg.public.enc_idx')!.key).toBe('{"a":1,"b":"x"}'); // the replica identity's columns, in the table's order
     }
     await sql.query("SELECT pg_drop_replication_slot('enc_slot')");
+  });
+
+  it('keeps every record of earlier transactions intact while later ones are staged, across slabs and in a transaction larger than one', async () => {
+    await sql.query('CREATE TABLE enc_many (id bigint PRIMARY KEY, t text, at timestamptz DEFAULT now())');
+    await sql.query('CREATE PUBLICATION enc_many_pub FOR TABLE enc_many');
+    await sql.query("SELECT pg_create_logical_replication_slot('enc_many_slot', 'pgoutput')");
+    // 60 transactions of 40 rows of ~1 KB (about 2.5 MB staged: slabs of 1 MiB), then one of 1 500 rows (1.5 MB), then one more.
+    for (let t = 0; t < 60; t++) await sql.query(`INSERT INTO enc_many SELECT g, repeat(md5(g::text), 32) FROM generate_series(${t * 40}, ${t * 40 + 39}) g`);
+    await sql.query("INSERT INTO enc_many SELECT g, repeat(md5(g::text), 32) || 'é' FROM generate_series(11500, 12999) g");
+    await sql.query('BEGIN; UPDATE enc_many SET t = \'x\' WHERE id < 5; DELETE FROM enc_many WHERE id >= 12990; COMMIT');
+    const primaryKeys = new Map([['public.enc_many', ['id']]]);
+    await sql.query("SET TimeZone = 'UTC'");
+    const msgs = await messages('enc_many_slot', 'enc_many_pub');
+    const viaBytes = encode(msgs, true, primaryKeys);
+    expect(viaBytes.length).toBe(2400 + 1500 + 5 + 10 * 2);
+    expect(viaBytes.every((r) => r.asBytes)).toBe(true);
+    const strip = (rs: typeof viaBytes) => rs.map(({ asBytes: _, ...r }) => r);
+    expect(strip(viaBytes)).toEqual(strip(encode(msgs, false, primaryKeys)));
+    expect(viaBytes.map((r) => (r.value ? JSON.parse(r.value).after?.id ?? JSON.parse(r.value).before.id : 'tombstone')).slice(0, 3)).toEqual([0, 1, 2]);
+    // A ts_ms of other than 13 digits is written too (the slab holds room for 13).
+    const early = encode(msgs.slice(0, 100), true, primaryKeys, 5);
+    expect(strip(early)).toEqual(strip(encode(msgs.slice(0, 100), false, primaryKeys, 5)));
+    expect(JSON.parse(early[0]!.value!).ts_ms).toBe(5);
+    await sql.query("SELECT pg_drop_replication_slot('enc_many_slot')");
   });
 });

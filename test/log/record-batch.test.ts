@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { CorruptRecordBatchError } from '../../core/errors.js';
 import { decodeRecordBatch, encodeRecordBatch, encodeRecordBatchTransient, readBatchHeader, validateBatches } from '../../core/log/record-batch.js';
-import { defaultPartition, murmur2 } from '../../core/log/partitioner.js';
+import { defaultPartition, murmur2, StickyPartitioner } from '../../core/log/partitioner.js';
+import { partitionRecords } from '../../core/client/partition-records.js';
 import { openLog } from '../../core/log/engine.js';
 import { userKeys } from '../../bench/lib.js';
 
@@ -188,5 +189,29 @@ describe('default partitioner', () => {
 
   it('hashes strings and their UTF-8 bytes alike', () => {
     for (const k of ['user-00001', 'ÅÄÖ', '🙂']) expect(murmur2(k)).toBe(murmur2(Buffer.from(k)));
+    // ASCII is checked while the key is hashed: a non-ASCII unit in the 4-byte body, in the tail
+    // of 1 to 3 units, or whose low byte is ASCII must still hash the UTF-8 bytes.
+    for (const k of ['abcé', 'abcdé', 'abcdeé', 'abcdefé', 'é', '\u0141abc', 'abcd\u0141', `${'x'.repeat(40)}\u00ff`, '\ud800x', ''])
+      expect(murmur2(k)).toBe(murmur2(Buffer.from(k)));
+  });
+
+  it("groups a send's records by partition in the order the partitions are first met, keeping each one's order", () => {
+    const recs = [
+      { key: 'user-00007', value: 'a' },
+      { value: 'no key 1' },
+      { key: 'user-00003', value: 'b', partition: 9 },
+      { key: 'user-00007', value: 'c' },
+      { value: 'no key 2' },
+      { key: 'x', value: 'no such partition', partition: 40 },
+      { key: 'user-00003', value: 'd', partition: 9 },
+    ];
+    const sticky = new StickyPartitioner();
+    const by = partitionRecords(recs, 12, sticky, (r, p) => `${p}:${r.value}`);
+    const p7 = defaultPartition('user-00007', 12);
+    const stick = [...by.entries()].find(([, l]) => l.some((v) => v.endsWith('no key 1')))![0];
+    const expected = new Map<number, string[]>();
+    const add = (p: number, v: string) => (expected.get(p) ?? expected.set(p, []).get(p)!).push(`${p}:${v}`);
+    for (const [p, v] of [[p7, 'a'], [stick, 'no key 1'], [9, 'b'], [p7, 'c'], [stick, 'no key 2'], [40, 'no such partition'], [9, 'd']] as const) add(p, v);
+    expect([...by.entries()]).toEqual([...expected.entries()]);
   });
 });
