@@ -15,6 +15,7 @@ import type { Serde } from '../../../core/serde/serde.js';
 import type { MetricsRegistry } from '../../../core/worker/metrics.js';
 import type { Task } from '../../../core/worker/task.js';
 import { changelogTopic } from '../../../processors/stores/changelog.js';
+import { KeyCells } from '../../../processors/stores/key-cells.js';
 import type { Materialized } from '../../../processors/stores/materialized.js';
 import { duplicateWindowStore, keyValueStore, sessionStore, windowStore } from '../../../processors/stores/open.js';
 import { deleteKeysWithPrefix } from '../../../processors/stores/redis-util.js';
@@ -281,6 +282,48 @@ for (const [backend, mat] of backends) {
       expect(d.slot).toBeLessThan(6);
       expect(again.fetchText('"a"', 0, 2000).map((r) => r.value)).toEqual(['a1', 'a2']);
       await commit(t2);
+      await t2.close();
+    });
+
+    it('windows with duplicates sharing one key index (the stores of a join): each store sees only its own records of a key, expiry and removal in one leave the other alone, and a restore of one keeps the other', async () => {
+      const { client, appId } = await setup('left');
+      await client.admin().createTopic(changelogTopic(appId, 'right'), { partitions: 1, config: { 'cleanup.policy': 'compact' } });
+      const spec = (retentionMs: number) => ({ retentionMs, sharedKeys: new KeyCells<unknown>() });
+      const shared = spec(100);
+      const t = testTask(client, appId, 0);
+      const left = duplicateWindowStore<string, string>(t, 'left', mat('left') as Materialized<string, string>, shared);
+      const right = duplicateWindowStore<string, string>(t, 'right', mat('right') as Materialized<string, string>, { ...shared, retentionMs: 1000 });
+      await t.restore();
+      await left.load(['"a"', '"b"', '"c"']);
+      await right.load(['"a"', '"b"']);
+      const values = (s: typeof left, key: string) => s.fetchText(JSON.stringify(key), 0, 5000).map((r) => r.value);
+      expect(values(right, 'a')).toEqual([]); // asked before any store holds the key
+      left.add('"a"', 'a', 1000, 'L1');
+      right.add('"a"', 'a', 1000, 'R1');
+      right.add('"a"', 'a', 1001, 'R2');
+      left.add('"b"', 'b', 1000, 'Lb');
+      expect([values(left, 'a'), values(right, 'a'), values(right, 'b')]).toEqual([['L1'], ['R1', 'R2'], []]);
+      right.remove(right.fetchText('"a"', 1001, 1001)[0]!);
+      expect([values(left, 'a'), values(right, 'a')]).toEqual([['L1'], ['R1']]);
+      // Time 1200 expires the left store's records at 1000 (retention 100), not the right store's (1000).
+      left.add('"c"', 'c', 1200, 'Lc');
+      await commit(t);
+      await left.load(['"a"', '"b"', '"c"']);
+      await right.load(['"a"', '"b"']);
+      expect([values(left, 'a'), values(left, 'b'), values(right, 'a')]).toEqual([[], [], ['R1']]);
+      left.add('"a"', 'a', 1201, 'L2');
+      await commit(t);
+      await t.close();
+
+      // Restored in a new task, one store after the other, sharing a fresh index.
+      const t2 = testTask(client, appId, 0);
+      const shared2 = spec(100);
+      const left2 = duplicateWindowStore<string, string>(t2, 'left', mat('left') as Materialized<string, string>, shared2);
+      const right2 = duplicateWindowStore<string, string>(t2, 'right', mat('right') as Materialized<string, string>, { ...shared2, retentionMs: 1000 });
+      await t2.restore();
+      await left2.load(['"a"', '"c"']);
+      await right2.load(['"a"']);
+      expect([values(left2, 'a'), values(left2, 'c'), values(right2, 'a')]).toEqual([['L2'], ['Lc'], ['R1']]);
       await t2.close();
     });
 
