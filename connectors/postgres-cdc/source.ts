@@ -56,6 +56,14 @@ interface SnapshotTable {
  */
 const QUEUE_RECORDS = 50_000;
 
+/**
+ * A commit received this long after it was committed (by the server's clock against ours) means
+ * the stream is a backlog: the replication connection then naps after short reads (see NAP_MS in
+ * replication.ts). C1's backlog arrives 0.1–3 s late; live capture 5–250 ms on a loaded machine.
+ */
+const CATCHING_UP_MS = 500;
+const PG_EPOCH_MS = 946_684_800_000;
+
 function startError(err: unknown): PostgresCdcError {
   return new PostgresCdcError(`connectionString: cannot connect to Postgres: ${connectionProblem(err)}`, { cause: err });
 }
@@ -390,6 +398,7 @@ export class PostgresCdcSource implements Source {
     const commit = this.encoder!.message(payload);
     if (!commit) return;
     if (commit.endLsn > this.receivedLsn) this.receivedLsn = commit.endLsn;
+    if (this.repl) this.repl.catchingUp = Date.now() - (Number(commit.commitTime / 1000n) + PG_EPOCH_MS) > CATCHING_UP_MS;
     if (!commit.txn || commit.endLsn <= this.handedLsn) return; // handed out (or committed) before a reconnect
     const offset: CdcOffset = { lsn: formatLsn(commit.endLsn), snapshot: 'done' };
     for (const r of this.encoder!.records(commit, offset, Date.now())) this.queue.push(r);

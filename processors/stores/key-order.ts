@@ -12,48 +12,26 @@ export interface LiveKeys {
   keyTexts(): Iterable<string>;
 }
 
-/** A key as KeyOrder ranks it: its text, and its rank kept while `rankEpoch` is the order's epoch. */
-export interface Ranked {
-  readonly keyText: string;
-  rank: number;
-  rankEpoch: number;
-}
-
 export class KeyOrder {
   /** Known key texts, sorted; `rank` gives each its index. */
   private sorted: string[] = [];
   private readonly rank = new Map<string, number>();
-  /** Moves whenever ranks are rebuilt: a kept rank is valid only for the epoch it was taken in. */
-  private epoch = 1;
 
   /**
-   * `entries` (one window start's, of distinct keys) appended to `out` ordered by key text.
+   * `entries` (one window start's: distinct key texts) appended to `out` ordered by key text.
    * `live` says how many entries the store holds and lists their key texts (asked for only when
-   * known texts outnumber them, to drop the unused). Each entry's key (`slot`, shared by all its
-   * windows) keeps its rank, so a key text is looked up only when ranks were rebuilt since.
+   * known texts outnumber them, to drop the unused).
    */
-  appendOrdered<E extends { readonly slot: Ranked }>(entries: readonly E[], out: E[], live: LiveKeys): void {
+  appendOrdered<E extends { readonly keyText: string }>(entries: Iterable<E>, out: E[], live: LiveKeys): void {
     let fresh: string[] | undefined;
+    const list: E[] = [];
     for (const e of entries) {
-      const s = e.slot;
-      if (s.rankEpoch === this.epoch) continue;
-      const r = this.rank.get(s.keyText);
-      if (r === undefined) (fresh ??= []).push(s.keyText);
-      else {
-        s.rank = r;
-        s.rankEpoch = this.epoch;
-      }
+      list.push(e);
+      if (!this.rank.has(e.keyText)) (fresh ??= []).push(e.keyText);
     }
-    if (fresh) {
-      this.learn(fresh, live);
-      for (const e of entries) {
-        const s = e.slot;
-        s.rank = this.rank.get(s.keyText)!;
-        s.rankEpoch = this.epoch;
-      }
-    }
+    if (fresh) this.learn(fresh, live);
     const slots: Array<E | undefined> = new Array(this.sorted.length);
-    for (const e of entries) slots[e.slot.rank] = e;
+    for (const e of list) slots[this.rank.get(e.keyText)!] = e;
     for (const e of slots) if (e !== undefined) out.push(e);
   }
 
@@ -73,14 +51,12 @@ export class KeyOrder {
     while (j < fresh.length) merged[n++] = fresh[j++]!;
     this.sorted = merged;
     this.rank.clear();
-    this.epoch++;
     for (let k = 0; k < merged.length; k++) this.rank.set(merged[k]!, k);
   }
 
   clear(): void {
     this.sorted = [];
     this.rank.clear();
-    this.epoch++;
   }
 }
 

@@ -6,7 +6,7 @@
 import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
-import { KeyOrder, type LiveKeys, type Ranked } from './key-order.js';
+import { KeyOrder, type LiveKeys } from './key-order.js';
 import type { Materialized } from './materialized.js';
 import { restoreNow } from './memory-kv.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
@@ -21,48 +21,34 @@ interface Entry<K, V> extends WindowEntry<K, V> {
   /** Its changelog key once the changelog holds it (expiry then writes a tombstone under it), else null. */
   logged: string | null;
   dirty: boolean;
-  /** Its key's slot (the key's windows and rank). */
-  readonly slot: KeySlot<K, V>;
-  /** Removed alone (a tombstone): still in its bucket's array until the bucket is compacted. */
-  removed: boolean;
-}
-
-/**
- * One per key text: the key's windows by start (a tumbling key has one or two) and its rank in
- * key order. A record finds its window with one Map lookup, and closing a start orders it by
- * the ranks its slots keep, without looking key texts up again.
- */
-interface KeySlot<K, V> extends Ranked {
-  readonly keyText: string;
-  windows: Array<Entry<K, V>>;
 }
 
 interface Bucket<K, V> {
-  /** The start's windows in the order they were made (removed ones until compacted). */
-  entries: Array<Entry<K, V>>;
-  removed: number;
+  entries: Map<string, Entry<K, V>>;
 }
-
-/** Slots of keys without windows kept beyond twice the windows held. */
-const MAX_IDLE_SLOTS = 65_536;
 
 export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements WindowAccess<K, V> {
   readonly needsLoad = false;
   readonly keyText: (key: K) => string;
   readonly retentionMs: number;
   private readonly size: number;
-  /** Key text → its slot; slots without windows are dropped when they outnumber the windows (flush). */
-  private readonly slots = new Map<string, KeySlot<K, V>>();
-  private readonly buckets = new TimeBuckets<Bucket<K, V>>(() => ({ entries: [], removed: 0 }));
-  /** Windows held (removed ones not counted). */
-  private held = 0;
+  /** Key text → its windows by start, when the spec asks for it (windowsOf). */
+  private readonly perKey: Map<string, Array<Entry<K, V>>> | null;
+  private readonly buckets = new TimeBuckets<Bucket<K, V>>(() => ({ entries: new Map() }));
   private dirty: Array<Entry<K, V>> = [];
   /** Key texts in order: range(byKey) lists a start's windows by key without a sort. */
   private readonly keyOrder = new KeyOrder();
-  /** The keys KeyOrder must keep ranking: every slot's (a slot keeps its rank while it lives). */
   private readonly liveKeys: LiveKeys = {
-    count: () => this.slots.size,
-    keyTexts: () => this.slots.keys(),
+    count: () => {
+      let n = 0;
+      for (const b of this.buckets.values()) n += b.entries.size;
+      return n;
+    },
+    keyTexts: () => {
+      const texts: string[] = [];
+      for (const b of this.buckets.values()) for (const t of b.entries.keys()) texts.push(t);
+      return texts;
+    },
   };
 
   constructor(ctx: TaskContext, name: string, m: Materialized<K, V>, spec: WindowStoreSpec) {
@@ -70,11 +56,13 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     this.keyText = this.keys.text;
     this.size = spec.size;
     this.retentionMs = spec.retentionMs;
+    this.perKey = spec.byKey ? new Map() : null;
   }
 
   windowsOf(keyText: string, from: number, to: number): Array<WindowEntry<K, V>> {
+    if (!this.perKey) throw new Error(`internal: window store "${this.name}" keeps no index by key (WindowStoreSpec.byKey)`);
     const out: Array<WindowEntry<K, V>> = [];
-    for (const e of this.slots.get(keyText)?.windows ?? []) {
+    for (const e of this.perKey.get(keyText) ?? []) {
       if (e.start < from) continue;
       if (e.start > to) break;
       if (e.raw !== undefined) this.decode(e);
@@ -83,43 +71,21 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     return out;
   }
 
-  private slotOf(keyText: string): KeySlot<K, V> {
-    let slot = this.slots.get(keyText);
-    if (slot === undefined) this.slots.set(keyText, (slot = { keyText, rank: 0, rankEpoch: 0, windows: [] }));
-    return slot;
-  }
-
-  /** A new window of the slot's key, listed in its slot (by start) and its start's bucket. */
-  private create(slot: KeySlot<K, V>, key: K, start: number, ts: number, raw: Buffer | undefined, logged: string | null): Entry<K, V> {
-    const e: Entry<K, V> = { keyText: slot.keyText, start, key, value: undefined, ts, raw, logged, dirty: false, slot, removed: false };
-    const list = slot.windows;
+  private index(e: Entry<K, V>): void {
+    if (!this.perKey) return;
+    let list = this.perKey.get(e.keyText);
+    if (!list) this.perKey.set(e.keyText, (list = []));
     let i = list.length;
-    while (i > 0 && list[i - 1]!.start > start) i--;
-    if (i === list.length) list.push(e);
-    else list.splice(i, 0, e);
-    this.buckets.at(start).entries.push(e);
-    this.held++;
-    return e;
+    while (i > 0 && list[i - 1]!.start > e.start) i--;
+    list.splice(i, 0, e);
   }
 
-  private static inSlot<K, V>(slot: KeySlot<K, V> | undefined, start: number): Entry<K, V> | undefined {
-    if (slot === undefined) return undefined;
-    const list = slot.windows;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const e = list[i]!;
-      if (e.start === start) return e;
-      if (e.start < start) return undefined;
-    }
-    return undefined;
-  }
-
-  /** Takes a window out of its slot (its bucket drops it as a whole, or marks it removed). */
-  private unlist(e: Entry<K, V>): void {
-    const list = e.slot.windows;
+  private unindex(e: Entry<K, V>): void {
+    const list = this.perKey?.get(e.keyText);
+    if (!list) return;
     const i = list.indexOf(e);
-    if (i === 0) list.shift();
-    else if (i > 0) list.splice(i, 1);
-    this.held--;
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.perKey!.delete(e.keyText);
   }
 
   /** The older form: a window store for the task, resolved once restored. */
@@ -131,16 +97,23 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
 
   async load(): Promise<void> {}
 
+  private expired(start: number): boolean {
+    return start <= this.observed - this.retentionMs;
+  }
+
   entry(keyText: string, key: K, start: number): WindowEntry<K, V> {
-    const slot = this.slotOf(keyText);
-    const e = MemoryWindowStore.inSlot(slot, start);
-    if (e === undefined) return this.create(slot, key, start, -Infinity, undefined, null);
-    if (e.raw !== undefined) this.decode(e);
+    const bucket = this.buckets.at(start);
+    let e = bucket.entries.get(keyText);
+    if (e === undefined) {
+      e = { keyText, start, key, value: undefined, ts: -Infinity, raw: undefined, logged: null, dirty: false };
+      bucket.entries.set(keyText, e);
+      this.index(e);
+    } else if (e.raw !== undefined) this.decode(e);
     return e;
   }
 
   find(keyText: string, start: number): WindowEntry<K, V> | undefined {
-    const e = MemoryWindowStore.inSlot(this.slots.get(keyText), start);
+    const e = this.buckets.get(start)?.entries.get(keyText);
     if (e?.raw !== undefined) this.decode(e);
     return e;
   }
@@ -159,24 +132,15 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     }
   }
 
-  /** The bucket's windows, without the ones removed alone. */
-  private static liveEntries<K, V>(bucket: Bucket<K, V>): Array<Entry<K, V>> {
-    if (bucket.removed > 0) {
-      bucket.entries = bucket.entries.filter((e) => !e.removed);
-      bucket.removed = 0;
-    }
-    return bucket.entries;
-  }
-
   range(from: number, to: number, byKey: boolean): Array<WindowEntry<K, V>> {
     const out: Array<Entry<K, V>> = [];
     for (const start of this.buckets.starts()) {
       if (start < from) continue;
       if (start > to) break;
-      const entries = MemoryWindowStore.liveEntries(this.buckets.get(start)!);
+      const bucket = this.buckets.get(start)!;
       const first = out.length;
-      if (byKey) this.keyOrder.appendOrdered(entries, out, this.liveKeys);
-      else for (const e of entries) out.push(e);
+      if (byKey) this.keyOrder.appendOrdered(bucket.entries.values(), out, this.liveKeys);
+      else for (const e of bucket.entries.values()) out.push(e);
       // Restored values decoded; windows created empty (entry() not followed by a value) left out.
       let n = first;
       for (let i = first; i < out.length; i++) {
@@ -198,7 +162,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   put(key: K, windowStart: number, value: V | null, timestamp = windowStart): void {
     const t = this.keyText(key);
     if (value === null) {
-      const e = MemoryWindowStore.inSlot(this.slots.get(t), windowStart);
+      const e = this.buckets.get(windowStart)?.entries.get(t);
       if (e) this.remove(e);
       return;
     }
@@ -210,26 +174,13 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   }
 
   private remove(e: Entry<K, V>): void {
-    this.unlist(e);
-    e.removed = true;
     const bucket = this.buckets.get(e.start);
-    if (bucket && ++bucket.removed === bucket.entries.length) this.buckets.delete(e.start);
+    bucket?.entries.delete(e.keyText);
+    if (bucket && bucket.entries.size === 0) this.buckets.delete(e.start);
+    this.unindex(e);
     e.dirty = false;
     if (e.logged !== null) this.log(e.logged, null);
     e.logged = null;
-  }
-
-  /** Drops a whole start's windows, each taken out of its slot; `tombstone` says what each logged one gets. */
-  private dropBucket(start: number, tombstone: (e: Entry<K, V>) => void): void {
-    const bucket = this.buckets.get(start)!;
-    this.buckets.delete(start);
-    for (const e of bucket.entries) {
-      if (e.removed) continue;
-      e.removed = true;
-      e.dirty = false;
-      this.unlist(e);
-      tombstone(e);
-    }
   }
 
   *fetch(key: K, fromStart: number, toStart: number): Iterable<[number, V]> {
@@ -250,10 +201,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   expire(minStart: number): void {
     for (const start of this.buckets.starts()) {
       if (start >= minStart) break;
-      this.dropBucket(start, (e) => {
-        if (e.logged !== null) this.log(e.logged, null);
-        e.logged = null;
-      });
+      for (const e of [...this.buckets.get(start)!.entries.values()]) this.remove(e);
     }
   }
 
@@ -274,13 +222,14 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     const limit = this.observed - this.retentionMs;
     for (const start of this.buckets.starts()) {
       if (start > limit) break;
-      this.dropBucket(start, (e) => {
+      const bucket = this.buckets.get(start)!;
+      this.buckets.delete(start);
+      for (const e of bucket.entries.values()) {
+        e.dirty = false;
+        this.unindex(e);
         if (e.logged !== null) this.log(e.logged, null);
-      });
+      }
     }
-    // Keys without windows are forgotten once they far outnumber the windows held (a key with a
-    // window now and then keeps its slot: P2's 10 000 users hold ~4 000 windows at a flush).
-    if (this.slots.size > 2 * this.held + MAX_IDLE_SLOTS) for (const [t, slot] of this.slots) if (slot.windows.length === 0) this.slots.delete(t);
     for (const e of this.dirty) {
       if (!e.dirty) continue;
       e.dirty = false;
@@ -295,8 +244,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
 
   protected beginRestore(): void {
     for (const start of this.buckets.starts()) this.buckets.delete(start);
-    this.slots.clear();
-    this.held = 0;
+    this.perKey?.clear();
     this.keyOrder.clear();
     this.dirty = [];
     this.resetClocks();
@@ -308,7 +256,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
       if (k === null) continue;
       const [keyText, start] = k.parts;
       if (records.valueLength < 0) {
-        const e = MemoryWindowStore.inSlot(this.slots.get(keyText), start);
+        const e = this.buckets.get(start)?.entries.get(keyText);
         if (e) {
           e.logged = null; // the changelog's own tombstone: not written again
           this.remove(e);
@@ -316,13 +264,17 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
         continue;
       }
       const { ts, value } = splitTimestamp(records.value()!);
-      const slot = this.slotOf(keyText);
-      const e = MemoryWindowStore.inSlot(slot, start);
+      const bucket = this.buckets.at(start);
+      const e = bucket.entries.get(keyText);
       if (e) {
         e.ts = ts;
         e.raw = value;
         e.value = undefined;
-      } else this.create(slot, this.keys.fromText(keyText), start, ts, value, k.text);
+      } else {
+        const created: Entry<K, V> = { keyText, start, key: this.keys.fromText(keyText), value: undefined, ts, raw: value, logged: k.text, dirty: false };
+        bucket.entries.set(keyText, created);
+        this.index(created);
+      }
       if (start > this.observed) this.observed = start;
     }
   }
@@ -332,7 +284,13 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     // Windows that expired before the restart (the changelog may still hold them) are dropped now.
     const limit = this.observed - this.retentionMs;
     for (const start of this.buckets.starts()) {
-      if (start <= limit) this.dropBucket(start, (e) => this.log(windowChangelogKey(e.keyText, e.start), null));
+      const bucket = this.buckets.get(start)!;
+      if (start <= limit)
+        for (const e of bucket.entries.values()) {
+          this.log(windowChangelogKey(e.keyText, e.start), null);
+          this.unindex(e);
+        }
+      if (start <= limit || bucket.entries.size === 0) this.buckets.delete(start);
     }
   }
 }

@@ -3,7 +3,7 @@
  * (core/log/batch-copy-read.ts), so a key or value handed out must never point into it: records
  * (and Buffers taken from them) kept from the first polls of a group consumer, a group-less
  * reader's poll and its cursors (key(), value()) are checked byte for byte after many further
- * polls of other bytes, on disk and in memory.
+ * polls of other bytes, on disk (with reads within and across segments) and in memory.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,9 +28,12 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-async function filledClient(where: 'disk' | 'memory'): Promise<EmbeddedClient> {
+/** Where the topic lives; 'small segments': a segment per batch, so most polls read across segments. */
+type Where = 'disk' | 'memory' | 'small segments';
+
+async function filledClient(where: Where): Promise<EmbeddedClient> {
   let client: EmbeddedClient;
-  if (where === 'disk') {
+  if (where !== 'memory') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-kept-'));
     dirs.push(dir);
     client = embedded({ dataDir: dir, maintenanceIntervalMs: 0, flush: 'never' });
@@ -38,7 +41,7 @@ async function filledClient(where: 'disk' | 'memory'): Promise<EmbeddedClient> {
     client = embedded({ memory: true });
   }
   clients.push(client);
-  await client.admin().createTopic('t', { partitions: 1 });
+  await client.admin().createTopic('t', { partitions: 1, config: where === 'small segments' ? { 'segment.bytes': 1024 } : {} });
   const producer = client.producer();
   for (let b = 0; b < BATCHES; b++) {
     await producer.send('t', Array.from({ length: PER_BATCH }, (_, i) => ({ key: keyOf(b * PER_BATCH + i), value: valueOf(b * PER_BATCH + i), partition: 0 })));
@@ -62,7 +65,7 @@ function expectIntact(kept: Kept[]): void {
 }
 
 describe('records kept by a reader', () => {
-  for (const where of ['disk', 'memory'] as const) {
+  for (const where of ['disk', 'memory', 'small segments'] as Where[]) {
     it(`from a group consumer's first polls keep their bytes after many further polls (${where})`, async () => {
       const client = await filledClient(where);
       const consumer = client.consumer({ groupId: 'keepers', topics: ['t'] });

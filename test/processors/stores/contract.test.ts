@@ -15,6 +15,7 @@ import type { Serde } from '../../../core/serde/serde.js';
 import type { MetricsRegistry } from '../../../core/worker/metrics.js';
 import type { Task } from '../../../core/worker/task.js';
 import { changelogTopic } from '../../../processors/stores/changelog.js';
+import { KeyCells } from '../../../processors/stores/key-cells.js';
 import type { Materialized } from '../../../processors/stores/materialized.js';
 import { duplicateWindowStore, keyValueStore, sessionStore, windowStore } from '../../../processors/stores/open.js';
 import { deleteKeysWithPrefix } from '../../../processors/stores/redis-util.js';
@@ -230,6 +231,47 @@ for (const [backend, mat] of backends) {
       await t2.close();
     });
 
+    it.runIf(backend === 'memory')('window: keys that come back after their windows expired (past the bound of idle keys kept) and windows removed alone keep range by key in key order, and restore rebuilds the same', async () => {
+      const { task } = await setup('drift');
+      const spec = { size: 1000, retentionMs: 2000 };
+      const m = mat('drift') as Materialized<string, number>;
+      const t = task();
+      const s = windowStore<string, number>(t, 'drift', m, spec);
+      await t.restore();
+      const put = (k: string, start: number, v: number) => {
+        const e = s.entry(JSON.stringify(k), k, start);
+        e.value = v;
+        e.ts = start;
+        s.changed(e);
+      };
+      // 70 000 keys in start 0, then a few in 3000: start 0 expires, and its keys outnumber the idle keys a store keeps.
+      for (let i = 0; i < 70_000; i++) put(`k${i}`, 0, i);
+      await commit(t);
+      for (const k of ['z', 'b', 'k7']) put(k, 3000, 1);
+      s.streamTime = 3000;
+      await commit(t);
+      // Old keys come back in 4000 beside new ones; one window is removed alone (a tombstone).
+      const back = ['k69999', 'k5', 'a', 'k123', 'b', 'k7', 'é', 'k10'];
+      back.forEach((k, i) => put(k, 4000, i));
+      s.put('k123', 4000, null);
+      s.put('z', 3000, null);
+      s.streamTime = 4000;
+      await commit(t);
+      const want = [
+        ['b', 3000],
+        ['k7', 3000],
+        ...back.filter((k) => k !== 'k123').map((k) => [JSON.stringify(k), k] as const).sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([, k]) => [k, 4000]),
+      ];
+      expect((await s.range(0, 5000, true)).map((e) => [e.key, e.start])).toEqual(want);
+      expect(s.find('"k123"', 4000)).toBeUndefined();
+      await t.close();
+      const t2 = task();
+      const again = windowStore<string, number>(t2, 'drift', m, spec);
+      await t2.restore();
+      expect((await again.range(-Infinity, Infinity, true)).map((e) => [e.key, e.start])).toEqual(want);
+      await t2.close();
+    });
+
     it('window with duplicates: keeps every record of a key and time, fetches a key over a time range in time then arrival order, retention without tombstones, removal tombstoned, restore rebuilds the same', async () => {
       const { client, topic, task } = await setup('buffer');
       const m = mat('buffer') as Materialized<string, string>;
@@ -281,6 +323,48 @@ for (const [backend, mat] of backends) {
       expect(d.slot).toBeLessThan(6);
       expect(again.fetchText('"a"', 0, 2000).map((r) => r.value)).toEqual(['a1', 'a2']);
       await commit(t2);
+      await t2.close();
+    });
+
+    it('windows with duplicates sharing one key index (the stores of a join): each store sees only its own records of a key, expiry and removal in one leave the other alone, and a restore of one keeps the other', async () => {
+      const { client, appId } = await setup('left');
+      await client.admin().createTopic(changelogTopic(appId, 'right'), { partitions: 1, config: { 'cleanup.policy': 'compact' } });
+      const spec = (retentionMs: number) => ({ retentionMs, sharedKeys: new KeyCells<unknown>() });
+      const shared = spec(100);
+      const t = testTask(client, appId, 0);
+      const left = duplicateWindowStore<string, string>(t, 'left', mat('left') as Materialized<string, string>, shared);
+      const right = duplicateWindowStore<string, string>(t, 'right', mat('right') as Materialized<string, string>, { ...shared, retentionMs: 1000 });
+      await t.restore();
+      await left.load(['"a"', '"b"', '"c"']);
+      await right.load(['"a"', '"b"']);
+      const values = (s: typeof left, key: string) => s.fetchText(JSON.stringify(key), 0, 5000).map((r) => r.value);
+      expect(values(right, 'a')).toEqual([]); // asked before any store holds the key
+      left.add('"a"', 'a', 1000, 'L1');
+      right.add('"a"', 'a', 1000, 'R1');
+      right.add('"a"', 'a', 1001, 'R2');
+      left.add('"b"', 'b', 1000, 'Lb');
+      expect([values(left, 'a'), values(right, 'a'), values(right, 'b')]).toEqual([['L1'], ['R1', 'R2'], []]);
+      right.remove(right.fetchText('"a"', 1001, 1001)[0]!);
+      expect([values(left, 'a'), values(right, 'a')]).toEqual([['L1'], ['R1']]);
+      // Time 1200 expires the left store's records at 1000 (retention 100), not the right store's (1000).
+      left.add('"c"', 'c', 1200, 'Lc');
+      await commit(t);
+      await left.load(['"a"', '"b"', '"c"']);
+      await right.load(['"a"', '"b"']);
+      expect([values(left, 'a'), values(left, 'b'), values(right, 'a')]).toEqual([[], [], ['R1']]);
+      left.add('"a"', 'a', 1201, 'L2');
+      await commit(t);
+      await t.close();
+
+      // Restored in a new task, one store after the other, sharing a fresh index.
+      const t2 = testTask(client, appId, 0);
+      const shared2 = spec(100);
+      const left2 = duplicateWindowStore<string, string>(t2, 'left', mat('left') as Materialized<string, string>, shared2);
+      const right2 = duplicateWindowStore<string, string>(t2, 'right', mat('right') as Materialized<string, string>, { ...shared2, retentionMs: 1000 });
+      await t2.restore();
+      await left2.load(['"a"', '"c"']);
+      await right2.load(['"a"']);
+      expect([values(left2, 'a'), values(left2, 'c'), values(right2, 'a')]).toEqual([['L2'], ['Lc'], ['R1']]);
       await t2.close();
     });
 
