@@ -1,9 +1,7 @@
 /**
- * File sink: appends records as JSON lines to `<dir>/<topic>/<topic>-<seq>.jsonl`, and rolls to a
- * new file by size and by age. Numbering resumes after a restart. write() appends (the lines are
- * in the file when it resolves); flush() fdatasyncs the files written since the last flush, and
- * the worker awaits it before committing (so a committed offset's output is on disk; `fsync:
- * false` leaves that to the OS). The next batch is written while that fdatasync runs.
+ * File sink: appends records as JSON lines to `<dir>/<topic>/<topic>-<seq>.jsonl`, fdatasyncs
+ * before write() resolves (so a committed offset's output is on disk; `fsync: false` leaves that
+ * to the OS), and rolls to a new file by size and by age. Numbering resumes after a restart.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,11 +32,6 @@ interface OpenFile {
 
 export class FileSink implements Sink {
   private readonly files = new Map<string, OpenFile>();
-  /** Files written since the last flush() (an fd closed by rotation is synced before it closes). */
-  private readonly dirty = new Set<number>();
-  /** flush() calls running, and the fds rotation retired meanwhile: closed once no fdatasync may still name them. */
-  private syncing = 0;
-  private retired: number[] = [];
 
   constructor(private readonly cfg: FileSinkConfig) {}
 
@@ -50,11 +43,7 @@ export class FileSink implements Sink {
     let f = this.files.get(topic);
     const now = Date.now();
     if (f && (f.size >= this.cfg.rotateBytes || now - f.openedAt >= this.cfg.rotateMs)) {
-      if (this.dirty.delete(f.fd)) fs.fdatasyncSync(f.fd);
-      // A flush() running may have an fdatasync of this fd queued: closing it now could let that
-      // call fail, or sync a file opened meanwhile under the same number instead of this one.
-      if (this.syncing > 0) this.retired.push(f.fd);
-      else fs.closeSync(f.fd);
+      fs.closeSync(f.fd);
       f = { fd: -1, seq: f.seq + 1, size: 0, openedAt: now };
       this.files.delete(topic);
     }
@@ -93,6 +82,7 @@ export class FileSink implements Sink {
       t.lines.push(line);
       t.bytes += line.length + 1;
     }
+    const syncs: Promise<void>[] = [];
     for (const [topic, { lines, bytes }] of byTopic) {
       const f = this.fileFor(topic);
       const data = Buffer.allocUnsafe(bytes);
@@ -105,31 +95,14 @@ export class FileSink implements Sink {
       let off = 0;
       while (off < data.length) off += fs.writeSync(f.fd, data, off, data.length - off);
       f.size += data.length;
-      if (this.cfg.fsync) this.dirty.add(f.fd);
+      const fd = f.fd;
+      if (this.cfg.fsync) syncs.push(new Promise((resolve, reject) => fs.fdatasync(fd, (e) => (e ? reject(e) : resolve()))));
     }
-  }
-
-  async flush(): Promise<void> {
-    if (this.dirty.size === 0) return;
-    const fds = [...this.dirty];
-    this.dirty.clear();
-    this.syncing++;
-    try {
-      await Promise.all(fds.map((fd) => new Promise<void>((resolve, reject) => fs.fdatasync(fd, (e) => (e ? reject(e) : resolve())))));
-    } finally {
-      if (--this.syncing === 0) this.closeRetired();
-    }
-  }
-
-  private closeRetired(): void {
-    for (const fd of this.retired.splice(0)) fs.closeSync(fd);
+    await Promise.all(syncs);
   }
 
   async stop(): Promise<void> {
-    // The worker has awaited every flush() before it stops its sinks: nothing syncs these fds now.
-    this.closeRetired();
     for (const f of this.files.values()) if (f.fd >= 0) fs.closeSync(f.fd);
-    this.dirty.clear();
     this.files.clear();
   }
 }

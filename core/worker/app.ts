@@ -171,7 +171,6 @@ export class App {
       {
         name: `sink-${name}`,
         inputs: opts.topics,
-        ...(sink.flush ? { durable: () => sink.flush!() } : {}),
         build: () => (source) =>
           source.pipe(
             toArray(),

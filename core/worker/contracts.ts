@@ -89,12 +89,6 @@ export interface PipelineDefinition {
   outputs?: string[];
   build(ctx: TaskContext): OperatorFunction<InputRecord, unknown>;
   /**
-   * Makes durable what the batches run so far did outside the log (a sink's flush): awaited
-   * after the tasks' flush and before each commit; it may run while the next batch is processed.
-   * A rejection stops the pipeline.
-   */
-  durable?(): Promise<void>;
-  /**
    * Its nodes for `app.describe()` (the DSL describes its sub-topologies); without it the
    * pipeline is described as a source of its inputs and one processor named after it.
    */
@@ -144,19 +138,8 @@ export interface Source {
 
 export interface Sink {
   start(ctx: ConnectorContext): Promise<void>;
-  /**
-   * Resolves only when the records are durable in the target, unless the sink has flush(): then
-   * it may resolve once they are written (Kafka Connect's put()), and flush() makes them durable.
-   * write() is never called again for a task before its previous call resolved.
-   */
+  /** Resolves only when the records are durable in the target. */
   write(records: SinkRecord[]): Promise<void>;
-  /**
-   * Optional (Kafka Connect's flush()): makes every record of the write() calls that resolved so
-   * far durable. The worker awaits it before committing their offsets, and may call write() with
-   * the next batch while it runs. A rejection stops the sink (no retry: after a failed fsync,
-   * what reached the disk is unknown).
-   */
-  flush?(): Promise<void>;
   stop(): Promise<void>;
 }
 

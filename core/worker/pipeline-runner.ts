@@ -4,12 +4,9 @@
  *   poll a batch → each task runs its records (inputs merged in timestamp order) → each task
  *   flushes its effects (produced records durable, tracked promises, state-store hooks) →
  *   commit the batch's next offsets → poll again.
- * Nothing is committed before its effects are durable; a crash replays at most the batches in
- * flight. On the embedded log, a batch of stateless tasks (Task.overlapsCommit) is polled and run while the previous
- * batch's outputs become durable (fdatasync under flush 'always') and its offsets are committed:
- * commits stay in batch order, each after its own batch's effects are durable, and at most two
- * batches are in flight, so memory stays flat however far behind the pipeline is. A stateful
- * task's batch is flushed and committed before the next poll, as before.
+ * Nothing is committed before its effects are durable; a crash replays at most the batch in
+ * flight. Only one batch per task is in flight, and the next poll waits for it, so memory stays
+ * flat however far behind the pipeline is.
  *
  * A task is partition number p of every input topic that has a partition p (Kafka Streams' rule
  * for a sub-topology with several source topics): a pipeline has as many tasks as its largest
@@ -71,16 +68,6 @@ export class PipelineRunner {
   private stopping = false;
   /** Paused (a sink's Kafka Connect pause): every assigned partition is paused in the consumer, which keeps polling so the member stays in its group. */
   private pausedAll = false;
-  /**
-   * Whether a batch may run while the previous one commits: on the embedded log, whose commits
-   * and polls are independent. Not over kafkajs: the next poll releases the batch handed out
-   * before, and kafkajs may then rebalance, refusing a commit still in flight (a replay).
-   */
-  private get overlapCommits(): boolean {
-    return this.opts.client.kind === 'embedded';
-  }
-  /** The previous batch's flush and commit while the next one runs: false when its commit was refused (and the positions rewound). */
-  private inFlight?: Promise<boolean>;
   /** Time of the last batch processed (for idle detection). */
   lastActivity = Date.now();
 
@@ -99,12 +86,7 @@ export class PipelineRunner {
       clientId: `${this.opts.appId}-${this.def.name}`,
       ...this.opts.group,
       listener: {
-        onRevoked: async () => {
-        // The batch in flight is committed (or rewound) before its tasks go, as Kafka Streams
-        // commits on revocation; its error, if any, is thrown where the loop awaits it.
-        await this.inFlight?.catch(() => {});
-        await this.closeTasks();
-      },
+        onRevoked: async () => this.closeTasks(),
         onAssigned: async (tps) => {
           await this.openTasks(tps);
           if (this.pausedAll) this.consumer!.pause(tps);
@@ -208,62 +190,24 @@ export class PipelineRunner {
         }
       }
       const work = this.merging ? this.takeMerged(batches, consumer) : this.takeBatches(batches);
-      if (work.length === 0) {
-        // Nothing to run: the batch in flight ends here, so an error of its commit is not held until more records come.
-        const previous = this.inFlight;
-        this.inFlight = undefined;
-        if (previous) await previous;
+      if (work.length === 0) continue;
+      await Promise.all(
+        work.map(async (w) => {
+          await w.task.process(w.records);
+          await w.task.flush();
+        }),
+      );
+      try {
+        await consumer.commit(work.flatMap((w) => w.offsets));
+      } catch (err) {
+        if (!(err instanceof CommitFailedError)) throw err;
+        await this.rewind(consumer, err);
         continue;
       }
-      await Promise.all(work.map((w) => w.task.process(w.records)));
-      const flushed = Promise.all(work.map((w) => w.task.flush()));
-      const previous = this.inFlight;
-      this.inFlight = undefined;
-      if (previous) {
-        const committed = await previous.catch(async (err) => {
-          await flushed.catch(() => {});
-          throw err;
-        });
-        if (!committed) {
-          // Read before the rewind: it runs again from the committed offsets (its outputs, made
-          // durable here, are then repeated, as at-least-once allows); its offsets are not committed.
-          await flushed;
-          continue;
-        }
-      }
-      const done = this.commitAfter(flushed, work, started, consumer, latency, commits);
-      if (this.overlapCommits && work.every((w) => w.task.overlapsCommit)) {
-        done.catch(() => {}); // thrown where it is awaited: the next batch, revocation or the loop's end
-        this.inFlight = done;
-      } else await done;
+      commits.inc();
+      latency.observe((performance.now() - started) / 1000);
+      this.lastActivity = Date.now();
     }
-    const last = this.inFlight;
-    this.inFlight = undefined;
-    if (last) await last;
-  }
-
-  /** A batch's end: its effects durable, then its offsets committed. False when the group refused the commit (positions rewound). */
-  private async commitAfter(
-    flushed: Promise<unknown>,
-    work: TaskWork[],
-    started: number,
-    consumer: LogConsumer,
-    latency: { observe(v: number): void },
-    commits: { inc(): void },
-  ): Promise<boolean> {
-    await flushed;
-    if (this.def.durable) await this.def.durable();
-    try {
-      await consumer.commit(work.flatMap((w) => w.offsets));
-    } catch (err) {
-      if (!(err instanceof CommitFailedError)) throw err;
-      await this.rewind(consumer, err);
-      return false;
-    }
-    commits.inc();
-    latency.observe((performance.now() - started) / 1000);
-    this.lastActivity = Date.now();
-    return true;
   }
 
   /** Each task's batch: the records of all its topic-partitions in this poll, one after the other. */

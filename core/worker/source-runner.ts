@@ -1,15 +1,8 @@
 /**
  * Runs a source connector (Kafka Connect's WorkerSourceTask): poll → transforms → produce →
  * await durable → store the source offsets → source.commit(offsets). A source offset is never
- * stored, nor acknowledged to the source, before its records are durable in the log.
- *
- * On the embedded log, the next batch is polled and appended while the previous one's durability
- * wait (fdatasync under flush 'always'), offset write and commit run: appends are written in call
- * order (kafkajs may reorder concurrent produce requests on a retry: one batch at a time), so batch N+1's
- * records follow N's in the log, and the offsets are stored and committed batch after batch, each
- * only once its own records are durable. At most two batches are in flight (the next one's
- * appends wait for the one before the previous to be committed), so a source cannot run ahead of
- * the log by more than a batch.
+ * stored, nor acknowledged to the source, before its records are durable in the log. One batch is
+ * in flight at a time, so a source cannot run ahead of the log.
  *
  * A record for a topic that does not exist (a Route transform picks topics from values) creates it
  * with the app's default partitions, as Kafka Connect's topic creation does, or — with topic
@@ -95,91 +88,49 @@ export class SourceRunner {
   private async run(): Promise<void> {
     const o = this.opts;
     const out = o.metrics.counter('sluice_source_records_total', 'records produced by sources', { connector: o.name });
-    /** The previous batch: durable → offsets stored → committed (its rejection is handled where it is awaited). */
-    let previous: Promise<void> | undefined;
-    try {
-      while (!this.abort.signal.aborted) {
-        if (this.pausedUntil) {
-          await this.pausedUntil.promise;
-          continue;
-        }
-        const polled = await this.source.poll();
-        if (polled.length === 0) {
-          // Nothing new: let the batch in flight finish, so an idle source is not busy.
-          if (previous) await previous;
-          previous = undefined;
-          this.busy = false;
-          continue;
-        }
-        this.busy = true;
-        this.lastActivity = Date.now();
-        const { byTopic, offsets } = this.route(polled);
-        const dead = await this.deadLetters(byTopic);
-        // The appends are written now, in order after the previous batch's; only their durability is awaited later.
-        const sent = Promise.all([...byTopic].map(([topic, recs]) => o.producer.send(topic, recs)));
-        if (previous) await previous.catch(async (err) => {
-          await sent.catch(() => {});
-          throw err;
-        });
-        const batch = this.complete(sent, dead, offsets, () => out.inc(polled.length));
-        if (o.client.kind === 'embedded') {
-          batch.catch(() => {}); // thrown where it is awaited: the next batch or the loop's end
-          previous = batch;
-        } else await batch;
+    while (!this.abort.signal.aborted) {
+      if (this.pausedUntil) {
+        await this.pausedUntil.promise;
+        continue;
       }
-      if (previous) await previous;
-    } finally {
+      const polled = await this.source.poll();
+      if (polled.length === 0) continue;
+      this.busy = true;
+      this.lastActivity = Date.now();
+      const byTopic = new Map<string, ProducerRecord[]>();
+      const offsets = new Map<string, SourceOffset>();
+      for (const rec of polled) {
+        offsets.set(rec.sourcePartition, rec.sourceOffset);
+        let r: SourceRecord | null = rec;
+        for (const t of o.transforms) {
+          r = t(r) as SourceRecord | null;
+          if (!r) break;
+        }
+        if (!r) continue;
+        const topic = r.topic ?? o.topic;
+        if (topic === undefined) throw new AppConfigError(`source "${o.name}" produced a record without a topic, and no topic is configured for it`);
+        let list = byTopic.get(topic);
+        if (!list) byTopic.set(topic, (list = []));
+        list.push({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, partition: r.partition });
+      }
+      const dead: ProducerRecord[] = [];
+      for (const [topic, recs] of byTopic) {
+        const reason = await this.unwritable(topic);
+        if (reason === null) continue;
+        byTopic.delete(topic);
+        o.logger.warn('source records dead-lettered', { connector: o.name, topic, records: recs.length, error: reason.message });
+        for (const r of recs) dead.push(deadLetterRecord({ ...r, offset: -1, topic, partition: r.partition ?? -1 }, reason, 1));
+      }
+      await Promise.all([...byTopic].map(([topic, recs]) => o.producer.send(topic, recs)));
+      if (dead.length) {
+        await sendToDeadLetter(o.producer, o.appId, dead);
+        o.metrics.counter('sluice_dlq_records_total', 'records written to the dead-letter topic', { pipeline: `source-${o.name}` }).inc(dead.length);
+      }
+      out.inc(polled.length);
+      await writeSourceOffsets(o.internalProducer, o.appId, o.name, offsets);
+      await this.source.commit(offsets);
       this.busy = false;
     }
-  }
-
-  /** A polled batch through the transforms, grouped by topic, with the last source offset of each source partition. */
-  private route(polled: SourceRecord[]): { byTopic: Map<string, ProducerRecord[]>; offsets: Map<string, SourceOffset> } {
-    const o = this.opts;
-    const byTopic = new Map<string, ProducerRecord[]>();
-    const offsets = new Map<string, SourceOffset>();
-    for (const rec of polled) {
-      offsets.set(rec.sourcePartition, rec.sourceOffset);
-      let r: SourceRecord | null = rec;
-      for (const t of o.transforms) {
-        r = t(r) as SourceRecord | null;
-        if (!r) break;
-      }
-      if (!r) continue;
-      const topic = r.topic ?? o.topic;
-      if (topic === undefined) throw new AppConfigError(`source "${o.name}" produced a record without a topic, and no topic is configured for it`);
-      let list = byTopic.get(topic);
-      if (!list) byTopic.set(topic, (list = []));
-      list.push({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, partition: r.partition });
-    }
-    return { byTopic, offsets };
-  }
-
-  /** Takes the records of topics that cannot be written out of `byTopic`, as dead letters with the reason. */
-  private async deadLetters(byTopic: Map<string, ProducerRecord[]>): Promise<ProducerRecord[]> {
-    const o = this.opts;
-    const dead: ProducerRecord[] = [];
-    for (const [topic, recs] of byTopic) {
-      const reason = await this.unwritable(topic);
-      if (reason === null) continue;
-      byTopic.delete(topic);
-      o.logger.warn('source records dead-lettered', { connector: o.name, topic, records: recs.length, error: reason.message });
-      for (const r of recs) dead.push(deadLetterRecord({ ...r, offset: -1, topic, partition: r.partition ?? -1 }, reason, 1));
-    }
-    return dead;
-  }
-
-  /** A batch's end, once the batch before it has ended: its records durable, then its offsets stored, then committed to the source. */
-  private async complete(sent: Promise<unknown>, dead: ProducerRecord[], offsets: Map<string, SourceOffset>, counted: () => void): Promise<void> {
-    const o = this.opts;
-    await sent;
-    if (dead.length) {
-      await sendToDeadLetter(o.producer, o.appId, dead);
-      o.metrics.counter('sluice_dlq_records_total', 'records written to the dead-letter topic', { pipeline: `source-${o.name}` }).inc(dead.length);
-    }
-    counted();
-    await writeSourceOffsets(o.internalProducer, o.appId, o.name, offsets);
-    await this.source.commit(offsets);
   }
 
   /** Null when records can be sent to `topic` (it exists, or was just created); else why not. */

@@ -104,17 +104,6 @@ export class Task implements TaskContext {
     for (let i = 0; i < records.length; i++) list.push(records[i]!);
   }
 
-  /**
-   * Whether the runner may run this task's next batch while this batch's outputs become durable
-   * and its offsets are committed: only without state (no stores, changelogs or commit hooks),
-   * whose flush must see the state of its own batch alone and be durable in batch order. flush()
-   * takes the batch's outputs synchronously when there are no hooks, so the next batch's go to
-   * buffers of their own.
-   */
-  get overlapsCommit(): boolean {
-    return this.commitHooks.length === 0 && this.stateTopics.size === 0 && this.state.registered.length === 0;
-  }
-
   track(effect: Promise<unknown>): void {
     // Attach a handler now so a rejection before the commit is not reported as unhandled.
     effect.catch(() => {});

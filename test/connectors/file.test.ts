@@ -182,25 +182,3 @@ describe('file sink after a crash', () => {
     expect(fs.readFileSync(path.join(dir, 't', 't-000000.jsonl'), 'utf8')).toBe('{"a":1}\n{"a":2}\n{"a":3}\n');
   });
 });
-
-describe('file sink flush', () => {
-  const rec = (offset: number, value: string): SinkRecord => ({ topic: 'f', partition: 0, offset, key: null, value: Buffer.from(value), headers: {}, timestamp: 1 });
-
-  it('has the lines in the file when write() resolves, and rotates while a flush() runs without failing it', async () => {
-    const dir = path.join(base, `flush${n++}`);
-    const sink = new FileSink(fileSinkConfig.parse({ dir, rotateBytes: 20 }));
-    await sink.start(context(new Map()));
-    await sink.write([rec(0, '{"a":"0123456789abcdef"}')]);
-    expect(fs.readFileSync(path.join(dir, 'f', 'f-000000.jsonl'), 'utf8')).toBe('{"a":"0123456789abcdef"}\n');
-    // The first file's fdatasync is in flight while the next write rotates away from it.
-    const flushing = sink.flush();
-    await sink.write([rec(1, '{"b":1}')]);
-    await sink.write([rec(2, '{"c":2}')]);
-    await flushing;
-    await sink.flush();
-    await sink.flush(); // nothing written since: resolves at once
-    await sink.stop();
-    expect(fs.readdirSync(path.join(dir, 'f')).sort()).toEqual(['f-000000.jsonl', 'f-000001.jsonl']);
-    expect(fs.readFileSync(path.join(dir, 'f', 'f-000001.jsonl'), 'utf8')).toBe('{"b":1}\n{"c":2}\n');
-  });
-});
