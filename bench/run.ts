@@ -1,9 +1,12 @@
 /**
- * `npm run bench [-- ID...]`: first the reference limits (shared/bench-ref/limits.mjs, see
- * reference.ts), then each workload of docs/benchmarks.md in its own Node process (so peak RSS is
- * per workload); echoes its `id figure value unit` lines followed by its ratio to the reference
- * measured in this same run, and ends with a summary table, ratios first. A workload is a file
- * bench/<ID>.ts (ID as in docs/benchmarks.md, e.g. L1, P2).
+ * `npm run bench [-- ID...]`: each workload of docs/benchmarks.md in its own Node process (so peak
+ * RSS is per workload), each preceded by the reference limits it is compared with
+ * (shared/bench-ref/limits.mjs, see reference.ts), and the reference once more after the last;
+ * echoes each workload's `id figure value unit` lines, then every ratio to the FASTEST figure the
+ * reference gave in this invocation (the reference itself moves by 2x between minutes, so one
+ * early sample could flatter or wrong every ratio; the fastest is the conservative choice), and
+ * ends with a summary table, ratios first. A workload is a file bench/<ID>.ts (ID as in
+ * docs/benchmarks.md, e.g. L1, P2).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -34,22 +37,22 @@ const rows: string[] = [];
 const ratioRows: string[] = [];
 let failed = 0;
 const refFile = findReference(join(here, '..'));
-let refs = new Map<string, number>();
-if (!refFile) {
-  console.log('reference: shared/bench-ref/limits.mjs not found above this checkout (set SLUICE_BENCH_REF=path); figures are absolute only and do not compare across runs');
-} else {
-  const sections = sectionsFor(ids);
-  if (sections.length) {
-    console.log(`reference: node ${refFile} ${sections.join(' ')}`);
-    refs = runReference(refFile, sections);
-  }
-}
+/** Every figure each reference run gave in this invocation, by name. */
+const refSamples = new Map<string, number[]>();
+const sampleReference = (sections: string[]) => {
+  if (!refFile || sections.length === 0) return;
+  console.log(`reference: node ${refFile} ${sections.join(' ')}`);
+  for (const [name, value] of runReference(refFile, sections)) refSamples.set(name, [...(refSamples.get(name) ?? []), value]);
+};
+if (!refFile) console.log('reference: shared/bench-ref/limits.mjs not found above this checkout (set SLUICE_BENCH_REF=path); figures are absolute only and do not compare across runs');
+const outputs: string[] = [];
 for (const id of ids) {
   if (!available.includes(id)) {
     console.error(`bench: no workload ${id} (have ${available.join(', ')})`);
     failed++;
     continue;
   }
+  sampleReference(sectionsFor([id]));
   const res = spawnSync(process.execPath, [...(PIPELINES.includes(id) ? PIPELINE_FLAGS : []), ...EXTRA_FLAGS, '--import', 'tsx', join(here, `${id}.ts`)], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
@@ -61,7 +64,16 @@ for (const id of ids) {
     failed++;
   }
   for (const line of (res.stdout ?? '').split('\n')) if (line.startsWith(`${id} `) || line.startsWith(`${id}-`)) rows.push(line);
-  for (const line of ratioLines(res.stdout ?? '', refs)) {
+  outputs.push(res.stdout ?? '');
+}
+sampleReference(sectionsFor(ids));
+const refs = new Map([...refSamples].map(([name, values]) => [name, Math.max(...values)]));
+if (refSamples.size) {
+  console.log('\nreference runs in this invocation (ratios use the fastest):');
+  for (const [name, values] of refSamples) if (!/-(windows|dropped)$/.test(name)) console.log(`REF ${name} fastest ${Math.max(...values)}, slowest ${Math.min(...values)}, ${values.length} runs`);
+}
+for (const out of outputs) {
+  for (const line of ratioLines(out, refs)) {
     console.log(line);
     ratioRows.push(line);
   }
