@@ -100,6 +100,16 @@ describe('what the broker enforces, the log enforces for every append', () => {
     for (const b of batches) expect(b.length).toBeLessThanOrEqual(4096);
     expect((await log.readRecords('m', 0, 0, 1 << 20)).records.map((r) => r.offset)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     await expect(log.append('m', 0, [{ value: 'z'.repeat(5000) }])).rejects.toThrow(/over max.message.bytes 4096 of topic "m"/);
+    // Split batches laid end to end in one write: compressed ones, and stamped with the append time.
+    await log.createTopic('m2', { partitions: 1, config: { 'max.message.bytes': 2048, 'message.timestamp.type': 'LogAppendTime' } });
+    const values = Array.from({ length: 300 }, (_, i) => `${i}-${String(i * 7919).repeat(40)}`);
+    await log.append('m2', 0, values.map((v) => ({ value: v, timestamp: 5 })), { compression: 'gzip' });
+    const split = (await log.read('m2', 0, 0, 1 << 20)).batches;
+    expect(split.length).toBeGreaterThan(2);
+    for (const b of split) expect(b.length).toBeLessThanOrEqual(2048);
+    const back = (await log.readRecords('m2', 0, 0, 1 << 20)).records;
+    expect(back.map((r) => r.value!.toString())).toEqual(values);
+    expect(back.every((r) => r.timestamp > 5)).toBe(true);
     await log.close();
   });
 
