@@ -139,7 +139,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
       if (start > to) break;
       const bucket = this.buckets.get(start)!;
       const first = out.length;
-      if (byKey) this.keyOrder.appendOrdered(bucket.entries.values(), out, this.liveKeys);
+      if (byKey) this.keyOrder.appendOrdered(bucket.entries, out, this.liveKeys);
       else for (const e of bucket.entries.values()) out.push(e);
       // Restored values decoded; windows created empty (entry() not followed by a value) left out.
       let n = first;
