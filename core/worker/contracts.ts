@@ -39,7 +39,8 @@ export interface TaskContext {
   readonly metrics: Metrics;
   /**
    * Produces records; the worker awaits their durable acknowledgement before it commits the batch
-   * that caused them. Without an explicit partition the default partitioner picks one.
+   * that caused them. Without an explicit partition the default partitioner picks one. The
+   * records are taken from the array during the call: a caller may reuse the array afterwards.
    */
   send(topic: string, records: ProducerRecord[]): void;
   /** Any other effect that must be durable before the batch's offsets are committed. */

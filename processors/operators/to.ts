@@ -3,6 +3,7 @@
  * windowed keys as {key, window}). A sink: the chain ends here. The worker commits the batch only
  * after these records are durable.
  */
+import type { ProducerRecord } from '../../core/client/types.js';
 import { json, producerValue, type Serde } from '../../core/serde/serde.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import { recordOperator } from '../operator.js';
@@ -17,9 +18,12 @@ export function to<K, V>(topic: string, serdes: { key?: Serde<K>; value?: Serde<
   const writer = (ctx: TaskContext) => {
     const key = producerValue(keySerde);
     const value = producerValue(valueSerde);
+    // One array for every send: send() takes the records out of it during the call (TaskContext.send).
+    const one: ProducerRecord[] = [];
     return recordOperator<Rec<K | null, V | null>, never>(ctx, {
       next: (r) => {
-        ctx.send(topic, [{ key: r.key === null || r.key === undefined ? null : key(r.key as K), value: value(r.value as V), timestamp: r.timestamp, headers: r.headers }]);
+        one[0] = { key: r.key === null || r.key === undefined ? null : key(r.key as K), value: value(r.value as V), timestamp: r.timestamp, headers: r.headers };
+        ctx.send(topic, one);
       },
     });
   };

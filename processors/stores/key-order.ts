@@ -16,23 +16,45 @@ export class KeyOrder {
   /** Known key texts, sorted; `rank` gives each its index. */
   private sorted: string[] = [];
   private readonly rank = new Map<string, number>();
+  /** Scratch: one start's entries by rank while they are listed (empty between calls). */
+  private slots: unknown[] = [];
 
   /**
-   * `entries` (one window start's: distinct key texts) appended to `out` ordered by key text.
+   * `entries` (one window start's, by their distinct key texts) appended to `out` ordered by key text.
    * `live` says how many entries the store holds and lists their key texts (asked for only when
    * known texts outnumber them, to drop the unused).
    */
-  appendOrdered<E extends { readonly keyText: string }>(entries: Iterable<E>, out: E[], live: LiveKeys): void {
+  appendOrdered<E extends { readonly keyText: string }>(entries: ReadonlyMap<string, E>, out: E[], live: LiveKeys): void {
+    // Entries go straight to their rank's slot (one Map lookup each); only when a key is new are
+    // they listed, the ranks rebuilt and the placing done again.
+    let slots = this.slots as Array<E | undefined>;
+    if (slots.length < this.sorted.length) slots = this.slots = new Array(this.sorted.length);
     let fresh: string[] | undefined;
-    const list: E[] = [];
-    for (const e of entries) {
-      list.push(e);
-      if (!this.rank.has(e.keyText)) (fresh ??= []).push(e.keyText);
+    let lo = slots.length;
+    let hi = -1;
+    for (const e of entries.values()) {
+      const r = this.rank.get(e.keyText);
+      if (r === undefined) {
+        (fresh ??= []).push(e.keyText);
+        continue;
+      }
+      slots[r] = e;
+      if (r < lo) lo = r;
+      if (r > hi) hi = r;
     }
-    if (fresh) this.learn(fresh, live);
-    const slots: Array<E | undefined> = new Array(this.sorted.length);
-    for (const e of list) slots[this.rank.get(e.keyText)!] = e;
-    for (const e of slots) if (e !== undefined) out.push(e);
+    if (fresh) {
+      for (let i = lo; i <= hi; i++) slots[i] = undefined;
+      this.learn(fresh, live);
+      this.appendOrdered(entries, out, live);
+      return;
+    }
+    for (let i = lo; i <= hi; i++) {
+      const e = slots[i];
+      if (e !== undefined) {
+        out.push(e);
+        slots[i] = undefined;
+      }
+    }
   }
 
   private learn(fresh: string[], live: LiveKeys): void {
@@ -56,6 +78,7 @@ export class KeyOrder {
 
   clear(): void {
     this.sorted = [];
+    this.slots = [];
     this.rank.clear();
   }
 }

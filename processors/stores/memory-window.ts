@@ -23,8 +23,19 @@ interface Entry<K, V> extends WindowEntry<K, V> {
   dirty: boolean;
 }
 
+/**
+ * One window start's entries. Its changed entries and whether any entry was ever logged are kept
+ * with it, so a start that expires before a flush costs nothing per entry: its entries were never
+ * logged (no tombstones to write) and are not dirty any more (nothing to write). In a windowed
+ * count with final results most windows close and expire within the batch that made them, and
+ * walking them again at the flush touched each one long after it was made.
+ */
 interface Bucket<K, V> {
   entries: Map<string, Entry<K, V>>;
+  /** Entries changed since the last flush, in the order of their first change. */
+  dirty: Array<Entry<K, V>>;
+  /** Whether an entry of this start is (or was) in the changelog: expiring it then writes tombstones. */
+  logged: boolean;
 }
 
 export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements WindowAccess<K, V> {
@@ -34,8 +45,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
   private readonly size: number;
   /** Key text → its windows by start, when the spec asks for it (windowsOf). */
   private readonly perKey: Map<string, Array<Entry<K, V>>> | null;
-  private readonly buckets = new TimeBuckets<Bucket<K, V>>(() => ({ entries: new Map() }));
-  private dirty: Array<Entry<K, V>> = [];
+  private readonly buckets = new TimeBuckets<Bucket<K, V>>(() => ({ entries: new Map(), dirty: [], logged: false }));
   /** Key texts in order: range(byKey) lists a start's windows by key without a sort. */
   private readonly keyOrder = new KeyOrder();
   private readonly liveKeys: LiveKeys = {
@@ -128,7 +138,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     if (w.start > this.observed) this.observed = w.start;
     if (!e.dirty) {
       e.dirty = true;
-      this.dirty.push(e);
+      this.buckets.at(e.start).dirty.push(e); // the bucket entry() used: remembered by TimeBuckets
     }
   }
 
@@ -139,7 +149,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
       if (start > to) break;
       const bucket = this.buckets.get(start)!;
       const first = out.length;
-      if (byKey) this.keyOrder.appendOrdered(bucket.entries.values(), out, this.liveKeys);
+      if (byKey) this.keyOrder.appendOrdered(bucket.entries, out, this.liveKeys);
       else for (const e of bucket.entries.values()) out.push(e);
       // Restored values decoded; windows created empty (entry() not followed by a value) left out.
       let n = first;
@@ -221,23 +231,30 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     // Retention first: an expired window is not written (and was emitted by its operator already).
     const limit = this.observed - this.retentionMs;
     for (const start of this.buckets.starts()) {
-      if (start > limit) break;
       const bucket = this.buckets.get(start)!;
-      this.buckets.delete(start);
-      for (const e of bucket.entries.values()) {
-        e.dirty = false;
-        this.unindex(e);
-        if (e.logged !== null) this.log(e.logged, null);
+      if (start <= limit) {
+        this.buckets.delete(start);
+        // Entries are walked only when there is something to undo: tombstones, the index by key.
+        if (bucket.logged || this.perKey)
+          for (const e of bucket.entries.values()) {
+            e.dirty = false;
+            this.unindex(e);
+            if (e.logged !== null) this.log(e.logged, null);
+          }
+        continue;
       }
+      for (const e of bucket.dirty) {
+        if (!e.dirty) continue;
+        e.dirty = false;
+        if (e.value === undefined) continue;
+        if (e.logged === null) {
+          e.logged = windowChangelogKey(e.keyText, e.start);
+          bucket.logged = true;
+        }
+        this.log(e.logged, withTimestamp(e.ts, this.values.encode(e.value)));
+      }
+      bucket.dirty = [];
     }
-    for (const e of this.dirty) {
-      if (!e.dirty) continue;
-      e.dirty = false;
-      if (e.value === undefined) continue;
-      e.logged ??= windowChangelogKey(e.keyText, e.start);
-      this.log(e.logged, withTimestamp(e.ts, this.values.encode(e.value)));
-    }
-    this.dirty = [];
     this.logStreamTime();
     this.sendLog();
   }
@@ -246,7 +263,6 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
     for (const start of this.buckets.starts()) this.buckets.delete(start);
     this.perKey?.clear();
     this.keyOrder.clear();
-    this.dirty = [];
     this.resetClocks();
   }
 
@@ -272,6 +288,7 @@ export class MemoryWindowStore<K, V> extends TimedStoreBase<K, V> implements Win
         e.value = undefined;
       } else {
         const created: Entry<K, V> = { keyText, start, key: this.keys.fromText(keyText), value: undefined, ts, raw: value, logged: k.text, dirty: false };
+        bucket.logged = true;
         bucket.entries.set(keyText, created);
         this.index(created);
       }

@@ -20,6 +20,7 @@ import type { Materialized } from '../../../processors/stores/materialized.js';
 import { duplicateWindowStore, keyValueStore, sessionStore, windowStore } from '../../../processors/stores/open.js';
 import { deleteKeysWithPrefix } from '../../../processors/stores/redis-util.js';
 import { StoreSerdeError } from '../../../processors/stores/state-serde.js';
+import type { WindowAccess } from '../../../processors/stores/window-store.js';
 import { testTask } from '../../support/task.js';
 
 const redis = new Redis('redis://127.0.0.1:6379');
@@ -46,6 +47,16 @@ async function changelog(client: EmbeddedClient, topic: string, partition = 0): 
   const { engine } = await client.deps();
   const { records } = await engine.readRecords(topic, partition, 0, 1 << 24);
   return records.map((r) => [r.key!.toString(), r.value]);
+}
+
+/** Puts value v in window `start` of key k the way a windowed aggregation does (entry, then changed). */
+function windowPut(s: WindowAccess<string, number>) {
+  return (k: string, start: number, v: number) => {
+    const e = s.entry(JSON.stringify(k), k, start);
+    e.value = v;
+    e.ts = start;
+    s.changed(e);
+  };
 }
 
 /** What the worker does at the end of a batch: commit hooks (stores flush), then the task's sends become durable. */
@@ -231,6 +242,41 @@ for (const [backend, mat] of backends) {
       await t2.close();
     });
 
+    it.runIf(backend === 'memory')('window: windows made and expired between two flushes are never logged; logged ones that expire are tombstoned; restore rebuilds the same', async () => {
+      const { client, task, topic } = await setup('shortlived');
+      const spec = { size: 1000, retentionMs: 1500 };
+      const m = mat('shortlived') as Materialized<string, number>;
+      const t = task();
+      const s = windowStore<string, number>(t, 'shortlived', m, spec);
+      await t.restore();
+      const put = windowPut(s);
+      put('a', 0, 1); // logged at the first flush, expired by the second: tombstoned
+      await commit(t);
+      put('b', 1000, 2); // made and expired before the second flush: never logged
+      put('c', 1000, 3);
+      put('a', 4000, 4); // retention: starts <= 4000 - 1500 expire
+      put('b', 4000, 5);
+      s.streamTime = 4000;
+      await commit(t);
+      const log = await changelog(client, topic);
+      const windowKeys = log.filter(([k]) => k.startsWith('['));
+      expect(windowKeys.map(([k, v]) => [k, v === null])).toEqual([
+        ['["\\"a\\"",0]', false],
+        ['["\\"a\\"",0]', true],
+        ['["\\"a\\"",4000]', false],
+        ['["\\"b\\"",4000]', false],
+      ]);
+      await t.close();
+      const t2 = task();
+      const again = windowStore<string, number>(t2, 'shortlived', m, spec);
+      await t2.restore();
+      expect((await again.range(-Infinity, Infinity, true)).map((e) => [e.key, e.start, e.value])).toEqual([
+        ['a', 4000, 4],
+        ['b', 4000, 5],
+      ]);
+      await t2.close();
+    });
+
     it.runIf(backend === 'memory')('window: keys that come back after their windows expired (past the bound of idle keys kept) and windows removed alone keep range by key in key order, and restore rebuilds the same', async () => {
       const { task } = await setup('drift');
       const spec = { size: 1000, retentionMs: 2000 };
@@ -238,12 +284,7 @@ for (const [backend, mat] of backends) {
       const t = task();
       const s = windowStore<string, number>(t, 'drift', m, spec);
       await t.restore();
-      const put = (k: string, start: number, v: number) => {
-        const e = s.entry(JSON.stringify(k), k, start);
-        e.value = v;
-        e.ts = start;
-        s.changed(e);
-      };
+      const put = windowPut(s);
       // 70 000 keys in start 0, then a few in 3000: start 0 expires, and its keys outnumber the idle keys a store keeps.
       for (let i = 0; i < 70_000; i++) put(`k${i}`, 0, i);
       await commit(t);

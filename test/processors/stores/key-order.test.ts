@@ -17,7 +17,7 @@ describe('KeyOrder', () => {
       const live = buckets.slice(-3);
       if (buckets.length > 3) buckets.shift();
       const out: Array<{ keyText: string }> = [];
-      order.appendOrdered(bucket, out, { count: () => live.reduce((n, b) => n + b.length, 0), keyTexts: () => live.flat().map((e) => e.keyText) });
+      order.appendOrdered(new Map(bucket.map((e) => [e.keyText, e])), out, { count: () => live.reduce((n, b) => n + b.length, 0), keyTexts: () => live.flat().map((e) => e.keyText) });
       expect(out.map((e) => e.keyText)).toEqual([...texts].sort());
     }
   });
