@@ -111,6 +111,11 @@ const startMs: number[] = [];
 
 /** One run; with `threads`, the topics have that many partitions and the app runs in that many task threads. */
 async function once(threads = 0): Promise<number> {
+  return (await timedOnce(threads)).secs;
+}
+
+/** One run: its seconds and the process's CPU seconds over them (all threads). */
+async function timedOnce(threads = 0): Promise<{ secs: number; cpu: number }> {
   const partitions = Math.max(1, threads);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-p3-'));
   const client = embedded({ dataDir: dir, flush: 'never', maintenanceIntervalMs: 0 });
@@ -126,6 +131,7 @@ async function once(threads = 0): Promise<number> {
   const ts = performance.now();
   await a.start();
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   startMs.push(start - ts);
   const { engine } = await client.deps();
   for (;;) {
@@ -134,34 +140,45 @@ async function once(threads = 0): Promise<number> {
     await new Promise((r) => setTimeout(r, 5));
   }
   const secs = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu0);
   const joined = engine.describeTopic('paid-orders').partitions.reduce((n, p) => n + p.highWatermark, 0);
   await a.stop();
   if (threads) await client.close(); // a threaded app leaves the log open
   fs.rmSync(dir, { recursive: true, force: true });
   if (joined !== N) throw new Error(`P3: expected ${N} joined records, got ${joined}`);
-  return secs;
+  return { secs, cpu: (used.user + used.system) / 1e6 };
 }
 
 // The plain loop runs next to each timed run (loop, P3, loop, P3, …), so both medians come from the
 // same minutes: this machine's speed drifts by 2× over hours and by 30 % between minutes.
 // Its input is built anew for each loop and dropped before P3 runs, so P3's GCs never trace it.
 plainJoinLoop(mergedInputs()); // warm-up
+// Peak RSS so far is the loop's input (1 M records merged and sorted) on top of the process's start.
+const rssAfterLoop = peakRssMb();
 await once();
 const runs: number[] = [];
+const cpus: number[] = [];
 const loops: Array<{ seconds: number; joined: number }> = [];
 for (let i = 0; i < 3; i++) {
   loops.push(plainJoinLoop(mergedInputs()));
-  runs.push(await once());
+  const r = await timedOnce();
+  runs.push(r.secs);
+  cpus.push(r.cpu / ((2 * N) / 1e6));
 }
+const rssOneThread = peakRssMb();
 if (loops.some((l) => l.joined !== N)) throw new Error(`P3 plain loop joined ${loops.map((l) => l.joined).join(', ')} of ${N}`);
 const secs = median(runs);
 const loopSecs = median(loops.map((l) => l.seconds));
 report('P3', 'records', Math.round((2 * N) / secs), 'records/s');
 report('P3', 'plain-loop', Math.round((2 * N) / loopSecs), 'records/s');
 report('P3', 'ratio-to-plain-loop', loopSecs / secs, 'x');
+report('P3', 'cpu-per-million', median(cpus), 's');
 await once(THREADS);
 startMs.length = 0;
 const tsecs = median([await once(THREADS), await once(THREADS), await once(THREADS)]);
 report('P3-threads', 'records', Math.round((2 * N) / tsecs), 'records/s');
 report('P3-threads', 'start', Math.round(median(startMs)), 'ms');
 report('P3', 'peak-rss', Math.round(peakRssMb()), 'MB');
+// Where the peak comes from: the plain loop's input alone, then with the one-thread runs, then (above) the task threads too.
+report('P3', 'peak-rss-loop-input', Math.round(rssAfterLoop), 'MB');
+report('P3', 'peak-rss-one-thread', Math.round(rssOneThread), 'MB');

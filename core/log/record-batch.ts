@@ -35,6 +35,7 @@ import { codecById, codecByName, readableCodecNames } from './codecs.js';
 import { crc32c } from './crc32c.js';
 import { ownCopy } from './transient-read.js';
 import type { AppendRecord, Compression, LogRecord } from './types.js';
+import { utf8Length } from '../serde/buffer-text.js';
 
 export const BATCH_HEADER_SIZE = 61;
 /** Offset of the batchLength field + its size: the batch is batchLength + 12 bytes long. */
@@ -96,11 +97,7 @@ let guessedWrong = false;
 
 /** UTF-8 byte length of a string: its length in the first pass (see measure), measured in the second. */
 function strBytes(s: string): number {
-  if (!measure) return s.length;
-  const n = s.length;
-  if (n > SHORT_STRING) return Buffer.byteLength(s, 'utf8');
-  for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
-  return n;
+  return measure ? utf8Length(s, SHORT_STRING) : s.length;
 }
 
 function writeStr(buf: Buffer, pos: number, s: string, byteLen: number): number {

@@ -18,3 +18,11 @@ export function utf8Text(b: Buffer, start = 0, end = b.length): string {
 export function asciiText(b: Buffer, start: number, end: number): string {
   return (b as unknown as NativeSlices).latin1Slice(start, end);
 }
+
+/** UTF-8 length of a string: for one of at most `short` units, its length when ASCII (a JS loop costs less than the native count). */
+export function utf8Length(s: string, short: number): number {
+  const n = s.length;
+  if (n > short) return Buffer.byteLength(s, 'utf8');
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
+  return n;
+}

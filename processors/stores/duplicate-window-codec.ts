@@ -10,6 +10,8 @@
  * encoded into one buffer.
  */
 import { SluiceError } from '../../core/errors.js';
+import { view } from '../../core/log/record-batch.js';
+import { utf8Length } from '../../core/serde/buffer-text.js';
 
 const FIXED = 20;
 
@@ -29,33 +31,55 @@ export interface TimedBytes {
 /** A value's bytes (a string: its UTF-8 bytes, as text serdes write them). */
 type ValueBytes = Buffer | string;
 
-const bound = (s: string) => s.length * 3;
+/** Strings up to this long are measured and copied by a JS loop when ASCII (a native call costs more). */
+const SHORT = 64;
+const utf8Write = (Buffer.prototype as unknown as { utf8Write(this: Buffer, s: string, at: number, max: number): number }).utf8Write;
 
-/** Encodes records (with their values' bytes beside them) into one shared buffer; returns a view per record. */
+/** Writes a string utf8Length has measured; returns the position after it. */
+function writeText(buf: Buffer, pos: number, s: string, len: number): number {
+  if (len === s.length && len <= SHORT) {
+    for (let i = 0; i < len; i++) buf[pos + i] = s.charCodeAt(i);
+    return pos + len;
+  }
+  return pos + utf8Write.call(buf, s, pos, len);
+}
+
+/**
+ * Encodes records (with their values' bytes beside them) into one shared buffer; returns a view
+ * per record. Every string is measured first (short ASCII ones by a loop), so the buffer is
+ * exactly the records' size and each string is written once.
+ */
 export function encodeTimedRecords(records: readonly TimedBytes[], values: readonly ValueBytes[]): Buffer[] {
+  const n = records.length;
+  const keyLens = new Int32Array(n);
+  const valueLens = new Int32Array(n);
   let size = 0;
-  for (let i = 0; i < records.length; i++) {
+  for (let i = 0; i < n; i++) {
     const v = values[i]!;
-    size += FIXED + bound(records[i]!.keyText) + (typeof v === 'string' ? bound(v) : v.length);
+    const k = utf8Length(records[i]!.keyText, SHORT);
+    const vl = typeof v === 'string' ? utf8Length(v, SHORT) : v.length;
+    keyLens[i] = k;
+    valueLens[i] = vl;
+    size += FIXED + k + vl;
   }
   const arena = Buffer.allocUnsafe(size);
-  const out = new Array<Buffer>(records.length);
+  const out = new Array<Buffer>(n);
   let pos = 0;
-  for (let i = 0; i < records.length; i++) {
+  for (let i = 0; i < n; i++) {
     const r = records[i]!;
     const v = values[i]!;
     const start = pos;
     arena.writeDoubleBE(r.ts, pos);
     arena.writeDoubleBE(r.seq, pos + 8);
-    const keyLen = arena.write(r.keyText, pos + FIXED);
+    const keyLen = keyLens[i]!;
     arena.writeUInt32BE(keyLen, pos + 16);
-    pos += FIXED + keyLen;
-    if (typeof v === 'string') pos += arena.write(v, pos);
+    pos = writeText(arena, pos + FIXED, r.keyText, keyLen);
+    if (typeof v === 'string') pos = writeText(arena, pos, v, valueLens[i]!);
     else {
       arena.set(v, pos);
       pos += v.length;
     }
-    out[i] = arena.subarray(start, pos);
+    out[i] = view(arena, start, pos - start);
   }
   return out;
 }
