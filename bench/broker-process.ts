@@ -33,10 +33,11 @@ export async function startBrokerProcess(): Promise<BrokerProcess> {
   const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), bin, 'broker', '--port', String(port), '--data-dir', path.join(dir, 'data'), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
   // A workload that throws (kcat missing, a client error) must not leave the broker and its
   // directory behind: they go with this process however it ends.
-  process.once('exit', () => {
+  const killOnExit = () => {
     child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
-  });
+  };
+  process.once('exit', killOnExit);
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
     child.on('exit', (code) => reject(new Error(`broker exited with ${code}`)));
@@ -53,6 +54,8 @@ export async function startBrokerProcess(): Promise<BrokerProcess> {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
+      // One listener per broker started: a workload that starts many would pass Node's limit of 10.
+      process.off('exit', killOnExit);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
