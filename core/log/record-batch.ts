@@ -35,7 +35,7 @@ import { codecById, codecByName, readableCodecNames } from './codecs.js';
 import { crc32c } from './crc32c.js';
 import { ownCopy } from './transient-read.js';
 import type { AppendRecord, Compression, LogRecord } from './types.js';
-import { utf8Length } from '../serde/buffer-text.js';
+import { utf8Length, utf8Write } from '../serde/buffer-text.js';
 
 export const BATCH_HEADER_SIZE = 61;
 /** Offset of the batchLength field + its size: the batch is batchLength + 12 bytes long. */
@@ -82,8 +82,6 @@ let scratch = Buffer.allocUnsafe(1 << 20);
 /** Strings longer than this are written natively: a JS loop wins only on short ones (keys). */
 const SHORT_STRING = 32;
 
-/** Buffer's native UTF-8 writer (on Buffer.prototype, not in @types/node): buf.write() checks its arguments in JS first. */
-const utf8Write = (Buffer.prototype as unknown as { utf8Write(this: Buffer, s: string, offset: number, length: number): number }).utf8Write;
 
 /**
  * How a batch's strings are measured. A first pass takes every string's byte length to be its

@@ -26,3 +26,18 @@ export function utf8Length(s: string, short: number): number {
   for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
   return n;
 }
+
+/** Buffer's native UTF-8 writer (on Buffer.prototype, not in @types/node): buf.write() checks its arguments in JS first. */
+export const utf8Write = (Buffer.prototype as unknown as { utf8Write(this: Buffer, s: string, offset: number, length: number): number }).utf8Write;
+
+/**
+ * Writes a string whose UTF-8 length `len` was measured (utf8Length with the same `short`);
+ * returns the position after it. Short ASCII is copied by a JS loop, cheaper than a native call.
+ */
+export function writeUtf8(buf: Buffer, pos: number, s: string, len: number, short: number): number {
+  if (len === s.length && len <= short) {
+    for (let i = 0; i < len; i++) buf[pos + i] = s.charCodeAt(i);
+    return pos + len;
+  }
+  return pos + utf8Write.call(buf, s, pos, len);
+}

@@ -11,7 +11,7 @@
  */
 import { SluiceError } from '../../core/errors.js';
 import { view } from '../../core/log/record-batch.js';
-import { utf8Length } from '../../core/serde/buffer-text.js';
+import { utf8Length, writeUtf8 } from '../../core/serde/buffer-text.js';
 
 const FIXED = 20;
 
@@ -33,16 +33,6 @@ type ValueBytes = Buffer | string;
 
 /** Strings up to this long are measured and copied by a JS loop when ASCII (a native call costs more). */
 const SHORT = 64;
-const utf8Write = (Buffer.prototype as unknown as { utf8Write(this: Buffer, s: string, at: number, max: number): number }).utf8Write;
-
-/** Writes a string utf8Length has measured; returns the position after it. */
-function writeText(buf: Buffer, pos: number, s: string, len: number): number {
-  if (len === s.length && len <= SHORT) {
-    for (let i = 0; i < len; i++) buf[pos + i] = s.charCodeAt(i);
-    return pos + len;
-  }
-  return pos + utf8Write.call(buf, s, pos, len);
-}
 
 /**
  * Encodes records (with their values' bytes beside them) into one shared buffer; returns a view
@@ -73,8 +63,8 @@ export function encodeTimedRecords(records: readonly TimedBytes[], values: reado
     arena.writeDoubleBE(r.seq, pos + 8);
     const keyLen = keyLens[i]!;
     arena.writeUInt32BE(keyLen, pos + 16);
-    pos = writeText(arena, pos + FIXED, r.keyText, keyLen);
-    if (typeof v === 'string') pos = writeText(arena, pos, v, valueLens[i]!);
+    pos = writeUtf8(arena, pos + FIXED, r.keyText, keyLen, SHORT);
+    if (typeof v === 'string') pos = writeUtf8(arena, pos, v, valueLens[i]!, SHORT);
     else {
       arena.set(v, pos);
       pos += v.length;

@@ -13,7 +13,7 @@ import { InvalidPartitionsError, LogStorageError, RecordTooLargeError, Unsupport
 import { crc32c } from '../../core/log/crc32c.js';
 import { openLog } from '../../core/log/engine.js';
 import { DataDirLockedError } from '../../core/log/errors.js';
-import { encodeRecordBatch } from '../../core/log/record-batch.js';
+import { encodeRecordBatch, readBatchHeader } from '../../core/log/record-batch.js';
 import type { Logger } from '../../core/log/types.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
 
@@ -106,7 +106,12 @@ describe('what the broker enforces, the log enforces for every append', () => {
     await log.append('m2', 0, values.map((v) => ({ value: v, timestamp: 5 })), { compression: 'gzip' });
     const split = (await log.read('m2', 0, 0, 1 << 20)).batches;
     expect(split.length).toBeGreaterThan(2);
-    for (const b of split) expect(b.length).toBeLessThanOrEqual(2048);
+    for (const b of split) {
+      expect(b.length).toBeLessThanOrEqual(2048);
+      const h = readBatchHeader(b);
+      expect(h.compression).toBe(1); // gzip, as sent
+      expect(h.attributes & 0x08).toBe(0x08); // the LogAppendTime timestamp type
+    }
     const back = (await log.readRecords('m2', 0, 0, 1 << 20)).records;
     expect(back.map((r) => r.value!.toString())).toEqual(values);
     expect(back.every((r) => r.timestamp > 5)).toBe(true);

@@ -274,6 +274,16 @@ for (const [backend, mat] of backends) {
         ['a', 4000, 4],
         ['b', 4000, 5],
       ]);
+      // Restored windows are in the changelog: when they expire they are tombstoned too.
+      windowPut(again)('c', 8000, 6);
+      again.streamTime = 8000;
+      await commit(t2);
+      const after = (await changelog(client, topic)).filter(([k]) => k.startsWith('[')).slice(windowKeys.length);
+      expect(after.map(([k, v]) => [k, v === null])).toEqual([
+        ['["\\"a\\"",4000]', true],
+        ['["\\"b\\"",4000]', true],
+        ['["\\"c\\"",8000]', false],
+      ]);
       await t2.close();
     });
 
