@@ -6,6 +6,7 @@
 import type { SinkRecord } from '../../core/worker/contracts.js';
 import { PostgresRecordError } from './errors.js';
 import { getField, setField } from './identifier.js';
+import { parseSimpleKey } from './json-key.js';
 
 export type Change = { kind: 'upsert'; key: Record<string, unknown>; row: Record<string, unknown> } | { kind: 'delete'; key: Record<string, unknown> } | { kind: 'truncate' };
 
@@ -19,7 +20,7 @@ function parseJson(buf: Buffer | null, what: string): unknown {
 }
 
 function keyOf(record: SinkRecord, row: Record<string, unknown> | null, primaryKey: string[] | undefined): Record<string, unknown> {
-  const recordKey = parseJson(record.key, 'key');
+  const recordKey = (record.key && parseSimpleKey(record.key)) ?? parseJson(record.key, 'key');
   if (primaryKey) {
     const key: Record<string, unknown> = {};
     for (const col of primaryKey) {

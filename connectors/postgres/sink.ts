@@ -268,19 +268,24 @@ export class PostgresSink implements Sink {
   }
 
   /**
-   * Runs a prepared step up to its merge, which it sends and hands back without waiting for it
-   * (wrapped: an async function returning a promise would wait for it). A failed merge rejects
-   * when awaited; until then it is marked handled, so that it cannot crash the process while Node
-   * prepares the next part.
+   * Runs a prepared step's statements before its COPY, then starts its COPY and queues its merge
+   * behind it (pg sends a query once the one before it is done), and hands both back as one
+   * promise without waiting for them (wrapped: an async function returning a promise would wait
+   * for it): Postgres parses the COPY and merges while Node prepares the next part. Waiting for
+   * the COPY before sending the merge kept Node idle for the COPY's round trip and its parsing.
+   * The promise rejects with the COPY's error when the COPY fails (the merge then fails only
+   * because the transaction is aborted), else with the merge's; until awaited, both are marked
+   * handled, so that neither can crash the process while Node prepares the next part.
    */
   private async send(client: pg.Client, step: { before: string[]; copy: PreparedCopy | null }): Promise<{ merging: Promise<unknown> | null }> {
     for (const q of step.before) await client.query(q);
     if (!step.copy) return { merging: null };
-    await sendCopy(client, step.copy);
-    if (!step.copy.merge) return { merging: null };
-    const merging = client.query(step.copy.merge);
-    merging.catch(() => {});
-    return { merging };
+    const copied = sendCopy(client, step.copy);
+    copied.catch(() => {});
+    if (!step.copy.merge) return { merging: copied };
+    const merged = client.query(step.copy.merge);
+    merged.catch(() => {});
+    return { merging: copied.then(() => merged) };
   }
 
   /** Writes the batch's tables in one transaction (row by row when Postgres refuses a row); returns the rows refused. */

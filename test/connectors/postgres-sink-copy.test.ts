@@ -175,6 +175,34 @@ describe('postgres sink: the COPY path writes what the statement path writes', (
     expect(rows.find((r) => r.id === 1299)).toEqual({ id: 1299, v: 'w2599' });
   }, 120_000);
 
+  it('a batch of several parts with text and integer keys (duplicates, tombstones, nulls, escapes, unicode) leaves the rows a row-by-row reference computes', async () => {
+    // Keys of the usual shape are read from their bytes, the others (escapes, 16 digits) through
+    // JSON.parse: both kinds in one batch, repeated across its parts.
+    const textKey = (i: number) => (i % 5 === 0 ? `k\t${i}` : i % 5 === 1 ? `ключ-${i} 日本 😀` : i % 5 === 2 ? `q"${i}` : `k${i}`);
+    const intKey = (i: number) => (i % 4 === 0 ? -i : i % 4 === 1 ? 1_000_000_000_000_000 + i : i % 4 === 2 ? 100_000_000_000_000 + i : i);
+    const value = (i: number) => (i % 11 === 0 ? null : { v: i % 3 === 0 ? null : `${awkward} ${i}`, n: i % 7 === 0 ? null : i });
+    for (const [name, keyOf, type] of [['ktext', textKey, 'text'], ['kint', intKey, 'bigint']] as const) {
+      const recs: Rec[] = Array.from({ length: 6200 }, (_, i) => {
+        const k = keyOf(i % 1700);
+        const v = value(i);
+        return { key: { k }, value: v && { k, ...v } };
+      });
+      // The reference: each key's last record, a tombstone deleting the key.
+      const want = new Map<string, { k: string; v: unknown; n: unknown }>();
+      for (const r of recs) {
+        const k = (r.key as { k: string | number }).k;
+        if (r.value === null) want.delete(String(k));
+        else want.set(String(k), { k: String(k), v: (r.value as { v: unknown }).v, n: (r.value as { n: number | null }).n === null ? null : String((r.value as { n: number }).n) });
+      }
+      const ddl = (t: string) => `CREATE TABLE ${t} (k ${type} PRIMARY KEY, v text, n bigint)`;
+      const { copy, rows } = await bothPaths(name, ddl, {}, [recs], 'k');
+      expect(copy).toEqual(rows);
+      expect(copy.dlq).toEqual([]);
+      const got = copy.rows.map((r) => ({ k: String(r.k), v: r.v, n: r.n === null ? null : String(r.n) }));
+      expect(got.sort((a, b) => (a.k < b.k ? -1 : 1))).toEqual([...want.values()].sort((a, b) => (a.k < b.k ? -1 : 1)));
+    }
+  }, 120_000);
+
   it('tasks of one sink over several topics write in turn: every row of every partition is in its table', async () => {
     // The worker writes each task's batch as it is ready; they share the sink's connection. Before
     // the sink took them in turn, one task's COMMIT emptied another's stage before its merge (and
