@@ -233,17 +233,21 @@ export class PostgresSink implements Sink {
       async (written) => {
         /** The merge of the part before, running while the next part is prepared. */
         let merging: Promise<unknown> | null = null;
+        let committing = false;
         for (let from = 0; from < records.length; from += PART_RECORDS) {
           const to = Math.min(records.length, from + PART_RECORDS);
           const steps = parse(to).map((b) => this.prepare(b, this.tables.get(qualified(b.table))!, written, to < records.length));
           if (merging) await merging;
           merging = null;
-          for (const step of steps) {
+          for (let i = 0; i < steps.length; i++) {
             if (merging) await merging;
-            ({ merging } = await this.send(client, step));
+            // The batch's last merge carries the COMMIT: one round trip less per batch.
+            const last = to === records.length && i === steps.length - 1;
+            ({ merging, committing } = await this.send(client, steps[i]!, last));
           }
         }
         if (merging) await merging;
+        return committing;
       },
       () => {
         parse(records.length);
@@ -275,17 +279,19 @@ export class PostgresSink implements Sink {
    * the COPY before sending the merge kept Node idle for the COPY's round trip and its parsing.
    * The promise rejects with the COPY's error when the COPY fails (the merge then fails only
    * because the transaction is aborted), else with the merge's; until awaited, both are marked
-   * handled, so that neither can crash the process while Node prepares the next part.
+   * handled, so that neither can crash the process while Node prepares the next part. `commit`:
+   * the merge ends the transaction (`committing` says whether it did: a step with no merge cannot).
    */
-  private async send(client: pg.Client, step: { before: string[]; copy: PreparedCopy | null }): Promise<{ merging: Promise<unknown> | null }> {
+  private async send(client: pg.Client, step: { before: string[]; copy: PreparedCopy | null }, commit: boolean): Promise<{ merging: Promise<unknown> | null; committing: boolean }> {
     for (const q of step.before) await client.query(q);
-    if (!step.copy) return { merging: null };
+    if (!step.copy) return { merging: null, committing: false };
     const copied = sendCopy(client, step.copy);
     copied.catch(() => {});
-    if (!step.copy.merge) return { merging: copied };
-    const merged = client.query(step.copy.merge);
+    if (!step.copy.merge) return { merging: copied, committing: false };
+    // Statements of one simple query stop at the first error: a failed merge never commits.
+    const merged = client.query(commit ? `${step.copy.merge}; COMMIT` : step.copy.merge);
     merged.catch(() => {});
-    return { merging: copied.then(() => merged) };
+    return { merging: copied.then(() => merged), committing: commit };
   }
 
   /** Writes the batch's tables in one transaction (row by row when Postgres refuses a row); returns the rows refused. */
@@ -308,7 +314,7 @@ export class PostgresSink implements Sink {
    * batch (`tables()`: every table's changes and description) is written again row by row.
    * Returns the rows refused.
    */
-  private async batchTransaction(client: pg.Client, body: (written: Rejected[]) => Promise<void>, tables: () => Map<TableBatch, TableInfo>): Promise<Rejected[]> {
+  private async batchTransaction(client: pg.Client, body: (written: Rejected[]) => Promise<void | boolean>, tables: () => Map<TableBatch, TableInfo>): Promise<Rejected[]> {
     const written: Rejected[] = [];
     try {
       await this.inTransaction(client, () => body(written));
@@ -326,11 +332,11 @@ export class PostgresSink implements Sink {
     return written;
   }
 
-  private async inTransaction(client: pg.Client, body: () => Promise<void>): Promise<void> {
+  /** BEGIN, `body`, COMMIT (unless `body` resolves true: its last statement committed), or ROLLBACK when anything fails. */
+  private async inTransaction(client: pg.Client, body: () => Promise<void | boolean>): Promise<void> {
     await client.query('BEGIN');
     try {
-      await body();
-      await client.query('COMMIT');
+      if ((await body()) !== true) await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
       throw err;

@@ -175,6 +175,18 @@ describe('postgres sink: the COPY path writes what the statement path writes', (
     expect(rows.find((r) => r.id === 1299)).toEqual({ id: 1299, v: 'w2599' });
   }, 120_000);
 
+  it('a batch whose last merge (which carries the COMMIT) fails on a constraint is written row by row: only that row is dead-lettered', async () => {
+    const recs: Rec[] = Array.from({ length: 2700 }, (_, i) => ({ key: { id: i % 2650 }, value: { id: i % 2650, v: i === 2680 ? 'bad' : `w${i}` } }));
+    await sql.query("CREATE TABLE parts_check (id int PRIMARY KEY, v text CHECK (v <> 'bad'))");
+    const dlq = await run({ table: 'parts_check' }, [recs]);
+    expect(dlq.map((d) => d.key)).toEqual([{ id: 2680 % 2650 }]);
+    expect(dlq[0]!.error).toMatch(/SQLSTATE 23514/);
+    const { rows } = await sql.query('SELECT * FROM parts_check ORDER BY id');
+    expect(rows).toHaveLength(2650);
+    expect(rows.find((r) => r.id === 2680 % 2650)).toEqual({ id: 30, v: 'w30' });
+    expect(rows.find((r) => r.id === 2649)).toEqual({ id: 2649, v: 'w2649' });
+  }, 120_000);
+
   it('a batch of several parts with text and integer keys (duplicates, tombstones, nulls, escapes, unicode) leaves the rows a row-by-row reference computes', async () => {
     // Keys of the usual shape are read from their bytes, the others (escapes, 16 digits) through
     // JSON.parse: both kinds in one batch, repeated across its parts.
