@@ -5,7 +5,9 @@
  * value (text COPY must escape, arrays, JSON, numeric, varchar(n)), deletes, duplicate keys within
  * a batch (the last wins), quoted identifiers, a NUL byte and a value of the wrong type
  * dead-lettered alone, composite keys, insert mode, a truncate within a batch, and batches large
- * enough to go in parts (keys, deletes and a truncate across parts; a refused row in a later part).
+ * enough to go in parts (keys, deletes and a truncate across parts; a refused row in a later part,
+ * a COPY refused in a middle part, a constraint failing in the last merge, which carries the COMMIT;
+ * text and integer keys of every form against a JS reference).
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -173,6 +175,16 @@ describe('postgres sink: the COPY path writes what the statement path writes', (
     expect(rows).toHaveLength(1300);
     expect(rows.find((r) => r.id === 2550 % 1300)).toEqual({ id: 2550 % 1300, v: `w${2550 - 1300}` });
     expect(rows.find((r) => r.id === 1299)).toEqual({ id: 1299, v: 'w2599' });
+  }, 120_000);
+
+  it('a COPY refused in a middle part (its merge already queued behind it) sends the batch row by row: only that row is dead-lettered', async () => {
+    const recs: Rec[] = Array.from({ length: 6000 }, (_, i) => ({ key: { id: i }, value: { id: i, v: i === 3000 ? 'nul\u0000' : `m${i}` } }));
+    await sql.query('CREATE TABLE parts_middle (id int PRIMARY KEY, v text)');
+    const dlq = await run({ table: 'parts_middle' }, [recs]);
+    expect(dlq.map((d) => d.key)).toEqual([{ id: 3000 }]);
+    expect(dlq[0]!.error).toMatch(/SQLSTATE 22021/);
+    const { rows } = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM parts_middle');
+    expect(rows[0]!.n).toBe(5999);
   }, 120_000);
 
   it('a batch whose last merge (which carries the COMMIT) fails on a constraint is written row by row: only that row is dead-lettered', async () => {
