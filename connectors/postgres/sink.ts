@@ -272,26 +272,26 @@ export class PostgresSink implements Sink {
   }
 
   /**
-   * Runs a prepared step's statements before its COPY, then starts its COPY and queues its merge
-   * behind it (pg sends a query once the one before it is done), and hands both back as one
-   * promise without waiting for them (wrapped: an async function returning a promise would wait
-   * for it): Postgres parses the COPY and merges while Node prepares the next part. Waiting for
-   * the COPY before sending the merge kept Node idle for the COPY's round trip and its parsing.
-   * The promise rejects with the COPY's error when the COPY fails (the merge then fails only
-   * because the transaction is aborted), else with the merge's; until awaited, both are marked
-   * handled, so that neither can crash the process while Node prepares the next part. `commit`:
-   * the merge ends the transaction (`committing` says whether it did: a step with no merge cannot).
+   * Runs a prepared step up to its merge, which it sends and hands back without waiting for it
+   * (wrapped: an async function returning a promise would wait for it), so Postgres merges while
+   * Node prepares the next part. The COPY is awaited: pg sends a queued query, and
+   * pg-copy-streams its data, only when Node reads the reply before (CopyInResponse,
+   * ReadyForQuery), which it cannot while it prepares the next part synchronously; queuing the
+   * merge behind an unfinished COPY left Postgres idle for that time (C2's backend/plain ratio
+   * the same, the wall-clock ratio 0.75-0.79 against 0.82, BENCHMARKS.md). A failed merge rejects
+   * when awaited; until then it is marked handled, so that it cannot crash the process while Node
+   * prepares the next part. `commit`: the merge ends the transaction (`committing` says whether
+   * it did: a step with no merge cannot).
    */
   private async send(client: pg.Client, step: { before: string[]; copy: PreparedCopy | null }, commit: boolean): Promise<{ merging: Promise<unknown> | null; committing: boolean }> {
     for (const q of step.before) await client.query(q);
     if (!step.copy) return { merging: null, committing: false };
-    const copied = sendCopy(client, step.copy);
-    copied.catch(() => {});
-    if (!step.copy.merge) return { merging: copied, committing: false };
+    await sendCopy(client, step.copy);
+    if (!step.copy.merge) return { merging: null, committing: false };
     // Statements of one simple query stop at the first error: a failed merge never commits.
-    const merged = client.query(commit ? `${step.copy.merge}; COMMIT` : step.copy.merge);
-    merged.catch(() => {});
-    return { merging: copied.then(() => merged), committing: commit };
+    const merging = client.query(commit ? `${step.copy.merge}; COMMIT` : step.copy.merge);
+    merging.catch(() => {});
+    return { merging, committing: commit };
   }
 
   /** Writes the batch's tables in one transaction (row by row when Postgres refuses a row); returns the rows refused. */
