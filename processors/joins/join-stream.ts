@@ -149,8 +149,9 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
     const ctx: TaskContext = t.ctx;
     // The memory stores of the join share one key index: a record's key is looked up once for all of them.
     const sharedKeys = new KeyCells<unknown>();
-    const leftStore = duplicateWindowStore<K, V>(ctx, m.left.name!, m.left, { retentionMs: retentionMs(m.left, windowRetention), sharedKeys });
-    const rightStore = duplicateWindowStore<K, W>(ctx, m.right.name!, m.right, { retentionMs: retentionMs(m.right, windowRetention), sharedKeys });
+    // Their records expire rather than being removed: their changelogs pack the records of a flush.
+    const leftStore = duplicateWindowStore<K, V>(ctx, m.left.name!, m.left, { retentionMs: retentionMs(m.left, windowRetention), sharedKeys, packChangelog: true });
+    const rightStore = duplicateWindowStore<K, W>(ctx, m.right.name!, m.right, { retentionMs: retentionMs(m.right, windowRetention), sharedKeys, packChangelog: true });
     // Records wait here until matched or emitted alone (Kafka keeps them in a key-value store; no retention).
     const outer = m.outer ? duplicateWindowStore<K, Held>(ctx, m.outer.name!, m.outer, { retentionMs: Infinity, sharedKeys }) : null;
     const retention = [leftStore.retentionMs, rightStore.retentionMs];
