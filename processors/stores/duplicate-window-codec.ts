@@ -44,6 +44,14 @@ type ValueBytes = Buffer | string;
 /** Strings up to this long are measured and copied by a JS loop when ASCII (a native call costs more). */
 const SHORT = 64;
 
+/** Writes a value's bytes (`len`: as measured); returns the position after them. Short bytes are copied by a loop (a native call costs more). */
+function writeValue(arena: Buffer, pos: number, v: ValueBytes, len: number): number {
+  if (typeof v === 'string') return writeUtf8(arena, pos, v, len, SHORT);
+  if (len <= SHORT) for (let j = 0; j < len; j++) arena[pos + j] = v[j]!;
+  else arena.set(v, pos);
+  return pos + len;
+}
+
 /** The UTF-8 lengths of the records' key texts and values, and their total size with `fixed` bytes each. */
 function measure(records: readonly TimedBytes[], values: readonly ValueBytes[], fixed: number): { keyLens: Int32Array; valueLens: Int32Array; size: number } {
   const n = records.length;
@@ -81,11 +89,7 @@ export function encodeTimedRecords(records: readonly TimedBytes[], values: reado
     const keyLen = keyLens[i]!;
     arena.writeUInt32BE(keyLen, pos + 16);
     pos = writeUtf8(arena, pos + FIXED, r.keyText, keyLen, SHORT);
-    if (typeof v === 'string') pos = writeUtf8(arena, pos, v, valueLens[i]!, SHORT);
-    else {
-      arena.set(v, pos);
-      pos += v.length;
-    }
+    pos = writeValue(arena, pos, v, valueLens[i]!);
     out[i] = view(arena, start, pos - start);
   }
   return out;
@@ -134,11 +138,7 @@ export function encodeChunks(records: readonly ChunkedBytes[], values: readonly 
     pos = writeUtf8(arena, pos + 24, r.keyText, keyLen, SHORT);
     dv.setUint32(pos, valueLen);
     pos += 4;
-    if (typeof v === 'string') pos = writeUtf8(arena, pos, v, valueLen, SHORT);
-    else {
-      arena.set(v, pos);
-      pos += v.length;
-    }
+    pos = writeValue(arena, pos, v, valueLen);
   }
   if (n > from) out.push({ from, to: n, bytes: view(arena, chunkStart, pos - chunkStart) });
   return out;

@@ -144,7 +144,8 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
   async loadUpTo(): Promise<void> {}
 
   private segmentOf(ts: number): number {
-    return ts - (((ts % this.segment) + this.segment) % this.segment);
+    // Timestamps are beyond small integers, where `%` is a call to fmod; a division is not.
+    return Math.floor(ts / this.segment) * this.segment;
   }
 
   private value(e: Entry<K, V>): V {
