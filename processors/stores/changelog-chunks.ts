@@ -13,7 +13,7 @@
  * A store whose records are removed one by one (the join's held records) uses `maxBytes` 0: one
  * record per chunk, so a removal is one tombstone, not a rewrite of its neighbours.
  */
-import { encodeChunks, type ChunkedBytes } from './duplicate-window-codec.js';
+import { encodeChunks, type ChunkedBytes } from './chunk-codec.js';
 
 /** What a chunk knows of a record. */
 export interface ChunkMember extends ChunkedBytes {

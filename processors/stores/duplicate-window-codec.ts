@@ -8,16 +8,8 @@
  *
  * Binary, so any value serde round-trips (a `bytes()` value stays bytes). Records of one flush are
  * encoded into one buffer.
- *
- * The memory store packs several records into one changelog record (a chunk, changelog-chunks.ts),
- * each record laid out as
- *
- *   bytes 0-7    timestamp, float64 big-endian
- *   bytes 8-15   arrival sequence, float64 big-endian
- *   bytes 16-19  the record's slot (its identity in the store), uint32 big-endian
- *   bytes 20-23  length n of the key text's UTF-8 bytes, uint32 big-endian
- *   then         the key text (n bytes)
- *   then         length m of the value's bytes, uint32 big-endian, then the value (m bytes)
+
+ * The memory store packs several records into one changelog record: chunk-codec.ts.
  */
 import { SluiceError } from '../../core/errors.js';
 import { view } from '../../core/log/record-batch.js';
@@ -39,7 +31,7 @@ export interface TimedBytes {
 }
 
 /** A value's bytes (a string: its UTF-8 bytes, as text serdes write them). */
-type ValueBytes = Buffer | string;
+export type ValueBytes = Buffer | string;
 
 /** Strings up to this long are measured and copied by a JS loop when ASCII (a native call costs more). */
 const SHORT = 64;
@@ -97,69 +89,6 @@ export function encodeTimedRecords(records: readonly TimedBytes[], values: reado
 
 export function encodeTimedRecord(r: TimedBytes, value: ValueBytes): Buffer {
   return encodeTimedRecords([r], [value])[0]!;
-}
-
-/** A record of a chunk: what the store keeps of it besides its value. */
-export interface ChunkedBytes extends TimedBytes {
-  slot: number;
-}
-
-const CHUNK_FIXED = 28;
-
-/**
- * Encodes records (with their values' bytes beside them) into chunks of at most `maxBytes` each
- * (a record larger than that alone; `maxBytes` 0: one record per chunk), all in one shared buffer:
- * each chunk's records are `records[from, to)`.
- */
-export function encodeChunks(records: readonly ChunkedBytes[], values: readonly ValueBytes[], maxBytes: number): Array<{ from: number; to: number; bytes: Buffer }> {
-  const n = records.length;
-  const { keyLens, valueLens, size } = measure(records, values, CHUNK_FIXED);
-  const arena = Buffer.allocUnsafe(size);
-  // Numbers through a DataView (inlined by the compiler; Buffer's writeDoubleBE checks and copies in JS).
-  const dv = new DataView(arena.buffer, arena.byteOffset, size);
-  const out: Array<{ from: number; to: number; bytes: Buffer }> = [];
-  let pos = 0;
-  let chunkStart = 0;
-  let from = 0;
-  for (let i = 0; i < n; i++) {
-    const r = records[i]!;
-    const v = values[i]!;
-    const keyLen = keyLens[i]!;
-    const valueLen = valueLens[i]!;
-    if (i > from && pos - chunkStart + CHUNK_FIXED + keyLen + valueLen > maxBytes) {
-      out.push({ from, to: i, bytes: view(arena, chunkStart, pos - chunkStart) });
-      from = i;
-      chunkStart = pos;
-    }
-    dv.setFloat64(pos, r.ts);
-    dv.setFloat64(pos + 8, r.seq);
-    dv.setUint32(pos + 16, r.slot);
-    dv.setUint32(pos + 20, keyLen);
-    pos = writeUtf8(arena, pos + 24, r.keyText, keyLen, SHORT);
-    dv.setUint32(pos, valueLen);
-    pos += 4;
-    pos = writeValue(arena, pos, v, valueLen);
-  }
-  if (n > from) out.push({ from, to: n, bytes: view(arena, chunkStart, pos - chunkStart) });
-  return out;
-}
-
-/** The records of a chunk; their values are views of `b`. */
-export function decodeChunk(topic: string, key: string, b: Buffer): Array<ChunkedBytes & { value: Buffer }> {
-  const out: Array<ChunkedBytes & { value: Buffer }> = [];
-  let pos = 0;
-  while (pos < b.length) {
-    if (pos + CHUNK_FIXED > b.length) throw new ChangelogFormatError(topic, key, `a record at byte ${pos} of ${b.length} is cut short`);
-    const keyLen = b.readUInt32BE(pos + 20);
-    const keyEnd = pos + 24 + keyLen;
-    if (keyEnd + 4 > b.length) throw new ChangelogFormatError(topic, key, `the key of the record at byte ${pos} runs past the end`);
-    const valueLen = b.readUInt32BE(keyEnd);
-    const end = keyEnd + 4 + valueLen;
-    if (end > b.length) throw new ChangelogFormatError(topic, key, `the value of the record at byte ${pos} runs past the end`);
-    out.push({ ts: b.readDoubleBE(pos), seq: b.readDoubleBE(pos + 8), slot: b.readUInt32BE(pos + 16), keyText: b.toString('utf8', pos + 24, keyEnd), value: b.subarray(keyEnd + 4, end) });
-    pos = end;
-  }
-  return out;
 }
 
 export function decodeTimedRecord(topic: string, key: string, b: Buffer): { ts: number; seq: number; keyText: string; value: Buffer } {
