@@ -599,8 +599,9 @@ export class BatchBytes {
     readonly body: Buffer,
     readonly baseOffset: number,
     readonly firstTimestamp: number,
-    /** LogAppendTime batches give every record their max timestamp; CreateTime ones -1 here. */
-    readonly appendTime: number,
+    /** LogAppendTime: every record has the batch's max timestamp (Kafka's timestamp type bit). */
+    readonly logAppendTime: boolean,
+    readonly maxTimestamp: number,
     readonly topic: string | undefined,
     readonly partition: number | undefined,
   ) {}
@@ -657,7 +658,7 @@ export class BatchRecord implements LogRecord {
 
   get timestamp(): number {
     const b = this.batch;
-    return b.appendTime >= 0 ? b.appendTime : b.firstTimestamp + this.timestampDelta;
+    return b.logAppendTime ? b.maxTimestamp : b.firstTimestamp + this.timestampDelta;
   }
   set timestamp(v: number) {
     own(this, 'timestamp', v);
@@ -733,7 +734,7 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, opts: DecodeOptions = {}
     rp = 0;
     end = body.length;
   }
-  const shared = lazy ? new BatchBytes(Buffer.isBuffer(body) ? body : view(body, 0, body.length), baseOffset, firstTs, logAppendTime ? maxTs : -1, topic, partition) : undefined;
+  const shared = lazy ? new BatchBytes(Buffer.isBuffer(body) ? body : view(body, 0, body.length), baseOffset, firstTs, logAppendTime, maxTs, topic, partition) : undefined;
   for (let i = 0; i < count; i++) {
     if (rp >= end) throw new CorruptRecordBatchError(`record batch at offset ${baseOffset} ends after ${i} of ${count} records`);
     const len = readVar(body);
