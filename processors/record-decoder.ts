@@ -38,7 +38,7 @@ function checkedTime(timestamp: unknown, r: InputRecord): number {
  * other record, a serde without deserializeRange, or a field assigned since it was read (length
  * -2) goes through the field's Buffer and deserialize.
  */
-function fieldReader<T>(serde: Serde<T>, field: 'key' | 'value'): (r: InputRecord) => T {
+export function fieldReader<T>(serde: Serde<T>, field: 'key' | 'value'): (r: InputRecord) => T {
   const range = serde.deserializeRange?.bind(serde);
   if (field === 'key')
     return (r) => {
