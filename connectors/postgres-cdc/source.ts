@@ -35,6 +35,7 @@ import type { PostgresCdcConfig } from './config.js';
 import { PostgresCdcError, PostgresCdcSlotLostError } from './errors.js';
 import { formatLsn, parseLsn } from './lsn.js';
 import { ChangeEncoder, encodeEnvelope, encodeKey, sourceBlock } from './change-encoder.js';
+import { advanceSlot, peekBacklog } from './backlog-peek.js';
 import { ReplicationConnection } from './replication.js';
 import { planStart, RESNAPSHOT_HINT, type CdcOffset } from './resume.js';
 import { columnValue } from './values.js';
@@ -63,6 +64,27 @@ const QUEUE_RECORDS = 50_000;
  */
 const CATCHING_UP_MS = 500;
 const PG_EPOCH_MS = 946_684_800_000;
+
+/**
+ * A slot this far behind the server's WAL at start is read through SQL before streaming (see
+ * backlog-peek.ts). Below it the walsender's cost per message does not matter, and a peek would
+ * cost a round trip more.
+ */
+const PEEK_FROM_BYTES = 8n << 20n;
+
+/**
+ * Messages per peek, a bound on memory (~100 bytes each for C1's rows, plus the records): every
+ * peek decodes from the slot's restart_lsn, which Postgres moves only every 15 s of activity
+ * (running_xacts), so fewer larger peeks decode less again.
+ */
+const PEEK_MESSAGES = 200_000;
+
+/** How many bytes of WAL the server wrote after the slot's confirmed position. */
+async function walBehind(sql: pg.Client, slot: string): Promise<bigint> {
+  const res = await sql.query<{ behind: string | null }>('SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::text AS behind FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+  const behind = res.rows[0]?.behind;
+  return behind ? BigInt(behind.split('.')[0]!) : 0n;
+}
 
 function startError(err: unknown): PostgresCdcError {
   return new PostgresCdcError(`connectionString: cannot connect to Postgres: ${connectionProblem(err)}`, { cause: err });
@@ -105,13 +127,19 @@ export class PostgresCdcSource implements Source {
   private reconnecting = false;
   /** When the replication connection started failing (null while it streams). */
   private failingSince: number | null = null;
+  /** While the backlog is read through SQL: the connection, how far the slot was moved, whether the backlog is read. */
+  private peek: { sql: pg.Client; advanced: bigint; caughtUp: boolean } | null = null;
   /** Set when the source cannot go on: the next poll throws it, which fails the app. */
   private failure: Error | null = null;
 
-  /** `queueRecords`: see QUEUE_RECORDS (tests set it lower, to hold the stream on a small backlog). */
+  /**
+   * `queueRecords`: see QUEUE_RECORDS (tests set it lower, to hold the stream on a small backlog);
+   * `peekFromBytes`, `peekMessages`: see PEEK_FROM_BYTES and PEEK_MESSAGES (tests read a small
+   * backlog through SQL, in several peeks, or never).
+   */
   constructor(
     private readonly cfg: PostgresCdcConfig,
-    private readonly internals: { queueRecords?: number } = {},
+    private readonly internals: { queueRecords?: number; peekFromBytes?: bigint; peekMessages?: number } = {},
   ) {}
 
   async start(ctx: ConnectorContext): Promise<void> {
@@ -145,7 +173,8 @@ export class PostgresCdcSource implements Source {
     this.encoder = new ChangeEncoder({ db, slot: cfg.slot, topicPrefix: cfg.topicPrefix, primaryKeys: this.primaryKeys });
     const committed = (await ctx.committedOffsets()).get(cfg.slot) as CdcOffset | undefined;
     const pubExists = await publicationExists(sql, cfg.publication);
-    const plan = planStart({ mode: cfg.snapshot, slotName: cfg.slot, publication: cfg.publication, db, committed, slot: await slotState(sql, cfg.slot), publicationExists: pubExists });
+    const slot = await slotState(sql, cfg.slot);
+    const plan = planStart({ mode: cfg.snapshot, slotName: cfg.slot, publication: cfg.publication, db, committed, slot, publicationExists: pubExists });
     if (plan.snapshot) {
       const unreadable = tables.filter((t) => !t.readable);
       if (unreadable.length) throw new PostgresCdcError(`tables: the snapshot reads ${unreadable.map((t) => `"${t.name}"`).join(', ')}, which user "${user}" may not SELECT (GRANT SELECT, or snapshot: never)`);
@@ -185,6 +214,11 @@ export class PostgresCdcSource implements Source {
         undo.push(dropSlot);
         // The slot's starting point is stored at once, so that from now on a lost slot is noticed.
         this.queueHeartbeat(parseLsn(consistentPoint));
+      }
+      // A backlog is read through SQL first (see backlog-peek.ts), unless a walsender still holds the slot.
+      if (!plan.createSlot && slot && slot.activePid === null && (await walBehind(sql, cfg.slot)) >= (this.internals.peekFromBytes ?? PEEK_FROM_BYTES)) {
+        this.peek = { sql, advanced: slot.confirmedFlush ?? 0n, caughtUp: false };
+        return;
       }
       // Streaming needs only the replication connection.
       await sql.end().catch(() => {});
@@ -404,7 +438,7 @@ export class PostgresCdcSource implements Source {
     for (const r of this.encoder!.records(commit, offset, Date.now())) this.queue.push(r);
     this.handedLsn = commit.endLsn;
     // Enough for the next poll: stop reading the stream until the worker takes them.
-    if (this.queue.length >= (this.internals.queueRecords ?? QUEUE_RECORDS)) this.repl?.hold(true);
+    if (!this.peek && this.queue.length >= (this.internals.queueRecords ?? QUEUE_RECORDS)) this.repl?.hold(true);
     this.wake?.();
   }
 
@@ -419,6 +453,7 @@ export class PostgresCdcSource implements Source {
   async poll(): Promise<SourceRecord[]> {
     if (this.failure) throw this.failure;
     if (this.snapshotTables) return this.pollSnapshot();
+    if (this.peek) return this.pollPeek(this.peek);
     if (this.queue.length === 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 200);
@@ -433,6 +468,44 @@ export class PostgresCdcSource implements Source {
     const out = this.queue;
     this.queue = [];
     this.repl?.hold(false);
+    return out;
+  }
+
+  /**
+   * The backlog through SQL: the slot is first moved to what the worker made durable (the last
+   * poll's records: the runner polls again only after committing them), then the next transactions
+   * are peeked. Once a peek returned fewer messages than asked (the backlog is read), the next poll
+   * moves the slot and starts streaming from it; a peek that fails (an older Postgres, the slot
+   * taken) starts streaming at once, the stream giving the same messages.
+   */
+  private async pollPeek(p: NonNullable<typeof this.peek>): Promise<SourceRecord[]> {
+    if (this.committedLsn > p.advanced) {
+      await advanceSlot(p.sql, this.cfg.slot, this.committedLsn);
+      p.advanced = this.committedLsn;
+    }
+    if (!p.caughtUp) {
+      // A transaction cut off by a failed peek is peeked again whole.
+      this.encoder!.reset();
+      let messages: Buffer[] = [];
+      try {
+        const most = this.internals.peekMessages ?? PEEK_MESSAGES;
+        messages = await peekBacklog(p.sql, this.cfg.slot, this.cfg.publication, most);
+        p.caughtUp = messages.length < most;
+      } catch (err) {
+        this.ctx.logger.warn('postgres-cdc: cannot read the backlog through SQL; streaming it', { slot: this.cfg.slot, error: (err as Error).message });
+        p.caughtUp = true;
+      }
+      for (const m of messages) this.onMessage(m);
+    }
+    if (p.caughtUp && this.queue.length === 0) {
+      this.encoder!.reset();
+      this.peek = null;
+      this.sql = null;
+      await p.sql.end().catch(() => {});
+      await this.firstStream();
+    }
+    const out = this.queue;
+    this.queue = [];
     return out;
   }
 
