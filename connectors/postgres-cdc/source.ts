@@ -79,6 +79,9 @@ const PEEK_FROM_BYTES = 8n << 20n;
  */
 const PEEK_MESSAGES = 200_000;
 
+/** Records per poll while peeking (the streamed catch-up's polls were 20 000–45 000). */
+const PEEK_POLL_RECORDS = 20_000;
+
 /** How many bytes of WAL the server wrote after the slot's confirmed position. */
 async function walBehind(sql: pg.Client, slot: string): Promise<bigint> {
   const res = await sql.query<{ behind: string | null }>('SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::text AS behind FROM pg_replication_slots WHERE slot_name = $1', [slot]);
@@ -134,12 +137,12 @@ export class PostgresCdcSource implements Source {
 
   /**
    * `queueRecords`: see QUEUE_RECORDS (tests set it lower, to hold the stream on a small backlog);
-   * `peekFromBytes`, `peekMessages`: see PEEK_FROM_BYTES and PEEK_MESSAGES (tests read a small
-   * backlog through SQL, in several peeks, or never).
+   * `peekFromBytes`, `peekMessages`, `peekPollRecords`: see PEEK_FROM_BYTES, PEEK_MESSAGES and
+   * PEEK_POLL_RECORDS (tests read a small backlog through SQL, in several peeks and polls, or never).
    */
   constructor(
     private readonly cfg: PostgresCdcConfig,
-    private readonly internals: { queueRecords?: number; peekFromBytes?: bigint; peekMessages?: number } = {},
+    private readonly internals: { queueRecords?: number; peekFromBytes?: bigint; peekMessages?: number; peekPollRecords?: number } = {},
   ) {}
 
   async start(ctx: ConnectorContext): Promise<void> {
@@ -479,11 +482,21 @@ export class PostgresCdcSource implements Source {
    * taken) starts streaming at once, the stream giving the same messages.
    */
   private async pollPeek(p: NonNullable<typeof this.peek>): Promise<SourceRecord[]> {
-    if (this.committedLsn > p.advanced) {
-      await advanceSlot(p.sql, this.cfg.slot, this.committedLsn);
-      p.advanced = this.committedLsn;
-    }
-    if (!p.caughtUp) {
+    // The last peek's records go out first, PEEK_POLL_RECORDS at a time; the slot is moved and
+    // peeked again only once they are all taken (each advance and peek decodes from restart_lsn).
+    if (this.queue.length === 0) {
+      if (this.committedLsn > p.advanced) {
+        await advanceSlot(p.sql, this.cfg.slot, this.committedLsn);
+        p.advanced = this.committedLsn;
+      }
+      if (p.caughtUp) {
+        this.encoder!.reset();
+        this.peek = null;
+        this.sql = null;
+        await p.sql.end().catch(() => {});
+        await this.firstStream();
+        return [];
+      }
       // A transaction cut off by a failed peek is peeked again whole.
       this.encoder!.reset();
       let messages: Buffer[] = [];
@@ -497,17 +510,12 @@ export class PostgresCdcSource implements Source {
       }
       for (const m of messages) this.onMessage(m);
     }
-    if (p.caughtUp && this.queue.length === 0) {
-      this.encoder!.reset();
-      this.peek = null;
-      this.sql = null;
-      await p.sql.end().catch(() => {});
-      await this.firstStream();
-    }
-    const out = this.queue;
-    this.queue = [];
-    return out;
+    // Whole transactions only: a record's offset is its commit's, stored once the poll is durable.
+    let n = Math.min(this.internals.peekPollRecords ?? PEEK_POLL_RECORDS, this.queue.length);
+    while (n < this.queue.length && this.queue[n]!.sourceOffset === this.queue[n - 1]!.sourceOffset) n++;
+    return this.queue.splice(0, n);
   }
+
 
   private async pollSnapshot(): Promise<SourceRecord[]> {
     const tables = this.snapshotTables!;

@@ -188,10 +188,10 @@ describe('postgres-cdc source', () => {
   it('reads a backlog through SQL in several peeks, then streams: the same records as the stream gives, each once, the slot never past the log', async () => {
     await sql.query('CREATE TABLE peeked (id int PRIMARY KEY, v text, at timestamptz)');
     const log = await testLog({ dataDir: tempDir('cdc-peek') });
-    // Two slots over the same changes: one read through SQL (every backlog, 2 000 messages a peek), one streamed.
+    // Two slots over the same changes: one read through SQL (every backlog, 2 000 messages a peek, 500 records a poll), one streamed.
     const viaSql = { tables: ['public.peeked'], slot: 'peek_sql', publication: 'peek_pub', snapshot: 'never', topicPrefix: 'sql' };
     const viaStream = { tables: ['public.peeked'], slot: 'peek_stream', publication: 'peek_pub', snapshot: 'never', topicPrefix: 'stream' };
-    const peeking = { peekFromBytes: 0n, peekMessages: 2000 };
+    const peeking = { peekFromBytes: 0n, peekMessages: 2000, peekPollRecords: 500 };
     for (const [cfg, internals] of [[viaSql, peeking], [viaStream, { peekFromBytes: 1n << 60n }]] as const) {
       const a = cdcApp({ client: log.connect() }, cfg, `cdc-${cfg.slot}`, internals);
       await a.start(); // creates the slot
