@@ -26,7 +26,7 @@ import type { ConnectorContext, Sink, SinkRecord } from '../../core/worker/contr
 import { collapse, fieldOf, toChange, type Change } from './changes.js';
 import { copyAndMerge, prepareCopy, sendCopy, stageDefinition, type PreparedCopy, type Stage, type StagedChanges } from './copy-stage.js';
 import type { PostgresSinkConfig } from './config.js';
-import { connectionProblem, isRowError, isStaleTableError, PostgresRecordError, PostgresSinkError, rowRefused } from './errors.js';
+import { connectionProblem, isConnectionError, isRowError, isStaleTableError, PostgresRecordError, PostgresSinkError, rowRefused } from './errors.js';
 import { identifierProblem, PostgresIdentifierError, quoteIdent } from './identifier.js';
 import { createTable, describeTable, parseTableName, qualified, type TableInfo, type TableName } from './table.js';
 
@@ -78,7 +78,9 @@ export class PostgresSink implements Sink {
   constructor(private readonly cfg: PostgresSinkConfig) {}
 
   private inTurn<T>(body: () => Promise<T>): Promise<T> {
-    const run = this.turn.then(body);
+    const run = this.turn.then(body).catch((err: unknown) => {
+      throw this.unreachable(err) ?? err;
+    });
     this.turn = run.catch(() => {});
     return run;
   }
@@ -114,6 +116,20 @@ export class PostgresSink implements Sink {
       await this.stop();
       throw err;
     }
+  }
+
+  /**
+   * A write that failed because the connection did (Postgres restarting, or gone): the connection
+   * is dropped, so that the next write opens a new one, and the error says it is retriable — the
+   * worker then writes the batch again until Postgres is back, instead of dead-lettering records
+   * that did nothing wrong. Null for any other error.
+   */
+  private unreachable(err: unknown): PostgresSinkError | null {
+    if (!isConnectionError(err)) return null;
+    const client = this.client;
+    this.dropConnection();
+    void client?.end().catch(() => {});
+    return new PostgresSinkError(`Postgres is unreachable: ${connectionProblem(err instanceof PostgresSinkError && err.cause ? err.cause : err)}`, { cause: err, retriable: true });
   }
 
   /** Forgets the connection and what lived on it (its temporary stage tables). */
