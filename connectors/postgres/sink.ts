@@ -23,6 +23,7 @@
  */
 import pg from 'pg';
 import type { ConnectorContext, Sink, SinkRecord } from '../../core/worker/contracts.js';
+import { SinkTargetUnavailableError } from '../../core/worker/errors.js';
 import { collapse, fieldOf, toChange, type Change } from './changes.js';
 import { copyAndMerge, prepareCopy, sendCopy, stageDefinition, type PreparedCopy, type Stage, type StagedChanges } from './copy-stage.js';
 import type { PostgresSinkConfig } from './config.js';
@@ -120,16 +121,16 @@ export class PostgresSink implements Sink {
 
   /**
    * A write that failed because the connection did (Postgres restarting, or gone): the connection
-   * is dropped, so that the next write opens a new one, and the error says it is retriable — the
-   * worker then writes the batch again until Postgres is back, instead of dead-lettering records
-   * that did nothing wrong. Null for any other error.
+   * is dropped, so that the next write opens a new one, and the error says the target is
+   * unavailable: the worker then writes the batch again until Postgres is back, instead of
+   * dead-lettering records that did nothing wrong. Null for any other error.
    */
-  private unreachable(err: unknown): PostgresSinkError | null {
+  private unreachable(err: unknown): SinkTargetUnavailableError | null {
     if (!isConnectionError(err)) return null;
     const client = this.client;
     this.dropConnection();
     void client?.end().catch(() => {});
-    return new PostgresSinkError(`Postgres is unreachable: ${connectionProblem(err instanceof PostgresSinkError && err.cause ? err.cause : err)}`, { cause: err, retriable: true });
+    return new SinkTargetUnavailableError(`Postgres is unreachable: ${connectionProblem(err instanceof PostgresSinkError && err.cause ? err.cause : err)}`, { cause: err });
   }
 
   /** Forgets the connection and what lived on it (its temporary stage tables). */

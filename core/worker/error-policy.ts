@@ -3,7 +3,6 @@
  * (bounded attempts), then dead-letter the record to `<app>.dlq` or fail the app.
  */
 import { z } from 'zod';
-import { SluiceError } from '../errors.js';
 
 export const errorPolicySchema = z.object({
   retries: z.number().int().min(0).max(100).default(3).describe('attempts after the first failure'),
@@ -66,9 +65,3 @@ export async function withRetries(
   }
   return { attempts, error };
 }
-
-/** Whether an error says that trying the same thing again may succeed (a SluiceError marked retriable). */
-export function isRetriable(err: unknown): boolean {
-  return err instanceof SluiceError && err.retriable;
-}
-
