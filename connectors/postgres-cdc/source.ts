@@ -477,38 +477,49 @@ export class PostgresCdcSource implements Source {
   /**
    * The backlog through SQL: the slot is first moved to what the worker made durable (the last
    * poll's records: the runner polls again only after committing them), then the next transactions
-   * are peeked. Once a peek returned fewer messages than asked (the backlog is read), the next poll
-   * moves the slot and starts streaming from it; a peek that fails (an older Postgres, the slot
-   * taken) starts streaming at once, the stream giving the same messages.
+   * are peeked. Once a peek returned fewer messages than asked (the backlog is read) and its
+   * records are taken, the slot is moved and the source streams from it. A move or a peek that
+   * fails (the connection lost, Postgres restarting, the slot taken, an older Postgres) ends the
+   * reading through SQL at once: the stream gives the same messages from the slot's confirmed
+   * position (those already handed out are skipped), and reconnects while the failure lasts.
    */
   private async pollPeek(p: NonNullable<typeof this.peek>): Promise<SourceRecord[]> {
     // The last peek's records go out first, PEEK_POLL_RECORDS at a time; the slot is moved and
     // peeked again only once they are all taken (each advance and peek decodes from restart_lsn).
     if (this.queue.length === 0) {
-      if (this.committedLsn > p.advanced) {
-        await advanceSlot(p.sql, this.cfg.slot, this.committedLsn);
-        p.advanced = this.committedLsn;
+      let failed: unknown = null;
+      try {
+        if (this.committedLsn > p.advanced) {
+          await advanceSlot(p.sql, this.cfg.slot, this.committedLsn);
+          p.advanced = this.committedLsn;
+        }
+        if (!p.caughtUp) {
+          // A transaction cut off by a failed peek is peeked again whole.
+          this.encoder!.reset();
+          const most = this.internals.peekMessages ?? PEEK_MESSAGES;
+          const messages = await peekBacklog(p.sql, this.cfg.slot, this.cfg.publication, most);
+          p.caughtUp = messages.length < most;
+          for (const m of messages) this.onMessage(m);
+        }
+      } catch (err) {
+        this.ctx.logger.warn('postgres-cdc: cannot read the backlog through SQL; streaming it', { slot: this.cfg.slot, error: (err as Error).message });
+        failed = err;
+        p.caughtUp = true;
       }
-      if (p.caughtUp) {
+      if (p.caughtUp && this.queue.length === 0) {
         this.encoder!.reset();
         this.peek = null;
         this.sql = null;
         await p.sql.end().catch(() => {});
-        await this.firstStream();
+        if (failed) void this.reconnect(failed as Error);
+        else {
+          await this.firstStream().catch((err: Error) => {
+            // The idle replication connection may have gone with the SQL one: reconnect.
+            void this.reconnect((err.cause as Error | undefined) ?? err);
+          });
+        }
         return [];
       }
-      // A transaction cut off by a failed peek is peeked again whole.
-      this.encoder!.reset();
-      let messages: Buffer[] = [];
-      try {
-        const most = this.internals.peekMessages ?? PEEK_MESSAGES;
-        messages = await peekBacklog(p.sql, this.cfg.slot, this.cfg.publication, most);
-        p.caughtUp = messages.length < most;
-      } catch (err) {
-        this.ctx.logger.warn('postgres-cdc: cannot read the backlog through SQL; streaming it', { slot: this.cfg.slot, error: (err as Error).message });
-        p.caughtUp = true;
-      }
-      for (const m of messages) this.onMessage(m);
     }
     // Whole transactions only: a record's offset is its commit's, stored once the poll is durable.
     let n = Math.min(this.internals.peekPollRecords ?? PEEK_POLL_RECORDS, this.queue.length);
