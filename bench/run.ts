@@ -4,8 +4,11 @@
  * (shared/bench-ref/limits.mjs, see reference.ts), and the reference once more after the last;
  * echoes each workload's `id figure value unit` lines, then every ratio to the FASTEST figure the
  * reference gave in this invocation (the reference itself moves by 2x between minutes, so one
- * early sample could flatter or wrong every ratio; the fastest is the conservative choice), and
- * ends with a summary table, ratios first. A workload is a file bench/<ID>.ts (ID as in
+ * early sample could flatter or wrong every ratio; the fastest is the conservative choice), then
+ * every ratio to the reference run in the same minutes as the workload (the faster of the samples
+ * just before and just after it: within one invocation the reference itself has moved 2x, and a
+ * workload run in a slow minute is compared with that minute), and ends with a summary table,
+ * ratios first. A workload is a file bench/<ID>.ts (ID as in
  * docs/benchmarks.md, e.g. L1, P2).
  */
 import { spawnSync } from 'node:child_process';
@@ -35,17 +38,33 @@ console.log(`pipeline workloads (${PIPELINES.join(', ')}) run with node ${PIPELI
 console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
 const rows: string[] = [];
 const ratioRows: string[] = [];
+const outputs: string[] = [];
 let failed = 0;
 const refFile = findReference(join(here, '..'));
 /** Every figure each reference run gave in this invocation, by name. */
 const refSamples = new Map<string, number[]>();
+/** The same in the order they were taken, with the number of workloads run before each. */
+const refTimeline: { name: string; value: number; after: number }[] = [];
 const sampleReference = (sections: string[]) => {
   if (!refFile || sections.length === 0) return;
   console.log(`reference: node ${refFile} ${sections.join(' ')}`);
-  for (const [name, value] of runReference(refFile, sections)) refSamples.set(name, [...(refSamples.get(name) ?? []), value]);
+  for (const [name, value] of runReference(refFile, sections)) {
+    refSamples.set(name, [...(refSamples.get(name) ?? []), value]);
+    refTimeline.push({ name, value, after: outputs.length });
+  }
+};
+/** For the workload run as the i-th: by name, the faster of the last sample before it and the first after it. */
+const adjacentRefs = (i: number): Map<string, number> => {
+  const refs = new Map<string, number>();
+  for (const name of refSamples.keys()) {
+    const before = refTimeline.filter((s) => s.name === name && s.after <= i).at(-1)?.value;
+    const after = refTimeline.find((s) => s.name === name && s.after > i)?.value;
+    const best = Math.max(before ?? -Infinity, after ?? -Infinity);
+    if (best > 0) refs.set(name, best);
+  }
+  return refs;
 };
 if (!refFile) console.log('reference: shared/bench-ref/limits.mjs not found above this checkout (set SLUICE_BENCH_REF=path); figures are absolute only and do not compare across runs');
-const outputs: string[] = [];
 for (const id of ids) {
   if (!available.includes(id)) {
     console.error(`bench: no workload ${id} (have ${available.join(', ')})`);
@@ -77,6 +96,17 @@ for (const out of outputs) {
     console.log(line);
     ratioRows.push(line);
   }
+}
+if (refSamples.size) {
+  console.log('\nratios to the reference of the same minutes (the faster of the samples just before and after each workload):');
+  outputs.forEach((out, i) => {
+    for (const line of ratioLines(out, adjacentRefs(i))) {
+      if (!/ratio-to-ref /.test(line)) continue;
+      const adjacent = line.replace('ratio-to-ref', 'ratio-to-adjacent-ref');
+      console.log(adjacent);
+      ratioRows.push(adjacent);
+    }
+  });
 }
 if (ratioRows.length) {
   console.log('\n| id | ratio to the reference of this run | value | figures |\n| --- | --- | --- | --- |');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { CorruptLogError, OffsetOutOfRangeError, RecordTooLargeError, UnsupportedCompressionError } from '../errors.js';
 import { codecById, codecLevel, isReadableCodec, readableCodecNames } from './codecs.js';
 import { ProducerState, lastSequence, type ProducerBatch } from './producer-state.js';
-import { decodeRecordBatch, decodeStoredBatches, encodeRecordBatch, encodeRecordBatchTransient, readBatchHeader, batchMaxTimestamp, setBaseOffset, stampLogAppendTime, validateBatches, type BatchHeader, type StoredDecodeOptions } from './record-batch.js';
+import { decodeRecordBatch, decodeStoredBatches, encodeRecordBatch, encodeRecordBatchTransient, encodeRecordBatchesTransient, batchSizeAt, readBatchHeader, batchMaxTimestamp, setBaseOffset, stampLogAppendTime, validateBatches, type BatchHeader, type StoredDecodeOptions } from './record-batch.js';
 import { Segment, segmentName, type Damage } from './segment.js';
 import { ownCopy } from './transient-read.js';
 import type { OpenFiles } from './segment-file.js';
@@ -189,18 +189,23 @@ export class Partition {
     const limit = this.config['max.message.bytes'];
     const level = codecLevel(compression, this.config);
     // A view of the encoder's scratch buffer: write() has copied it to the file (or the memory
-    // segment) before anything can encode again. An uncompressed send over the limit (a source's
-    // poll of 10 000 lines) is given up as soon as its encoding passes the limit, then split; a
-    // single record is encoded whole, so that its error gives its size.
-    const batch = encodeRecordBatchTransient(records, { baseOffset, now, compression, compressionLevel: level }, records.length > 1 ? limit : Infinity);
+    // segment) before anything can encode again. An uncompressed send is encoded as consecutive
+    // batches of at most the limit each (a task's outputs of a large poll go over it); a
+    // compressed one is split after compressing, as its size is known only then; a single record
+    // is encoded whole, so that its error gives its size.
+    const several = records.length > 1 ? encodeRecordBatchesTransient(records, { baseOffset, now, compression }, limit) : null;
+    const batch = several ?? encodeRecordBatchTransient(records, { baseOffset, now, compression, compressionLevel: level }, records.length > 1 ? limit : Infinity);
     const parts =
-      batch === null ? this.split(records, Math.max(limit + 1, payloadBytes(records)), limit, baseOffset, now, compression)
+      several !== null ? [several]
+      : batch === null ? this.split(records, Math.max(limit + 1, payloadBytes(records)), limit, baseOffset, now, compression)
       : batch.length <= limit ? [batch]
       : this.split(records, batch.length, limit, baseOffset, now, compression);
     let maxTs = -1;
     for (const p of parts) {
-      if (this.logAppendTime) stampLogAppendTime(p, 0, now);
-      maxTs = Math.max(maxTs, batchMaxTimestamp(p, 0));
+      for (let pos = 0; pos < p.length; pos += batchSizeAt(p, pos, p.length)) {
+        if (this.logAppendTime) stampLogAppendTime(p, pos, now);
+        maxTs = Math.max(maxTs, batchMaxTimestamp(p, pos));
+      }
     }
     return this.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts), baseOffset, baseOffset + records.length, maxTs, now);
   }

@@ -93,6 +93,9 @@ const SHORT_STRING = 32;
 let measure = false;
 let guessedWrong = false;
 
+/** How many records writeRecords wrote (all but those from the first that passed its stopAt). */
+let written = 0;
+
 /** UTF-8 byte length of a string: its length in the first pass (see measure), measured in the second. */
 function strBytes(s: string): number {
   return measure ? utf8Length(s, SHORT_STRING) : s.length;
@@ -188,15 +191,8 @@ export function encodeRecordBatchTransient(records: readonly AppendRecord[], opt
   }
   if (payload > stopAt) return null;
 
-  measure = false;
-  guessedWrong = false;
-  let pos = writeRecords(records, opts, baseTs, stopAt);
-  if (guessedWrong && pos >= 0) {
-    measure = true;
-    pos = writeRecords(records, opts, baseTs, stopAt);
-    measure = false;
-  }
-  if (pos < 0) return null;
+  const pos = writeBatchRecords(records, 0, opts, baseTs, 0, stopAt);
+  if (written < n) return null;
   const buf = scratch;
 
   let out: Buffer;
@@ -209,20 +205,85 @@ export function encodeRecordBatchTransient(records: readonly AppendRecord[], opt
   } else {
     out = buf.subarray(0, pos);
   }
-  writeInt64(out, 0, offsets ? offsets[0]! : (opts.baseOffset ?? 0));
+  writeBatchHeader(out, offsets ? offsets[0]! : (opts.baseOffset ?? 0), attributes, offsets ? offsets[n - 1]! - offsets[0]! : n - 1, baseTs, maxTs, n);
+  return out;
+}
+
+/**
+ * Uncompressed records as consecutive batches of at most `limit` bytes each, in one view of the
+ * scratch buffer (overwritten by the next encode, as encodeRecordBatchTransient's): for a send
+ * over max.message.bytes (a task's outputs of a large poll), which is then written as it is,
+ * without encoding the first limit's worth twice, a buffer per batch and a copy to join them.
+ * Null when one record alone is over the limit (the caller reports it) or when given `offsets`
+ * or a codec (a compressed batch's size is known only once compressed).
+ */
+export function encodeRecordBatchesTransient(records: readonly AppendRecord[], opts: EncodeOptions, limit: number): Buffer | null {
+  const n = records.length;
+  if (opts.offsets || (opts.compression && opts.compression !== 'none')) return null;
+  if (n === 0) throw new RangeError('a record batch needs at least one record');
+  const baseOffset = opts.baseOffset ?? 0;
+  const attributes = opts.logAppendTime ? 0x08 : 0;
+  // The same light first walk as encodeRecordBatchTransient's (it brings scattered records into
+  // the cache); its largest timestamp is the batch's when the send fits one batch.
+  let sendMaxTs = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = records[i]!.timestamp ?? opts.now;
+    if (t > sendMaxTs) sendMaxTs = t;
+  }
+  let at = 0;
+  let from = 0;
+  while (from < n) {
+    const baseTs = records[from]!.timestamp ?? opts.now;
+    const end = writeBatchRecords(records, from, opts, baseTs, at, at + limit);
+    const count = written;
+    if (count === 0) return null;
+    let maxTs = sendMaxTs;
+    if (count < n) {
+      maxTs = -Infinity;
+      for (let i = from; i < from + count; i++) {
+        const t = records[i]!.timestamp ?? opts.now;
+        if (t > maxTs) maxTs = t;
+      }
+    }
+    writeBatchHeader(scratch.subarray(at, end), baseOffset + from, attributes, count - 1, baseTs, maxTs, count);
+    at = end;
+    from += count;
+  }
+  return scratch.subarray(0, at);
+}
+
+/**
+ * The records from `from` on, after a batch header at `at` of the scratch buffer, up to the
+ * first whose end would pass `stopAt`; leaves how many were written in `written`. A first pass
+ * guesses string lengths (see measure); a wrong guess writes them again measured.
+ */
+function writeBatchRecords(records: readonly AppendRecord[], from: number, opts: EncodeOptions, baseTs: number, at: number, stopAt: number): number {
+  measure = false;
+  guessedWrong = false;
+  let pos = writeRecords(records, from, opts, baseTs, at, stopAt);
+  if (guessedWrong) {
+    measure = true;
+    pos = writeRecords(records, from, opts, baseTs, at, stopAt);
+    measure = false;
+  }
+  return pos;
+}
+
+/** The batch header of `out` (a batch whose records are written after it), its CRC last. */
+function writeBatchHeader(out: Buffer, baseOffset: number, attributes: number, lastOffsetDelta: number, baseTs: number, maxTs: number, count: number): void {
+  writeInt64(out, 0, baseOffset);
   out.writeInt32BE(out.length - LOG_OVERHEAD, 8);
   out.writeInt32BE(-1, 12); // partition leader epoch: none (single node)
   out[16] = MAGIC;
   out.writeInt16BE(attributes, 21);
-  out.writeInt32BE(offsets ? offsets[n - 1]! - offsets[0]! : n - 1, 23);
+  out.writeInt32BE(lastOffsetDelta, 23);
   writeInt64(out, 27, baseTs);
   writeInt64(out, 35, maxTs);
   writeInt64(out, 43, -1); // producerId: not idempotent
   out.writeInt16BE(-1, 51);
   out.writeInt32BE(-1, 53);
-  out.writeInt32BE(n, 57);
+  out.writeInt32BE(count, 57);
   out.writeUInt32BE(crc32c(out.subarray(CRC_START)), 17);
-  return out;
 }
 
 /**
@@ -238,21 +299,22 @@ function growScratch(used: number, need: number): Buffer {
 }
 
 /**
- * Writes the records after the batch header into the scratch buffer in one pass; returns the end
- * position, or -1 once it passes stopAt. The
- * one-byte varints (attributes, small deltas and lengths) are written inline and the headers in
+ * Writes the records from `from` on after a batch header at `at` of the scratch buffer in one
+ * pass; returns the end position. A record whose end passes stopAt is not kept: the position
+ * before it is returned, and `written` says how many were. The one-byte varints (attributes, small deltas and lengths) are written inline and the headers in
  * a function of their own: with everything inlined V8 ran out of inlining budget and left the
  * varint helpers as calls.
  */
-function writeRecords(records: readonly AppendRecord[], opts: EncodeOptions, baseTs: number, stopAt: number): number {
+function writeRecords(records: readonly AppendRecord[], from: number, opts: EncodeOptions, baseTs: number, at: number, stopAt: number): number {
   const n = records.length;
   const offsets = opts.offsets;
-  const first = offsets ? offsets[0]! : 0;
+  const first = offsets ? offsets[from]! : from;
   const now = opts.now;
   let buf: Buffer = scratch;
   let cap = buf.length;
-  let pos = BATCH_HEADER_SIZE;
-  for (let i = 0; i < n; i++) {
+  let pos = at + BATCH_HEADER_SIZE;
+  for (let i = from; i < n; i++) {
+    const start = pos;
     const r = records[i]!;
     const key = r.key;
     const value = r.value;
@@ -260,7 +322,7 @@ function writeRecords(records: readonly AppendRecord[], opts: EncodeOptions, bas
     const valueLen = value === null || value === undefined ? -1 : typeof value === 'string' ? strBytes(value) : value.length;
     const ts = r.timestamp;
     const tsDelta = zigzag((ts === undefined || ts === null ? now : ts) - baseTs);
-    const offDeltaZ = zigzag(offsets ? offsets[i]! - first : i);
+    const offDeltaZ = zigzag((offsets ? offsets[i]! : i) - first);
     const keyLenZ = keyLen < 0 ? 1 : keyLen * 2;
     const valueLenZ = valueLen < 0 ? 1 : valueLen * 2;
     const headers = r.headers;
@@ -296,8 +358,12 @@ function writeRecords(records: readonly AppendRecord[], opts: EncodeOptions, bas
     if (valueLen > 0) pos = writeField(buf, pos, value, valueLen);
     if (headers) pos = writeHeaders(buf, pos, headers);
     else buf[pos++] = 0; // no headers
-    if (pos > stopAt) return -1;
+    if (pos > stopAt) {
+      written = i - from;
+      return start;
+    }
   }
+  written = n - from;
   return pos;
 }
 

@@ -13,7 +13,7 @@ import { InvalidPartitionsError, LogStorageError, RecordTooLargeError, Unsupport
 import { crc32c } from '../../core/log/crc32c.js';
 import { openLog } from '../../core/log/engine.js';
 import { DataDirLockedError } from '../../core/log/errors.js';
-import { encodeRecordBatch, readBatchHeader } from '../../core/log/record-batch.js';
+import { decodeRecordBatch, encodeRecordBatch, readBatchHeader } from '../../core/log/record-batch.js';
 import type { Logger } from '../../core/log/types.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
 
@@ -116,6 +116,53 @@ describe('what the broker enforces, the log enforces for every append', () => {
     expect(back.map((r) => r.value!.toString())).toEqual(values);
     expect(back.every((r) => r.timestamp > 5)).toBe(true);
     await log.close();
+  });
+
+  it('an uncompressed send over max.message.bytes is written as consecutive batches each under it, equal to the records sent', async () => {
+    const dir = freshDir();
+    const log = await openLog({ dataDir: dir, maintenanceIntervalMs: 0 });
+    try {
+      for (const [topic, logAppendTime] of [['u', false], ['u-lat', true]] as const) {
+        await log.createTopic(topic, { partitions: 1, config: { 'max.message.bytes': 3000, ...(logAppendTime ? { 'message.timestamp.type': 'LogAppendTime' } : {}) } });
+        // Records of every shape: null keys, non-ASCII text (its UTF-8 is longer than its length:
+        // the encoder's second, measured pass, here in a later batch than the first), headers,
+        // timestamps out of order and absent, and one record close to the limit by itself.
+        const sent = Array.from({ length: 400 }, (_, i) => ({
+          key: i % 5 === 0 ? null : `k-${i}`,
+          value: i === 250 ? 'w'.repeat(2900) : i % 37 === 36 ? `é-${i}-ñ€😀` : `v-${i}-${'x'.repeat(i % 60)}`,
+          headers: i % 11 === 0 ? { h: `hv-${i}`, ü: Buffer.from([i & 0xff]) } : undefined,
+          timestamp: i % 13 === 0 ? undefined : 1_000 + ((i * 7919) % 500),
+        }));
+        await log.append(topic, 0, sent);
+        const batches = (await log.read(topic, 0, 0, 1 << 22)).batches;
+        expect(batches.length).toBeGreaterThan(5);
+        let next = 0;
+        for (const b of batches) {
+          expect(b.length).toBeLessThanOrEqual(3000);
+          const h = readBatchHeader(b);
+          expect(h.baseOffset).toBe(next);
+          expect(crc32c(b.subarray(21))).toBe(b.readUInt32BE(17));
+          const recs = decodeRecordBatch(b, 0, { verifyCrc: true });
+          expect(recs.length).toBe(h.lastOffsetDelta + 1);
+          if (!logAppendTime) expect(h.maxTimestamp).toBe(Math.max(...recs.map((r) => r.timestamp)));
+          next += recs.length;
+        }
+        expect(next).toBe(sent.length);
+        const back = (await log.readRecords(topic, 0, 0, 1 << 22)).records;
+        expect(back.map((r) => [r.offset, r.key?.toString() ?? null, r.value!.toString(), Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, v.toString('hex')]))])).toEqual(
+          sent.map((s, i) => [i, s.key, s.value, Object.fromEntries(Object.entries(s.headers ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('hex')]))]),
+        );
+        if (!logAppendTime) expect(back.filter((_, i) => i % 13 !== 0).map((r) => r.timestamp)).toEqual(sent.filter((_, i) => i % 13 !== 0).map((s) => s.timestamp));
+        else expect(new Set(back.map((r) => r.timestamp)).size).toBe(1);
+      }
+      // Reopened, the log finds every batch again (its index was written batch by batch).
+      await log.close();
+      const again = await openLog({ dataDir: dir, maintenanceIntervalMs: 0 });
+      expect((await again.readRecords('u', 0, 0, 1 << 22)).records.length).toBe(400);
+      await again.close();
+    } finally {
+      await log.close().catch(() => {});
+    }
   });
 
   it('appendRaw refuses a batch compressed with a codec no reader here can decode', async () => {

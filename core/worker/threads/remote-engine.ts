@@ -7,7 +7,7 @@
  */
 import { codecLevel } from '../../log/codecs.js';
 import { ClosedError, UnknownPartitionError, UnknownTopicError } from '../../errors.js';
-import { batchSizeAt, decodeStoredBatches, encodeRecordBatch, BATCH_HEADER_SIZE } from '../../log/record-batch.js';
+import { batchSizeAt, decodeStoredBatches, encodeRecordBatch, encodeRecordBatchesTransient, BATCH_HEADER_SIZE } from '../../log/record-batch.js';
 import { stderrLogger } from '../../log/engine.js';
 import { isSystemTopic } from '../../log/internal-topics.js';
 import {
@@ -141,8 +141,13 @@ export class RemoteLogEngine implements LogEngine {
     const configured = t.config['compression.type'];
     const compression = configured === 'producer' ? (opts.compression ?? 'none') : configured;
     const now = this.clock.now();
+    const limit = t.config['max.message.bytes'];
+    // Uncompressed: consecutive batches of at most the limit, copied out of the encoder's scratch
+    // buffer (which must never be the one transferred to the log thread).
+    const several = records.length > 1 ? encodeRecordBatchesTransient(records, { baseOffset: 0, now, compression }, limit) : null;
+    if (several !== null) return this.appendRaw(topic, partition, Buffer.from(several), opts);
     const batch = encodeRecordBatch(records, { baseOffset: 0, now, compression, compressionLevel: codecLevel(compression, t.config) });
-    if (batch.length <= t.config['max.message.bytes'] || records.length === 1) return this.appendRaw(topic, partition, batch, opts);
+    if (batch.length <= limit || records.length === 1) return this.appendRaw(topic, partition, batch, opts);
     // Over the limit: halves, each appended in order (the rare path).
     const half = records.length >>> 1;
     const first = await this.append(topic, partition, records.slice(0, half), opts);
