@@ -500,6 +500,11 @@ export class PostgresCdcSource implements Source {
           const messages = await peekBacklog(p.sql, this.cfg.slot, this.cfg.publication, most);
           p.caughtUp = messages.length < most;
           for (const m of messages) this.onMessage(m);
+          // Transactions that gave no record (Postgres 14 and older send the BEGIN and COMMIT of
+          // every transaction, of other tables' too): their position goes out on a heartbeat
+          // record, as while streaming, so that the slot moves past them; else a peek of nothing
+          // else would be peeked again and again.
+          if (this.queue.length === 0 && this.handedLsn > this.committedLsn) this.queueHeartbeat(this.handedLsn);
         }
       } catch (err) {
         this.ctx.logger.warn('postgres-cdc: cannot read the backlog through SQL; streaming it', { slot: this.cfg.slot, error: (err as Error).message });
