@@ -296,6 +296,46 @@ describe('postgres-cdc never skips changes silently when its slot is lost', () =
     }
   });
 
+  // KNOWN LOSS, not fixed (marked it.fails: it passes while the loss is there). A snapshot whose
+  // records are in the topic but whose end was never stored (the worker killed between the two)
+  // is taken again from a fresh slot; a row deleted in between stays in the topic from the first
+  // snapshot, with no delete after it. This is what failed postgres-sync.test.ts in 1 of ~40
+  // runs once the sink's dead-lettering was fixed (ten rows present only as the first
+  // snapshot's "r" records; the second snapshot and the stream have nothing for them).
+  it.fails('a snapshot taken again after one whose end was not stored: rows deleted in between are deleted in the topic too', async () => {
+    const db = await scratchDatabase(cluster);
+    await db.sql.query('CREATE TABLE items (id int PRIMARY KEY, v text)');
+    await insert(db.sql, 1, 5);
+    const log = await testLog();
+    const cfg = postgresCdcConfig.parse({ connectionString: db.url(), tables: ['public.items'], slot: 'again_slot', publication: 'again_pub' });
+    const ctx = { appId: 'again', name: 'pg', logger: silentLogger, client: log.client, signal: new AbortController().signal, committedOffsets: async () => new Map(), deadLetter: async () => {} } as never;
+    // The topic read as a table: what a sink ends with.
+    const table = new Map<string, unknown>();
+    const apply = (records: Array<{ topic?: string; key?: unknown; value?: unknown }>) => {
+      for (const r of records) {
+        if (r.topic !== 'pg.public.items') continue;
+        const env = r.value === null ? null : (JSON.parse(String(r.value)) as { op: string; after: unknown });
+        if (env === null || env.op === 'd') table.delete(String(r.key));
+        else table.set(String(r.key), env.after);
+      }
+    };
+    // The first worker: its snapshot's records reach the topic, their offsets are never stored.
+    const first = new PostgresCdcSource(cfg);
+    await first.start(ctx);
+    apply(await first.poll());
+    await first.stop();
+    await db.sql.query('DELETE FROM items WHERE id = 3');
+    // The next worker finds no stored offset: a new slot, a new snapshot.
+    const second = new PostgresCdcSource(cfg);
+    await second.start(ctx);
+    try {
+      apply(await second.poll());
+      expect([...table.keys()].sort()).toEqual(['{"id":1}', '{"id":2}', '{"id":4}', '{"id":5}']);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('connections lost while a backlog is read through SQL: the source streams the rest, every change once and in order', async () => {
     const db = await scratchDatabase(cluster);
     await db.sql.query('CREATE TABLE items (id int PRIMARY KEY, v text)');
