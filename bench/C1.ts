@@ -70,8 +70,29 @@ async function walsenderCpuMs(slot: string): Promise<number> {
   const pid = res.rows[0]?.active_pid as number | null | undefined;
   return pid ? procCpuMs(pid) : NaN;
 }
-/** Per catch-up run: this process's CPU and the walsender's, in ms, for the backlog. */
-const cpu: Record<'sluice' | 'plain', Array<{ node: number; walsender: number }>> = { sluice: [], plain: [] };
+/**
+ * All the cluster's CPU so far (ms): the postmaster's, its reaped children's and its live
+ * children's. A catch-up through SQL (see connectors/postgres-cdc/backlog-peek.ts) runs in a
+ * backend that ends before the run does, where a walsender's CPU can be read at the end.
+ */
+const postmaster = Number(fs.readFileSync(`/proc/${(await sql.query('SELECT pg_backend_pid() AS p')).rows[0].p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+function clusterCpuMs(): number {
+  const fields = (pid: number | string) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const own = fields(postmaster);
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const f = fields(d);
+      if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone meanwhile (its CPU is then in the postmaster's reaped children's)
+    }
+  }
+  return ticks * 10;
+}
+/** Per catch-up run: this process's CPU, the walsender's and the whole cluster's, in ms, for the backlog. */
+const cpu: Record<'sluice' | 'plain', Array<{ node: number; walsender: number; server: number }>> = { sluice: [], plain: [] };
 
 /** Slot, publication and a fresh table; then the inserter's 100 000 rows while nobody reads the slot. */
 async function backlog(slot: string): Promise<number> {
@@ -95,6 +116,7 @@ async function plainCatchUp(): Promise<number> {
   await backlog(slot);
   const started = performance.timeOrigin + performance.now();
   const cpu0 = process.cpuUsage();
+  const server0 = clusterCpuMs();
   const c = new pg.Client({ connectionString: url, replication: 'database' } as pg.ClientConfig);
   await c.connect();
   const conn = (c as unknown as { connection: { on(ev: string, cb: (m: { chunk: Buffer }) => void): void; sendCopyFromChunk(b: Buffer): void } }).connection;
@@ -147,7 +169,7 @@ async function plainCatchUp(): Promise<number> {
   c.query(`START_REPLICATION SLOT ${slot} LOGICAL 0/0 (proto_version '1', publication_names '${slot}')`).catch(() => {});
   await done;
   const rate = N / ((performance.timeOrigin + performance.now() - started) / 1000);
-  cpu.plain.push({ node: cpuMs(cpu0), walsender: await walsenderCpuMs(slot) });
+  cpu.plain.push({ node: cpuMs(cpu0), walsender: await walsenderCpuMs(slot), server: clusterCpuMs() - server0 });
   if (last !== 5) throw new Error(`decoded ${last} columns, expected 5`);
   await c.end().catch(() => {});
   await sql.query('SELECT pg_drop_replication_slot($1)', [slot]).catch(() => {});
@@ -185,10 +207,12 @@ async function once(catchUp = false): Promise<{ rowsPerSec: number; insertPerSec
 
   let startedAt = 0;
   let cpu0 = process.cpuUsage();
+  let server0 = 0;
   if (catchUp) {
     await inserted;
     startedAt = performance.timeOrigin + performance.now();
     cpu0 = process.cpuUsage();
+    server0 = clusterCpuMs();
     await a.start();
     if (process.env.SLUICE_BENCH_C1_DEBUG) console.error(`C1 catch-up: app started in ${Math.round(performance.timeOrigin + performance.now() - startedAt)} ms`);
   }
@@ -215,7 +239,7 @@ async function once(catchUp = false): Promise<{ rowsPerSec: number; insertPerSec
       if (id % ROWS === ROWS - 1) appendedAt[Math.floor(id / ROWS)] = now;
     }
   }
-  if (catchUp) cpu.sluice.push({ node: cpuMs(cpu0), walsender: await walsenderCpuMs(slot) });
+  if (catchUp) cpu.sluice.push({ node: cpuMs(cpu0), walsender: await walsenderCpuMs(slot), server: clusterCpuMs() - server0 });
   const { started: firstBegin, committed: commits } = await inserted;
   await inserter.terminate();
   await a.stop();
@@ -246,17 +270,19 @@ const plains: number[] = [];
 for (let r = 0; r < 3; r++) {
   catchUps.push((await once(true)).rowsPerSec);
   plains.push(await plainCatchUp());
-  const c = (k: 'sluice' | 'plain') => `node ${Math.round(cpu[k].at(-1)!.node)} ms, walsender ${Math.round(cpu[k].at(-1)!.walsender)} ms CPU`;
+  const c = (k: 'sluice' | 'plain') => `node ${Math.round(cpu[k].at(-1)!.node)} ms, walsender ${Math.round(cpu[k].at(-1)!.walsender)} ms, cluster ${Math.round(cpu[k].at(-1)!.server)} ms CPU`;
   console.error(`C1 run ${r}: catch-up ${Math.round(catchUps[r]!)} rows/s (${c('sluice')}), plain-catch-up ${Math.round(plains[r]!)} rows/s (${c('plain')})`);
 }
 report('C1', 'catch-up', Math.round(median(catchUps)), 'rows/s');
 report('C1', 'plain-catch-up', Math.round(median(plains)), 'rows/s');
 // What bounds catch-up: the CPU each side spent on the 100 000 rows (medians of the timed runs).
-const timed = (k: 'sluice' | 'plain', f: 'node' | 'walsender') => Math.round(median(cpu[k].slice(-3).map((x) => x[f])));
+const timed = (k: 'sluice' | 'plain', f: 'node' | 'walsender' | 'server') => Math.round(median(cpu[k].slice(-3).map((x) => x[f])));
 report('C1', 'catch-up-node-cpu', timed('sluice', 'node'), 'ms');
 report('C1', 'catch-up-walsender-cpu', timed('sluice', 'walsender'), 'ms');
+report('C1', 'catch-up-cluster-cpu', timed('sluice', 'server'), 'ms');
 report('C1', 'plain-catch-up-node-cpu', timed('plain', 'node'), 'ms');
 report('C1', 'plain-catch-up-walsender-cpu', timed('plain', 'walsender'), 'ms');
+report('C1', 'plain-catch-up-cluster-cpu', timed('plain', 'server'), 'ms');
 report('C1', 'peak-rss', Math.round(peakRssMb()), 'MB');
 await sql.end();
 cluster.stop();

@@ -9,32 +9,14 @@ import path from 'node:path';
 import { embedded } from '../core/client/embedded/client.js';
 import { threadedApp } from '../core/worker/threads/threaded-app.js';
 import { p3App } from './apps/p3-app.js';
-import { median, mulberry32, peakRssMb, report } from './lib.js';
+import { p3Inputs, type P3Input } from './apps/p3-inputs.js';
+import { median, peakRssMb, report } from './lib.js';
 
 const N = Number(process.env.P3_N ?? 500_000);
 const WITHIN = 10_000;
 
-interface Input {
-  key: string;
-  value: string;
-  timestamp: number;
-}
-
-/** The orders and payments, 1 000 of each at a time (seed 42): payments 0–5 s after their order. */
-function* inputs(): Generator<{ orders: Input[]; payments: Input[] }> {
-  const rnd = mulberry32(42);
-  const t0 = 1_700_000_000_000;
-  for (let i = 0; i < N; i += 1000) {
-    const orders: Input[] = [];
-    const payments: Input[] = [];
-    for (let j = i; j < i + 1000; j++) {
-      const ts = t0 + j;
-      orders.push({ key: `order-${j}`, value: JSON.stringify({ id: j, amount: Math.round(rnd() * 10000) / 100 }), timestamp: ts });
-      payments.push({ key: `order-${j}`, value: JSON.stringify({ order: j, paid: true }), timestamp: ts + Math.floor(rnd() * 5000) });
-    }
-    yield { orders, payments };
-  }
-}
+type Input = P3Input;
+const inputs = () => p3Inputs(N);
 
 /**
  * The same join as a plain loop, for a ratio that compares across machines and hours (as P2's

@@ -3,7 +3,8 @@
  * warm-up + 3 runs + median protocol, and the `id figure value unit` output lines that
  * bench/run.ts collects into its summary table.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 
 /** mulberry32, the PRNG docs/benchmarks.md names (seed 42 for keys). */
@@ -126,4 +127,18 @@ export function procCpuMs(pid: number): number {
 export function cpuMs(since: NodeJS.CpuUsage): number {
   const u = process.cpuUsage(since);
   return (u.user + u.system) / 1000;
+}
+
+/** Starts a CPU profile of this process when `file` is given; the function returned stops it and writes it there. */
+export async function startCpuProfile(file: string | undefined): Promise<() => Promise<void>> {
+  if (!file) return async () => {};
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
 }

@@ -6,10 +6,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Session } from 'node:inspector/promises';
 import { embedded } from '../core/client/embedded/client.js';
 import { p2App } from './apps/p2-app.js';
-import { activityEventStream, peakRssMb } from './lib.js';
+import { activityEventStream, peakRssMb, startCpuProfile } from './lib.js';
 
 const N = Number(process.env.P2_N ?? 1_000_000);
 const grace = Number(process.argv[2] ?? 1000);
@@ -33,12 +32,7 @@ async function once(): Promise<{ cpu: number; wall: number; dropped: number; cha
   if (batch.length) await producer.send('events', batch);
   const a = p2App(client, grace);
   await a.start();
-  const prof = profiling ? new Session() : undefined;
-  if (prof) {
-    prof.connect();
-    await prof.post('Profiler.enable');
-    await prof.post('Profiler.start');
-  }
+  const stopProfile = await startCpuProfile(profiling ? process.env.P2_PROF : undefined);
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (;;) {
@@ -48,11 +42,7 @@ async function once(): Promise<{ cpu: number; wall: number; dropped: number; cha
   }
   const wall = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
-  if (prof) {
-    const { profile } = await prof.post('Profiler.stop');
-    fs.writeFileSync(process.env.P2_PROF!, JSON.stringify(profile));
-    prof.disconnect();
-  }
+  await stopProfile();
   const dropped = a.metrics.total('sluice_late_records_total');
   const { engine } = await client.deps();
   let changelog = 0;

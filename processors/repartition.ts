@@ -55,7 +55,8 @@ export function repartitionDecoder(serdes: RepartitionSerdes): RecordDecoder<unk
       const headers = { ...r.headers };
       delete headers[KEY_BYTES];
       delete headers[VALUE_BYTES];
-      const rest = decode({ ...r, key: keyRaw ? null : r.key, value: valueRaw ? null : r.value, headers });
+      // Field by field: a lazy record's key, value, timestamp and offset are not own properties a spread would copy.
+      const rest = decode({ key: keyRaw ? null : r.key, value: valueRaw ? null : r.value, headers, timestamp: r.timestamp, offset: r.offset, topic: r.topic, partition: r.partition });
       return { ...rest, key: keyRaw ? r.key : rest.key, value: valueRaw && values ? r.value : rest.value };
     };
   };

@@ -35,6 +35,7 @@ import type { PostgresCdcConfig } from './config.js';
 import { PostgresCdcError, PostgresCdcSlotLostError } from './errors.js';
 import { formatLsn, parseLsn } from './lsn.js';
 import { ChangeEncoder, encodeEnvelope, encodeKey, sourceBlock } from './change-encoder.js';
+import { advanceSlot, peekBacklog } from './backlog-peek.js';
 import { ReplicationConnection } from './replication.js';
 import { planStart, RESNAPSHOT_HINT, type CdcOffset } from './resume.js';
 import { columnValue } from './values.js';
@@ -63,6 +64,30 @@ const QUEUE_RECORDS = 50_000;
  */
 const CATCHING_UP_MS = 500;
 const PG_EPOCH_MS = 946_684_800_000;
+
+/**
+ * A slot this far behind the server's WAL at start is read through SQL before streaming (see
+ * backlog-peek.ts). Below it the walsender's cost per message does not matter, and a peek would
+ * cost a round trip more.
+ */
+const PEEK_FROM_BYTES = 8n << 20n;
+
+/**
+ * Messages per peek, a bound on memory (~100 bytes each for C1's rows, plus the records): every
+ * peek decodes from the slot's restart_lsn, which Postgres moves only every 15 s of activity
+ * (running_xacts), so fewer larger peeks decode less again.
+ */
+const PEEK_MESSAGES = 200_000;
+
+/** Records per poll while peeking (the streamed catch-up's polls were 20 000–45 000). */
+const PEEK_POLL_RECORDS = 20_000;
+
+/** How many bytes of WAL the server wrote after the slot's confirmed position. */
+async function walBehind(sql: pg.Client, slot: string): Promise<bigint> {
+  const res = await sql.query<{ behind: string | null }>('SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::text AS behind FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+  const behind = res.rows[0]?.behind;
+  return behind ? BigInt(behind.split('.')[0]!) : 0n;
+}
 
 function startError(err: unknown): PostgresCdcError {
   return new PostgresCdcError(`connectionString: cannot connect to Postgres: ${connectionProblem(err)}`, { cause: err });
@@ -105,13 +130,19 @@ export class PostgresCdcSource implements Source {
   private reconnecting = false;
   /** When the replication connection started failing (null while it streams). */
   private failingSince: number | null = null;
+  /** While the backlog is read through SQL: the connection, how far the slot was moved, whether the backlog is read. */
+  private peek: { sql: pg.Client; advanced: bigint; caughtUp: boolean } | null = null;
   /** Set when the source cannot go on: the next poll throws it, which fails the app. */
   private failure: Error | null = null;
 
-  /** `queueRecords`: see QUEUE_RECORDS (tests set it lower, to hold the stream on a small backlog). */
+  /**
+   * `queueRecords`: see QUEUE_RECORDS (tests set it lower, to hold the stream on a small backlog);
+   * `peekFromBytes`, `peekMessages`, `peekPollRecords`: see PEEK_FROM_BYTES, PEEK_MESSAGES and
+   * PEEK_POLL_RECORDS (tests read a small backlog through SQL, in several peeks and polls, or never).
+   */
   constructor(
     private readonly cfg: PostgresCdcConfig,
-    private readonly internals: { queueRecords?: number } = {},
+    private readonly internals: { queueRecords?: number; peekFromBytes?: bigint; peekMessages?: number; peekPollRecords?: number } = {},
   ) {}
 
   async start(ctx: ConnectorContext): Promise<void> {
@@ -145,7 +176,8 @@ export class PostgresCdcSource implements Source {
     this.encoder = new ChangeEncoder({ db, slot: cfg.slot, topicPrefix: cfg.topicPrefix, primaryKeys: this.primaryKeys });
     const committed = (await ctx.committedOffsets()).get(cfg.slot) as CdcOffset | undefined;
     const pubExists = await publicationExists(sql, cfg.publication);
-    const plan = planStart({ mode: cfg.snapshot, slotName: cfg.slot, publication: cfg.publication, db, committed, slot: await slotState(sql, cfg.slot), publicationExists: pubExists });
+    const slot = await slotState(sql, cfg.slot);
+    const plan = planStart({ mode: cfg.snapshot, slotName: cfg.slot, publication: cfg.publication, db, committed, slot, publicationExists: pubExists });
     if (plan.snapshot) {
       const unreadable = tables.filter((t) => !t.readable);
       if (unreadable.length) throw new PostgresCdcError(`tables: the snapshot reads ${unreadable.map((t) => `"${t.name}"`).join(', ')}, which user "${user}" may not SELECT (GRANT SELECT, or snapshot: never)`);
@@ -185,6 +217,11 @@ export class PostgresCdcSource implements Source {
         undo.push(dropSlot);
         // The slot's starting point is stored at once, so that from now on a lost slot is noticed.
         this.queueHeartbeat(parseLsn(consistentPoint));
+      }
+      // A backlog is read through SQL first (see backlog-peek.ts), unless a walsender still holds the slot.
+      if (!plan.createSlot && slot && slot.activePid === null && (await walBehind(sql, cfg.slot)) >= (this.internals.peekFromBytes ?? PEEK_FROM_BYTES)) {
+        this.peek = { sql, advanced: slot.confirmedFlush ?? 0n, caughtUp: false };
+        return;
       }
       // Streaming needs only the replication connection.
       await sql.end().catch(() => {});
@@ -404,7 +441,7 @@ export class PostgresCdcSource implements Source {
     for (const r of this.encoder!.records(commit, offset, Date.now())) this.queue.push(r);
     this.handedLsn = commit.endLsn;
     // Enough for the next poll: stop reading the stream until the worker takes them.
-    if (this.queue.length >= (this.internals.queueRecords ?? QUEUE_RECORDS)) this.repl?.hold(true);
+    if (!this.peek && this.queue.length >= (this.internals.queueRecords ?? QUEUE_RECORDS)) this.repl?.hold(true);
     this.wake?.();
   }
 
@@ -419,6 +456,7 @@ export class PostgresCdcSource implements Source {
   async poll(): Promise<SourceRecord[]> {
     if (this.failure) throw this.failure;
     if (this.snapshotTables) return this.pollSnapshot();
+    if (this.peek) return this.pollPeek(this.peek);
     if (this.queue.length === 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 200);
@@ -435,6 +473,65 @@ export class PostgresCdcSource implements Source {
     this.repl?.hold(false);
     return out;
   }
+
+  /**
+   * The backlog through SQL: the slot is first moved to what the worker made durable (the last
+   * poll's records: the runner polls again only after committing them), then the next transactions
+   * are peeked. Once a peek returned fewer messages than asked (the backlog is read) and its
+   * records are taken, the slot is moved and the source streams from it. A move or a peek that
+   * fails (the connection lost, Postgres restarting, the slot taken, an older Postgres) ends the
+   * reading through SQL at once: the stream gives the same messages from the slot's confirmed
+   * position (those already handed out are skipped), and reconnects while the failure lasts.
+   */
+  private async pollPeek(p: NonNullable<typeof this.peek>): Promise<SourceRecord[]> {
+    // The last peek's records go out first, PEEK_POLL_RECORDS at a time; the slot is moved and
+    // peeked again only once they are all taken (each advance and peek decodes from restart_lsn).
+    if (this.queue.length === 0) {
+      let failed: unknown = null;
+      try {
+        if (this.committedLsn > p.advanced) {
+          await advanceSlot(p.sql, this.cfg.slot, this.committedLsn);
+          p.advanced = this.committedLsn;
+        }
+        if (!p.caughtUp) {
+          // A transaction cut off by a failed peek is peeked again whole.
+          this.encoder!.reset();
+          const most = this.internals.peekMessages ?? PEEK_MESSAGES;
+          const messages = await peekBacklog(p.sql, this.cfg.slot, this.cfg.publication, most);
+          p.caughtUp = messages.length < most;
+          for (const m of messages) this.onMessage(m);
+          // Transactions that gave no record (Postgres 14 and older send the BEGIN and COMMIT of
+          // every transaction, of other tables' too): their position goes out on a heartbeat
+          // record, as while streaming, so that the slot moves past them; else a peek of nothing
+          // else would be peeked again and again.
+          if (this.queue.length === 0 && this.handedLsn > this.committedLsn) this.queueHeartbeat(this.handedLsn);
+        }
+      } catch (err) {
+        this.ctx.logger.warn('postgres-cdc: cannot read the backlog through SQL; streaming it', { slot: this.cfg.slot, error: (err as Error).message });
+        failed = err;
+        p.caughtUp = true;
+      }
+      if (p.caughtUp && this.queue.length === 0) {
+        this.encoder!.reset();
+        this.peek = null;
+        this.sql = null;
+        await p.sql.end().catch(() => {});
+        if (failed) void this.reconnect(failed as Error);
+        else {
+          await this.firstStream().catch((err: Error) => {
+            // The idle replication connection may have gone with the SQL one: reconnect.
+            void this.reconnect((err.cause as Error | undefined) ?? err);
+          });
+        }
+        return [];
+      }
+    }
+    // Whole transactions only: a record's offset is its commit's, stored once the poll is durable.
+    let n = Math.min(this.internals.peekPollRecords ?? PEEK_POLL_RECORDS, this.queue.length);
+    while (n < this.queue.length && this.queue[n]!.sourceOffset === this.queue[n - 1]!.sourceOffset) n++;
+    return this.queue.splice(0, n);
+  }
+
 
   private async pollSnapshot(): Promise<SourceRecord[]> {
     const tables = this.snapshotTables!;

@@ -39,6 +39,24 @@ export function rowRefused(err: unknown): PostgresRecordError {
   return new PostgresRecordError(`Postgres refused the row: ${e.message}${e.detail ? ` (${e.detail})` : ''} [SQLSTATE ${sqlState(err)}]`, { cause: err });
 }
 
+/** Socket errors of a connection to a server that went away or is not (yet) listening. */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Whether `err` (or its cause) says the connection failed rather than the statement: a
+ * connection exception (class 08), the server shutting down, crashed or still starting (57P01,
+ * 57P02, 57P03), a socket error, or pg's own words for a connection that ended. Writing the same
+ * rows again once Postgres is back succeeds.
+ */
+export function isConnectionError(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | null, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth++) {
+    const code = String(e.code ?? '');
+    if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || SOCKET_CODES.has(code)) return true;
+    if (/^Connection terminated|not queryable|Connection ended unexpectedly/.test(String(e.message ?? ''))) return true;
+  }
+  return false;
+}
+
 /** Why a connection could not be opened, for a start error naming connectionString. */
 export function connectionProblem(err: unknown): string {
   const e = err as { code?: string; message?: string };

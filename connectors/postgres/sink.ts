@@ -23,10 +23,11 @@
  */
 import pg from 'pg';
 import type { ConnectorContext, Sink, SinkRecord } from '../../core/worker/contracts.js';
+import { SinkTargetUnavailableError } from '../../core/worker/errors.js';
 import { collapse, fieldOf, toChange, type Change } from './changes.js';
 import { copyAndMerge, prepareCopy, sendCopy, stageDefinition, type PreparedCopy, type Stage, type StagedChanges } from './copy-stage.js';
 import type { PostgresSinkConfig } from './config.js';
-import { connectionProblem, isRowError, isStaleTableError, PostgresRecordError, PostgresSinkError, rowRefused } from './errors.js';
+import { connectionProblem, isConnectionError, isRowError, isStaleTableError, PostgresRecordError, PostgresSinkError, rowRefused } from './errors.js';
 import { identifierProblem, PostgresIdentifierError, quoteIdent } from './identifier.js';
 import { createTable, describeTable, parseTableName, qualified, type TableInfo, type TableName } from './table.js';
 
@@ -78,7 +79,9 @@ export class PostgresSink implements Sink {
   constructor(private readonly cfg: PostgresSinkConfig) {}
 
   private inTurn<T>(body: () => Promise<T>): Promise<T> {
-    const run = this.turn.then(body);
+    const run = this.turn.then(body).catch((err: unknown) => {
+      throw this.unreachable(err) ?? err;
+    });
     this.turn = run.catch(() => {});
     return run;
   }
@@ -114,6 +117,20 @@ export class PostgresSink implements Sink {
       await this.stop();
       throw err;
     }
+  }
+
+  /**
+   * A write that failed because the connection did (Postgres restarting, or gone): the connection
+   * is dropped, so that the next write opens a new one, and the error says the target is
+   * unavailable: the worker then writes the batch again until Postgres is back, instead of
+   * dead-lettering records that did nothing wrong. Null for any other error.
+   */
+  private unreachable(err: unknown): SinkTargetUnavailableError | null {
+    if (!isConnectionError(err)) return null;
+    const client = this.client;
+    this.dropConnection();
+    void client?.end().catch(() => {});
+    return new SinkTargetUnavailableError(`Postgres is unreachable: ${connectionProblem(err instanceof PostgresSinkError && err.cause ? err.cause : err)}`, { cause: err });
   }
 
   /** Forgets the connection and what lived on it (its temporary stage tables). */

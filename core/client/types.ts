@@ -105,6 +105,12 @@ export interface ConsumerOptions {
    * that fails, or cannot be decoded, is reported and skipped: the consumer moves past it.
    */
   checkCrcs?: boolean;
+  /**
+   * Hand out records that decode key, value and timestamp from the batch's bytes only when read
+   * (ReadRecordsOptions.lazy): a spread or JSON.stringify of such a record does not see those
+   * fields. For the worker's DSL pipelines; a client that cannot (Kafka over the wire) ignores it.
+   */
+  lazyRecords?: boolean;
 }
 
 export interface FetchedBatch extends TopicPartition {

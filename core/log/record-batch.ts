@@ -592,6 +592,105 @@ class DecodedRecord implements LogRecord {
   ) {}
 }
 
+/** What the records of one decoded batch share: its (decompressed) record bytes and header fields. */
+export class BatchBytes {
+  constructor(
+    /** The records' bytes: the batch's own copy, or its decompressed body. */
+    readonly body: Buffer,
+    readonly baseOffset: number,
+    readonly firstTimestamp: number,
+    /** LogAppendTime: every record has the batch's max timestamp (Kafka's timestamp type bit). */
+    readonly logAppendTime: boolean,
+    readonly maxTimestamp: number,
+    readonly topic: string | undefined,
+    readonly partition: number | undefined,
+  ) {}
+}
+
+/** An own data property in place of the prototype's accessor: what a setter of BatchRecord assigns. */
+function own(r: object, name: string, value: unknown): void {
+  Object.defineProperty(r, name, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * A record of a batch that makes its key and value Buffers, and its timestamp and offset numbers,
+ * only when they are read: it holds the batch's shared BatchBytes and small-integer positions.
+ * A pipeline that never reads a value (a count) or reads key and value straight from the bytes
+ * (processors/record-decoder.ts with a serde's deserializeRange) makes no view at all, and
+ * a batch of 50 000 records is 50 000 objects instead of 200 000 (record, two views, a boxed
+ * timestamp), which the young generation's copying made P2's largest cost.
+ *
+ * The accessors are on the prototype, so `{ ...r }`, Object.keys, JSON.stringify and
+ * structuredClone do not see key, value, timestamp or offset: the log hands these records out
+ * only when asked (DecodeOptions.lazy), which the worker does for DSL pipelines, whose code
+ * reads records by field only. Assigning one of them makes it an own property of the record.
+ * Every read of `key` or `value` makes a new view (equal bytes, not the same object).
+ */
+export class BatchRecord implements LogRecord {
+  constructor(
+    readonly batch: BatchBytes,
+    /** Where the key's bytes start in batch.body, and their length: -1 a null key, -2 a key assigned since (read `key`). */
+    public keyStart: number,
+    public keyLength: number,
+    /** As keyStart and keyLength, for the value. */
+    public valueStart: number,
+    public valueLength: number,
+    private readonly timestampDelta: number,
+    private readonly offsetDelta: number,
+    public headers: Record<string, Buffer>,
+  ) {}
+
+  get key(): Buffer | null {
+    return this.keyLength < 0 ? null : view(this.batch.body, this.keyStart, this.keyLength);
+  }
+  set key(v: Buffer | null) {
+    this.keyLength = -2;
+    own(this, 'key', v);
+  }
+
+  get value(): Buffer | null {
+    return this.valueLength < 0 ? null : view(this.batch.body, this.valueStart, this.valueLength);
+  }
+  set value(v: Buffer | null) {
+    this.valueLength = -2;
+    own(this, 'value', v);
+  }
+
+  get timestamp(): number {
+    const b = this.batch;
+    return b.logAppendTime ? b.maxTimestamp : b.firstTimestamp + this.timestampDelta;
+  }
+  set timestamp(v: number) {
+    own(this, 'timestamp', v);
+  }
+
+  get offset(): number {
+    return this.batch.baseOffset + this.offsetDelta;
+  }
+  set offset(v: number) {
+    own(this, 'offset', v);
+  }
+
+  get topic(): string | undefined {
+    return this.batch.topic;
+  }
+  set topic(v: string | undefined) {
+    own(this, 'topic', v);
+  }
+
+  get partition(): number | undefined {
+    return this.batch.partition;
+  }
+  set partition(v: number | undefined) {
+    own(this, 'partition', v);
+  }
+
+  /** The record as a plain object (JSON.stringify uses it; a spread does not). */
+  toJSON(): LogRecord & { topic?: string; partition?: number } {
+    return { key: this.key, value: this.value, headers: this.headers, timestamp: this.timestamp, offset: this.offset, topic: this.topic, partition: this.partition };
+  }
+}
+
 const NO_HEADERS: Record<string, Buffer> = Object.freeze({}) as Record<string, Buffer>;
 
 export interface DecodeOptions {
@@ -602,6 +701,8 @@ export interface DecodeOptions {
   /** The partition the batch was read from, given to every record (a consumer's records carry it; the worker would otherwise set it record by record). */
   topic?: string;
   partition?: number;
+  /** Records that make key, value and timestamp only when read (BatchRecord): for readers audited not to spread or serialize records. */
+  lazy?: boolean;
 }
 
 /** Decodes the batch at pos (default 0) into records, appending to `out`. Control batches yield nothing. */
@@ -617,6 +718,7 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, opts: DecodeOptions = {}
   const from = opts.fromOffset ?? -1;
   const topic = opts.topic;
   const partition = opts.partition;
+  const lazy = opts.lazy === true;
   let body: Uint8Array = buf;
   let end = pos + size;
   rp = pos + BATCH_HEADER_SIZE;
@@ -632,6 +734,7 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, opts: DecodeOptions = {}
     rp = 0;
     end = body.length;
   }
+  const shared = lazy ? new BatchBytes(Buffer.isBuffer(body) ? body : view(body, 0, body.length), baseOffset, firstTs, logAppendTime, maxTs, topic, partition) : undefined;
   for (let i = 0; i < count; i++) {
     if (rp >= end) throw new CorruptRecordBatchError(`record batch at offset ${baseOffset} ends after ${i} of ${count} records`);
     const len = readVar(body);
@@ -645,17 +748,11 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, opts: DecodeOptions = {}
       continue;
     }
     const keyLen = readVar(body);
-    let key: Buffer | null = null;
-    if (keyLen >= 0) {
-      key = view(body, rp, keyLen);
-      rp += keyLen;
-    }
+    const keyStart = rp;
+    if (keyLen > 0) rp += keyLen;
     const valueLen = readVar(body);
-    let value: Buffer | null = null;
-    if (valueLen >= 0) {
-      value = view(body, rp, valueLen);
-      rp += valueLen;
-    }
+    const valueStart = rp;
+    if (valueLen > 0) rp += valueLen;
     const hc = readVar(body);
     let headers = NO_HEADERS;
     if (hc > 0) {
@@ -670,7 +767,19 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, opts: DecodeOptions = {}
       }
     }
     if (rp !== recEnd) throw new CorruptRecordBatchError(`record at offset ${offset} has length ${len} but its fields take ${len + rp - recEnd}`);
-    out.push(new DecodedRecord(key, value, headers, logAppendTime ? maxTs : firstTs + tsDelta, offset, topic, partition));
+    if (shared !== undefined) out.push(new BatchRecord(shared, keyStart, keyLen < 0 ? -1 : keyLen, valueStart, valueLen < 0 ? -1 : valueLen, tsDelta, offDelta, headers));
+    else
+      out.push(
+        new DecodedRecord(
+          keyLen >= 0 ? view(body, keyStart, keyLen) : null,
+          valueLen >= 0 ? view(body, valueStart, valueLen) : null,
+          headers,
+          logAppendTime ? maxTs : firstTs + tsDelta,
+          offset,
+          topic,
+          partition,
+        ),
+      );
   }
   return out;
 }
@@ -683,6 +792,8 @@ export interface StoredDecodeOptions {
   /** The partition read (DecodeOptions' topic and partition). */
   topic?: string;
   partition?: number;
+  /** Lazy records (DecodeOptions.lazy). */
+  lazy?: boolean;
   /** The batches are views of a buffer about to be reused (./transient-read.ts): each batch decoded is copied first, so its records point into memory of their own. */
   transient?: boolean;
 }
@@ -695,7 +806,7 @@ export interface StoredDecodeOptions {
  */
 export function decodeStoredBatches(batches: readonly Buffer[], fromOffset: number, maxRecords = Infinity, opts: StoredDecodeOptions = {}): { records: LogRecord[]; next: number } {
   const out: LogRecord[] = [];
-  const decodeOpts: DecodeOptions = { verifyCrc: opts.verifyCrc === true, fromOffset, topic: opts.topic, partition: opts.partition };
+  const decodeOpts: DecodeOptions = { verifyCrc: opts.verifyCrc === true, fromOffset, topic: opts.topic, partition: opts.partition, lazy: opts.lazy === true };
   let next = fromOffset;
   for (const b of batches) {
     if (out.length >= maxRecords) break;

@@ -35,6 +35,12 @@ export interface AppendOptions {
 export interface ReadRecordsOptions {
   /** Check each batch's CRC-32C before decoding it (Kafka's consumer `check.crcs`); a bad batch is reported and skipped. */
   verifyCrc?: boolean;
+  /**
+   * Records whose key, value, timestamp and offset are read from the batch's bytes when accessed
+   * (record-batch.ts BatchRecord): a spread or JSON.stringify of one does not see them. For a
+   * reader whose code is known to read records by field only (the worker's DSL pipelines).
+   */
+  lazy?: boolean;
 }
 
 export interface ReadRecordsResult {

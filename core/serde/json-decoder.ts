@@ -44,21 +44,21 @@ export class JsonDecoder {
   /** Values read by the fast path (for tests and profiles). */
   fastReads = 0;
 
-  /** The value of JSON text in `b` (UTF-8); throws JSON.parse's SyntaxError when it is not JSON. */
-  decode(b: Buffer): unknown {
+  /** The value of JSON text in b[start, end) (UTF-8); throws JSON.parse's SyntaxError when it is not JSON. */
+  decode(b: Buffer, start = 0, end = b.length): unknown {
     if (this.resting > 0) {
       this.resting--;
-      return JSON.parse(utf8Text(b));
+      return JSON.parse(utf8Text(b, start, end));
     }
     if (this.shape !== undefined) {
-      const v = this.fast(b, this.shape);
+      const v = this.fast(b, start, end, this.shape);
       if (v !== MISS) {
         this.misses = 0;
         this.fastReads++;
         return v;
       }
     }
-    return this.slow(b);
+    return this.slow(b, start, end);
   }
 
   /**
@@ -71,18 +71,18 @@ export class JsonDecoder {
       JSON.parse(utf8Text(b));
       return;
     }
-    if (this.shape !== undefined && this.fast(b, this.shape, false) !== MISS) {
+    if (this.shape !== undefined && this.fast(b, 0, b.length, this.shape, false) !== MISS) {
       this.misses = 0;
       this.fastReads++;
       return;
     }
-    this.slow(b);
+    this.slow(b, 0, b.length);
   }
 
   /** JSON.parse, whose result may become the shape of the fast path. */
-  private slow(b: Buffer): unknown {
-    const v: unknown = JSON.parse(utf8Text(b));
-    if (b[0] === 0x7b) {
+  private slow(b: Buffer, start: number, end: number): unknown {
+    const v: unknown = JSON.parse(utf8Text(b, start, end));
+    if (b[start] === 0x7b) {
       // An object the fast path could not read: its layout becomes the shape, unless the data has
       // had no fixed shape for a while, in which case the fast path rests.
       if (++this.misses > MAX_MISSES) {
@@ -123,13 +123,12 @@ export class JsonDecoder {
   }
 
   /**
-   * Reads `b` as an object of `shape`, or MISS at the first byte that does not fit it. Without
-   * `build` it only checks: no strings are made and the result is true.
+   * Reads b[start, end) as an object of `shape`, or MISS at the first byte that does not fit it.
+   * Without `build` it only checks: no strings are made and the result is true.
    */
-  private fast(b: Buffer, shape: Shape, build = true): unknown {
-    const end = b.length;
-    if (b[0] !== 0x7b) return MISS;
-    let i = 1;
+  private fast(b: Buffer, start: number, end: number, shape: Shape, build = true): unknown {
+    if (start >= end || b[start] !== 0x7b) return MISS;
+    let i = start + 1;
     const keys = shape.keys;
     const values = this.values;
     for (let f = 0; f < keys.length; f++) {

@@ -28,25 +28,26 @@ export function toJsonText(v: unknown): string {
 export function json<T = unknown>(schema?: z.ZodType<T, z.ZodTypeDef, unknown>): Serde<T> {
   // One per serde: it learns the key layout of the values this serde reads (json-decoder.ts).
   const decoder = new JsonDecoder();
+  const fromRange = (b: Buffer, start: number, end: number): T => {
+    let v: unknown;
+    try {
+      v = decoder.decode(b, start, end);
+    } catch (err) {
+      throw new SerdeError(`not JSON: ${(err as Error).message}`, undefined, { cause: err });
+    }
+    if (!schema) return v as T;
+    const res = schema.safeParse(v);
+    if (!res.success) {
+      const where = res.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ');
+      throw new SerdeError(`value does not match its schema: ${where}`, res.error.issues);
+    }
+    return res.data;
+  };
   return {
     serialize: (v) => (v === null || v === undefined ? null : Buffer.from(toJsonText(v))),
     serializeText: (v) => (v === null || v === undefined ? null : toJsonText(v)),
-    deserialize: (b) => {
-      if (b === null) return null as T;
-      let v: unknown;
-      try {
-        v = decoder.decode(b);
-      } catch (err) {
-        throw new SerdeError(`not JSON: ${(err as Error).message}`, undefined, { cause: err });
-      }
-      if (!schema) return v as T;
-      const res = schema.safeParse(v);
-      if (!res.success) {
-        const where = res.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ');
-        throw new SerdeError(`value does not match its schema: ${where}`, res.error.issues);
-      }
-      return res.data;
-    },
+    deserialize: (b) => (b === null ? (null as T) : fromRange(b, 0, b.length)),
+    deserializeRange: fromRange,
   };
 }
 

@@ -6,6 +6,7 @@ export function string(): Serde<string> {
   return {
     serialize: (v) => (v === null || v === undefined ? null : Buffer.from(v, 'utf8')),
     deserialize: (b) => (b === null ? (null as unknown as string) : utf8Text(b)),
+    deserializeRange: (b, start, end) => utf8Text(b, start, end),
     serializeText: (v) => (v === null || v === undefined ? null : v),
   };
 }

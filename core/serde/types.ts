@@ -7,6 +7,12 @@ export interface Serde<T> {
    * directly, so writing a record then costs no intermediate Buffer.
    */
   serializeText?(value: T): string | null;
+  /**
+   * Optional: deserialize(bytes[start, end)) without a Buffer made for the range. The DSL's
+   * decoder reads keys and values straight from a fetched batch's bytes with it; without it,
+   * the record's key or value Buffer is made and given to deserialize.
+   */
+  deserializeRange?(bytes: Buffer, start: number, end: number): T;
 }
 
 /** What a producer should be given for a value: text from serdes that have it (no intermediate Buffer), else bytes. */

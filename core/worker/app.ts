@@ -15,9 +15,9 @@ import type { LogClient, LogProducer } from '../client/types.js';
 import type { Logger } from '../log/types.js';
 import type { InputRecord, PipelineDefinition, Sink, SinkRecord, Source } from './contracts.js';
 import { deadLetterRecord, dlqTopic, sendToDeadLetter } from './dead-letter.js';
-import { AppConfigError, AppStoppedError, ConnectorStateError, CopartitioningError, PipelineFailedError, UnknownConnectorError } from './errors.js';
+import { AppConfigError, AppStoppedError, ConnectorStateError, CopartitioningError, PipelineFailedError, SinkTargetUnavailableError, UnknownConnectorError } from './errors.js';
 import type { ConnectorInfo, ConnectorMeta, PipelineInfo, StoreInfo } from './app-info.js';
-import { errorPolicySchema, withRetries, type ErrorPolicy } from './error-policy.js';
+import { errorPolicySchema, sleep, withRetries, type ErrorPolicy } from './error-policy.js';
 import { groupOptionsSchema } from './group-options.js';
 import { APP_BRAND, trackApp } from './app-brand.js';
 import { createLogger } from './logger.js';
@@ -107,6 +107,8 @@ export class App {
   private startInterrupt?: unknown;
   private starting?: Promise<void>;
   private shuttingDown?: Promise<void>;
+  /** Aborted when the app begins to stop: a sink write waiting for its target to come back gives up. */
+  private readonly stopRequested = new AbortController();
 
   constructor(options: AppOptions) {
     this.opts = parseOptions(appOptionsSchema, options, 'app');
@@ -159,7 +161,10 @@ export class App {
   /**
    * A sink runs as a pipeline over its topics: each batch goes to one write(), awaited before the
    * commit. A write that keeps failing is retried per the error policy, then its records are
-   * dead-lettered (or the app fails). Its topics may differ in partition count (a sink task reads
+   * dead-lettered (or the app fails) — except when the sink says its target is unavailable
+   * (SinkTargetUnavailableError: a database restarting): that is no record's fault, so the batch is
+   * written again until it succeeds; if the app stops meanwhile, it stays uncommitted, to be
+   * written after the next start. Its topics may differ in partition count (a sink task reads
    * partition p of each topic that has one), and a task's batch holds the records of all of them.
    */
   addSink(name: string, sink: Sink, opts: { topics: string[]; transforms?: Transform[]; errors?: Partial<ErrorPolicy> } & ConnectorMeta): void {
@@ -185,7 +190,14 @@ export class App {
                 if (r) batch.push(r);
               }
               if (batch.length === 0) return;
-              const res = await withRetries(policy, () => sink.write(batch));
+              const res = await withRetries(policy, () => sink.write(batch), app.stopRequested.signal, undefined, sleep, (error, attempts) => {
+                if (!(error instanceof SinkTargetUnavailableError)) return false;
+                app.logger.warn('sink target unavailable; writing the batch again until it is back', { sink: name, records: batch.length, attempts, error: error.message });
+                return true;
+              });
+              // The app stops while the target is down: the batch is left uncommitted (a fatal error
+              // is not dead-lettered record by record), to be written after the next start.
+              if (res.error instanceof SinkTargetUnavailableError) throw new PipelineFailedError(`sink-${name}`, `a batch of ${batch.length} records (the app stopped while its target was unavailable)`, res.error);
               if (res.error === undefined) return void app.metrics.counter('sluice_sink_records_total', 'records written by sinks', { sink: name }).inc(batch.length);
               if (policy.onFailure === 'fail') throw new PipelineFailedError(`sink-${name}`, `a batch of ${batch.length} records`, res.error);
               app.logger.warn('sink batch dead-lettered', { sink: name, records: batch.length, error: String(res.error) });
@@ -396,6 +408,7 @@ export class App {
 
   private async closeAll(): Promise<void> {
     this.state = 'stopping';
+    this.stopRequested.abort();
     const warn = (what: string) => (e: unknown) => this.logger.warn(`${what} failed`, { app: this.id, error: e instanceof Error ? e.message : String(e) });
     const abortSinks = () => {
       for (const s of this.sinks) s.abort.abort();

@@ -90,6 +90,12 @@ export interface PipelineDefinition {
   outputs?: string[];
   build(ctx: TaskContext): OperatorFunction<InputRecord, unknown>;
   /**
+   * The pipeline's code reads input records by field only (never spreads, JSON-serializes or
+   * clones one): the worker may then hand it records whose key, value and timestamp are decoded
+   * from the batch's bytes when read (LogClient ConsumerOptions.lazyRecords). The DSL sets it.
+   */
+  lazyRecords?: boolean;
+  /**
    * Its nodes for `app.describe()` (the DSL describes its sub-topologies); without it the
    * pipeline is described as a source of its inputs and one processor named after it.
    */

@@ -28,8 +28,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Runs `attempt` until it succeeds or the retries are used up. Returns the number of attempts
- * made and the last error (undefined on success).
+ * Runs `attempt` until it succeeds or the retries are used up (or `signal` aborts); then, while
+ * `goOn(lastError, attempts)` says so, with the policy's longest backoff. Returns the number of
+ * attempts made and the last error (undefined on success).
  */
 export async function withRetries(
   policy: ErrorPolicy,
@@ -38,6 +39,7 @@ export async function withRetries(
   firstError?: unknown,
   /** How a backoff waits (a TestDriver's clock does not make a test wait). */
   wait: (ms: number, signal?: AbortSignal) => Promise<void> = sleep,
+  goOn: (error: unknown, attempts: number) => boolean = () => false,
 ): Promise<{ attempts: number; error?: unknown }> {
   let attempts = firstError === undefined ? 0 : 1;
   let error = firstError;
@@ -50,8 +52,9 @@ export async function withRetries(
       error = err;
     }
   }
-  for (let i = 0; i < policy.retries && !signal?.aborted; i++) {
+  for (let i = 0; (i < policy.retries || goOn(error, attempts)) && !signal?.aborted; i++) {
     await wait(backoffDelay(policy, i), signal);
+    if (i >= policy.retries && signal?.aborted) break;
     attempts++;
     try {
       await attempt();

@@ -7,6 +7,17 @@ export class PipelineFailedError extends SluiceError {
   }
 }
 
+/**
+ * A sink's target cannot be reached (its database restarting or down): no record's fault. The
+ * worker writes the batch again until it can, as Kafka Connect does after a RetriableException
+ * from put(), and never dead-letters it, which would leave the target without those changes.
+ */
+export class SinkTargetUnavailableError extends SluiceError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('SINK_TARGET_UNAVAILABLE', message, { retriable: true, ...options });
+  }
+}
+
 /** Inputs of one pipeline do not have the same number of partitions. */
 export class CopartitioningError extends SluiceError {
   constructor(a: string, na: number, b: string, nb: number) {

@@ -83,6 +83,7 @@ export class PipelineRunner {
       groupId: this.groupId,
       topics: this.def.inputs,
       assignor: 'copartitioned',
+      lazyRecords: this.def.lazyRecords === true,
       clientId: `${this.opts.appId}-${this.def.name}`,
       ...this.opts.group,
       listener: {

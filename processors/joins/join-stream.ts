@@ -34,6 +34,7 @@
 import type { InputRecord, TaskContext } from '../../core/worker/contracts.js';
 import { InvalidConfigError } from '../../core/errors.js';
 import { json, type Serde } from '../../core/serde/serde.js';
+import { fieldReader } from '../record-decoder.js';
 import { sluiceOperator, type SluiceOperator, type TaskBinding } from '../sluice-op.js';
 import type { DuplicateWindowAccess, TimedRecord } from '../stores/duplicate-window-store.js';
 import { retentionMs, type Materialized, type StoreBackendOptions } from '../stores/materialized.js';
@@ -120,6 +121,8 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
   const rightValues = opts.otherStore?.value ?? rightValueSerde;
   // A right record's value is logged as it was read when the store writes it with the stream's serde.
   const rightRaw = rightValues === rightValueSerde;
+  const rightKey = fieldReader(keySerde, 'key');
+  const rightValue = fieldReader(rightValueSerde, 'value');
   const common = opts.store ?? {};
   const materialized = <T>(name: string, own: Omit<Materialized<K, T>, 'key'> | undefined, value: Serde<T>): Materialized<K, T> => ({
     ...common,
@@ -149,8 +152,9 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
     const ctx: TaskContext = t.ctx;
     // The memory stores of the join share one key index: a record's key is looked up once for all of them.
     const sharedKeys = new KeyCells<unknown>();
-    const leftStore = duplicateWindowStore<K, V>(ctx, m.left.name!, m.left, { retentionMs: retentionMs(m.left, windowRetention), sharedKeys });
-    const rightStore = duplicateWindowStore<K, W>(ctx, m.right.name!, m.right, { retentionMs: retentionMs(m.right, windowRetention), sharedKeys });
+    // Their records expire rather than being removed: their changelogs pack the records of a flush.
+    const leftStore = duplicateWindowStore<K, V>(ctx, m.left.name!, m.left, { retentionMs: retentionMs(m.left, windowRetention), sharedKeys, packChangelog: true });
+    const rightStore = duplicateWindowStore<K, W>(ctx, m.right.name!, m.right, { retentionMs: retentionMs(m.right, windowRetention), sharedKeys, packChangelog: true });
     // Records wait here until matched or emitted alone (Kafka keeps them in a key-value store; no retention).
     const outer = m.outer ? duplicateWindowStore<K, Held>(ctx, m.outer.name!, m.outer, { retentionMs: Infinity, sharedKeys }) : null;
     const retention = [leftStore.retentionMs, rightStore.retentionMs];
@@ -275,9 +279,8 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
         process(true, r.key, r.timestamp, r.value, r as Rec<unknown, unknown>, null, emitTo);
       },
       right(r, emitTo) {
-        const key = r.key === null ? null : keySerde.deserialize(r.key);
-        const value = rightValueSerde.deserialize(r.value);
-        process(false, key, r.timestamp, value, r, rightRaw ? r.value : null, emitTo);
+        // Read from the batch's bytes where the record is lazy (no Buffer per key or value); the value's bytes only to log them.
+        process(false, rightKey(r), r.timestamp, rightValue(r), r, rightRaw ? r.value : null, emitTo);
       },
       complete() {
         if (!begun) return;

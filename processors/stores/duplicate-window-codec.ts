@@ -8,6 +8,8 @@
  *
  * Binary, so any value serde round-trips (a `bytes()` value stays bytes). Records of one flush are
  * encoded into one buffer.
+
+ * The memory store packs several records into one changelog record: chunk-codec.ts.
  */
 import { SluiceError } from '../../core/errors.js';
 import { view } from '../../core/log/record-batch.js';
@@ -29,17 +31,21 @@ export interface TimedBytes {
 }
 
 /** A value's bytes (a string: its UTF-8 bytes, as text serdes write them). */
-type ValueBytes = Buffer | string;
+export type ValueBytes = Buffer | string;
 
 /** Strings up to this long are measured and copied by a JS loop when ASCII (a native call costs more). */
 const SHORT = 64;
 
-/**
- * Encodes records (with their values' bytes beside them) into one shared buffer; returns a view
- * per record. Every string is measured first (short ASCII ones by a loop), so the buffer is
- * exactly the records' size and each string is written once.
- */
-export function encodeTimedRecords(records: readonly TimedBytes[], values: readonly ValueBytes[]): Buffer[] {
+/** Writes a value's bytes (`len`: as measured); returns the position after them. Short bytes are copied by a loop (a native call costs more). */
+function writeValue(arena: Buffer, pos: number, v: ValueBytes, len: number): number {
+  if (typeof v === 'string') return writeUtf8(arena, pos, v, len, SHORT);
+  if (len <= SHORT) for (let j = 0; j < len; j++) arena[pos + j] = v[j]!;
+  else arena.set(v, pos);
+  return pos + len;
+}
+
+/** The UTF-8 lengths of the records' key texts and values, and their total size with `fixed` bytes each. */
+function measure(records: readonly TimedBytes[], values: readonly ValueBytes[], fixed: number): { keyLens: Int32Array; valueLens: Int32Array; size: number } {
   const n = records.length;
   const keyLens = new Int32Array(n);
   const valueLens = new Int32Array(n);
@@ -50,8 +56,19 @@ export function encodeTimedRecords(records: readonly TimedBytes[], values: reado
     const vl = typeof v === 'string' ? utf8Length(v, SHORT) : v.length;
     keyLens[i] = k;
     valueLens[i] = vl;
-    size += FIXED + k + vl;
+    size += fixed + k + vl;
   }
+  return { keyLens, valueLens, size };
+}
+
+/**
+ * Encodes records (with their values' bytes beside them) into one shared buffer; returns a view
+ * per record. Every string is measured first (short ASCII ones by a loop), so the buffer is
+ * exactly the records' size and each string is written once.
+ */
+export function encodeTimedRecords(records: readonly TimedBytes[], values: readonly ValueBytes[]): Buffer[] {
+  const n = records.length;
+  const { keyLens, valueLens, size } = measure(records, values, FIXED);
   const arena = Buffer.allocUnsafe(size);
   const out = new Array<Buffer>(n);
   let pos = 0;
@@ -64,11 +81,7 @@ export function encodeTimedRecords(records: readonly TimedBytes[], values: reado
     const keyLen = keyLens[i]!;
     arena.writeUInt32BE(keyLen, pos + 16);
     pos = writeUtf8(arena, pos + FIXED, r.keyText, keyLen, SHORT);
-    if (typeof v === 'string') pos = writeUtf8(arena, pos, v, valueLens[i]!, SHORT);
-    else {
-      arena.set(v, pos);
-      pos += v.length;
-    }
+    pos = writeValue(arena, pos, v, valueLens[i]!);
     out[i] = view(arena, start, pos - start);
   }
   return out;

@@ -71,6 +71,13 @@ export interface DuplicateWindowSpec {
    * backends ignore it.
    */
   sharedKeys?: KeyCells<unknown>;
+  /**
+   * Memory stores: pack the records of a flush into changelog records of up to 64 KiB (a removal
+   * rewrites its chunk), rather than one changelog record per record (a removal is a tombstone).
+   * For stores whose records mostly expire (a join's two sides), not for those whose records are
+   * mostly removed (its held records). See changelog-chunks.ts.
+   */
+  packChangelog?: boolean;
 }
 
 /** The segment a memory store expires at once: a quarter of the retention, between 1 ms and 1 s. */

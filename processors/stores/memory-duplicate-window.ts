@@ -8,16 +8,20 @@ import type { RecordCursor } from '../../core/log/record-cursor.js';
 import type { TaskContext } from '../../core/worker/contracts.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
-import { decodeTimedRecord, encodeTimedRecords } from './duplicate-window-codec.js';
+import { ChangelogChunks } from './changelog-chunks.js';
+import { decodeChunk, type ChunkedBytes } from './chunk-codec.js';
+import { ChangelogFormatError, decodeTimedRecord } from './duplicate-window-codec.js';
 import { segmentMs, timedOrder, type DuplicateWindowAccess, type DuplicateWindowSpec, type TimedRecord } from './duplicate-window-store.js';
 import type { Materialized } from './materialized.js';
 import type { ScannedEntry } from './store-base.js';
-import { TimedStoreBase } from './timed-store-base.js';
+import { TimedStoreBase, type RestoredKey } from './timed-store-base.js';
 import { KeyCells, type KeyCell } from './key-cells.js';
 
 /** A record in the store: its key text is its cell's (one string per key, not one per record). */
 class Entry<K, V> implements TimedRecord<K, V> {
   alive = true;
+  /** The changelog chunk that holds it (changelog-chunks.ts), -1 until logged. */
+  chunk = -1;
   constructor(
     readonly key: K,
     /** Its key's cell in the key index (found once, when the record was put). */
@@ -93,7 +97,10 @@ function insertInOrder<T extends { ts: number; seq: number }>(list: T[], e: T): 
   else list.splice(i, 0, e);
 }
 
-/** Changelog keys of slots, made once (slots are reused). */
+/** A join's side stores pack the records of a flush into changelog records of up to this many bytes. */
+const CHUNK_BYTES = 64 * 1024;
+
+/** Changelog keys of slots, made once (slots are reused; the Redis store logs each record under its slot). */
 const slotKeys: string[] = [];
 export const slotKey = (slot: number): string => slotKeys[slot] ?? (slotKeys[slot] = String(slot));
 
@@ -107,11 +114,22 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
   private readonly lane: number;
   private readonly segments = new TimeBuckets<Array<Entry<K, V>>>(() => []);
   private readonly bySlot: Array<Entry<K, V> | undefined> = [];
+  /** Slots name records (a held record names its partner's): taken by a put, free again when it goes. */
   private readonly slots = new Slots();
+  private readonly chunks: ChangelogChunks<Entry<K, V>>;
   private seq = 0;
   private readonly scratch: Array<Entry<K, V>> = [];
-  /** While restoring: the latest changelog record per slot. */
-  private restoring = new Map<number, Buffer | null>();
+  /** While restoring: the latest changelog record per key. */
+  private restoring = new Map<RestoredKey<unknown>, Buffer | null>();
+  /** A record's value bytes for the changelog (bytes it was put with are logged as they are, once). */
+  private readonly valueBytes = (e: Entry<K, V>): Buffer | string => {
+    if (e.value === undefined) return e.raw!;
+    const raw = e.raw;
+    if (raw === null) return this.values.encode(e.value);
+    e.raw = null;
+    return raw;
+  };
+  private readonly logChunk = (key: string, value: Buffer | null) => this.log(key, value);
 
   constructor(ctx: TaskContext, name: string, m: Materialized<K, V>, spec: DuplicateWindowSpec) {
     super(ctx, name, m);
@@ -120,13 +138,15 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
     this.segment = segmentMs(spec.retentionMs);
     this.cells = (spec.sharedKeys as KeyCells<Entry<K, V>> | undefined) ?? new KeyCells<Entry<K, V>>();
     this.lane = this.cells.lane();
+    this.chunks = new ChangelogChunks(spec.packChangelog ? CHUNK_BYTES : 0);
   }
 
   async load(): Promise<void> {}
   async loadUpTo(): Promise<void> {}
 
   private segmentOf(ts: number): number {
-    return ts - (((ts % this.segment) + this.segment) % this.segment);
+    // Timestamps are beyond small integers, where `%` is a call to fmod; a division is not.
+    return Math.floor(ts / this.segment) * this.segment;
   }
 
   private value(e: Entry<K, V>): V {
@@ -141,9 +161,10 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
     if (ts <= this.observed - this.retentionMs) return null;
     if (ts > this.observed) this.observed = ts;
     const slot = this.slots.take();
-    const e = new Entry<K, V>(key, this.cells.at(keyText), ts, this.seq++, value, slot, raw);
+    const logged = this.changelog !== undefined;
+    const e = new Entry<K, V>(key, this.cells.at(keyText), ts, this.seq++, value, slot, logged ? raw : null);
     this.insert(e);
-    this.slots.touch(slot);
+    if (logged) this.chunks.added(e);
     return e;
   }
 
@@ -198,7 +219,8 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
     if (!e.alive) return;
     this.unlink(e);
     e.raw = null;
-    this.slots.release(e.slot, true);
+    this.slots.release(e.slot, false);
+    this.chunks.dropped(e, true);
   }
 
   range(from: number, to: number): Array<TimedRecord<K, V>> {
@@ -271,33 +293,14 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
         this.unlink(e);
         e.raw = null;
         this.slots.release(e.slot, false);
+        this.chunks.dropped(e, false);
       }
     }
   }
 
   async flush(): Promise<void> {
     this.expireSegments();
-    const dirty = this.slots.takeDirty();
-    if (this.changelog !== undefined && dirty.length > 0) {
-      const puts: Array<Entry<K, V>> = [];
-      const values: Array<Buffer | string> = [];
-      for (const slot of dirty) {
-        const e = this.bySlot[slot];
-        if (e !== undefined) {
-          puts.push(e);
-          values.push(e.raw ?? this.values.encode(e.value));
-          e.raw = null;
-          this.slots.logged[slot] = true;
-          this.slots.tomb[slot] = false;
-        } else if (this.slots.tomb[slot]) {
-          this.slots.tomb[slot] = false;
-          if (this.slots.logged[slot]) this.log(slotKey(slot), null);
-          this.slots.logged[slot] = false;
-        }
-      }
-      const bytes = encodeTimedRecords(puts, values);
-      for (let i = 0; i < bytes.length; i++) this.log(slotKey(puts[i]!.slot), bytes[i]!);
-    } else for (const slot of dirty) if (this.bySlot[slot]) this.bySlot[slot]!.raw = null;
+    if (this.changelog !== undefined) this.chunks.flush(this.valueBytes, this.logChunk);
     this.logStreamTime();
     this.sendLog();
   }
@@ -307,43 +310,61 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
     for (const e of this.bySlot) if (e !== undefined) this.unlink(e);
     for (const start of this.segments.starts()) this.segments.delete(start);
     this.bySlot.length = 0;
+    this.chunks.clear();
     this.restoring = new Map();
     this.resetClocks();
   }
 
   protected restoreBatch(records: RecordCursor): void {
     while (records.next()) {
-      const k = this.restoredKey<number>(records);
+      const k = this.restoredKey<unknown>(records);
       if (k === null) continue;
-      this.restoring.delete(k.parts);
-      this.restoring.set(k.parts, records.valueLength < 0 ? null : records.value());
+      this.restoring.delete(k);
+      this.restoring.set(k, records.valueLength < 0 ? null : records.value());
     }
   }
 
   protected override endRestore(): void {
     this.forgetRestoredKeys();
     const topic = this.changelog ?? this.name;
-    const decoded: Array<{ slot: number; rec: ReturnType<typeof decodeTimedRecord> }> = [];
-    const logged: number[] = [];
-    let highest = -1;
-    for (const [slot, v] of this.restoring) {
-      if (slot > highest) highest = slot;
-      if (v === null) continue;
-      logged.push(slot);
-      const rec = decodeTimedRecord(topic, String(slot), v);
-      decoded.push({ slot, rec });
-      if (rec.ts > this.observed) this.observed = rec.ts;
-      if (rec.seq >= this.seq) this.seq = rec.seq + 1;
+    const decoded: Array<ChunkedBytes & { value: Buffer; chunk: number }> = [];
+    // Records logged alone under their slot (before chunks): logged again in chunks, their keys tombstoned.
+    const stale: string[] = [];
+    let highestSlot = -1;
+    let highestChunk = -1;
+    for (const [k, v] of this.restoring) {
+      const p = k.parts;
+      if (typeof p === 'number') {
+        if (p > highestSlot) highestSlot = p;
+        if (v === null) continue;
+        stale.push(k.text);
+        decoded.push({ ...decodeTimedRecord(topic, k.text, v), slot: p, chunk: -1 });
+      } else if (Array.isArray(p) && typeof p[0] === 'number') {
+        if (p[0] > highestChunk) highestChunk = p[0];
+        if (v === null) continue;
+        for (const r of decodeChunk(topic, k.text, v)) {
+          decoded.push({ ...r, chunk: p[0] });
+          if (r.slot > highestSlot) highestSlot = r.slot;
+        }
+      } else throw new ChangelogFormatError(topic, k.text, 'its key is neither a chunk ([n]) nor a slot (n)');
+    }
+    for (const r of decoded) {
+      if (r.ts > this.observed) this.observed = r.ts;
+      if (r.seq >= this.seq) this.seq = r.seq + 1;
     }
     this.restoring = new Map();
-    decoded.sort((a, b) => timedOrder(a.rec, b.rec));
+    decoded.sort(timedOrder);
     const limit = this.observed - this.retentionMs;
     const live = new Set<number>();
-    for (const { slot, rec } of decoded) {
-      if (rec.ts <= limit) continue; // expired before the restart: its slot is free
-      live.add(slot);
-      this.insert(new Entry<K, V>(this.keys.fromText(rec.keyText), this.cells.at(rec.keyText), rec.ts, rec.seq, undefined as V, slot, rec.value));
+    for (const r of decoded) {
+      if (r.ts <= limit) continue; // expired before the restart: its slot is free
+      live.add(r.slot);
+      const e = new Entry<K, V>(this.keys.fromText(r.keyText), this.cells.at(r.keyText), r.ts, r.seq, undefined as V, r.slot, r.value);
+      this.insert(e);
+      if (r.chunk >= 0) this.chunks.restored(e, r.chunk);
+      else this.chunks.added(e);
     }
-    this.slots.reset(live, logged, highest);
+    this.slots.reset(live, [], highestSlot);
+    this.chunks.restoredAll(highestChunk, stale);
   }
 }

@@ -106,6 +106,10 @@ export class Subtopology {
         return buildTask(this, ctx);
       },
       describe: () => this.describe(),
+      // Input records reach only the DSL's own code, which reads them by field (the decoders,
+      // side inputs, the error policy; a timestamp extractor is given a plain copy): they may
+      // make their key and value views only when read (record-batch.ts BatchRecord).
+      lazyRecords: true,
     };
   }
 

@@ -10,7 +10,8 @@
  *   offset refuses to create a new slot and says data may be missing; `snapshot: when_needed`
  *   reads the tables again and the missed rows arrive; a dropped publication fails the app too;
  * - a replication connection that keeps failing fails the app after reconnectTimeoutMs;
- * - changes received but not yet polled survive a reconnect;
+ * - changes received but not yet polled survive a reconnect; connections lost while the backlog is
+ *   read through SQL end that read, and the source streams the rest (each change once);
  * - `topic:` is refused for postgres-cdc in a connect file (it names its own topics).
  */
 import { spawnSync } from 'node:child_process';
@@ -290,6 +291,79 @@ describe('postgres-cdc never skips changes silently when its slot is lost', () =
         return got.length >= 5;
       }, 5_000);
       expect(got).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      await source.stop();
+    }
+  });
+
+  // KNOWN LOSS, not fixed (marked it.fails: it passes while the loss is there). A snapshot whose
+  // records are in the topic but whose end was never stored (the worker killed between the two)
+  // is taken again from a fresh slot; a row deleted in between stays in the topic from the first
+  // snapshot, with no delete after it. This is what failed postgres-sync.test.ts in 1 of ~40
+  // runs once the sink's dead-lettering was fixed (ten rows present only as the first
+  // snapshot's "r" records; the second snapshot and the stream have nothing for them).
+  it.fails('a snapshot taken again after one whose end was not stored: rows deleted in between are deleted in the topic too', async () => {
+    const db = await scratchDatabase(cluster);
+    await db.sql.query('CREATE TABLE items (id int PRIMARY KEY, v text)');
+    await insert(db.sql, 1, 5);
+    const log = await testLog();
+    const cfg = postgresCdcConfig.parse({ connectionString: db.url(), tables: ['public.items'], slot: 'again_slot', publication: 'again_pub' });
+    const ctx = { appId: 'again', name: 'pg', logger: silentLogger, client: log.client, signal: new AbortController().signal, committedOffsets: async () => new Map(), deadLetter: async () => {} } as never;
+    // The topic read as a table: what a sink ends with.
+    const table = new Map<string, unknown>();
+    const apply = (records: Array<{ topic?: string; key?: unknown; value?: unknown }>) => {
+      for (const r of records) {
+        if (r.topic !== 'pg.public.items') continue;
+        const env = r.value === null ? null : (JSON.parse(String(r.value)) as { op: string; after: unknown });
+        if (env === null || env.op === 'd') table.delete(String(r.key));
+        else table.set(String(r.key), env.after);
+      }
+    };
+    // The first worker: its snapshot's records reach the topic, their offsets are never stored.
+    const first = new PostgresCdcSource(cfg);
+    await first.start(ctx);
+    apply(await first.poll());
+    await first.stop();
+    await db.sql.query('DELETE FROM items WHERE id = 3');
+    // The next worker finds no stored offset: a new slot, a new snapshot.
+    const second = new PostgresCdcSource(cfg);
+    await second.start(ctx);
+    try {
+      apply(await second.poll());
+      expect([...table.keys()].sort()).toEqual(['{"id":1}', '{"id":2}', '{"id":4}', '{"id":5}']);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('connections lost while a backlog is read through SQL: the source streams the rest, every change once and in order', async () => {
+    const db = await scratchDatabase(cluster);
+    await db.sql.query('CREATE TABLE items (id int PRIMARY KEY, v text)');
+    await db.sql.query('CREATE PUBLICATION cut_pub FOR TABLE items');
+    await db.sql.query("SELECT pg_create_logical_replication_slot('cut_slot', 'pgoutput')");
+    for (let t = 0; t < 10; t++) await insert(db.sql, t * 100 + 1, t * 100 + 100);
+    const log = await testLog();
+    // Every backlog through SQL, 300 messages a peek (three transactions), 100 records a poll.
+    const source = new PostgresCdcSource(postgresCdcConfig.parse({ connectionString: db.url(), tables: ['public.items'], slot: 'cut_slot', publication: 'cut_pub', snapshot: 'never' }), {
+      peekFromBytes: 0n,
+      peekMessages: 300,
+      peekPollRecords: 100,
+    });
+    const ctx = { appId: 'cut', name: 'pg', logger: silentLogger, client: log.client, signal: new AbortController().signal, committedOffsets: async () => new Map(), deadLetter: async () => {} } as never;
+    await source.start(ctx);
+    try {
+      const got: number[] = [];
+      let polls = 0;
+      await until(async () => {
+        const records = await source.poll();
+        for (const r of records) if (r.value && r.topic === 'pg.public.items') got.push(JSON.parse(String(r.value)).after.id);
+        // As the worker does: the offsets are stored, then committed, before the next poll.
+        if (records.length) await source.commit(new Map([[records.at(-1)!.sourcePartition, records.at(-1)!.sourceOffset]]));
+        // After the first poll (a peek's records half taken), every connection of the source is cut.
+        if (++polls === 1) await db.sql.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+        return got.length >= 1000;
+      }, 30_000);
+      expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
     } finally {
       await source.stop();
     }

@@ -21,9 +21,10 @@ export interface PgCluster {
   /**
    * Stops and starts the server (a crash test for clients). Asynchronous on purpose: a fast
    * shutdown waits for each logical walsender's client to confirm the end of WAL, and a client in
-   * this process can only answer while the event loop runs.
+   * this process can only answer while the event loop runs. `whileDown` runs between the stop and
+   * the start (an outage as long as a test needs).
    */
-  restart(): Promise<void>;
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): void;
 }
 
@@ -121,9 +122,13 @@ async function start(): Promise<PgCluster> {
     port,
     connectionString: (db = 'postgres', password?: string) =>
       password === undefined ? `postgres://postgres@127.0.0.1:${port}/${db}` : `postgres://${PASSWORD_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`,
-    async restart() {
+    async restart(whileDown) {
       await pgCtlAsync('stop', ['-m', 'fast']);
-      await pgCtlAsync('start', ['-o', opts]);
+      try {
+        await whileDown?.();
+      } finally {
+        await pgCtlAsync('start', ['-o', opts]);
+      }
     },
     stop,
   };

@@ -138,7 +138,7 @@ export class EmbeddedConsumer implements LogConsumer {
     if (pos === undefined || !engine.hasTopic(tp.topic)) return null;
     let res;
     try {
-      res = await engine.readRecords(tp.topic, tp.partition, pos, maxBytes, limit, { verifyCrc: this.opts.checkCrcs !== false });
+      res = await engine.readRecords(tp.topic, tp.partition, pos, maxBytes, limit, { verifyCrc: this.opts.checkCrcs !== false, lazy: this.opts.lazyRecords === true });
     } catch (err) {
       if (!(err instanceof OffsetOutOfRangeError)) throw err;
       // Retention removed records this member had not read: reset as auto.offset.reset says.

@@ -184,7 +184,7 @@ export class RemoteLogEngine implements LogEngine {
     const res = await this.read(topic, partition, offset, maxBytes);
     const onCorrupt = (info: { baseOffset: number; endOffset: number; error: string }) =>
       this.logger.error('a record batch cannot be read and is skipped', { topic, partition, offsets: `${info.baseOffset}-${info.endOffset - 1}`, error: info.error });
-    const { records, next } = decodeStoredBatches(res.batches, offset, maxRecords, { verifyCrc: opts.verifyCrc, onCorrupt });
+    const { records, next } = decodeStoredBatches(res.batches, offset, maxRecords, { verifyCrc: opts.verifyCrc, onCorrupt, topic, partition, lazy: opts.lazy });
     return { records, next, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset };
   }
 

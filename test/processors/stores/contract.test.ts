@@ -15,6 +15,7 @@ import type { Serde } from '../../../core/serde/serde.js';
 import type { MetricsRegistry } from '../../../core/worker/metrics.js';
 import type { Task } from '../../../core/worker/task.js';
 import { changelogTopic } from '../../../processors/stores/changelog.js';
+import { encodeTimedRecord } from '../../../processors/stores/duplicate-window-codec.js';
 import { KeyCells } from '../../../processors/stores/key-cells.js';
 import type { Materialized } from '../../../processors/stores/materialized.js';
 import { duplicateWindowStore, keyValueStore, sessionStore, windowStore } from '../../../processors/stores/open.js';
@@ -376,6 +377,99 @@ for (const [backend, mat] of backends) {
       await commit(t2);
       await t2.close();
     });
+
+    it('window with duplicates, changelog packed (a join\'s sides): many records per changelog record, a removal rewrites its chunk, expiry frees chunks for reuse, and each restore rebuilds the same', async () => {
+      const { client, topic, task } = await setup('packed');
+      const m = mat('packed') as Materialized<string, string>;
+      const spec = { retentionMs: 1000, packChangelog: true };
+      const contents = (s: ReturnType<typeof duplicateWindowStore<string, string>>) => s.range(-Infinity, Infinity).map((r) => `${r.key}@${r.ts}=${r.value}`);
+      const restored = async () => {
+        const t = task();
+        const s = duplicateWindowStore<string, string>(t, 'packed', m, spec);
+        await t.restore();
+        await s.loadUpTo(Infinity);
+        return { t, s };
+      };
+      const t = task();
+      const s = duplicateWindowStore<string, string>(t, 'packed', m, spec);
+      await t.restore();
+      // 3 000 records of ~90 bytes: more than one 64 KiB chunk; keys repeat, times repeat.
+      const keys = Array.from({ length: 40 }, (_, i) => JSON.stringify(`key-${i}`));
+      await s.load(keys);
+      for (let i = 0; i < 3000; i++) s.add(keys[i % 40]!, `key-${i % 40}`, 10_000 + Math.floor(i / 7), `value ${i} ${'x'.repeat(i % 50)}`);
+      await commit(t);
+      await s.loadUpTo(Infinity);
+      const first = contents(s);
+      expect(first).toHaveLength(3000);
+      let log = await changelog(client, topic);
+      if (backend === 'memory') expect(log.filter(([k]) => k.startsWith('[')).length).toBeLessThan(10);
+      {
+        const r = await restored();
+        expect(contents(r.s)).toEqual(first);
+        await r.t.close();
+      }
+      // A removal rewrites its chunk without the record: a restore does not bring it back.
+      await s.load([keys[3]!]);
+      const victim = s.fetchText(keys[3]!, 10_200, 10_300)[2]!;
+      s.remove(victim);
+      await commit(t);
+      await s.loadUpTo(Infinity);
+      const second = contents(s);
+      expect(second).toEqual(first.filter((e) => e !== `${victim.key}@${victim.ts}=${victim.value}`));
+      {
+        const r = await restored();
+        expect(contents(r.s)).toEqual(second);
+        await r.t.close();
+      }
+      // Time 11 299 expires everything at or below 10 299; later records take the freed chunks.
+      await s.load(keys);
+      for (let i = 0; i < 600; i++) s.add(keys[i % 40]!, `key-${i % 40}`, 11_000 + Math.floor(i / 2), `late ${i}`);
+      await commit(t);
+      await s.loadUpTo(Infinity);
+      const third = contents(s);
+      // Expired: at or below 11 299 - 1 000.
+      expect(third.filter((e) => Number(e.split('@')[1]!.split('=')[0]) <= 10_299)).toEqual([]);
+      expect(third.filter((e) => !e.includes('late')).length).toBeGreaterThan(0);
+      expect(third.filter((e) => e.includes('late')).length).toBe(600);
+      log = await changelog(client, topic);
+      if (backend === 'memory') expect(new Set(log.map(([k]) => k).filter((k) => k.startsWith('['))).size).toBeLessThan(10);
+      await t.close();
+      const r = await restored();
+      expect(contents(r.s)).toEqual(third);
+      await r.t.close();
+    });
+
+    if (backend === 'memory')
+      it('window with duplicates: a changelog of records logged one per slot (the format before chunks) restores, and is logged again in chunks at the next flush', async () => {
+        const { client, topic, task } = await setup('slots');
+        const m = mat('slots') as Materialized<string, string>;
+        const spec = { retentionMs: 100, packChangelog: true };
+        const p = client.producer();
+        const rec = (ts: number, seq: number, key: string, value: string) => encodeTimedRecord({ ts, seq, keyText: JSON.stringify(key) }, Buffer.from(JSON.stringify(value)));
+        await p.send(topic, [
+          { key: '0', value: rec(1000, 0, 'a', 'a1'), partition: 0 },
+          { key: '1', value: rec(1000, 1, 'b', 'b1'), partition: 0 },
+          { key: '2', value: rec(850, 2, 'a', 'expired'), partition: 0 },
+          { key: '3', value: rec(990, 3, 'a', 'a0'), partition: 0 },
+          { key: '1', value: null, partition: 0 },
+        ]);
+        const t = task();
+        const s = duplicateWindowStore<string, string>(t, 'slots', m, spec);
+        await t.restore();
+        const contents = (x: typeof s) => x.range(-Infinity, Infinity).map((r) => `${r.key}@${r.ts}=${r.value}`);
+        expect(contents(s)).toEqual(['a@990=a0', 'a@1000=a1']);
+        // A new record takes a slot freed by the restore (1 and 2), not a new one.
+        expect(s.add('"c"', 'c', 1001, 'c1')!.slot).toBeLessThan(4);
+        await commit(t);
+        const latest = new Map(await changelog(client, topic));
+        expect([latest.get('0'), latest.get('2'), latest.get('3')]).toEqual([null, null, null]);
+        await t.close();
+        const t2 = task();
+        const again = duplicateWindowStore<string, string>(t2, 'slots', m, spec);
+        await t2.restore();
+        expect(contents(again)).toEqual(['a@990=a0', 'a@1000=a1', 'c@1001=c1']);
+        await t2.close();
+      });
 
     it('windows with duplicates sharing one key index (the stores of a join): each store sees only its own records of a key, expiry and removal in one leave the other alone, and a restore of one keeps the other', async () => {
       const { client, appId } = await setup('left');

@@ -1,0 +1,42 @@
+/**
+ * The changelog chunk codec (processors/stores/chunk-codec.ts): records packed into chunks come
+ * back exactly — text and byte values mixed, non-ASCII text, empty texts, lone surrogates (which
+ * would pair up if the concatenation's lengths were trusted) — and chunks split at their size.
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeChunk, encodeChunks } from '../../../processors/stores/chunk-codec.js';
+import { ChangelogFormatError } from '../../../processors/stores/duplicate-window-codec.js';
+
+describe('changelog chunk codec', () => {
+  const records = [
+    { ts: 1_700_000_000_000, seq: 0, slot: 0, keyText: 'order-1' },
+    { ts: 1_700_000_000_001.5, seq: 1, slot: 7, keyText: 'clé-€' },
+    { ts: -5, seq: 2, slot: 3, keyText: '' },
+    { ts: 12, seq: 3, slot: 4, keyText: 'a\uD83D' },
+    { ts: 13, seq: 4, slot: 5, keyText: '\uDE00b' },
+    { ts: 14, seq: 5, slot: 6, keyText: 'k' },
+  ];
+  const values = ['{"id":1}', Buffer.from([0, 255, 1]), '', 'ünï', '\uDE00x', Buffer.alloc(100, 7)];
+  const bytesOf = (v: string | Buffer) => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v);
+
+  for (const maxBytes of [0, 64, 1 << 16]) {
+    it(`round-trips mixed records (chunks of about ${maxBytes} bytes)`, () => {
+      const chunks = encodeChunks(records, values, maxBytes);
+      if (maxBytes === 0) expect(chunks).toHaveLength(records.length);
+      if (maxBytes === 1 << 16) expect(chunks).toHaveLength(1);
+      expect(chunks[0]!.from).toBe(0);
+      expect(chunks.at(-1)!.to).toBe(records.length);
+      const got = chunks.flatMap((c, i) => {
+        if (i > 0) expect(c.from).toBe(chunks[i - 1]!.to);
+        return decodeChunk('t', `[${i}]`, c.bytes).map((r) => ({ ...r, value: Buffer.from(r.value) }));
+      });
+      expect(got).toEqual(records.map((r, i) => ({ ...r, keyText: Buffer.from(r.keyText, 'utf8').toString('utf8'), value: bytesOf(values[i]!) })));
+    });
+  }
+
+  it('refuses a chunk cut short or of another format, naming the topic', () => {
+    const [chunk] = encodeChunks(records, values, 1 << 16);
+    expect(() => decodeChunk('app-x-changelog', '[0]', chunk!.bytes.subarray(0, chunk!.bytes.length - 1))).toThrow(ChangelogFormatError);
+    expect(() => decodeChunk('app-x-changelog', '[0]', Buffer.from('{"s":"L"}'))).toThrow(/app-x-changelog/);
+  });
+});
