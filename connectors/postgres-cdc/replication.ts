@@ -65,8 +65,9 @@ export class ReplicationConnection {
   }
 
   /** Creates a pgoutput slot exporting a snapshot; the snapshot lives until the next command on this connection. */
-  async createSlot(slot: string): Promise<{ consistentPoint: string; snapshotName: string }> {
-    const res = await this.client.query(`CREATE_REPLICATION_SLOT ${quoteIdent(slot)} LOGICAL pgoutput EXPORT_SNAPSHOT`);
+  /** A temporary slot is dropped when this connection ends: one made only for its exported snapshot. */
+  async createSlot(slot: string, temporary = false): Promise<{ consistentPoint: string; snapshotName: string }> {
+    const res = await this.client.query(`CREATE_REPLICATION_SLOT ${quoteIdent(slot)}${temporary ? ' TEMPORARY' : ''} LOGICAL pgoutput EXPORT_SNAPSHOT`);
     const row = res.rows[0] as { consistent_point: string; snapshot_name: string };
     return { consistentPoint: row.consistent_point, snapshotName: row.snapshot_name };
   }

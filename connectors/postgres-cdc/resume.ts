@@ -8,9 +8,14 @@
  *   confirms only stored offsets, so a slot ahead of the offset was recreated or advanced by
  *   someone else), and the publication still exists. Otherwise changes may be missing: the start
  *   fails with PostgresCdcSlotLostError, or, with `snapshot: when_needed`, takes a new snapshot.
- * - An interrupted snapshot (offset "partial") is taken again, from a fresh slot.
- * - No offset: `initial` and `when_needed` take a snapshot from a fresh slot; `never` streams from
- *   the slot, creating it when missing.
+ * - An interrupted snapshot (offset "partial", or none stored) is taken again. When its slot is
+ *   still there and usable, the slot is kept: the new snapshot is read from a temporary slot's
+ *   export, and streaming then resumes at the kept slot's position, which is at or before the
+ *   interrupted snapshot's. The changes made between the two snapshots are streamed after the new
+ *   one, so a row that the first snapshot wrote to the topic and that was deleted before the
+ *   second gets its delete (a fresh slot would start after that delete and never send it).
+ * - No offset and no slot: `initial` and `when_needed` take a snapshot from a fresh slot; `never`
+ *   streams from the slot, creating it when missing.
  */
 import { PostgresCdcError, PostgresCdcSlotLostError } from './errors.js';
 import type { SlotState } from './catalog.js';
@@ -19,7 +24,7 @@ import { formatLsn, parseLsn } from './lsn.js';
 /** The source offset stored with each record: the commit LSN after it, and whether the snapshot is complete. */
 export type CdcOffset = { lsn: string; snapshot: 'partial' | 'done' };
 
-export type StartPlan = { snapshot: true; dropSlot: boolean; reason: string | null } | { snapshot: false; createSlot: boolean };
+export type StartPlan = { snapshot: true; dropSlot: boolean; keepSlot?: boolean; reason: string | null } | { snapshot: false; createSlot: boolean };
 
 export interface StartState {
   mode: 'initial' | 'never' | 'when_needed';
@@ -62,6 +67,7 @@ export function planStart(s: StartState): StartPlan {
     }
     return { snapshot: false, createSlot: !slot };
   }
-  // No offset, or a snapshot that did not finish: a snapshot from a fresh slot.
+  // No offset, or a snapshot that did not finish: a snapshot, streaming on from the slot when it can.
+  if (slot && slot.walStatus !== 'lost' && slot.confirmedFlush !== null && s.publicationExists) return { snapshot: true, dropSlot: false, keepSlot: true, reason: null };
   return { snapshot: true, dropSlot: slot !== null, reason: null };
 }

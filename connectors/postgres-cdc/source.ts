@@ -13,7 +13,8 @@
  *   inside that snapshot through cursors (op "r"), and streaming then starts at the slot's
  *   consistent point, so no row is missed or doubled between the two. Snapshot records carry
  *   `{ snapshot: 'partial' }` offsets, and a record on `<topicPrefix>.heartbeat` marks the end
- *   (`snapshot: 'done'`). A snapshot interrupted by a crash starts again (the slot is recreated).
+ *   (`snapshot: 'done'`). A snapshot interrupted by a crash is taken again, streaming on from the
+ *   kept slot afterwards (resume.ts).
  * - Stream: a transaction's changes are handed to the worker at its Commit, each record's source
  *   offset being the commit's end LSN. The slot's confirmed flush LSN moves only in commit(),
  *   which the worker calls once those records are durable in the log and the offsets stored, so
@@ -200,16 +201,32 @@ export class PostgresCdcSource implements Source {
     const dropSlot: Undo = (s) => s.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [cfg.slot]);
     if (plan.snapshot) {
       if (plan.reason) ctx.logger.warn(`postgres-cdc: ${plan.reason}; taking a new snapshot (snapshot: when_needed)`, { slot: cfg.slot });
-      // An interrupted (or never started) snapshot starts again from a fresh slot and snapshot.
+      // A snapshot from a fresh slot, or, keeping a usable slot, from a temporary slot's export.
       if (plan.dropSlot) {
         await this.whileSlotInUse(() => dropSlot(sql)).catch((err: Error & { code?: string }) => {
           throw new PostgresCdcError(`slot: cannot drop replication slot "${cfg.slot}" to take a new snapshot: ${err.message}${err.code === '55006' ? ' (another worker or client streams from it)' : ''}`, { cause: err });
         });
       }
-      const { snapshotName, consistentPoint } = await this.createSlot(repl);
-      undo.push(dropSlot);
-      this.consistentPoint = consistentPoint;
-      this.snapshotTables = await this.openSnapshot(sql, snapshotName, tables);
+      if (plan.keepSlot && slot?.confirmedFlush != null) {
+        // The slot stays (see resume.ts): the snapshot comes from a temporary slot's export, on a
+        // connection of its own that ends once the snapshot is imported (the import keeps it).
+        const exporter = new ReplicationConnection(cfg.connectionString);
+        await exporter.connect().catch((err) => {
+          throw startError(err);
+        });
+        try {
+          const { snapshotName } = await exporter.createSlot(`sluice_snapshot_${process.pid}_${Date.now().toString(36)}`, true);
+          this.snapshotTables = await this.openSnapshot(sql, snapshotName, tables);
+        } finally {
+          await exporter.close();
+        }
+        this.consistentPoint = formatLsn(slot.confirmedFlush);
+      } else {
+        const { snapshotName, consistentPoint } = await this.createSlot(repl);
+        undo.push(dropSlot);
+        this.consistentPoint = consistentPoint;
+        this.snapshotTables = await this.openSnapshot(sql, snapshotName, tables);
+      }
       ctx.logger.info('postgres-cdc: snapshot started', { slot: cfg.slot, tables: cfg.tables });
     } else {
       if (plan.createSlot) {
