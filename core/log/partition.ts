@@ -189,15 +189,16 @@ export class Partition {
     const limit = this.config['max.message.bytes'];
     const level = codecLevel(compression, this.config);
     // A view of the encoder's scratch buffer: write() has copied it to the file (or the memory
-    // segment) before anything can encode again. An uncompressed send is encoded as consecutive
-    // batches of at most the limit each (a task's outputs of a large poll go over it); a
-    // compressed one is split after compressing, as its size is known only then; a single record
-    // is encoded whole, so that its error gives its size.
-    const several = records.length > 1 ? encodeRecordBatchesTransient(records, { baseOffset, now, compression }, limit) : null;
-    const batch = several ?? encodeRecordBatchTransient(records, { baseOffset, now, compression, compressionLevel: level }, records.length > 1 ? limit : Infinity);
+    // segment) before anything can encode again. An uncompressed send over the limit (a task's
+    // outputs of a large poll) is given up as soon as its keys and values, or its encoding, pass
+    // the limit, and encoded again as consecutive batches of at most the limit each; a compressed
+    // one is split after compressing, as its size is known only then; a single record is encoded
+    // whole, so that its error gives its size.
+    const batch = encodeRecordBatchTransient(records, { baseOffset, now, compression, compressionLevel: level }, records.length > 1 ? limit : Infinity);
+    const several = batch === null ? encodeRecordBatchesTransient(records, { baseOffset, now, compression }, limit) : null;
     const parts =
       several !== null ? [several]
-      : batch === null ? this.split(records, Math.max(limit + 1, payloadBytes(records)), limit, baseOffset, now, compression)
+      : batch === null ? this.split(records, Math.max(limit + 1, payloadBytes(records)), limit, baseOffset, now, compression) // one record alone is over the limit
       : batch.length <= limit ? [batch]
       : this.split(records, batch.length, limit, baseOffset, now, compression);
     let maxTs = -1;

@@ -213,7 +213,9 @@ export function encodeRecordBatchTransient(records: readonly AppendRecord[], opt
  * Uncompressed records as consecutive batches of at most `limit` bytes each, in one view of the
  * scratch buffer (overwritten by the next encode, as encodeRecordBatchTransient's): for a send
  * over max.message.bytes (a task's outputs of a large poll), which is then written as it is,
- * without encoding the first limit's worth twice, a buffer per batch and a copy to join them.
+ * without a buffer per batch and a copy to join them. The rare path: a send that fits one batch
+ * goes through encodeRecordBatchTransient, whose first walk brings scattered records into the
+ * cache.
  * Null when one record alone is over the limit (the caller reports it) or when given `offsets`
  * or a codec (a compressed batch's size is known only once compressed).
  */
@@ -223,13 +225,6 @@ export function encodeRecordBatchesTransient(records: readonly AppendRecord[], o
   if (n === 0) throw new RangeError('a record batch needs at least one record');
   const baseOffset = opts.baseOffset ?? 0;
   const attributes = opts.logAppendTime ? 0x08 : 0;
-  // The same light first walk as encodeRecordBatchTransient's (it brings scattered records into
-  // the cache); its largest timestamp is the batch's when the send fits one batch.
-  let sendMaxTs = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const t = records[i]!.timestamp ?? opts.now;
-    if (t > sendMaxTs) sendMaxTs = t;
-  }
   let at = 0;
   let from = 0;
   while (from < n) {
@@ -237,13 +232,10 @@ export function encodeRecordBatchesTransient(records: readonly AppendRecord[], o
     const end = writeBatchRecords(records, from, opts, baseTs, at, at + limit);
     const count = written;
     if (count === 0) return null;
-    let maxTs = sendMaxTs;
-    if (count < n) {
-      maxTs = -Infinity;
-      for (let i = from; i < from + count; i++) {
-        const t = records[i]!.timestamp ?? opts.now;
-        if (t > maxTs) maxTs = t;
-      }
+    let maxTs = -Infinity;
+    for (let i = from; i < from + count; i++) {
+      const t = records[i]!.timestamp ?? opts.now;
+      if (t > maxTs) maxTs = t;
     }
     writeBatchHeader(scratch.subarray(at, end), baseOffset + from, attributes, count - 1, baseTs, maxTs, count);
     at = end;

@@ -155,6 +155,9 @@ describe('what the broker enforces, the log enforces for every append', () => {
         if (!logAppendTime) expect(back.filter((_, i) => i % 13 !== 0).map((r) => r.timestamp)).toEqual(sent.filter((_, i) => i % 13 !== 0).map((s) => s.timestamp));
         else expect(new Set(back.map((r) => r.timestamp)).size).toBe(1);
       }
+      // One record alone over the limit refuses the whole send, and nothing of it is appended.
+      await expect(log.append('u', 0, [{ value: 'a' }, { value: 'b'.repeat(3100) }, { value: 'c' }])).rejects.toBeInstanceOf(RecordTooLargeError);
+      expect((await log.readRecords('u', 0, 0, 1 << 22)).records.length).toBe(400);
       // Reopened, the log finds every batch again (its index was written batch by batch).
       await log.close();
       const again = await openLog({ dataDir: dir, maintenanceIntervalMs: 0 });

@@ -142,12 +142,12 @@ export class RemoteLogEngine implements LogEngine {
     const compression = configured === 'producer' ? (opts.compression ?? 'none') : configured;
     const now = this.clock.now();
     const limit = t.config['max.message.bytes'];
-    // Uncompressed: consecutive batches of at most the limit, copied out of the encoder's scratch
-    // buffer (which must never be the one transferred to the log thread).
-    const several = records.length > 1 ? encodeRecordBatchesTransient(records, { baseOffset: 0, now, compression }, limit) : null;
-    if (several !== null) return this.appendRaw(topic, partition, Buffer.from(several), opts);
     const batch = encodeRecordBatch(records, { baseOffset: 0, now, compression, compressionLevel: codecLevel(compression, t.config) });
     if (batch.length <= limit || records.length === 1) return this.appendRaw(topic, partition, batch, opts);
+    // Uncompressed over the limit: consecutive batches of at most the limit, copied out of the
+    // encoder's scratch buffer (which must never be the one transferred to the log thread).
+    const several = encodeRecordBatchesTransient(records, { baseOffset: 0, now, compression }, limit);
+    if (several !== null) return this.appendRaw(topic, partition, Buffer.from(several), opts);
     // Over the limit: halves, each appended in order (the rare path).
     const half = records.length >>> 1;
     const first = await this.append(topic, partition, records.slice(0, half), opts);
