@@ -18,7 +18,7 @@ import { PostgresSink, postgresSinkConfig } from '../connectors/postgres/index.j
 import { embedded } from '../core/client/embedded/client.js';
 import { app } from '../core/worker/app.js';
 import { silentLogger } from '../core/worker/logger.js';
-import { cpuMs, median, padJson, peakRssMb, procCpuMs, report } from './lib.js';
+import { cpuMs, median, padJson, peakRssMb, procCpuMs, report, waitForCommitted } from './lib.js';
 
 const N = 1_000_000;
 const BATCH = 10_000;
@@ -60,11 +60,7 @@ async function sink(copy: boolean): Promise<number> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   await a.start();
-  for (;;) {
-    const g = await client.admin().describeGroup(`${a.id}.sink-pg`);
-    if (g.offsets.reduce((s, o) => s + o.committed, 0) >= N) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitForCommitted(client, `${a.id}.sink-pg`, N, 20);
   const seconds = (performance.now() - t0) / 1000;
   const node = cpuMs(cpu0);
   // The sink's connection is the only other client of this database.

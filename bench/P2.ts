@@ -17,7 +17,7 @@ import { Redis } from 'ioredis';
 import type { StoreBackendOptions } from '../processors/index.js';
 import { deleteKeysWithPrefix } from '../processors/stores/redis-util.js';
 import { p2App, SIZE } from './apps/p2-app.js';
-import { activityEventStream, median, peakRssMb, report } from './lib.js';
+import { activityEventStream, median, peakRssMb, report, waitForCommitted } from './lib.js';
 
 const N = Number(process.env.P2_N ?? 1_000_000);
 const THREADS = 2;
@@ -183,11 +183,7 @@ async function pipeline(grace: number, opts: { store?: StoreBackendOptions; n?: 
   const t0 = performance.now();
   const startMs = t0 - ts;
   const { engine } = await client.deps();
-  for (;;) {
-    const g = await client.admin().describeGroup('p2.events-0');
-    if (g.offsets.reduce((sum, o) => sum + o.committed, 0) >= n) break;
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitForCommitted(client, 'p2.events-0', n);
   const seconds = (performance.now() - t0) / 1000;
   const dropped = 'metricTotal' in a ? await a.metricTotal('sluice_late_records_total') : a.metrics.total('sluice_late_records_total');
   try {

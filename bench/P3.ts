@@ -10,7 +10,7 @@ import { embedded } from '../core/client/embedded/client.js';
 import { threadedApp } from '../core/worker/threads/threaded-app.js';
 import { p3App } from './apps/p3-app.js';
 import { p3Inputs, type P3Input } from './apps/p3-inputs.js';
-import { median, peakRssMb, report } from './lib.js';
+import { median, peakRssMb, report, waitForCommitted } from './lib.js';
 
 const N = Number(process.env.P3_N ?? 500_000);
 const WITHIN = 10_000;
@@ -116,11 +116,7 @@ async function timedOnce(threads = 0): Promise<{ secs: number; cpu: number }> {
   const cpu0 = process.cpuUsage();
   startMs.push(start - ts);
   const { engine } = await client.deps();
-  for (;;) {
-    const g = await client.admin().describeGroup('p3.orders-0');
-    if (g.offsets.reduce((s, o) => s + o.committed, 0) >= 2 * N) break;
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitForCommitted(client, 'p3.orders-0', 2 * N);
   const secs = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu0);
   const joined = engine.describeTopic('paid-orders').partitions.reduce((n, p) => n + p.highWatermark, 0);

@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
+import type { LogClient } from '../core/client/types.js';
 
 /** mulberry32, the PRNG docs/benchmarks.md names (seed 42 for keys). */
 export function mulberry32(seed: number): () => number {
@@ -141,4 +142,13 @@ export async function startCpuProfile(file: string | undefined): Promise<() => P
     writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
   };
+}
+
+/** Resolves once consumer group `group` has committed `total` records over all its partitions (polled every pollMs). */
+export async function waitForCommitted(client: LogClient, group: string, total: number, pollMs = 5): Promise<void> {
+  for (;;) {
+    const g = await client.admin().describeGroup(group);
+    if (g.offsets.reduce((sum, o) => sum + o.committed, 0) >= total) return;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { embedded } from '../core/client/embedded/client.js';
 import { p2App } from './apps/p2-app.js';
-import { activityEventStream, peakRssMb, startCpuProfile } from './lib.js';
+import { activityEventStream, peakRssMb, startCpuProfile, waitForCommitted } from './lib.js';
 
 const N = Number(process.env.P2_N ?? 1_000_000);
 const grace = Number(process.argv[2] ?? 1000);
@@ -35,11 +35,7 @@ async function once(): Promise<{ cpu: number; wall: number; dropped: number; cha
   const stopProfile = await startCpuProfile(profiling ? process.env.P2_PROF : undefined);
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  for (;;) {
-    const g = await client.admin().describeGroup('p2.events-0');
-    if (g.offsets.reduce((sum, o) => sum + o.committed, 0) >= N) break;
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitForCommitted(client, 'p2.events-0', N);
   const wall = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   await stopProfile();

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { embedded } from '../core/client/embedded/client.js';
 import { p3App } from './apps/p3-app.js';
 import { p3Inputs } from './apps/p3-inputs.js';
-import { peakRssMb, startCpuProfile } from './lib.js';
+import { peakRssMb, startCpuProfile, waitForCommitted } from './lib.js';
 
 const N = Number(process.env.P3_N ?? 500_000);
 const runs = Number(process.argv[2] ?? 2);
@@ -33,11 +33,7 @@ async function once(): Promise<{ cpu: number; wall: number; joined: number; dige
   const stopProfile = await startCpuProfile(profiling ? process.env.P3_PROF : undefined);
   const c0 = process.cpuUsage();
   const w0 = performance.now();
-  for (;;) {
-    const g = await client.admin().describeGroup('p3.orders-0');
-    if (g.offsets.reduce((s, o) => s + o.committed, 0) >= 2 * N) break;
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitForCommitted(client, 'p3.orders-0', 2 * N);
   const wall = (performance.now() - w0) / 1000;
   const c = process.cpuUsage(c0);
   await stopProfile();

@@ -9,7 +9,7 @@ import { filter, map } from 'rxjs';
 import { embedded, type EmbeddedClient } from '../../core/client/embedded/client.js';
 import { app, type App } from '../../core/worker/app.js';
 import { silentLogger } from '../../core/worker/logger.js';
-import { padJson, userKeys } from '../lib.js';
+import { padJson, userKeys, waitForCommitted } from '../lib.js';
 
 export const P1_RECORDS = 1_000_000;
 
@@ -64,11 +64,7 @@ export async function runP1(
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const { engine } = await client.deps();
-  for (;;) {
-    const g = await client.admin().describeGroup('p1.clicks');
-    if ((g.offsets[0]?.committed ?? 0) >= n) break;
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitForCommitted(client, 'p1.clicks', n);
   const cpu = process.cpuUsage(c0);
   const seconds = (performance.now() - t0) / 1000;
   const produced = engine.describeTopic('out').partitions[0]!.highWatermark;
