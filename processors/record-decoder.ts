@@ -52,9 +52,9 @@ export function fieldReader<T>(serde: Serde<T>, field: 'key' | 'value'): (r: Inp
   };
 }
 
-/** A plain copy of a lazy record, for user code (a timestamp extractor) that may spread or serialize what it is given. */
-function plain(r: InputRecord): InputRecord {
-  return r instanceof BatchRecord ? { key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offset: r.offset, topic: r.topic, partition: r.partition } : r;
+/** A plain copy of a lazy record (its toJSON), for code that may spread or serialize what it is given; any other record as it is. */
+export function plainRecord(r: InputRecord): InputRecord {
+  return r instanceof BatchRecord ? (r.toJSON() as InputRecord) : r;
 }
 
 export function recordDecoder<K, V>(opts: DecodeOptions<K, V>): RecordDecoder<K, V> {
@@ -66,7 +66,7 @@ export function recordDecoder<K, V>(opts: DecodeOptions<K, V>): RecordDecoder<K,
   const decode: RecordDecoder<K, V> = (r) => {
     const value = valueOf(r);
     const key = keyOf(r);
-    const timestamp = checkedTime(extract ? extract(value, plain(r)) : r.timestamp, r);
+    const timestamp = checkedTime(extract ? extract(value, plainRecord(r)) : r.timestamp, r);
     return { key, value, timestamp, headers: r.headers, topic: r.topic, partition: r.partition, offset: r.offset };
   };
   if (!extract)

@@ -11,7 +11,7 @@ import type { OperatorFunction } from 'rxjs';
 import type { Serde } from '../core/serde/serde.js';
 import type { InputRecord, TaskContext } from '../core/worker/contracts.js';
 import { recordOperator } from './operator.js';
-import { recordDecoder, type RecordDecoder } from './record-decoder.js';
+import { plainRecord, recordDecoder, type RecordDecoder } from './record-decoder.js';
 import type { Rec } from './types.js';
 
 export interface RepartitionSerdes {
@@ -55,8 +55,8 @@ export function repartitionDecoder(serdes: RepartitionSerdes): RecordDecoder<unk
       const headers = { ...r.headers };
       delete headers[KEY_BYTES];
       delete headers[VALUE_BYTES];
-      // Field by field: a lazy record's key, value, timestamp and offset are not own properties a spread would copy.
-      const rest = decode({ key: keyRaw ? null : r.key, value: valueRaw ? null : r.value, headers, timestamp: r.timestamp, offset: r.offset, topic: r.topic, partition: r.partition });
+      // A lazy record's key, value, timestamp and offset are not own properties: spread its plain copy.
+      const rest = decode({ ...plainRecord(r), key: keyRaw ? null : r.key, value: valueRaw ? null : r.value, headers });
       return { ...rest, key: keyRaw ? r.key : rest.key, value: valueRaw && values ? r.value : rest.value };
     };
   };

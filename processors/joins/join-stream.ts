@@ -269,7 +269,11 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
     };
     return twoSidedOperator<Rec<K, V>, Rec<K, R>>(t, other.topic, outer ? [leftStore, rightStore, outer] : [leftStore, rightStore], {
       leftKeyText: (r) => (r.key === null || r.key === undefined ? null : keyText(r.key)),
-      rightKeyText: (r) => (r.key === null ? null : keyText(keySerde.deserialize(r.key))),
+      // Read from the batch's bytes where the record is lazy (no key Buffer), as right() reads it.
+      rightKeyText: (r) => {
+        const k = rightKey(r);
+        return k === null ? null : keyText(k);
+      },
       async prepare(maxTs) {
         if (!begun) begin();
         // Held records this batch may close: those before its largest stream time − grace − the shorter lookback.
@@ -279,7 +283,7 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
         process(true, r.key, r.timestamp, r.value, r as Rec<unknown, unknown>, null, emitTo);
       },
       right(r, emitTo) {
-        // Read from the batch's bytes where the record is lazy (no Buffer per key or value); the value's bytes only to log them.
+        // Key and value read from the batch's bytes where the record is lazy; the value's own bytes are taken to log them.
         process(false, rightKey(r), r.timestamp, rightValue(r), r, rightRaw ? r.value : null, emitTo);
       },
       complete() {

@@ -8,7 +8,7 @@
  *
  * Binary, so any value serde round-trips (a `bytes()` value stays bytes). Records of one flush are
  * encoded into one buffer.
-
+ *
  * The memory store packs several records into one changelog record: chunk-codec.ts.
  */
 import { SluiceError } from '../../core/errors.js';

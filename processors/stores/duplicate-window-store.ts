@@ -8,12 +8,15 @@
  * timestamp <= observed − retention is expired: never returned, dropped when its time segment is
  * (memory) or at the next flush (Redis), and a put that old is refused.
  *
- * Changelog: a record is logged under a slot number (its changelog key, decimal text) that a later
- * record reuses once the first has expired or been removed, so expiry writes no tombstone and the
- * compacted changelog holds about as many keys as the store ever held at once; a restore drops the
- * expired records it reads by their time. A removed record whose slot is not reused by the next
- * flush is tombstoned. Value layout (window-codec.ts's `encodeTimedRecords`): timestamp, arrival
- * sequence, key text, value bytes.
+ * Changelog (Redis): a record is logged under a slot
+ * number (its changelog key, decimal text) that a later record reuses once the first has expired or
+ * been removed, so expiry writes no tombstone and the compacted changelog holds about as many keys
+ * as the store ever held at once; a restore drops the expired records it reads by their time. A
+ * removed record whose slot is not reused by the next flush is tombstoned. Value layout
+ * (duplicate-window-codec.ts's `encodeTimedRecords`): timestamp, arrival sequence, key text, value
+ * bytes. The memory store logs chunks keyed `[n]` instead (changelog-chunks.ts, chunk-codec.ts):
+ * each flush's records packed into changelog records of up to 64 KiB with `packChangelog` (a
+ * join's sides), one record per chunk otherwise.
  *
  * Both backends are write-back caches, as window-store.ts describes: `load(keys)` first on Redis.
  */

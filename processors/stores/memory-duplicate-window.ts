@@ -39,7 +39,11 @@ class Entry<K, V> implements TimedRecord<K, V> {
   }
 }
 
-/** Slot bookkeeping shared with the Redis store: which slots are free, changed, logged, to be tombstoned. */
+/**
+ * Slot bookkeeping: which slots are free, changed, logged, to be tombstoned. The memory store takes
+ * and releases slots (a record's place); `logged`, `tomb` and the dirty list serve the Redis store's
+ * slot-per-record changelog (the memory store's chunks keep their own in changelog-chunks.ts).
+ */
 export class Slots {
   private free: number[] = [];
   private next = 0;

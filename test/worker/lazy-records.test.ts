@@ -106,9 +106,22 @@ function eagerClient(client: LogClient): LogClient {
   };
 }
 
-/** A client whose consumers record whether they were asked for lazy records. */
-function watchedClient(client: LogClient, asked: boolean[]): LogClient {
-  return { ...eagerClient(client), consumer: (opts: ConsumerOptions) => (asked.push(opts.lazyRecords === true), client.consumer(opts)) };
+/** A client whose consumers record whether they were asked for lazy records, and whether each record they handed out is one. */
+function watchedClient(client: LogClient, asked: boolean[], handedLazy: boolean[]): LogClient {
+  return {
+    ...eagerClient(client),
+    consumer: (opts: ConsumerOptions) => {
+      asked.push(opts.lazyRecords === true);
+      const consumer = client.consumer(opts);
+      const poll = consumer.poll.bind(consumer);
+      consumer.poll = async (o) => {
+        const batches = await poll(o);
+        for (const b of batches) for (const r of b.records) handedLazy.push(r instanceof BatchRecord);
+        return batches;
+      };
+      return consumer;
+    },
+  };
 }
 
 async function logWith(setup: (client: LogClient) => Promise<void>): Promise<{ client: LogClient; engine: LogEngine }> {
@@ -133,7 +146,8 @@ async function bothWays(setup: (client: LogClient) => Promise<void>, build: (a: 
   const results: string[][] = [];
   for (const lazy of [true, false]) {
     const asked: boolean[] = [];
-    const log = lazy ? watchedClient(client, asked) : eagerClient(client);
+    const handedLazy: boolean[] = [];
+    const log = lazy ? watchedClient(client, asked, handedLazy) : eagerClient(client);
     const id = lazy ? 'lazy' : 'eager';
     const a = app({ id, log, logger: silentLogger, batch: { maxRecords: 97 }, errors: { retries: 0, backoffMs: 1 } });
     build(a, `${id}-out`);
@@ -141,6 +155,8 @@ async function bothWays(setup: (client: LogClient) => Promise<void>, build: (a: 
     await a.idle(200);
     await a.stop();
     if (lazy) expect(asked.length > 0 && asked.every(Boolean)).toBe(true);
+    // The lazy run really ran on lazy records (a consumer that ignored the option would not).
+    if (lazy) expect(handedLazy.length > 0 && handedLazy.every(Boolean)).toBe(true);
     const got: string[] = [];
     for (const t of [...outputs(`${id}-out`), `${id}.dlq`]) got.push(...(await topicText(engine, t)).map((line) => `${t.replace(id, '')}|${line}`));
     results.push(got);

@@ -23,6 +23,7 @@ describe('changelog chunk codec', () => {
     it(`round-trips mixed records (chunks of about ${maxBytes} bytes)`, () => {
       const chunks = encodeChunks(records, values, maxBytes);
       if (maxBytes === 0) expect(chunks).toHaveLength(records.length);
+      if (maxBytes === 64) expect(chunks.length).toBeGreaterThan(1);
       if (maxBytes === 1 << 16) expect(chunks).toHaveLength(1);
       expect(chunks[0]!.from).toBe(0);
       expect(chunks.at(-1)!.to).toBe(records.length);
