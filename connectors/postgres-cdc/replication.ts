@@ -64,8 +64,10 @@ export class ReplicationConnection {
     await this.client.connect();
   }
 
-  /** Creates a pgoutput slot exporting a snapshot; the snapshot lives until the next command on this connection. */
-  /** A temporary slot is dropped when this connection ends: one made only for its exported snapshot. */
+  /**
+   * Creates a pgoutput slot exporting a snapshot; the snapshot lives until the next command on this
+   * connection. A temporary slot is dropped when the connection ends: one made only for its export.
+   */
   async createSlot(slot: string, temporary = false): Promise<{ consistentPoint: string; snapshotName: string }> {
     const res = await this.client.query(`CREATE_REPLICATION_SLOT ${quoteIdent(slot)}${temporary ? ' TEMPORARY' : ''} LOGICAL pgoutput EXPORT_SNAPSHOT`);
     const row = res.rows[0] as { consistent_point: string; snapshot_name: string };

@@ -24,7 +24,12 @@ import { formatLsn, parseLsn } from './lsn.js';
 /** The source offset stored with each record: the commit LSN after it, and whether the snapshot is complete. */
 export type CdcOffset = { lsn: string; snapshot: 'partial' | 'done' };
 
-export type StartPlan = { snapshot: true; dropSlot: boolean; keepSlot?: boolean; reason: string | null } | { snapshot: false; createSlot: boolean };
+/**
+ * A snapshot either from a fresh slot (dropping the one there when dropSlot), or, when `resumeAt` is
+ * set, from a temporary slot's export while the existing slot is kept and streamed from its
+ * confirmed position `resumeAt` afterwards; or streaming at once.
+ */
+export type StartPlan = { snapshot: true; dropSlot: boolean; resumeAt: bigint | null; reason: string | null } | { snapshot: false; createSlot: boolean };
 
 export interface StartState {
   mode: 'initial' | 'never' | 'when_needed';
@@ -58,7 +63,7 @@ export function planStart(s: StartState): StartPlan {
             ? `the publication "${s.publication}" was dropped, so the slot cannot decode the changes after that`
             : null;
     if (problem === null) return { snapshot: false, createSlot: false };
-    if (s.mode === 'when_needed') return { snapshot: true, dropSlot: slot !== null, reason: problem };
+    if (s.mode === 'when_needed') return { snapshot: true, dropSlot: slot !== null, resumeAt: null, reason: problem };
     throw new PostgresCdcSlotLostError(`postgres-cdc: ${problem}; changes committed after the stored offset ${s.committed.lsn} may be missing from the topics. ${RESNAPSHOT_HINT}`);
   }
   if (s.mode === 'never') {
@@ -68,6 +73,6 @@ export function planStart(s: StartState): StartPlan {
     return { snapshot: false, createSlot: !slot };
   }
   // No offset, or a snapshot that did not finish: a snapshot, streaming on from the slot when it can.
-  if (slot && slot.walStatus !== 'lost' && slot.confirmedFlush !== null && s.publicationExists) return { snapshot: true, dropSlot: false, keepSlot: true, reason: null };
-  return { snapshot: true, dropSlot: slot !== null, reason: null };
+  if (slot && slot.walStatus !== 'lost' && slot.confirmedFlush !== null && s.publicationExists) return { snapshot: true, dropSlot: false, resumeAt: slot.confirmedFlush, reason: null };
+  return { snapshot: true, dropSlot: slot !== null, resumeAt: null, reason: null };
 }

@@ -207,7 +207,7 @@ export class PostgresCdcSource implements Source {
           throw new PostgresCdcError(`slot: cannot drop replication slot "${cfg.slot}" to take a new snapshot: ${err.message}${err.code === '55006' ? ' (another worker or client streams from it)' : ''}`, { cause: err });
         });
       }
-      if (plan.keepSlot && slot?.confirmedFlush != null) {
+      if (plan.resumeAt !== null) {
         // The slot stays (see resume.ts): the snapshot comes from a temporary slot's export, on a
         // connection of its own that ends once the snapshot is imported (the import keeps it).
         const exporter = new ReplicationConnection(cfg.connectionString);
@@ -215,12 +215,12 @@ export class PostgresCdcSource implements Source {
           throw startError(err);
         });
         try {
-          const { snapshotName } = await exporter.createSlot(`sluice_snapshot_${process.pid}_${Date.now().toString(36)}`, true);
+          const { snapshotName } = await this.createSlot(exporter, `sluice_snapshot_${process.pid}_${Date.now().toString(36)}`, true);
           this.snapshotTables = await this.openSnapshot(sql, snapshotName, tables);
         } finally {
           await exporter.close();
         }
-        this.consistentPoint = formatLsn(slot.confirmedFlush);
+        this.consistentPoint = formatLsn(plan.resumeAt);
       } else {
         const { snapshotName, consistentPoint } = await this.createSlot(repl);
         undo.push(dropSlot);
@@ -287,12 +287,12 @@ export class PostgresCdcSource implements Source {
     }
   }
 
-  private async createSlot(repl: ReplicationConnection): Promise<{ snapshotName: string; consistentPoint: string }> {
+  private async createSlot(repl: ReplicationConnection, name = this.cfg.slot, temporary = false): Promise<{ snapshotName: string; consistentPoint: string }> {
     try {
-      return await repl.createSlot(this.cfg.slot);
+      return await repl.createSlot(name, temporary);
     } catch (err) {
       const e = err as { message?: string; hint?: string };
-      throw new PostgresCdcError(`slot: cannot create replication slot "${this.cfg.slot}": ${e.message}${e.hint ? ` (${e.hint})` : ''}`, { cause: err });
+      throw new PostgresCdcError(`slot: cannot create ${temporary ? 'the temporary ' : ''}replication slot "${name}": ${e.message}${e.hint ? ` (${e.hint})` : ''}`, { cause: err });
     }
   }
 
@@ -529,7 +529,7 @@ export class PostgresCdcSource implements Source {
         p.caughtUp = true;
       }
       if (p.caughtUp && this.queue.length === 0) {
-        this.encoder!.reset();
+        // The encoder is reset by stream() and reconnect(), whichever takes over.
         this.peek = null;
         this.sql = null;
         await p.sql.end().catch(() => {});
@@ -548,7 +548,6 @@ export class PostgresCdcSource implements Source {
     while (n < this.queue.length && this.queue[n]!.sourceOffset === this.queue[n - 1]!.sourceOffset) n++;
     return this.queue.splice(0, n);
   }
-
 
   private async pollSnapshot(): Promise<SourceRecord[]> {
     const tables = this.snapshotTables!;

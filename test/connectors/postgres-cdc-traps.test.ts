@@ -356,8 +356,12 @@ describe('postgres-cdc never skips changes silently when its slot is lost', () =
       peekMessages: 300,
       peekPollRecords: 100,
     });
-    const ctx = { appId: 'cut', name: 'pg', logger: silentLogger, client: log.client, signal: new AbortController().signal, committedOffsets: async () => new Map(), deadLetter: async () => {} } as never;
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (msg: string) => void warnings.push(msg) };
+    const ctx = { appId: 'cut', name: 'pg', logger, client: log.client, signal: new AbortController().signal, committedOffsets: async () => new Map(), deadLetter: async () => {} } as never;
     await source.start(ctx);
+    // The backlog is read through SQL (not streamed from the start).
+    expect((source as unknown as { peek: unknown }).peek).not.toBeNull();
     try {
       const got: number[] = [];
       let polls = 0;
@@ -371,6 +375,8 @@ describe('postgres-cdc never skips changes silently when its slot is lost', () =
         return got.length >= 1000;
       }, 30_000);
       expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+      // The cut ended the SQL read, which handed the rest over to streaming.
+      expect(warnings).toContain('postgres-cdc: cannot read the backlog through SQL; streaming it');
     } finally {
       await source.stop();
     }
