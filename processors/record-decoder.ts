@@ -12,6 +12,7 @@ import { BatchRecord } from '../core/log/record-batch.js';
 import { json, type Serde } from '../core/serde/serde.js';
 import type { InputRecord } from '../core/worker/contracts.js';
 import { InvalidTimestampError } from './errors.js';
+import { SourceValues } from './source-values.js';
 import type { Rec } from './types.js';
 
 export interface DecodeOptions<K, V> {
@@ -25,6 +26,8 @@ export interface RecordDecoder<K, V> {
   (r: InputRecord): Rec<K, V>;
   /** The same, leaving the value undecoded; absent when event time is read from the value. */
   withoutValue?: (r: InputRecord) => Rec<K, V>;
+  /** The bytes of the record decoded last (source-values.ts); absent when event time is read from the value (user code sees it first). */
+  sourceValues?: SourceValues;
 }
 
 function checkedTime(timestamp: unknown, r: InputRecord): number {
@@ -63,12 +66,16 @@ export function recordDecoder<K, V>(opts: DecodeOptions<K, V>): RecordDecoder<K,
   const extract = opts.timestamp;
   const keyOf = fieldReader(keySerde, 'key');
   const valueOf = fieldReader(valueSerde, 'value');
+  const values = extract ? undefined : new SourceValues(opts.value as Serde<unknown> | undefined);
   const decode: RecordDecoder<K, V> = (r) => {
     const value = valueOf(r);
     const key = keyOf(r);
     const timestamp = checkedTime(extract ? extract(value, plainRecord(r)) : r.timestamp, r);
-    return { key, value, timestamp, headers: r.headers, topic: r.topic, partition: r.partition, offset: r.offset };
+    const rec = { key, value, timestamp, headers: r.headers, topic: r.topic, partition: r.partition, offset: r.offset };
+    if (values?.watched) values.decoded(rec, r);
+    return rec;
   };
+  decode.sourceValues = values;
   if (!extract)
     decode.withoutValue = (r) => {
       const key = keyOf(r);

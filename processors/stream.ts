@@ -7,8 +7,8 @@
  * every record goes down both).
  */
 import type { OperatorFunction } from 'rxjs';
-import { recordDecoder, type DecodeOptions } from './record-decoder.js';
-import { decodeWith, startChain, writeChain, type AppLike, type Position } from './topology/builder.js';
+import { recordDecoder, type DecodeOptions, type RecordDecoder } from './record-decoder.js';
+import { startChain, writeChain, type AppLike, type Position } from './topology/builder.js';
 import type { AnyOperator } from './topology/node.js';
 import type { Rec } from './types.js';
 
@@ -49,5 +49,5 @@ export class KStream<K, V> {
 /** A typed stream of `topic` (or of several topics read as one). */
 export function streamOf<K = unknown, V = unknown>(app: AppLike, topic: string | string[], opts: StreamOptions<K, V> = {}): KStream<K, V> {
   const topics = Array.isArray(topic) ? topic : [topic];
-  return new KStream<K, V>(startChain(app, topics, decodeWith(recordDecoder(opts) as never)));
+  return new KStream<K, V>(startChain(app, topics, recordDecoder(opts) as RecordDecoder<unknown, unknown>));
 }

@@ -36,6 +36,7 @@ import { InvalidConfigError } from '../../core/errors.js';
 import { json, type Serde } from '../../core/serde/serde.js';
 import { fieldReader } from '../record-decoder.js';
 import { sluiceOperator, type SluiceOperator, type TaskBinding } from '../sluice-op.js';
+import { valueRange, type SourceValues, type ValueRange } from '../source-values.js';
 import type { DuplicateWindowAccess, TimedRecord } from '../stores/duplicate-window-store.js';
 import { retentionMs, type Materialized, type StoreBackendOptions } from '../stores/materialized.js';
 import { KeyCells } from '../stores/key-cells.js';
@@ -117,7 +118,8 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
   const rightValueSerde = other.value ?? (json() as Serde<W>);
   // The stores' serdes: one key serde for all (their key texts must agree).
   const storeKey = opts.serdes?.key ?? other.key;
-  const leftValues = opts.thisStore?.value ?? opts.serdes?.value ?? (json() as Serde<V>);
+  const givenLeftValues = opts.thisStore?.value ?? opts.serdes?.value;
+  const leftValues = givenLeftValues ?? (json() as Serde<V>);
   const rightValues = opts.otherStore?.value ?? rightValueSerde;
   // A right record's value is logged as it was read when the store writes it with the stream's serde.
   const rightRaw = rightValues === rightValueSerde;
@@ -144,12 +146,19 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
       };
       const stores = [m.left.name!, m.right.name!, ...(m.outer ? [m.outer.name!] : [])];
       for (const s of stores) nb.store(s);
-      nb.processor((t) => bind(t, base, m), { inputs: [other.topic], stores });
+      const sourceValues = nb.sourceValues?.();
+      nb.processor((t) => bind(t, base, m, sourceValues?.()), { inputs: [other.topic], stores });
     },
   });
 
-  function bind(t: TaskBinding, metricName: string, m: { left: Materialized<K, V>; right: Materialized<K, W>; outer: Materialized<K, Held> | null }) {
+  function bind(t: TaskBinding, metricName: string, m: { left: Materialized<K, V>; right: Materialized<K, W>; outer: Materialized<K, Held> | null }, source: SourceValues | undefined) {
     const ctx: TaskContext = t.ctx;
+    // Left values are logged as read when the join follows its source alone and its store reads
+    // them with the source's serde (both the default, or the same serde): source-values.ts.
+    const leftSource = source !== undefined && source.serde === givenLeftValues ? source : undefined;
+    if (leftSource !== undefined) leftSource.watched = true;
+    // The record's value bytes, when they can be logged as read (body null: they cannot).
+    const raw: ValueRange = { body: null, start: 0, end: 0 };
     // The memory stores of the join share one key index: a record's key is looked up once for all of them.
     const sharedKeys = new KeyCells<unknown>();
     // Their records expire rather than being removed: their changelogs pack the records of a flush.
@@ -212,7 +221,7 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
         emitTo(alone(h.key, h.value.left, h.value.value, h.ts, origin));
       }
     };
-    const process = (isLeft: boolean, key: unknown, ts: number, value: unknown, origin: Rec<unknown, unknown> | InputRecord, raw: Buffer | null, emitTo: (o: Rec<K, R>) => void) => {
+    const process = (isLeft: boolean, key: unknown, ts: number, value: unknown, origin: Rec<unknown, unknown> | InputRecord, emitTo: (o: Rec<K, R>) => void) => {
       if (!begun) begin();
       if (ts > streamTime) streamTime = ts;
       const outerSide = isLeft ? leftOuter : rightOuter;
@@ -254,16 +263,16 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
         emitTo(out(key, isLeft ? value : o.value, isLeft ? o.value : value, Math.max(ts, o.ts), origin));
       }
       if (matched || !outerSide) {
-        if (visible) (isLeft ? leftStore : (rightStore as DuplicateWindowAccess<K, unknown>)).add(k, key as K, ts, value, raw);
+        if (visible) (isLeft ? leftStore : (rightStore as DuplicateWindowAccess<K, unknown>)).add(k, key as K, ts, value, raw.body, raw.start, raw.end);
         return;
       }
       const lookback = isLeft ? after : before;
       if (ts + lookback + grace < streamTime) {
         emitTo(alone(key, isLeft, value, ts, origin));
-        if (visible) (isLeft ? leftStore : (rightStore as DuplicateWindowAccess<K, unknown>)).add(k, key as K, ts, value, raw);
+        if (visible) (isLeft ? leftStore : (rightStore as DuplicateWindowAccess<K, unknown>)).add(k, key as K, ts, value, raw.body, raw.start, raw.end);
         return;
       }
-      const rec = visible ? (isLeft ? leftStore : (rightStore as DuplicateWindowAccess<K, unknown>)).add(k, key as K, ts, value, raw) : null;
+      const rec = visible ? (isLeft ? leftStore : (rightStore as DuplicateWindowAccess<K, unknown>)).add(k, key as K, ts, value, raw.body, raw.start, raw.end) : null;
       outer!.add(k, key as K, ts, { left: isLeft, slot: rec?.slot ?? -1, value });
       if (ts < heldMin) heldMin = ts;
     };
@@ -280,11 +289,16 @@ function make<K, V, W, R>(type: JoinType, other: OtherStream<K, W>, joiner: (l: 
         if (outer) await outer.loadUpTo(Math.max(streamTime, maxTs) - grace - minLookback);
       },
       left(r, emitTo) {
-        process(true, r.key, r.timestamp, r.value, r as Rec<unknown, unknown>, null, emitTo);
+        const input = leftSource?.inputOf(r) ?? null;
+        if (input !== null) valueRange(input, raw);
+        else raw.body = null;
+        process(true, r.key, r.timestamp, r.value, r as Rec<unknown, unknown>, emitTo);
       },
       right(r, emitTo) {
-        // Key and value read from the batch's bytes where the record is lazy; the value's own bytes are taken to log them.
-        process(false, rightKey(r), r.timestamp, rightValue(r), r, rightRaw ? r.value : null, emitTo);
+        // Key and value read from the batch's bytes where the record is lazy; where the value's bytes are, to log them.
+        if (rightRaw) valueRange(r, raw);
+        else raw.body = null;
+        process(false, rightKey(r), r.timestamp, rightValue(r), r, emitTo);
       },
       complete() {
         if (!begun) return;

@@ -13,18 +13,27 @@
  * A store whose records are removed one by one (the join's held records) uses `maxBytes` 0: one
  * record per chunk, so a removal is one tombstone, not a rewrite of its neighbours.
  */
-import { encodeChunks, type ChunkedBytes } from './chunk-codec.js';
+import { encodeChunks, type ChunkSource, type ChunkValue } from './chunk-codec.js';
 
 /** What a chunk knows of a record. */
-export interface ChunkMember extends ChunkedBytes {
+export interface ChunkMember extends ChunkSource {
   /** Its chunk, -1 until a flush logs it. */
   chunk: number;
   alive: boolean;
+  /** Its value; undefined while only its bytes are known (restored, not yet read). */
+  readonly value: unknown;
+  /** Bytes to log as they are (see ChunkSource), dropped once logged unless the value is still undecoded. */
+  rawBody: Buffer | null;
 }
 
 /** A chunk's changelog key: its number as a JSON array (a record logged alone under its slot had a number). */
 const chunkKeys: string[] = [];
 export const chunkKey = (chunk: number): string => chunkKeys[chunk] ?? (chunkKeys[chunk] = `[${chunk}]`);
+
+/** Logged: raw bytes are let go (they hold their batch's memory) unless the value is still undecoded. */
+function dropRaw(records: readonly ChunkMember[]): void {
+  for (const e of records) if (e.value !== undefined) e.rawBody = null;
+}
 
 export class ChangelogChunks<E extends ChunkMember> {
   /** Each chunk's records as logged (some may have expired or been removed since). */
@@ -71,9 +80,10 @@ export class ChangelogChunks<E extends ChunkMember> {
 
   /**
    * Logs what changed since the last flush: removed records' chunks rewritten or tombstoned, then
-   * the new records packed into chunks. `bytes(e)` is a record's value bytes.
+   * the new records packed into chunks. `bytes(e)` is a record's value bytes, for one without raw bytes.
    */
   flush(bytes: (e: E) => Buffer | string, log: (key: string, value: Buffer | null) => void): void {
+    const valueOf = (e: E): ChunkValue => (e.rawBody !== null ? null : bytes(e));
     for (const key of this.stale) log(key, null);
     this.stale = [];
     const rewrite = this.rewrite;
@@ -87,8 +97,9 @@ export class ChangelogChunks<E extends ChunkMember> {
         continue;
       }
       this.members[c] = alive;
-      const [only] = encodeChunks(alive, alive.map(bytes), Infinity);
+      const [only] = encodeChunks(alive, alive.map(valueOf), Infinity);
       log(chunkKey(c), only!.bytes);
+      dropRaw(alive);
     }
     const pending = this.pending;
     this.pending = [];
@@ -96,8 +107,8 @@ export class ChangelogChunks<E extends ChunkMember> {
     for (const e of pending) if (e.alive) pending[n++] = e;
     pending.length = n;
     if (n === 0) return;
-    const values = new Array<Buffer | string>(n);
-    for (let i = 0; i < n; i++) values[i] = bytes(pending[i]!);
+    const values = new Array<ChunkValue>(n);
+    for (let i = 0; i < n; i++) values[i] = valueOf(pending[i]!);
     for (const { from, to, bytes: b } of encodeChunks(pending, values, this.maxBytes)) {
       const c = this.take();
       const members = from === 0 && to === n ? pending : pending.slice(from, to);
@@ -106,6 +117,7 @@ export class ChangelogChunks<E extends ChunkMember> {
       this.live[c] = members.length;
       log(chunkKey(c), b);
     }
+    dropRaw(pending);
   }
 
   /** Before a restore: nothing is logged. */

@@ -23,6 +23,30 @@ export interface ChunkedBytes extends TimedBytes {
   slot: number;
 }
 
+/**
+ * A record to encode. Its value's bytes are given beside it (`values[i]`), or, when that is null,
+ * are `rawBody[rawStart, rawEnd)`: bytes as read from a batch, logged without a Buffer made per value.
+ */
+export interface ChunkSource extends ChunkedBytes {
+  readonly rawBody?: Buffer | null;
+  readonly rawStart?: number;
+  readonly rawEnd?: number;
+}
+
+/** A record read from a chunk: its value is `body[valueStart, valueEnd)` (no Buffer made per value). */
+export interface DecodedChunkRecord extends ChunkedBytes {
+  body: Buffer;
+  valueStart: number;
+  valueEnd: number;
+  /** The chunk it was read from (-1: a record logged alone under its slot). */
+  chunk: number;
+}
+
+/** A value to encode: its bytes, or null for the record's raw range. */
+export type ChunkValue = ValueBytes | null;
+
+const rawLength = (r: ChunkSource) => r.rawEnd! - r.rawStart!;
+
 const FIXED = 28;
 
 /**
@@ -30,12 +54,14 @@ const FIXED = 28;
  * counting a character as a byte (a record larger than that alone; `maxBytes` 0: one record per
  * chunk): each chunk holds `records[from, to)`.
  */
-export function encodeChunks(records: readonly ChunkedBytes[], values: readonly ValueBytes[], maxBytes: number): Array<{ from: number; to: number; bytes: Buffer }> {
+export function encodeChunks(records: readonly ChunkSource[], values: readonly ChunkValue[], maxBytes: number): Array<{ from: number; to: number; bytes: Buffer }> {
   const out: Array<{ from: number; to: number; bytes: Buffer }> = [];
   let from = 0;
   let size = 0;
   for (let i = 0; i < records.length; i++) {
-    const len = FIXED + records[i]!.keyText.length + values[i]!.length;
+    const r = records[i]!;
+    const v = values[i]!;
+    const len = FIXED + r.keyText.length + (v === null ? rawLength(r) : v.length);
     if (i > from && size + len > maxBytes) {
       out.push({ from, to: i, bytes: encodeChunk(records, values, from, i) });
       from = i;
@@ -53,7 +79,7 @@ export function encodeChunks(records: readonly ChunkedBytes[], values: readonly 
  * (as many bytes as characters): each length is its string's. Otherwise each string is written
  * again on its own (UTF-8 of a concatenation can differ: lone surrogates may pair up).
  */
-function writeText(arena: Buffer, pos: number, text: string, parts: ReadonlyArray<{ keyText: string }> | readonly ValueBytes[], asKeys: boolean, from: number, to: number, lens: Int32Array, lensAt: number): number {
+function writeText(arena: Buffer, pos: number, text: string, parts: ReadonlyArray<{ keyText: string }> | readonly ChunkValue[], asKeys: boolean, from: number, to: number, lens: Int32Array, lensAt: number): number {
   const written = utf8Write.call(arena, text, pos, arena.length - pos);
   if (written === text.length) {
     for (let i = from; i < to; i++) lens[lensAt + i - from] = asKeys ? (parts[i] as { keyText: string }).keyText.length : (parts[i] as string).length;
@@ -68,16 +94,30 @@ function writeText(arena: Buffer, pos: number, text: string, parts: ReadonlyArra
   return pos;
 }
 
-function encodeChunk(records: readonly ChunkedBytes[], values: readonly ValueBytes[], from: number, to: number): Buffer {
+/** Copies a value's bytes (`v`, or the record's raw range when null) to `pos`; its length into `lens[at]`. */
+function copyBytes(arena: Buffer, pos: number, v: Buffer | null, r: ChunkSource, lens: Int32Array, at: number): number {
+  const src = v ?? r.rawBody!;
+  const start = v === null ? r.rawStart! : 0;
+  const end = v === null ? r.rawEnd! : v.length;
+  const len = end - start;
+  lens[at] = len;
+  // Short values by a loop: a native copy costs more than the bytes of a small JSON value.
+  if (len <= 64) for (let j = 0; j < len; j++) arena[pos + j] = src[start + j]!;
+  else arena.set(start === 0 && end === src.length ? src : src.subarray(start, end), pos);
+  return pos + len;
+}
+
+function encodeChunk(records: readonly ChunkSource[], values: readonly ChunkValue[], from: number, to: number): Buffer {
   const n = to - from;
   // At most 3 bytes per UTF-16 unit.
   let bound = 4 + n * FIXED;
   let keys = '';
   for (let i = from; i < to; i++) {
-    const k = records[i]!.keyText;
+    const r = records[i]!;
+    const k = r.keyText;
     const v = values[i]!;
     keys += k;
-    bound += 3 * k.length + (typeof v === 'string' ? 3 * v.length : v.length);
+    bound += 3 * k.length + (typeof v === 'string' ? 3 * v.length : v === null ? rawLength(r) : v.length);
   }
   const arena = Buffer.allocUnsafe(bound);
   const dv = new DataView(arena.buffer, arena.byteOffset, bound);
@@ -96,9 +136,7 @@ function encodeChunk(records: readonly ChunkedBytes[], values: readonly ValueByt
     if (i > runFrom) pos = writeText(arena, pos, run, values, false, runFrom, i, valueLens, runFrom - from);
     run = '';
     runFrom = i + 1;
-    valueLens[i - from] = v.length;
-    arena.set(v, pos);
-    pos += v.length;
+    pos = copyBytes(arena, pos, v, records[i]!, valueLens, i - from);
   }
   if (to > runFrom) pos = writeText(arena, pos, run, values, false, runFrom, to, valueLens, runFrom - from);
   dv.setUint32(0, n);
@@ -113,24 +151,25 @@ function encodeChunk(records: readonly ChunkedBytes[], values: readonly ValueByt
   return view(arena, 0, pos);
 }
 
-/** The records of a chunk; their values are views of `b`. */
-export function decodeChunk(topic: string, key: string, b: Buffer): Array<ChunkedBytes & { value: Buffer }> {
+/** The records of chunk `chunk` (changelog key `key`); their values are ranges of `b`. */
+export function decodeChunk(topic: string, key: string, b: Buffer, chunk: number): DecodedChunkRecord[] {
   if (b.length < 4) throw new ChangelogFormatError(topic, key, `a chunk of ${b.length} bytes is too short`);
   const n = b.readUInt32BE(0);
   let pos = 4 + n * FIXED;
   let total = pos;
   for (let h = 4; h < 4 + n * FIXED && h + FIXED <= b.length; h += FIXED) total += b.readUInt32BE(h + 20) + b.readUInt32BE(h + 24);
   if (total !== b.length) throw new ChangelogFormatError(topic, key, `a chunk of ${n} records should be ${total} bytes, not ${b.length}`);
-  const out: Array<ChunkedBytes & { value: Buffer }> = [];
+  const out: DecodedChunkRecord[] = [];
   for (let h = 4; h < 4 + n * FIXED; h += FIXED) {
     const keyLen = b.readUInt32BE(h + 20);
-    out.push({ ts: b.readDoubleBE(h), seq: b.readDoubleBE(h + 8), slot: b.readUInt32BE(h + 16), keyText: b.toString('utf8', pos, pos + keyLen), value: b });
+    out.push({ ts: b.readDoubleBE(h), seq: b.readDoubleBE(h + 8), slot: b.readUInt32BE(h + 16), keyText: b.toString('utf8', pos, pos + keyLen), body: b, valueStart: 0, valueEnd: 0, chunk });
     pos += keyLen;
   }
   for (let i = 0, h = 4; i < n; i++, h += FIXED) {
-    const valueLen = b.readUInt32BE(h + 24);
-    out[i]!.value = b.subarray(pos, pos + valueLen);
-    pos += valueLen;
+    const r = out[i]!;
+    r.valueStart = pos;
+    pos += b.readUInt32BE(h + 24);
+    r.valueEnd = pos;
   }
   return out;
 }

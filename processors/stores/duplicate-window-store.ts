@@ -45,10 +45,11 @@ export interface DuplicateWindowAccess<K, V> extends Loadable, WindowStore<K, V>
   /** The operator's time, kept with the store (logged when it changes). */
   streamTime: number;
   /**
-   * Keeps a record (false when it is already expired). `raw`: its value's bytes as the value
-   * serde writes them, when the caller has them (logged as they are, not encoded again).
+   * Keeps a record (null when it is already expired). `rawBody[rawStart, rawEnd)`: its value's
+   * bytes as the store's value serde reads them, when the caller has them (logged as they are,
+   * not encoded again).
    */
-  add(keyText: string, key: K, ts: number, value: V, raw?: Buffer | null): TimedRecord<K, V> | null;
+  add(keyText: string, key: K, ts: number, value: V, rawBody?: Buffer | null, rawStart?: number, rawEnd?: number): TimedRecord<K, V> | null;
   /**
    * The records of a loaded key with ts in [from, to] and not expired, by time then arrival.
    * The array is the store's scratch space: read it before the next call.

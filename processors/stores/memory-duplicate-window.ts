@@ -9,7 +9,8 @@ import type { TaskContext } from '../../core/worker/contracts.js';
 import type { StoreKind } from '../../core/worker/state-manager.js';
 import { TimeBuckets } from '../windows/time-buckets.js';
 import { ChangelogChunks } from './changelog-chunks.js';
-import { decodeChunk, type ChunkedBytes } from './chunk-codec.js';
+import { decodeChunk, type DecodedChunkRecord } from './chunk-codec.js';
+import { view } from '../../core/log/record-batch.js';
 import { ChangelogFormatError, decodeTimedRecord } from './duplicate-window-codec.js';
 import { segmentMs, timedOrder, type DuplicateWindowAccess, type DuplicateWindowSpec, type TimedRecord } from './duplicate-window-store.js';
 import type { Materialized } from './materialized.js';
@@ -30,8 +31,10 @@ class Entry<K, V> implements TimedRecord<K, V> {
     readonly seq: number,
     public value: V,
     readonly slot: number,
-    /** Value bytes: to log as they are (until logged), or restored and not yet decoded (value undefined). */
-    public raw: Buffer | null,
+    /** Value bytes rawBody[rawStart, rawEnd): to log as they are (until logged), or restored and not yet decoded (value undefined). */
+    public rawBody: Buffer | null,
+    readonly rawStart: number,
+    readonly rawEnd: number,
   ) {}
 
   get keyText(): string {
@@ -125,14 +128,8 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
   private readonly scratch: Array<Entry<K, V>> = [];
   /** While restoring: the latest changelog record per key. */
   private restoring = new Map<RestoredKey<unknown>, Buffer | null>();
-  /** A record's value bytes for the changelog (bytes it was put with are logged as they are, once). */
-  private readonly valueBytes = (e: Entry<K, V>): Buffer | string => {
-    if (e.value === undefined) return e.raw!;
-    const raw = e.raw;
-    if (raw === null) return this.values.encode(e.value);
-    e.raw = null;
-    return raw;
-  };
+  /** A record's value bytes for the changelog, when it has no raw bytes (those are logged as they are). */
+  private readonly valueBytes = (e: Entry<K, V>): Buffer | string => this.values.encode(e.value);
   private readonly logChunk = (key: string, value: Buffer | null) => this.log(key, value);
 
   constructor(ctx: TaskContext, name: string, m: Materialized<K, V>, spec: DuplicateWindowSpec) {
@@ -154,19 +151,20 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
   }
 
   private value(e: Entry<K, V>): V {
-    if (e.value === undefined && e.raw !== null) {
-      e.value = this.values.decode(e.raw);
-      e.raw = null;
+    if (e.value === undefined && e.rawBody !== null) {
+      e.value = this.values.decode(view(e.rawBody, e.rawStart, e.rawEnd - e.rawStart));
+      // Logged bytes are let go; unlogged ones wait for the flush.
+      if (e.chunk >= 0) e.rawBody = null;
     }
     return e.value;
   }
 
-  add(keyText: string, key: K, ts: number, value: V, raw: Buffer | null = null): TimedRecord<K, V> | null {
+  add(keyText: string, key: K, ts: number, value: V, rawBody: Buffer | null = null, rawStart = 0, rawEnd = 0): TimedRecord<K, V> | null {
     if (ts <= this.observed - this.retentionMs) return null;
     if (ts > this.observed) this.observed = ts;
     const slot = this.slots.take();
     const logged = this.changelog !== undefined;
-    const e = new Entry<K, V>(key, this.cells.at(keyText), ts, this.seq++, value, slot, logged ? raw : null);
+    const e = new Entry<K, V>(key, this.cells.at(keyText), ts, this.seq++, value, slot, logged ? rawBody : null, rawStart, rawEnd);
     this.insert(e);
     if (logged) this.chunks.added(e);
     return e;
@@ -222,7 +220,7 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
     const e = r as Entry<K, V>;
     if (!e.alive) return;
     this.unlink(e);
-    e.raw = null;
+    e.rawBody = null;
     this.slots.release(e.slot, false);
     this.chunks.dropped(e, true);
   }
@@ -295,7 +293,7 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
       for (const e of entries) {
         if (!e.alive) continue;
         this.unlink(e);
-        e.raw = null;
+        e.rawBody = null;
         this.slots.release(e.slot, false);
         this.chunks.dropped(e, false);
       }
@@ -331,7 +329,7 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
   protected override endRestore(): void {
     this.forgetRestoredKeys();
     const topic = this.changelog ?? this.name;
-    const decoded: Array<ChunkedBytes & { value: Buffer; chunk: number }> = [];
+    const decoded: DecodedChunkRecord[] = [];
     // Records logged alone under their slot (before chunks): logged again in chunks, their keys tombstoned.
     const stale: string[] = [];
     let highestSlot = -1;
@@ -342,12 +340,13 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
         if (p > highestSlot) highestSlot = p;
         if (v === null) continue;
         stale.push(k.text);
-        decoded.push({ ...decodeTimedRecord(topic, k.text, v), slot: p, chunk: -1 });
+        const r = decodeTimedRecord(topic, k.text, v);
+        decoded.push({ ts: r.ts, seq: r.seq, keyText: r.keyText, slot: p, body: r.value, valueStart: 0, valueEnd: r.value.length, chunk: -1 });
       } else if (Array.isArray(p) && typeof p[0] === 'number') {
         if (p[0] > highestChunk) highestChunk = p[0];
         if (v === null) continue;
-        for (const r of decodeChunk(topic, k.text, v)) {
-          decoded.push({ ...r, chunk: p[0] });
+        for (const r of decodeChunk(topic, k.text, v, p[0])) {
+          decoded.push(r);
           if (r.slot > highestSlot) highestSlot = r.slot;
         }
       } else throw new ChangelogFormatError(topic, k.text, 'its key is neither a chunk ([n]) nor a slot (n)');
@@ -363,7 +362,7 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
     for (const r of decoded) {
       if (r.ts <= limit) continue; // expired before the restart: its slot is free
       live.add(r.slot);
-      const e = new Entry<K, V>(this.keys.fromText(r.keyText), this.cells.at(r.keyText), r.ts, r.seq, undefined as V, r.slot, r.value);
+      const e = new Entry<K, V>(this.keys.fromText(r.keyText), this.cells.at(r.keyText), r.ts, r.seq, undefined as V, r.slot, r.body, r.valueStart, r.valueEnd);
       this.insert(e);
       if (r.chunk >= 0) this.chunks.restored(e, r.chunk);
       else this.chunks.added(e);

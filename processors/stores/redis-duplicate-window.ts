@@ -103,10 +103,11 @@ export class RedisDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> implem
     return l;
   }
 
-  add(keyText: string, key: K, ts: number, value: V, raw: Buffer | null = null): TimedRecord<K, V> | null {
+  add(keyText: string, key: K, ts: number, value: V, rawBody: Buffer | null = null, rawStart = 0, rawEnd = 0): TimedRecord<K, V> | null {
     if (ts <= this.observed - this.retentionMs) return null;
     if (ts > this.observed) this.observed = ts;
     const list = this.listOf(keyText);
+    const raw = rawBody === null ? null : rawBody.subarray(rawStart, rawEnd);
     const e: Entry<K, V> = { keyText, key, ts, seq: this.seq++, value, slot: this.slots.take(), alive: true, added: true, raw };
     let i = list.length;
     while (i > 0 && timedOrder(list[i - 1]!, e) > 0) i--;

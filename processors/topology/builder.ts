@@ -8,6 +8,7 @@
 import type { PipelineDefinition } from '../../core/worker/contracts.js';
 import { InvalidConfigError } from '../../core/errors.js';
 import type { RecordDecoder } from '../record-decoder.js';
+import type { SourceValues } from '../source-values.js';
 import type { WindowDef } from '../windows/window-def.js';
 import { nodeOf, operatorNode, type AnyOperator, type Bind, type InlineChain, type NodeBuilder, type ProcessorOptions, type TaskBinding, type TopologyNode } from './node.js';
 import { chainOf } from './runtime.js';
@@ -84,11 +85,12 @@ export interface Position {
   readonly ended?: boolean;
 }
 
-/** Starts a chain over `topics` (records through `decoderBind`'s operator). */
-export function startChain(app: AppLike, topics: string[], decoderBind: Bind): Position {
+/** Starts a chain over `topics` (records through `decode`). */
+export function startChain(app: AppLike, topics: string[], decode: RecordDecoder<unknown, unknown>): Position {
   const topology = topologyOf(app);
   const chain = topology.chainId(topics);
-  const sub = new Subtopology(app.id, chain, topics, undefined, `${chain}-source`, decoderBind);
+  const sub = new Subtopology(app.id, chain, topics, undefined, `${chain}-source`, decodeWith(decode));
+  sub.sourceValues = decode.sourceValues;
   return { topology, sub, at: sub.source, chain, depth: 0 };
 }
 
@@ -152,6 +154,13 @@ class ChainBuilder implements NodeBuilder {
     });
     this.at = p;
     this.last = p;
+  }
+
+  sourceValues(): () => SourceValues | undefined {
+    const sub = this.sub;
+    const values = this.at === sub.source ? sub.sourceValues : undefined;
+    // Checked when the task binds: by then every operator of the topology is in place.
+    return () => (values !== undefined && sub.source.children.length === 1 ? values : undefined);
   }
 
   store(name: string): string {

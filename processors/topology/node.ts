@@ -13,6 +13,7 @@ import type { OperatorFunction } from 'rxjs';
 import type { InputRecord, TaskContext } from '../../core/worker/contracts.js';
 import { InvalidConfigError } from '../../core/errors.js';
 import type { RecordDecoder } from '../record-decoder.js';
+import type { SourceValues } from '../source-values.js';
 import type { WindowDef } from '../windows/window-def.js';
 
 /** What a processor gets when its task opens (once per task; what it creates lives as long as the task). */
@@ -63,6 +64,12 @@ export interface NodeBuilder {
   processor(bind: Bind, opts?: ProcessorOptions): void;
   /** Declares a state store logged to the compacted changelog `<app>-<store>-changelog`; returns that topic. */
   store(name: string): string;
+  /**
+   * Where the values of the records this node gets were read from, when it follows the stream's
+   * source directly (source-values.ts): call the result when the task binds; undefined when the
+   * node is not the source's only child then, or the source cannot tell.
+   */
+  sourceValues?(): () => SourceValues | undefined;
   /** Ends the chain in `topic` (created before start if missing); `bind` writes the records. */
   sink(topic: string, bind: Bind): void;
   /**

@@ -10,6 +10,7 @@ import type { OperatorFunction } from 'rxjs';
 import { InvalidConfigError } from '../../core/errors.js';
 import { CHANGELOG_CONFIG, changelogTopic } from '../stores/changelog.js';
 import type { Bind } from './node.js';
+import type { SourceValues } from '../source-values.js';
 import { buildTask } from './runtime.js';
 
 export interface GraphNode {
@@ -37,6 +38,8 @@ export class Subtopology {
   readonly stores: string[] = [];
   /** Repartition topics this sub-topology writes (internal topics it creates) and the one it reads. */
   readonly repartitionOut: string[] = [];
+  /** The bytes the source's decoder read values from, for the operator right after it (source-values.ts). */
+  sourceValues: SourceValues | undefined = undefined;
   private registered = false;
   private built = false;
 

@@ -4,8 +4,11 @@ import { changelogTopic } from '../../processors/stores/changelog.js';
 import { mulberry32 } from '../../bench/lib.js';
 import { app } from '../../processors/streams-app.js';
 import { silentLogger } from '../../core/worker/logger.js';
-import { bytes, ChangelogFormatError, join, joinStoreNames, joinTable, leftJoin, leftJoinTable, outerJoin, string, TestDriver, to, type JoinOptions } from '../../processors/index.js';
+import { bytes, ChangelogFormatError, join, json, joinStoreNames, joinTable, leftJoin, leftJoinTable, outerJoin, string, TestDriver, to, type JoinOptions } from '../../processors/index.js';
 import { decodeTimedRecord, encodeTimedRecords } from '../../processors/stores/duplicate-window-codec.js';
+import { decodeChunk } from '../../processors/stores/chunk-codec.js';
+import { map } from 'rxjs';
+import type { Rec } from '../../processors/types.js';
 import { BACKENDS, storeBackends, type Backend } from './conformance/support.js';
 
 // The join cases run on both store backends: memory, and a real Redis on 127.0.0.1:6379 under a
@@ -283,6 +286,59 @@ describe('stream-stream joins against an oracle', () => {
       ),
     );
     expect(got.sort()).toEqual(oracle(all, 'outer'));
+    await log.client.close();
+  });
+
+  it('logs left values as read only when nothing before the join could have changed them', async () => {
+    // Left values in JSON with spaces: bytes logged as read keep them, values serialized again do not.
+    // The window holds every record until the end, so each is logged.
+    const log = await testLog();
+    await log.client.admin().createTopic('left', { partitions: 1 });
+    await log.client.admin().createTopic('right', { partitions: 1 });
+    const p = log.client.producer();
+    const n = 60;
+    for (let i = 0; i < n; i++) {
+      await p.send('left', [{ key: `k${i % 7}`, value: `{ "id" : ${i} }`, timestamp: 1000 + 10 * i }]);
+      await p.send('right', [{ key: `k${i % 7}`, value: `{"r":${i}}`, timestamp: 1005 + 10 * i }]);
+    }
+    type L = { id: number };
+    const mutate = map((r: Rec<string, L>) => {
+      r.value.id += 1000; // in place: the join's record is the decoder's object, its value changed
+      return r;
+    });
+    const joiner = (l: L, r: { r: number }) => ({ l: l.id, r: r.r });
+    const cases: Array<[string, (a: ReturnType<typeof app>) => void, (i: number) => string]> = [
+      ['alone', (a) => a.stream<string, L>('left', { key: string() }).pipe(join({ topic: 'right', key: string() }, joiner, { within: 1000, name: 'j' }), to('out-alone', { key: string() })), (i) => `{ "id" : ${i} }`],
+      ['mapped', (a) => a.stream<string, L>('left', { key: string() }).pipe(mutate, join({ topic: 'right', key: string() }, joiner, { within: 1000, name: 'j' }), to('out-mapped', { key: string() })), (i) => JSON.stringify({ id: i + 1000 })],
+      [
+        'fanout',
+        (a) => {
+          const s = a.stream<string, L>('left', { key: string() });
+          s.pipe(to('copy', { key: string() }));
+          s.pipe(join({ topic: 'right', key: string() }, joiner, { within: 1000, name: 'j' }), to('out-fanout', { key: string() }));
+        },
+        (i) => JSON.stringify({ id: i }),
+      ],
+      ['own serde', (a) => a.stream<string, L>('left', { key: string() }).pipe(join({ topic: 'right', key: string() }, joiner, { within: 1000, name: 'j', serdes: { value: json<L>() } }), to('out-serde', { key: string() })), (i) => JSON.stringify({ id: i })],
+    ];
+    for (const [id, pipe, logged] of cases) {
+      const a = app({ id: `raw-${id.replace(' ', '-')}`, log: log.connect(), logger: silentLogger, batch: { maxRecords: 16 } });
+      pipe(a);
+      await a.start();
+      await a.idle(300);
+      await a.stop();
+      const changelog = await readTopic(log.engine, changelogTopic(a.id, joinStoreNames('inner', 'j').left));
+      const values = new Map<number, string>();
+      for (const r of changelog) {
+        const key = r.key!.toString();
+        if (!key.startsWith('[') || r.value === null) continue;
+        for (const c of decodeChunk('t', key, r.value, 0)) values.set(c.seq, c.body.toString('utf8', c.valueStart, c.valueEnd));
+      }
+      expect([...values.values()], id).toEqual(Array.from({ length: n }, (_, i) => logged(i)));
+      // Results do not depend on the path: each left record joins its right partner.
+      const out = (await readTopic(log.engine, `out-${id.split(' ').at(-1)}`)).map((r) => JSON.parse(r.value!.toString()) as { l: number; r: number });
+      expect(new Set(out.filter((o) => o.r === o.l % 1000).map((o) => o.r)).size, id).toBe(n);
+    }
     await log.client.close();
   });
 
