@@ -31,7 +31,11 @@ export class KeyCell<E> {
   /** Records held over all lanes. */
   count = 0;
 
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    /** Its text's hash in the index (kept: growing and deleting need it again). */
+    readonly hash: number,
+  ) {}
 
   get(lane: number): LaneRecords<E> {
     return lane === 0 ? this.l0 : lane === 1 ? this.l1 : lane === 2 ? this.l2 : this.more?.[lane - 3];
@@ -45,11 +49,24 @@ export class KeyCell<E> {
   }
 }
 
+const MIN_CAPACITY = 1024;
+
+/**
+ * Key text → cell, as a hash table of its own (open addressing, linear probing, deletion by
+ * backward shift, at most half full) rather than a Map. Why: a join's keys come and go (each is
+ * inserted and deleted once, tens of thousands live), and V8's Map does that churn badly: a get,
+ * a set and a delete per key cost 350-650 ns there against ~200 ns here (BENCHMARKS.md, issue 21
+ * item 3, 2026-12-04 evening). The hash is seeded per index, so keys cannot be chosen to collide.
+ */
 export class KeyCells<E> {
-  private readonly byText = new Map<string, KeyCell<E>>();
+  private slots: Array<KeyCell<E> | undefined> = new Array<KeyCell<E> | undefined>(MIN_CAPACITY).fill(undefined);
+  private mask = MIN_CAPACITY - 1;
+  private size = 0;
+  private readonly seed = (Math.random() * 0x7fffffff) | 0;
   private width = 0;
-  /** The last key text asked for and its cell (undefined: the key has none). */
+  /** The last key text asked for, its hash and its cell (undefined: the key has none). */
   private lastText: string | undefined = undefined;
+  private lastHash = 0;
   private lastCell: KeyCell<E> | undefined = undefined;
 
   /** A store's lane. */
@@ -57,11 +74,33 @@ export class KeyCells<E> {
     return this.width++;
   }
 
+  private hashOf(text: string): number {
+    let h = this.seed ^ text.length;
+    for (let i = 0; i < text.length; i++) {
+      h = Math.imul(h ^ text.charCodeAt(i), 0x5bd1e995);
+      h ^= h >>> 15;
+    }
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+
+  /** The slot holding `text`'s cell, or the empty slot where it would go. */
+  private slotOf(text: string, hash: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const c = slots[i];
+      if (c === undefined || (c.hash === hash && c.text === text)) return i;
+    }
+  }
+
   /** The key's cell, if any store holds a record of it. */
   find(text: string): KeyCell<E> | undefined {
     if (text === this.lastText) return this.lastCell;
-    const cell = this.byText.get(text);
+    const hash = this.hashOf(text);
+    const cell = this.slots[this.slotOf(text, hash)];
     this.lastText = text;
+    this.lastHash = hash;
     this.lastCell = cell;
     return cell;
   }
@@ -70,16 +109,41 @@ export class KeyCells<E> {
   at(text: string): KeyCell<E> {
     const found = this.find(text);
     if (found !== undefined) return found;
-    const cell = new KeyCell<E>(text);
-    this.byText.set(text, cell);
+    // find() left the text's hash behind; the empty slot is probed again (a removal may have moved cells since).
+    const hash = this.lastHash;
+    const cell = new KeyCell<E>(text, hash);
+    this.slots[this.slotOf(text, hash)] = cell;
     this.lastCell = cell;
+    if (++this.size * 2 > this.slots.length) this.resize(this.slots.length * 2);
     return cell;
   }
 
   /** After a lane dropped a record of the cell: the cell goes when it holds none. */
   dropped(cell: KeyCell<E>): void {
     if (--cell.count > 0) return;
-    this.byText.delete(cell.text);
     if (this.lastCell === cell) this.lastText = this.lastCell = undefined;
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = cell.hash & mask;
+    while (slots[i] !== cell) i = (i + 1) & mask;
+    // Backward shift: each later cell of the run whose home is not in (i, j] moves into the hole.
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const c = slots[j];
+      if (c === undefined) break;
+      const home = c.hash & mask;
+      if (j > i ? home <= i || home > j : home <= i && home > j) {
+        slots[i] = c;
+        i = j;
+      }
+    }
+    slots[i] = undefined;
+    if (--this.size * 8 < slots.length && slots.length > MIN_CAPACITY) this.resize(slots.length / 2);
+  }
+
+  private resize(capacity: number): void {
+    const old = this.slots;
+    this.slots = new Array<KeyCell<E> | undefined>(capacity).fill(undefined);
+    this.mask = capacity - 1;
+    for (const c of old) if (c !== undefined) this.slots[this.slotOf(c.text, c.hash)] = c;
   }
 }
