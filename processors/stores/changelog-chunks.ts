@@ -14,6 +14,7 @@
  * record per chunk, so a removal is one tombstone, not a rewrite of its neighbours.
  */
 import { encodeChunks, type ChunkSource, type ChunkValue } from './chunk-codec.js';
+import { NumberPool } from './number-pool.js';
 
 /** What a chunk knows of a record. */
 export interface ChunkMember extends ChunkSource {
@@ -43,8 +44,7 @@ export class ChangelogChunks<E extends ChunkMember> {
   /** Chunks to rewrite at the next flush (a record of theirs was removed). */
   private rewrite: number[] = [];
   private rewriteMark: boolean[] = [];
-  private free: number[] = [];
-  private next = 0;
+  private readonly numbers = new NumberPool();
   /** Records added since the last flush. */
   private pending: E[] = [];
   /** Keys to tombstone at the next flush (records a restore read under their slot: they are logged again in chunks). */
@@ -71,11 +71,7 @@ export class ChangelogChunks<E extends ChunkMember> {
 
   private release(c: number): void {
     this.members[c] = undefined;
-    this.free.push(c);
-  }
-
-  private take(): number {
-    return this.free.length > 0 ? this.free.pop()! : this.next++;
+    this.numbers.release(c);
   }
 
   /**
@@ -110,7 +106,7 @@ export class ChangelogChunks<E extends ChunkMember> {
     const values = new Array<ChunkValue>(n);
     for (let i = 0; i < n; i++) values[i] = valueOf(pending[i]!);
     for (const { from, to, bytes: b } of encodeChunks(pending, values, this.maxBytes)) {
-      const c = this.take();
+      const c = this.numbers.take();
       const members = from === 0 && to === n ? pending : pending.slice(from, to);
       for (const e of members) e.chunk = c;
       this.members[c] = members;
@@ -126,8 +122,7 @@ export class ChangelogChunks<E extends ChunkMember> {
     this.live = [];
     this.rewrite = [];
     this.rewriteMark = [];
-    this.free = [];
-    this.next = 0;
+    this.numbers.reset(-1, () => false);
     this.pending = [];
     this.stale = [];
   }
@@ -141,8 +136,7 @@ export class ChangelogChunks<E extends ChunkMember> {
 
   /** After a restore: chunks up to `highest` that hold no live record are free; `stale` keys are tombstoned at the next flush. */
   restoredAll(highest: number, stale: string[]): void {
-    this.next = highest + 1;
-    for (let c = highest; c >= 0; c--) if (this.members[c] === undefined) this.free.push(c);
+    this.numbers.reset(highest, (c) => this.members[c] !== undefined);
     this.stale = stale;
   }
 }

@@ -17,6 +17,7 @@ import type { Materialized } from './materialized.js';
 import type { ScannedEntry } from './store-base.js';
 import { TimedStoreBase, type RestoredKey } from './timed-store-base.js';
 import { KeyCells, type KeyCell } from './key-cells.js';
+import { NumberPool } from './number-pool.js';
 
 /** A record in the store: its key text is its cell's (one string per key, not one per record). */
 class Entry<K, V> implements TimedRecord<K, V> {
@@ -45,11 +46,10 @@ class Entry<K, V> implements TimedRecord<K, V> {
 /**
  * Slot bookkeeping: which slots are free, changed, logged, to be tombstoned. The memory store takes
  * and releases slots (a record's place); `logged`, `tomb` and the dirty list serve the Redis store's
- * slot-per-record changelog (the memory store's chunks keep their own in changelog-chunks.ts).
+ * slot-per-record changelog (the memory store's chunks are numbered from a NumberPool of their own, changelog-chunks.ts).
  */
 export class Slots {
-  private free: number[] = [];
-  private next = 0;
+  private readonly pool = new NumberPool();
   /** The changelog's latest record for the slot is a record (not a tombstone). */
   readonly logged: boolean[] = [];
   /** Freed by a removal: the flush tombstones it unless a record takes it. */
@@ -58,11 +58,11 @@ export class Slots {
   dirty: number[] = [];
 
   take(): number {
-    return this.free.length > 0 ? this.free.pop()! : this.next++;
+    return this.pool.take();
   }
 
   release(slot: number, removed: boolean): void {
-    this.free.push(slot);
+    this.pool.release(slot);
     if (removed) {
       this.tomb[slot] = true;
       this.touch(slot);
@@ -85,14 +85,12 @@ export class Slots {
 
   /** After a restore: `live` slots are taken, every other one below the highest seen is free. */
   reset(live: Set<number>, logged: Iterable<number>, highest: number): void {
-    this.free = [];
     this.dirty = [];
     this.logged.length = 0;
     this.tomb.length = 0;
     this.dirtyMark.length = 0;
     for (const s of logged) this.logged[s] = true;
-    this.next = highest + 1;
-    for (let s = highest; s >= 0; s--) if (!live.has(s)) this.free.push(s);
+    this.pool.reset(highest, (s) => live.has(s));
   }
 }
 
