@@ -6,6 +6,7 @@
 import type { SinkRecord } from '../../core/worker/contracts.js';
 import { PostgresRecordError } from './errors.js';
 import { getField, setField } from './identifier.js';
+import { scanFlat, type FlatRow } from './json-flat.js';
 import { parseSimpleKey } from './json-key.js';
 
 export type Change = { kind: 'upsert'; key: Record<string, unknown>; row: Record<string, unknown> } | { kind: 'delete'; key: Record<string, unknown> } | { kind: 'truncate' };
@@ -36,7 +37,37 @@ function keyOf(record: SinkRecord, row: Record<string, unknown> | null, primaryK
   return recordKey as Record<string, unknown>;
 }
 
-export function toChange(record: SinkRecord, unwrap: 'none' | 'debezium', primaryKey: string[] | undefined): Change {
+/**
+ * An upsert whose value is a flat object read from its bytes (json-flat.ts): the COPY path copies
+ * its fields' bytes; `row`, for every other use (the statement path, the row-by-row retry, a
+ * table created from the rows), is JSON.parse's object, made when first read.
+ */
+export class FlatUpsert {
+  readonly kind = 'upsert';
+  private parsed: Record<string, unknown> | undefined;
+  constructor(
+    readonly key: Record<string, unknown>,
+    readonly flat: FlatRow,
+  ) {}
+  get row(): Record<string, unknown> {
+    return (this.parsed ??= JSON.parse(this.flat.buf.toString('utf8')) as Record<string, unknown>);
+  }
+}
+
+/** The fields of an upsert's value read from its bytes, when they were. */
+export function flatOf(u: Extract<Change, { kind: 'upsert' }>): FlatRow | undefined {
+  return u instanceof FlatUpsert ? u.flat : undefined;
+}
+
+/**
+ * `flat`: the change goes to COPY (which copies a flat value's bytes): a plain value (no unwrap,
+ * the key from the record's key) that is a flat object is not parsed (json-flat.ts).
+ */
+export function toChange(record: SinkRecord, unwrap: 'none' | 'debezium', primaryKey: string[] | undefined, flat = false): Change {
+  if (flat && unwrap === 'none' && !primaryKey && record.value !== null) {
+    const row = scanFlat(record.value);
+    if (row) return new FlatUpsert(keyOf(record, null, undefined), row);
+  }
   const value = parseJson(record.value, 'value');
   if (value === null) return { kind: 'delete', key: keyOf(record, null, primaryKey) };
   if (typeof value !== 'object' || Array.isArray(value)) throw new PostgresRecordError('the record value must be a JSON object');

@@ -18,19 +18,15 @@ import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { fieldOf, type Change } from './changes.js';
+import { fieldOf, flatOf, type Change } from './changes.js';
+import { CopyText } from './copy-text.js';
+import type { FlatRow, FlatShape } from './json-flat.js';
 import { getField, quoteIdent } from './identifier.js';
 import { qualified, type TableInfo, type TableName } from './table.js';
 
 const require = createRequire(import.meta.url);
 /** pg's own conversion of a bind parameter to text (array literals), so COPY sends what the statement path sends. */
 const { prepareValue } = require('pg/lib/utils') as { prepareValue(v: unknown): string | Buffer | null };
-
-/**
- * Characters of COPY text handed to the stream at a time: Postgres parses the first rows while
- * the later ones are still on their way, and a large batch is not one huge string.
- */
-const CHUNK_BYTES = 64 << 10;
 
 /** A stage table on one connection, for one shape of one target table. */
 export interface Stage {
@@ -92,10 +88,29 @@ export interface StagedChanges {
 /** A table's changes as COPY text for its stage and the statements that merge them: built without the connection. */
 export interface PreparedCopy {
   copy: string;
-  /** The COPY text, in pieces of about CHUNK_BYTES. */
-  chunks: string[];
+  /** The COPY text, in pieces of about CHUNK_BYTES (copy-text.ts). */
+  chunks: Buffer[];
   /** DELETE … USING / INSERT … SELECT … ON CONFLICT, and the stage emptied when `emptyAfter`; null when nothing is merged. */
   merge: string | null;
+}
+
+const TAB = 0x09;
+
+/**
+ * Field k of a flat value as COPY text, from its bytes: what copyField(valueText(v, type)) gives
+ * the value JSON.parse reads (json-flat.ts accepts only fields whose bytes are that text): null is
+ * \N, a number, true and false their text, a string its content (quoted for a JSON column, as
+ * JSON.stringify quotes a string that needs no escape).
+ */
+function copyFlatField(out: CopyText, flat: FlatRow, k: number, json: boolean): void {
+  const { buf, spans } = flat;
+  const from = spans[2 * k]!;
+  const to = spans[2 * k + 1]!;
+  const isString = buf[from - 1] === 0x22;
+  if (!isString && buf[from] === 0x6e) return out.text('\\N'); // null
+  if (isString && json) out.byte(0x22);
+  out.bytes(buf, from, to);
+  if (isString && json) out.byte(0x22);
 }
 
 /**
@@ -108,29 +123,39 @@ export function prepareCopy(stage: Stage, c: StagedChanges, emptyAfter = false):
   // Every line has op, the key columns, then the other written columns (a delete leaves those \N).
   const lineCols = [...pk, ...cols.filter((col) => !pk.includes(col))];
   const types = lineCols.map((col) => info.columns.get(col)!);
+  const json = types.map((t) => t === 'json' || t === 'jsonb');
   const stageCols = lineCols.map((col) => stage.columns.get(col)!);
-  const chunks: string[] = [];
-  let text = '';
-  const nulls = '\t\\N'.repeat(lineCols.length - pk.length);
+  const out = new CopyText();
   for (const key of deletes) {
-    text += 'd';
-    for (let j = 0; j < pk.length; j++) text += `\t${copyField(valueText(getField(key, pk[j]!), types[j]!))}`;
-    text += `${nulls}\n`;
-    if (text.length >= CHUNK_BYTES) {
-      chunks.push(text);
-      text = '';
+    out.byte(0x64); // d
+    for (let j = 0; j < pk.length; j++) {
+      out.byte(TAB);
+      out.text(copyField(valueText(getField(key, pk[j]!), types[j]!)));
     }
+    for (let j = pk.length; j < lineCols.length; j++) out.text('\t\\N');
+    out.endLine();
   }
+  /** Per shape of flat values: the field holding each line column, -1 for none. */
+  const fieldsByShape = new Map<FlatShape, Int32Array>();
   for (const u of upserts) {
-    text += 'u';
-    for (let j = 0; j < lineCols.length; j++) text += `\t${copyField(valueText(fieldOf(u, lineCols[j]!), types[j]!))}`;
-    text += '\n';
-    if (text.length >= CHUNK_BYTES) {
-      chunks.push(text);
-      text = '';
+    out.byte(0x75); // u
+    const flat = flatOf(u);
+    let fields: Int32Array | undefined;
+    if (flat && !(fields = fieldsByShape.get(flat.shape))) {
+      fields = Int32Array.from(lineCols, (col) => flat.shape.index.get(col) ?? -1);
+      fieldsByShape.set(flat.shape, fields);
     }
+    for (let j = 0; j < lineCols.length; j++) {
+      out.byte(TAB);
+      const col = lineCols[j]!;
+      // The key's field wins over the value's (fieldOf).
+      if (!flat || Object.hasOwn(u.key, col)) out.text(copyField(valueText(fieldOf(u, col), types[j]!)));
+      else if (fields![j]! < 0) out.text('\\N');
+      else copyFlatField(out, flat, fields![j]!, json[j]!);
+    }
+    out.endLine();
   }
-  if (text.length) chunks.push(text);
+  const chunks = out.finish();
 
   const target = qualified(c.table);
   const cast = (col: string) => `s.${stage.columns.get(col)!}::${info.columns.get(col)!}`;

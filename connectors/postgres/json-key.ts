@@ -10,28 +10,11 @@
  * 15 digits, nesting, bytes JSON forbids — returns undefined and the caller uses JSON.parse, so
  * the result is always what JSON.parse gives (test/connectors/postgres-sink-json-key.test.ts).
  */
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+import { plainStringEnd, QUOTE, sameBytes } from './json-bytes.js';
 
 /** The name of the key before, and its bytes: a topic's keys share their field's name. */
 let lastName = '';
 let lastNameBytes: Buffer = Buffer.alloc(0);
-
-function sameBytes(a: Buffer, b: Buffer, from: number, to: number): boolean {
-  if (a.length !== to - from) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[from + i]) return false;
-  return true;
-}
-
-/** The end (exclusive) of a JSON string's content starting at `from`, when it has no escape and no control character; else -1. */
-function plainStringEnd(buf: Buffer, from: number): number {
-  for (let i = from; i < buf.length; i++) {
-    const b = buf[i]!;
-    if (b === QUOTE) return i;
-    if (b === BACKSLASH || b < 0x20) return -1;
-  }
-  return -1;
-}
 
 /** `{"name":integer}` or `{"name":"string"}` as JSON.parse would give it; undefined when the key has another form. */
 export function parseSimpleKey(buf: Buffer): Record<string, unknown> | undefined {

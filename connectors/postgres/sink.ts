@@ -24,7 +24,7 @@
 import pg from 'pg';
 import type { ConnectorContext, Sink, SinkRecord } from '../../core/worker/contracts.js';
 import { SinkTargetUnavailableError } from '../../core/worker/errors.js';
-import { collapse, fieldOf, toChange, type Change } from './changes.js';
+import { collapse, fieldOf, flatOf, toChange, type Change } from './changes.js';
 import { copyAndMerge, prepareCopy, sendCopy, stageDefinition, type PreparedCopy, type Stage, type StagedChanges } from './copy-stage.js';
 import type { PostgresSinkConfig } from './config.js';
 import { connectionProblem, isConnectionError, isRowError, isStaleTableError, PostgresRecordError, PostgresSinkError, rowRefused } from './errors.js';
@@ -200,7 +200,7 @@ export class PostgresSink implements Sink {
         const target = this.targetOf(r.topic);
         if (target instanceof PostgresIdentifierError) throw target;
         ({ table, k } = target);
-        change = toChange(r, this.cfg.unwrap, this.cfg.primaryKey);
+        change = toChange(r, this.cfg.unwrap, this.cfg.primaryKey, this.cfg.copy);
       } catch (err) {
         if (err instanceof PostgresRecordError || err instanceof PostgresIdentifierError) {
           rejected.push({ record: r, error: err });
@@ -481,17 +481,20 @@ export class PostgresSink implements Sink {
    */
   private accepted(b: TableBatch, info: TableInfo, upserts: Upsert[], rejected: Rejected[], cols: Set<string>): Upsert[] {
     const out: Upsert[] = [];
+    const ignore = this.cfg.unknownFields === 'ignore';
     for (const u of upserts) {
+      // A flat value's names come from its shape (json-flat.ts), in the order its object would enumerate them.
+      const rowNames = flatOf(u)?.shape.ordered ?? Object.keys(u.row);
+      const keyNames = Object.keys(u.key);
       let unknown: string[] | null = null;
-      for (const part of [u.row, u.key]) {
-        for (const c in part) {
-          if (!Object.hasOwn(part, c)) continue;
+      for (const names of [rowNames, keyNames]) {
+        for (const c of names) {
           if (!info.columns.has(c)) {
             if (!unknown?.includes(c)) (unknown ??= []).push(c);
-          } else if (this.cfg.unknownFields === 'ignore') cols.add(c);
+          } else if (ignore) cols.add(c);
         }
       }
-      if (unknown && this.cfg.unknownFields === 'error') {
+      if (unknown && !ignore) {
         const rec = b.records[b.changes.indexOf(u)]!; // changes and records are parallel
         const why = unknown.map((c) => {
           const problem = identifierProblem(c);
@@ -501,7 +504,7 @@ export class PostgresSink implements Sink {
         continue;
       }
       // unknownFields: error — only the fields of records that are written make columns of the statement.
-      if (this.cfg.unknownFields === 'error') for (const part of [u.row, u.key]) for (const c in part) if (Object.hasOwn(part, c)) cols.add(c);
+      if (!ignore) for (const names of [rowNames, keyNames]) for (const c of names) cols.add(c);
       out.push(u);
     }
     return out;
