@@ -83,13 +83,6 @@ const PEEK_MESSAGES = 200_000;
 /** Records per poll while peeking (the streamed catch-up's polls were 20 000–45 000). */
 const PEEK_POLL_RECORDS = 20_000;
 
-/** How many bytes of WAL the server wrote after the slot's confirmed position. */
-async function walBehind(sql: pg.Client, slot: string): Promise<bigint> {
-  const res = await sql.query<{ behind: string | null }>('SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::text AS behind FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-  const behind = res.rows[0]?.behind;
-  return behind ? BigInt(behind.split('.')[0]!) : 0n;
-}
-
 function startError(err: unknown): PostgresCdcError {
   return new PostgresCdcError(`connectionString: cannot connect to Postgres: ${connectionProblem(err)}`, { cause: err });
 }
@@ -236,7 +229,7 @@ export class PostgresCdcSource implements Source {
         this.queueHeartbeat(parseLsn(consistentPoint));
       }
       // A backlog is read through SQL first (see backlog-peek.ts), unless a walsender still holds the slot.
-      if (!plan.createSlot && slot && slot.activePid === null && (await walBehind(sql, cfg.slot)) >= (this.internals.peekFromBytes ?? PEEK_FROM_BYTES)) {
+      if (!plan.createSlot && slot && slot.activePid === null && slot.walBehind >= (this.internals.peekFromBytes ?? PEEK_FROM_BYTES)) {
         this.peek = { sql, advanced: slot.confirmedFlush ?? 0n, caughtUp: false };
         return;
       }
