@@ -106,16 +106,31 @@ export interface SlotState {
   /** reserved, extended, unreserved or lost (its WAL is gone: it cannot stream again). */
   walStatus: string | null;
   activePid: number | null;
+  /**
+   * Bytes of WAL the server wrote after confirmedFlush: how big a backlog the slot has (0 when it
+   * has no confirmed position, or on a standby, where pg_current_wal_lsn() fails).
+   */
+  walBehind: bigint;
 }
 
 export async function slotState(sql: pg.Client, slot: string): Promise<SlotState | null> {
-  const res = await sql.query<{ plugin: string | null; database: string | null; confirmed: string | null; wal_status: string | null; active_pid: number | null }>(
-    'SELECT plugin, database, confirmed_flush_lsn::text AS confirmed, wal_status, active_pid FROM pg_replication_slots WHERE slot_name = $1',
+  const res = await sql.query<{ plugin: string | null; database: string | null; confirmed: string | null; wal_status: string | null; active_pid: number | null; behind: string | null }>(
+    `SELECT plugin, database, confirmed_flush_lsn::text AS confirmed, wal_status, active_pid,
+            CASE WHEN pg_is_in_recovery() THEN NULL ELSE (pg_current_wal_lsn() - confirmed_flush_lsn)::text END AS behind
+       FROM pg_replication_slots WHERE slot_name = $1`,
     [slot],
   );
   const r = res.rows[0];
   if (!r) return null;
-  return { plugin: r.plugin, database: r.database, confirmedFlush: r.confirmed ? parseLsn(r.confirmed) : null, walStatus: r.wal_status, activePid: r.active_pid };
+  return {
+    plugin: r.plugin,
+    database: r.database,
+    confirmedFlush: r.confirmed ? parseLsn(r.confirmed) : null,
+    walStatus: r.wal_status,
+    activePid: r.active_pid,
+    // pg_lsn - pg_lsn is a numeric: its integer part.
+    walBehind: r.behind ? BigInt(r.behind.split('.')[0]!) : 0n,
+  };
 }
 
 /** Whether a publication exists. */

@@ -83,13 +83,6 @@ const PEEK_MESSAGES = 200_000;
 /** Records per poll while peeking (the streamed catch-up's polls were 20 000–45 000). */
 const PEEK_POLL_RECORDS = 20_000;
 
-/** How many bytes of WAL the server wrote after the slot's confirmed position. */
-async function walBehind(sql: pg.Client, slot: string): Promise<bigint> {
-  const res = await sql.query<{ behind: string | null }>('SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::text AS behind FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-  const behind = res.rows[0]?.behind;
-  return behind ? BigInt(behind.split('.')[0]!) : 0n;
-}
-
 function startError(err: unknown): PostgresCdcError {
   return new PostgresCdcError(`connectionString: cannot connect to Postgres: ${connectionProblem(err)}`, { cause: err });
 }
@@ -131,8 +124,8 @@ export class PostgresCdcSource implements Source {
   private reconnecting = false;
   /** When the replication connection started failing (null while it streams). */
   private failingSince: number | null = null;
-  /** While the backlog is read through SQL: the connection, how far the slot was moved, whether the backlog is read. */
-  private peek: { sql: pg.Client; advanced: bigint; caughtUp: boolean } | null = null;
+  /** While the backlog is read through SQL (on `sql`): how far the slot was moved, whether the backlog is read. */
+  private peek: { advanced: bigint; caughtUp: boolean } | null = null;
   /** Set when the source cannot go on: the next poll throws it, which fails the app. */
   private failure: Error | null = null;
 
@@ -236,8 +229,8 @@ export class PostgresCdcSource implements Source {
         this.queueHeartbeat(parseLsn(consistentPoint));
       }
       // A backlog is read through SQL first (see backlog-peek.ts), unless a walsender still holds the slot.
-      if (!plan.createSlot && slot && slot.activePid === null && (await walBehind(sql, cfg.slot)) >= (this.internals.peekFromBytes ?? PEEK_FROM_BYTES)) {
-        this.peek = { sql, advanced: slot.confirmedFlush ?? 0n, caughtUp: false };
+      if (!plan.createSlot && slot && slot.activePid === null && slot.walBehind >= (this.internals.peekFromBytes ?? PEEK_FROM_BYTES)) {
+        this.peek = { advanced: slot.confirmedFlush ?? 0n, caughtUp: false };
         return;
       }
       // Streaming needs only the replication connection.
@@ -333,6 +326,8 @@ export class PostgresCdcSource implements Source {
   }
 
   private async closeConnections(): Promise<void> {
+    // The SQL backlog read goes with its connection: a later poll does not peek on a closed one.
+    this.peek = null;
     const repl = this.repl;
     this.repl = null;
     await repl?.close();
@@ -504,17 +499,18 @@ export class PostgresCdcSource implements Source {
     // The last peek's records go out first, PEEK_POLL_RECORDS at a time; the slot is moved and
     // peeked again only once they are all taken (each advance and peek decodes from restart_lsn).
     if (this.queue.length === 0) {
+      const sql = this.sql!; // set while peek is (closeConnections clears both)
       let failed: unknown = null;
       try {
         if (this.committedLsn > p.advanced) {
-          await advanceSlot(p.sql, this.cfg.slot, this.committedLsn);
+          await advanceSlot(sql, this.cfg.slot, this.committedLsn);
           p.advanced = this.committedLsn;
         }
         if (!p.caughtUp) {
           // A transaction cut off by a failed peek is peeked again whole.
           this.encoder!.reset();
           const most = this.internals.peekMessages ?? PEEK_MESSAGES;
-          const messages = await peekBacklog(p.sql, this.cfg.slot, this.cfg.publication, most);
+          const messages = await peekBacklog(sql, this.cfg.slot, this.cfg.publication, most);
           p.caughtUp = messages.length < most;
           for (const m of messages) this.onMessage(m);
           // Transactions that gave no record (Postgres 14 and older send the BEGIN and COMMIT of
@@ -532,7 +528,7 @@ export class PostgresCdcSource implements Source {
         // The encoder is reset by stream() and reconnect(), whichever takes over.
         this.peek = null;
         this.sql = null;
-        await p.sql.end().catch(() => {});
+        await sql.end().catch(() => {});
         if (failed) void this.reconnect(failed as Error);
         else {
           await this.firstStream().catch((err: Error) => {

@@ -350,9 +350,10 @@ describe('postgres-cdc never skips changes silently when its slot is lost', () =
     await db.sql.query("SELECT pg_create_logical_replication_slot('cut_slot', 'pgoutput')");
     for (let t = 0; t < 10; t++) await insert(db.sql, t * 100 + 1, t * 100 + 100);
     const log = await testLog();
-    // Every backlog through SQL, 300 messages a peek (three transactions), 100 records a poll.
+    // A backlog over 16 KiB of WAL through SQL (the 1 000 rows wrote ~130 000 bytes; the slot's state
+    // measures it), 300 messages a peek (three transactions), 100 records a poll.
     const source = new PostgresCdcSource(postgresCdcConfig.parse({ connectionString: db.url(), tables: ['public.items'], slot: 'cut_slot', publication: 'cut_pub', snapshot: 'never' }), {
-      peekFromBytes: 0n,
+      peekFromBytes: 16n << 10n,
       peekMessages: 300,
       peekPollRecords: 100,
     });

@@ -14,16 +14,9 @@ import type { SinkRecord } from '../../core/worker/contracts.js';
 import { app } from '../../core/worker/app.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { pgCluster } from '../support/pg-cluster.js';
+import { until } from '../support/console-app.js';
 import { readTopic, testLog } from '../support/log.js';
 import { tempDir } from '../support/tmp.js';
-
-async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** The sink as configured, its write() calls counted (the tests wait for attempts, not time). */
 function countedSink(url: string): { sink: PostgresSink; writes: () => number } {
@@ -72,12 +65,12 @@ describe('postgres sink: Postgres restarting', () => {
           { key: JSON.stringify({ id: 3 }), value: JSON.stringify({ id: 3, v: 'new' }) },
         ]);
         // Down for more attempts than the policy's retries (or until the batch is dead-lettered).
-        await until('the sink to fail 4 writes', async () => writes() >= 4 || (await dlq()) > 0);
+        await until(async () => (writes() >= 4 || (await dlq()) > 0) || undefined, 'the sink to fail 4 writes', 60_000);
       });
       const check = new pg.Client({ connectionString: url });
       await check.connect();
       try {
-        await until('the batch to be written or dead-lettered', async () => (await check.query('SELECT 1 FROM outage WHERE id = 3')).rowCount === 1 || (await dlq()) > 0);
+        await until(async () => ((await check.query('SELECT 1 FROM outage WHERE id = 3')).rowCount === 1 || (await dlq()) > 0) || undefined, 'the batch to be written or dead-lettered', 60_000);
         expect(await dlq()).toBe(0);
         expect((await check.query('SELECT id, v FROM outage ORDER BY id')).rows).toEqual([
           { id: 2, v: 'kept' },
@@ -108,7 +101,7 @@ describe('postgres sink: Postgres restarting', () => {
     const dlq = async () => (await readTopic(log.engine, 'outage-stop.dlq')).length;
     await cluster.restart(async () => {
       await log.client.producer().send('changes', [{ key: JSON.stringify({ id: 7 }), value: JSON.stringify({ id: 7, v: 'seven' }) }]);
-      await until('the sink to fail 4 writes', async () => first.writes() >= 4 || (await dlq()) > 0);
+      await until(async () => (first.writes() >= 4 || (await dlq()) > 0) || undefined, 'the sink to fail 4 writes', 60_000);
       await a.stop();
     });
     expect(await dlq()).toBe(0);
@@ -116,7 +109,7 @@ describe('postgres sink: Postgres restarting', () => {
     b.addSink('out', countedSink(url).sink, { topics: ['changes'] });
     await b.start();
     try {
-      await until('the batch to be written', async () => (await rows(url)).length > 0);
+      await until(async () => ((await rows(url)).length > 0) || undefined, 'the batch to be written', 60_000);
       expect(await rows(url)).toEqual([{ id: 7, v: 'seven' }]);
       expect(await dlq()).toBe(0);
     } finally {
