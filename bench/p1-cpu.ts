@@ -16,6 +16,8 @@ const runs = Number(process.argv[2] ?? 3);
 let from = Infinity;
 let to = Infinity;
 const gc = { minor: 0, major: 0 };
+// Minor page faults of the steady state: fresh memory the kernel had to map (fresh read buffers, copies).
+let faults = 0;
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     if (e.startTime < from || e.startTime > to) continue;
@@ -35,16 +37,18 @@ for (let i = 0; i <= runs; i++) {
   const r = await runP1(dir, P1_RECORDS, async () => {
     stop = await startCpuProfile(profile);
     gc.minor = gc.major = 0;
+    faults = process.resourceUsage().minorPageFault;
     from = performance.now();
     to = Infinity;
     return async () => {};
   });
   to = performance.now();
+  faults = process.resourceUsage().minorPageFault - faults;
   await new Promise((r) => setTimeout(r, 50));
   await stop();
   fs.rmSync(dir, { recursive: true, force: true });
   if (r.produced !== P1_RECORDS / 4) throw new Error(`expected ${P1_RECORDS / 4} outputs, got ${r.produced}`);
   // Run 0 is the warm-up.
-  if (i > 0) console.log(`P1: cpu ${(r.cpuSeconds / (P1_RECORDS / 1e6)).toFixed(3)} s/M, ${(P1_RECORDS / r.seconds / 1e6).toFixed(3)} M records/s, GC ${gc.minor.toFixed(0)} ms minor ${gc.major.toFixed(0)} ms major, peak RSS ${Math.round(peakRssMb())} MB, load ${os.loadavg()[0]!.toFixed(1)}`);
+  if (i > 0) console.log(`P1: cpu ${(r.cpuSeconds / (P1_RECORDS / 1e6)).toFixed(3)} s/M, ${(P1_RECORDS / r.seconds / 1e6).toFixed(3)} M records/s, GC ${gc.minor.toFixed(0)} ms minor ${gc.major.toFixed(0)} ms major, ${faults} page faults, peak RSS ${Math.round(peakRssMb())} MB, load ${os.loadavg()[0]!.toFixed(1)}`);
 }
 if (input) fs.rmSync(input, { recursive: true, force: true });
