@@ -17,10 +17,16 @@ let dir = '';
 let produced = 0;
 /** Per run: seconds and CPU seconds of the steady state (from the app's start to the last commit). */
 const steady: Array<{ seconds: number; cpuSeconds: number }> = [];
+// The input is generated once and each run gets a copy of it (fs.cpSync, no JS objects): generating
+// a million records in this process just before a run left its heap and allocator to the timed
+// part, which then took 0.77-1.2 CPU s per million against 0.61-0.71 on a copy (bench/p1-cpu.ts,
+// alternated; BENCHMARKS.md, issue 21 fifth pass on P1).
+const input = await prepareP1(N);
 
 async function prepare(): Promise<void> {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  dir = await prepareP1(N);
+  dir = `${input}-run${steady.length}`;
+  fs.cpSync(input, dir, { recursive: true });
 }
 
 async function run(): Promise<void> {
@@ -31,6 +37,7 @@ async function run(): Promise<void> {
 
 const res = await measure(N, run, prepare);
 fs.rmSync(dir, { recursive: true, force: true });
+fs.rmSync(input, { recursive: true, force: true });
 if (produced !== N / 4) throw new Error(`expected ${N / 4} outputs, got ${produced}`);
 // The figure compared with the reference is the pipeline's steady state, as the reference times
 // only its write loop: opening the log (which checks its active segment's CRCs), joining the
