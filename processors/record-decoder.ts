@@ -13,7 +13,6 @@ import { json, type Serde } from '../core/serde/serde.js';
 import type { InputRecord } from '../core/worker/contracts.js';
 import { InvalidTimestampError } from './errors.js';
 import type { Rec } from './types.js';
-import type { KeyTimeReaders } from './topology/fused-source.js';
 
 export interface DecodeOptions<K, V> {
   key?: Serde<K>;
@@ -26,8 +25,6 @@ export interface RecordDecoder<K, V> {
   (r: InputRecord): Rec<K, V>;
   /** The same, leaving the value undecoded; absent when event time is read from the value. */
   withoutValue?: (r: InputRecord) => Rec<K, V>;
-  /** What withoutValue reads, one field at a time (a processor fused with the source reads these instead of a typed record). */
-  keyTime?: KeyTimeReaders<K>;
 }
 
 function checkedTime(timestamp: unknown, r: InputRecord): number {
@@ -72,13 +69,10 @@ export function recordDecoder<K, V>(opts: DecodeOptions<K, V>): RecordDecoder<K,
     const timestamp = checkedTime(extract ? extract(value, plainRecord(r)) : r.timestamp, r);
     return { key, value, timestamp, headers: r.headers, topic: r.topic, partition: r.partition, offset: r.offset };
   };
-  if (!extract) {
-    const timeOf = (r: InputRecord) => checkedTime(r.timestamp, r);
+  if (!extract)
     decode.withoutValue = (r) => {
       const key = keyOf(r);
-      return { key, value: undefined as V, timestamp: timeOf(r), headers: r.headers, topic: r.topic, partition: r.partition, offset: r.offset };
+      return { key, value: undefined as V, timestamp: checkedTime(r.timestamp, r), headers: r.headers, topic: r.topic, partition: r.partition, offset: r.offset };
     };
-    decode.keyTime = { key: keyOf, timestamp: timeOf };
-  }
   return decode;
 }

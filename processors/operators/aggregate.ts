@@ -17,8 +17,7 @@
  * - the store keeps windows for its retention (default size + grace), closed ones included.
  */
 import type { OperatorFunction } from 'rxjs';
-import type { InputRecord, TaskContext } from '../../core/worker/contracts.js';
-import { acceptingStored } from '../topology/fused-source.js';
+import type { TaskContext } from '../../core/worker/contracts.js';
 import { sessionAggregate } from '../windows/session-aggregate.js';
 import { slidingAggregate } from '../windows/sliding-aggregate.js';
 import { sluiceOperator, storeNode, type BindContext, type SluiceOperator } from '../sluice-op.js';
@@ -72,7 +71,7 @@ function aggregateNode<K, V, A>(kind: string, init: () => A, adder: Adder<K, V, 
         : b.window?.type === 'sliding'
           ? slidingAggregate(b, ctx, init, adder, opts)
           : b.window
-          ? windowedAggregate(b, ctx, init, adder, opts, valueUnread)
+          ? windowedAggregate(b, ctx, init, adder, opts)
           : keyedAggregate(b, ctx, init, adder, opts.store)) as OperatorFunction<unknown, unknown>,
   });
 }
@@ -113,25 +112,12 @@ export function keyedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: 
   });
 }
 
-/** How an aggregation reads its input records: typed records, or stored ones read by the source's readers (fused-source.ts). */
-interface Reading<R, K, V> {
-  key(r: R): K;
-  timestamp(r: R): number;
-  value(r: R): V;
-}
-
-const TYPED: Reading<Rec<never, never>, never, never> = { key: (r) => r.key, timestamp: (r) => r.timestamp, value: (r) => r.value };
-
 /**
  * Tumbling and hopping windows in a window store. Final results are the windows whose start
  * passed `streamTime - size - grace` since the last batch: the stream time restored with the store
  * says which were emitted before a restart, so each is emitted once.
- *
- * A count (`valueUnread`: no value read, the adder ignores its record) also takes stored records
- * straight from its source (fused-source.ts), reading their keys and timestamps with the source's
- * readers; everything else is the same code over the same state.
  */
-function windowedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () => A, adder: Adder<K, V, A>, opts: AggregateOptions, valueUnread: boolean): OperatorFunction<Rec<K, V>, Rec<Windowed<K>, A>> {
+function windowedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () => A, adder: Adder<K, V, A>, opts: AggregateOptions): OperatorFunction<Rec<K, V>, Rec<Windowed<K>, A>> {
   const def = b.window as HoppingWindowDef; // sessions and sliding windows have their own operators
   const emitMode = opts.emit ?? 'update';
   const m = (opts.store ?? {}) as Materialized<K, A>;
@@ -158,48 +144,43 @@ function windowedAggregate<K, V, A>(b: BindContext, ctx: TaskContext, init: () =
   };
   const tumbling = def.advance === def.size;
   const one = [0];
-  const over = <R>(read: Reading<R, K, V>) =>
-    storeOperator<R, Rec<Windowed<K>, A>>(ctx, store, {
-      keyText: (r) => keyText(read.key(r)),
-      next(r, emit) {
-        if (!restored) begin();
-        const key = read.key(r);
-        const ts = read.timestamp(r);
-        if (ts > streamTime) streamTime = ts;
-        const k = keyText(key);
-        let starts: number[];
-        if (tumbling) {
-          one[0] = ts - (((ts % def.size) + def.size) % def.size);
-          starts = one;
-        } else starts = windowStarts(def, ts);
-        for (const start of starts) {
-          if (start < 0) continue;
-          if (start + def.size + def.grace <= streamTime) {
-            late(k, r as Rec<unknown, unknown>, start, start + def.size); // counted per window, as Kafka's dropped-records metric
-            continue;
-          }
-          const e = store.entry(k, key, start);
-          e.value = adder(e.value === undefined ? init() : e.value, read.value(r), r as Rec<K, V>);
-          if (ts > e.ts) e.ts = ts;
-          store.changed(e);
-          if (emitMode === 'update') emit(windowedResult(ctx, e.key, windowAt(start), e.value, e.ts, r as Rec<K, V>, k));
+  return storeOperator<Rec<K, V>, Rec<Windowed<K>, A>>(ctx, store, {
+    keyText: (r) => keyText(r.key),
+    next(r, emit) {
+      if (!restored) begin();
+      const ts = r.timestamp;
+      if (ts > streamTime) streamTime = ts;
+      const k = keyText(r.key);
+      let starts: number[];
+      if (tumbling) {
+        one[0] = ts - (((ts % def.size) + def.size) % def.size);
+        starts = one;
+      } else starts = windowStarts(def, ts);
+      for (const start of starts) {
+        if (start < 0) continue;
+        if (start + def.size + def.grace <= streamTime) {
+          late(k, r, start, start + def.size); // counted per window, as Kafka's dropped-records metric
+          continue;
         }
-      },
-      async complete(emit) {
-        if (!restored) begin();
-        store.streamTime = streamTime;
-        const limit = streamTime - def.size - def.grace; // start <= limit  <=>  end + grace <= stream time
-        if (limit <= emittedUpTo) return;
-        if (emitMode === 'final') {
-          // Windows that can no longer change: each emitted once, ordered by start, then key (windows close in start order).
-          for (const e of await store.range(emittedUpTo + 1, limit, true)) emit(windowedResult(ctx, e.key, windowAt(e.start), e.value as A, e.ts, null, e.keyText));
-        }
-        emittedUpTo = limit;
-        for (const start of shared.keys()) if (start <= limit) shared.delete(start);
-        lastShared = undefined;
-      },
-    });
-  const typed = over(TYPED as unknown as Reading<Rec<K, V>, K, V>);
-  if (!valueUnread) return typed;
-  return acceptingStored(typed, (readers) => over<InputRecord>({ key: readers.key as (r: InputRecord) => K, timestamp: readers.timestamp, value: () => undefined as V }));
+        const e = store.entry(k, r.key, start);
+        e.value = adder(e.value === undefined ? init() : e.value, r.value, r);
+        if (ts > e.ts) e.ts = ts;
+        store.changed(e);
+        if (emitMode === 'update') emit(windowedResult(ctx, e.key, windowAt(start), e.value, e.ts, r, k));
+      }
+    },
+    async complete(emit) {
+      if (!restored) begin();
+      store.streamTime = streamTime;
+      const limit = streamTime - def.size - def.grace; // start <= limit  <=>  end + grace <= stream time
+      if (limit <= emittedUpTo) return;
+      if (emitMode === 'final') {
+        // Windows that can no longer change: each emitted once, ordered by start, then key (windows close in start order).
+        for (const e of await store.range(emittedUpTo + 1, limit, true)) emit(windowedResult(ctx, e.key, windowAt(e.start), e.value as A, e.ts, null, e.keyText));
+      }
+      emittedUpTo = limit;
+      for (const start of shared.keys()) if (start <= limit) shared.delete(start);
+      lastShared = undefined;
+    },
+  });
 }

@@ -8,7 +8,6 @@
 import type { PipelineDefinition } from '../../core/worker/contracts.js';
 import { InvalidConfigError } from '../../core/errors.js';
 import type { RecordDecoder } from '../record-decoder.js';
-import { offeringReaders, type KeyTimeReaders } from './fused-source.js';
 import type { WindowDef } from '../windows/window-def.js';
 import { nodeOf, operatorNode, type AnyOperator, type Bind, type InlineChain, type NodeBuilder, type ProcessorOptions, type TaskBinding, type TopologyNode } from './node.js';
 import { chainOf } from './runtime.js';
@@ -290,12 +289,7 @@ class InlineBuilder implements NodeBuilder, InlineChain {
 
 /** The source's decoder; values left undecoded when no operator of the sub-topology reads them. */
 export function decodeWith(decode: RecordDecoder<unknown, unknown>): Bind {
-  return (t) => {
-    if (t.valuesRead || !decode.withoutValue) return deserializer(t.ctx, decode);
-    const op = deserializer(t.ctx, decode.withoutValue);
-    // Keys and timestamps only: a successor that reads nothing else may read them itself (fused-source.ts).
-    return decode.keyTime ? offeringReaders(op, decode.keyTime as KeyTimeReaders) : op;
-  };
+  return (t) => deserializer(t.ctx, (!t.valuesRead && decode.withoutValue) || decode);
 }
 
 /** The first operator of every sub-topology: stored records to typed records (failures to the error policy). */

@@ -12,7 +12,6 @@ import { callInTask, withTask } from '../task-scope.js';
 import type { AnyOperator, TaskBinding } from './node.js';
 import type { GraphNode, Subtopology } from './subtopology.js';
 import { counted, nodeCounter } from './node-counter.js';
-import { fusedOperator } from './fused-source.js';
 
 export class Binding implements TaskBinding {
   readonly side = new Map<string, (r: InputRecord) => void>();
@@ -50,23 +49,11 @@ export function buildTask(sub: Subtopology, ctx: TaskContext): AnyOperator {
   for (const n of sub.nodes) if (n.bind && !n.inline) ops.set(n, n.bind(t));
   const counts = new Map(sub.nodes.filter((n) => !n.inline).map((n) => [n, nodeCounter(ctx.metrics, sub.name, n.name)]));
   countSideInputs(sub, t, counts);
-  const successors = (n: GraphNode) => n.children.filter((c) => !c.inline);
   const run = (n: GraphNode, src: Observable<unknown>): Observable<unknown> => {
     const op = ops.get(n);
     const input = counted(src, counts.get(n)!);
-    const next = successors(n);
-    // A source and its only successor run as one when they can (fused-source.ts); both count every record.
-    const fused = next.length === 1 ? fusedOperator(op, ops.get(next[0]!)) : undefined;
-    if (fused) {
-      const mine = counts.get(next[0]!)!;
-      // Records whose key or timestamp did not read never reached the successor in the unfused chain.
-      const theirs = { inc: (n = 1) => (n -= fused.readFailures()) > 0 && mine.inc(n) };
-      return follow(next[0]!, fused.operator(counted(input, theirs)));
-    }
-    return follow(n, op ? op(input) : input);
-  };
-  const follow = (n: GraphNode, out: Observable<unknown>): Observable<unknown> => {
-    const next = successors(n);
+    const out = op ? op(input) : input;
+    const next = n.children.filter((c) => !c.inline);
     if (next.length === 0) return out;
     if (next.length === 1) return run(next[0]!, out);
     return fanOut(out, next.map((c) => (s: Observable<unknown>) => run(c, s)));
