@@ -108,7 +108,10 @@ export interface SlotState {
   activePid: number | null;
   /**
    * Bytes of WAL the server wrote after confirmedFlush: how big a backlog the slot has (0 when it
-   * has no confirmed position, or on a standby, where pg_current_wal_lsn() fails).
+   * has no confirmed position, or on a standby, where pg_current_wal_lsn() fails). Read with the
+   * slot at start, before the publication and topics are set up: it only chooses between reading
+   * the backlog through SQL and streaming it, so a few bytes more by the time of the choice do
+   * not matter. On a standby the start therefore streams (a separate query failed there before).
    */
   walBehind: bigint;
 }

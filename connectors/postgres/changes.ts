@@ -60,11 +60,13 @@ export function flatOf(u: Extract<Change, { kind: 'upsert' }>): FlatRow | undefi
 }
 
 /**
- * `flat`: the change goes to COPY (which copies a flat value's bytes): a plain value (no unwrap,
- * the key from the record's key) that is a flat object is not parsed (json-flat.ts).
+ * `forCopy`: the change goes to COPY, which copies a flat value's fields from its bytes, so a
+ * value that is a flat object is not parsed (json-flat.ts). Only a plain value with the key from
+ * the record's key: with `primaryKey` the key is read from the value's fields, and a Debezium
+ * envelope nests the row in `after`, so both need the parsed object.
  */
-export function toChange(record: SinkRecord, unwrap: 'none' | 'debezium', primaryKey: string[] | undefined, flat = false): Change {
-  if (flat && unwrap === 'none' && !primaryKey && record.value !== null) {
+export function toChange(record: SinkRecord, unwrap: 'none' | 'debezium', primaryKey: string[] | undefined, forCopy = false): Change {
+  if (forCopy && unwrap === 'none' && !primaryKey && record.value !== null) {
     const row = scanFlat(record.value);
     if (row) return new FlatUpsert(keyOf(record, null, undefined), row);
   }

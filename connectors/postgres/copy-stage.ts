@@ -20,6 +20,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { fieldOf, flatOf, type Change } from './changes.js';
 import { CopyText } from './copy-text.js';
+import { LETTER_N, QUOTE } from './json-bytes.js';
 import type { FlatRow, FlatShape } from './json-flat.js';
 import { getField, quoteIdent } from './identifier.js';
 import { qualified, type TableInfo, type TableName } from './table.js';
@@ -106,11 +107,11 @@ function copyFlatField(out: CopyText, flat: FlatRow, k: number, json: boolean): 
   const { buf, spans } = flat;
   const from = spans[2 * k]!;
   const to = spans[2 * k + 1]!;
-  const isString = buf[from - 1] === 0x22;
-  if (!isString && buf[from] === 0x6e) return out.text('\\N'); // null
-  if (isString && json) out.byte(0x22);
+  const isString = buf[from - 1] === QUOTE;
+  if (!isString && buf[from] === LETTER_N) return out.text('\\N'); // null
+  if (isString && json) out.byte(QUOTE);
   out.bytes(buf, from, to);
-  if (isString && json) out.byte(0x22);
+  if (isString && json) out.byte(QUOTE);
 }
 
 /**

@@ -17,14 +17,14 @@ export class CopyText {
   /** Makes room for `bytes` more, starting a new chunk when this one cannot hold them. */
   private room(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return;
-    this.flush();
-    if (bytes > this.buf.length) this.buf = Buffer.allocUnsafe(bytes);
+    this.flush(Math.max(bytes, CHUNK_BYTES));
   }
 
-  private flush(): void {
-    if (this.pos === 0) return;
-    this.chunks.push(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  /** Hands out the bytes written so far; `next`: the size of the chunk that follows (0: none, the text is finished). */
+  private flush(next: number): void {
+    if (this.pos > 0) this.chunks.push(this.buf.subarray(0, this.pos));
+    else if (next <= this.buf.length) return;
+    this.buf = Buffer.allocUnsafe(next);
     this.pos = 0;
   }
 
@@ -51,12 +51,12 @@ export class CopyText {
   /** Ends a line; a chunk that is full goes out. */
   endLine(): void {
     this.byte(0x0a);
-    if (this.pos >= CHUNK_BYTES - 256) this.flush();
+    if (this.pos >= CHUNK_BYTES - 256) this.flush(CHUNK_BYTES);
   }
 
   /** The chunks; the builder must not be used afterwards. */
   finish(): Buffer[] {
-    this.flush();
+    this.flush(0);
     return this.chunks;
   }
 }

@@ -6,7 +6,9 @@
 import { isUtf8 } from 'node:buffer';
 
 export const QUOTE = 0x22;
-export const BACKSLASH = 0x5c;
+const BACKSLASH = 0x5c;
+/** The first byte of `null`. */
+export const LETTER_N = 0x6e;
 
 /** Whether `a` holds the bytes buf[from, to). */
 export function sameBytes(a: Buffer, b: Buffer, from: number, to: number): boolean {

@@ -14,7 +14,7 @@
  * undefined and the caller parses the value (test/connectors/postgres-sink-json-flat.test.ts
  * checks both give the same COPY text on every one-byte change of sample values).
  */
-import { plainStringEnd, QUOTE, sameBytes } from './json-bytes.js';
+import { LETTER_N, plainStringEnd, QUOTE, sameBytes } from './json-bytes.js';
 
 const COMMA = 0x2c;
 const COLON = 0x3a;
@@ -49,6 +49,11 @@ export interface FlatRow {
 const shapes = new Map<string, FlatShape | null>();
 /** Bounds the shapes kept: a topic whose values have ever-new names does not grow it without end. */
 const MAX_SHAPES = 1024;
+/**
+ * The shape of the value read last: tuned for a stream whose values share one shape, which then
+ * costs no lookup. Values of alternating shapes (or two sinks in one process) look theirs up by
+ * their names each time: correct, only slower.
+ */
 let lastShape: FlatShape = shapeOf([])!;
 
 /** The interned shape of `names`; null when a name repeats (JSON.parse keeps the last, this reader declines). */
@@ -123,7 +128,7 @@ export function scanFlat(buf: Buffer): FlatRow | undefined {
         if (end < 0) return undefined;
         spans.push(v + 1, end++);
       } else {
-        if (b === 0x6e) end = isWord(buf, v, 'null') ? v + 4 : -1;
+        if (b === LETTER_N) end = isWord(buf, v, 'null') ? v + 4 : -1;
         else if (b === 0x74) end = isWord(buf, v, 'true') ? v + 4 : -1;
         else if (b === 0x66) end = isWord(buf, v, 'false') ? v + 5 : -1;
         else end = canonicalNumberEnd(buf, v);

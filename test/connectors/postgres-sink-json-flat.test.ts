@@ -8,7 +8,7 @@
  * names (which an object enumerates first).
  */
 import { describe, expect, it } from 'vitest';
-import { FlatUpsert, type Change } from '../../connectors/postgres/changes.js';
+import { FlatUpsert, toChange, type Change } from '../../connectors/postgres/changes.js';
 import { prepareCopy, type StagedChanges } from '../../connectors/postgres/copy-stage.js';
 import { scanFlat } from '../../connectors/postgres/json-flat.js';
 import type { TableInfo } from '../../connectors/postgres/table.js';
@@ -29,10 +29,10 @@ const columns = new Map([
 const info: TableInfo = { columns, baseTypes: columns, primaryKey: ['id'] };
 const stage = { sql: 'pg_temp.s', columns: new Map([...columns.keys()].map((c, i) => [c, `c${i + 1}`])) };
 
-/** The COPY text of one upsert with every column written. */
-function copyText(u: Upsert): string {
+/** The COPY text of one upsert with every column written, as bytes (a string would make invalid UTF-8 and its U+FFFD look equal). */
+function copyText(u: Upsert): Buffer {
   const staged: StagedChanges = { table: { schema: 'public', name: 't' }, info, pk: ['id'], cols: [...columns.keys()], upserts: [u], deletes: [], onConflict: '' };
-  return Buffer.concat(prepareCopy(stage, staged).chunks).toString('utf8');
+  return Buffer.concat(prepareCopy(stage, staged).chunks);
 }
 
 const fast = [
@@ -60,7 +60,7 @@ function check(text: string, buf = Buffer.from(text, 'utf8')): 'fast' | 'decline
   if (!flat) return 'declined';
   const row = parsed as Record<string, unknown>;
   const viaBytes = new FlatUpsert(key, flat);
-  expect(copyText(viaBytes), text).toBe(copyText({ kind: 'upsert', key, row }));
+  expect(copyText(viaBytes).equals(copyText({ kind: 'upsert', key, row })), text).toBe(true);
   expect(flat.shape.ordered, text).toStrictEqual(Object.keys(row));
   expect(viaBytes.row, text).toStrictEqual(row);
   return 'fast';
@@ -74,7 +74,8 @@ describe('postgres sink: flat values read from their bytes', () => {
 
   it('equals the JSON.parse path on values with a byte changed, removed or added anywhere (fast or declined, never different)', () => {
     const bytes = [...'{}":,-.0159aeEé\\ \tnul\u0001'].map((c) => Buffer.from(c, 'utf8'));
-    bytes.push(Buffer.from([0xff]), Buffer.from([0xc3]));
+    // Invalid UTF-8: a lone byte, a truncated sequence, a surrogate (ED A0 80), an overlong '/' (C0 AF).
+    bytes.push(Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xc0, 0xaf]));
     let taken = 0;
     for (const text of [...fast, ...declined]) {
       const buf = Buffer.from(text, 'utf8');
@@ -93,5 +94,18 @@ describe('postgres sink: flat values read from their bytes', () => {
     for (const text of ['{"s":"a","n":1}', '{"s":"b","n":2}', '{"s":"c"}', '{"s":"d","n":3,"b":true}', '{"n":4,"s":"e"}', '{"s":"f","n":5}', '{"s2":"g"}']) {
       expect(check(text), text).toBe('fast');
     }
+  });
+
+  it('is taken by the sink\'s COPY changes only: a plain flat value with the record\'s key (not a Debezium envelope, a key from primaryKey, a delete, a value that is not flat, the statement path)', () => {
+    const rec = (value: string | null) => ({ topic: 't', partition: 0, offset: 0, timestamp: 0, headers: {}, key: Buffer.from('{"id":1}'), value: value === null ? null : Buffer.from(value) });
+    const flat = '{"id":1,"s":"a"}';
+    expect(toChange(rec(flat), 'none', undefined, true)).toBeInstanceOf(FlatUpsert);
+    expect(toChange(rec(flat), 'none', undefined, false)).not.toBeInstanceOf(FlatUpsert);
+    expect(toChange(rec(flat), 'none', ['id'], true)).not.toBeInstanceOf(FlatUpsert);
+    expect(toChange(rec('{"op":"c","after":{"id":1}}'), 'debezium', undefined, true)).not.toBeInstanceOf(FlatUpsert);
+    expect(toChange(rec('{"id":1,"s":{"nested":true}}'), 'none', undefined, true)).not.toBeInstanceOf(FlatUpsert);
+    expect(toChange(rec(null), 'none', undefined, true)).toMatchObject({ kind: 'delete' });
+    // Each declined case is the JSON.parse path's plain upsert, with the same row.
+    expect(toChange(rec(flat), 'none', ['id'], true)).toStrictEqual({ kind: 'upsert', key: { id: 1 }, row: { id: 1, s: 'a' } });
   });
 });
