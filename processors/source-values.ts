@@ -9,7 +9,10 @@
  * value), the source must not run a timestamp extractor (user code given the value), and the
  * record must be the very object the decoder made last (a record made or re-emitted otherwise,
  * or applied later, as stores that load first do, falls back to serializing). The store must
- * write values with the serde the source read them with (checked by the operator).
+ * write values with the serde the source read them with (checked by the operator). Code that
+ * runs after the join was given the value (its joiner, downstream operators) must not mutate it,
+ * as Kafka Streams requires of a ValueJoiner (docs/dsl.md, Join stores): the store keeps the
+ * object it was given, and the changelog holds the value as read.
  *
  * Records are handed from the decoder to the next operator synchronously, one at a time, so the
  * decoder keeps only the last one: no field is added to the records themselves.

@@ -47,7 +47,7 @@ export interface DuplicateWindowAccess<K, V> extends Loadable, WindowStore<K, V>
   /**
    * Keeps a record (null when it is already expired). `rawBody[rawStart, rawEnd)`: its value's
    * bytes as the store's value serde reads them, when the caller has them (logged as they are,
-   * not encoded again).
+   * not encoded again); the range defaults to the whole of `rawBody`.
    */
   add(keyText: string, key: K, ts: number, value: V, rawBody?: Buffer | null, rawStart?: number, rawEnd?: number): TimedRecord<K, V> | null;
   /**

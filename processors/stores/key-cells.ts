@@ -125,7 +125,11 @@ export class KeyCells<E> {
     const slots = this.slots;
     const mask = this.mask;
     let i = cell.hash & mask;
-    while (slots[i] !== cell) i = (i + 1) & mask;
+    // A cell not in the table (dropped twice) would make this probe run forever: fail instead.
+    while (slots[i] !== cell) {
+      if (slots[i] === undefined) throw new Error('KeyCells: a cell that is not in the index was dropped (a record unlinked twice)');
+      i = (i + 1) & mask;
+    }
     // Backward shift: each later cell of the run whose home is not in (i, j] moves into the hole.
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
       const c = slots[j];

@@ -157,7 +157,7 @@ export class MemoryDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> imple
     return e.value;
   }
 
-  add(keyText: string, key: K, ts: number, value: V, rawBody: Buffer | null = null, rawStart = 0, rawEnd = 0): TimedRecord<K, V> | null {
+  add(keyText: string, key: K, ts: number, value: V, rawBody: Buffer | null = null, rawStart = 0, rawEnd = rawBody?.length ?? 0): TimedRecord<K, V> | null {
     if (ts <= this.observed - this.retentionMs) return null;
     if (ts > this.observed) this.observed = ts;
     const slot = this.slots.take();

@@ -103,7 +103,7 @@ export class RedisDuplicateWindowStore<K, V> extends TimedStoreBase<K, V> implem
     return l;
   }
 
-  add(keyText: string, key: K, ts: number, value: V, rawBody: Buffer | null = null, rawStart = 0, rawEnd = 0): TimedRecord<K, V> | null {
+  add(keyText: string, key: K, ts: number, value: V, rawBody: Buffer | null = null, rawStart = 0, rawEnd = rawBody?.length ?? 0): TimedRecord<K, V> | null {
     if (ts <= this.observed - this.retentionMs) return null;
     if (ts > this.observed) this.observed = ts;
     const list = this.listOf(keyText);

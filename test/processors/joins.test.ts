@@ -319,6 +319,21 @@ describe('stream-stream joins against an oracle', () => {
         },
         (i) => JSON.stringify({ id: i }),
       ],
+      [
+        // A timestamp extractor is user code given the value first: it may change it.
+        'extractor',
+        (a) =>
+          a
+            .stream<string, L>('left', {
+              key: string(),
+              timestamp: (v: L, r) => {
+                v.id += 1000;
+                return r.timestamp;
+              },
+            })
+            .pipe(join({ topic: 'right', key: string() }, joiner, { within: 1000, name: 'j' }), to('out-extractor', { key: string() })),
+        (i) => JSON.stringify({ id: i + 1000 }),
+      ],
       ['own serde', (a) => a.stream<string, L>('left', { key: string() }).pipe(join({ topic: 'right', key: string() }, joiner, { within: 1000, name: 'j', serdes: { value: json<L>() } }), to('out-serde', { key: string() })), (i) => JSON.stringify({ id: i })],
     ];
     for (const [id, pipe, logged] of cases) {

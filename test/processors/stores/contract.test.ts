@@ -440,6 +440,28 @@ for (const [backend, mat] of backends) {
       await r.t.close();
     });
 
+    it('window with duplicates, changelog packed: values given as their bytes (the whole Buffer, or a range of a larger one) are logged as given and restore', async () => {
+      const { task } = await setup('packed-raw');
+      const m = mat('packed-raw') as Materialized<string, string>;
+      const spec = { retentionMs: 1000, packChangelog: true };
+      const t = task();
+      const s = duplicateWindowStore<string, string>(t, 'packed-raw', m, spec);
+      await t.restore();
+      const k = JSON.stringify('k');
+      await s.load([k]);
+      s.add(k, 'k', 10, 'whole', Buffer.from(JSON.stringify('whole')));
+      const batch = Buffer.from(`xx${JSON.stringify('ranged')}yy`);
+      s.add(k, 'k', 11, 'ranged', batch, 2, batch.length - 2);
+      await commit(t);
+      await t.close();
+      const t2 = task();
+      const r = duplicateWindowStore<string, string>(t2, 'packed-raw', m, spec);
+      await t2.restore();
+      await r.loadUpTo(Infinity);
+      expect(r.range(-Infinity, Infinity).map((e) => `${e.ts}=${e.value}`)).toEqual(['10=whole', '11=ranged']);
+      await t2.close();
+    });
+
     if (backend === 'memory')
       it('window with duplicates: a changelog of records logged one per slot (the format before chunks) restores, and is logged again in chunks at the next flush', async () => {
         const { client, topic, task } = await setup('slots');
