@@ -13,6 +13,7 @@ import { testLog } from '../support/log.js';
 import type { LogRecord } from '../../core/log/types.js';
 import { app, type App } from '../../core/worker/app.js';
 import { silentLogger } from '../../core/worker/logger.js';
+import { until } from '../support/wait.js';
 
 interface Seen {
   at: number;
@@ -71,14 +72,6 @@ async function runSink(config: Record<string, unknown>, values: Array<string | n
   engines.set(a, log.engine);
   await a.start();
   return a;
-}
-
-async function until(cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function dlq(a: App): Promise<LogRecord[]> {

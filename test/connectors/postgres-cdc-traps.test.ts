@@ -28,6 +28,7 @@ import { pgCluster } from '../support/pg-cluster.js';
 import { testDatabase } from '../support/pg-database.js';
 import { scratchDatabase, type ScratchDatabase } from '../support/pg-scratch.js';
 import { repoRoot, tempDir } from '../support/tmp.js';
+import { until } from '../support/wait.js';
 
 const cluster = await pgCluster();
 
@@ -53,14 +54,6 @@ async function failedStart(a: App): Promise<Error> {
 async function failure(a: App, ms = 15_000): Promise<Error | 'still running'> {
   const timeout = new Promise<'still running'>((r) => setTimeout(() => r('still running'), ms).unref());
   return Promise.race([a.done.then(() => new Error('the app stopped without an error'), (err: Error) => err), timeout]);
-}
-
-async function until(cond: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Publications, slots and sessions of the database (the test's own client aside). */

@@ -13,6 +13,7 @@ import { silentLogger } from '../../core/worker/logger.js';
 import { readTopic, testLog } from '../support/log.js';
 import { PASSWORD, PASSWORD_USER, pgCluster } from '../support/pg-cluster.js';
 import { tempDir } from '../support/tmp.js';
+import { until } from '../support/wait.js';
 
 const cluster = await pgCluster();
 let sql = await connectSql();
@@ -45,14 +46,6 @@ async function tableFromTopic(engine: LogEngine, topic: string): Promise<Map<str
     }
   }
   return out;
-}
-
-async function until(cond: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('postgres-cdc source', () => {

@@ -18,16 +18,9 @@ import { silentLogger } from '../../core/worker/logger.js';
 import { readTopic, testLog } from '../support/log.js';
 import { pgCluster } from '../support/pg-cluster.js';
 import { scratchDatabase } from '../support/pg-scratch.js';
+import { until } from '../support/wait.js';
 
 const cluster = await pgCluster();
-
-async function until(cond: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** 63 bytes: the longest name Postgres keeps whole (é is two bytes). */
 const LONGEST = `é${'n'.repeat(61)}`;

@@ -14,7 +14,7 @@ import type { SinkRecord } from '../../core/worker/contracts.js';
 import { app } from '../../core/worker/app.js';
 import { silentLogger } from '../../core/worker/logger.js';
 import { pgCluster } from '../support/pg-cluster.js';
-import { until } from '../support/console-app.js';
+import { until } from '../support/wait.js';
 import { readTopic, testLog } from '../support/log.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -65,12 +65,12 @@ describe('postgres sink: Postgres restarting', () => {
           { key: JSON.stringify({ id: 3 }), value: JSON.stringify({ id: 3, v: 'new' }) },
         ]);
         // Down for more attempts than the policy's retries (or until the batch is dead-lettered).
-        await until(async () => (writes() >= 4 || (await dlq()) > 0) || undefined, 'the sink to fail 4 writes', 60_000);
+        await until(async () => writes() >= 4 || (await dlq()) > 0, 60_000, 'the sink to fail 4 writes');
       });
       const check = new pg.Client({ connectionString: url });
       await check.connect();
       try {
-        await until(async () => ((await check.query('SELECT 1 FROM outage WHERE id = 3')).rowCount === 1 || (await dlq()) > 0) || undefined, 'the batch to be written or dead-lettered', 60_000);
+        await until(async () => (await check.query('SELECT 1 FROM outage WHERE id = 3')).rowCount === 1 || (await dlq()) > 0, 60_000, 'the batch to be written or dead-lettered');
         expect(await dlq()).toBe(0);
         expect((await check.query('SELECT id, v FROM outage ORDER BY id')).rows).toEqual([
           { id: 2, v: 'kept' },
@@ -101,7 +101,7 @@ describe('postgres sink: Postgres restarting', () => {
     const dlq = async () => (await readTopic(log.engine, 'outage-stop.dlq')).length;
     await cluster.restart(async () => {
       await log.client.producer().send('changes', [{ key: JSON.stringify({ id: 7 }), value: JSON.stringify({ id: 7, v: 'seven' }) }]);
-      await until(async () => (first.writes() >= 4 || (await dlq()) > 0) || undefined, 'the sink to fail 4 writes', 60_000);
+      await until(async () => first.writes() >= 4 || (await dlq()) > 0, 60_000, 'the sink to fail 4 writes');
       await a.stop();
     });
     expect(await dlq()).toBe(0);
@@ -109,7 +109,7 @@ describe('postgres sink: Postgres restarting', () => {
     b.addSink('out', countedSink(url).sink, { topics: ['changes'] });
     await b.start();
     try {
-      await until(async () => ((await rows(url)).length > 0) || undefined, 'the batch to be written', 60_000);
+      await until(async () => (await rows(url)).length > 0, 60_000, 'the batch to be written');
       expect(await rows(url)).toEqual([{ id: 7, v: 'seven' }]);
       expect(await dlq()).toBe(0);
     } finally {
